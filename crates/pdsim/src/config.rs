@@ -1,0 +1,488 @@
+//! The simulation config: one type shared by the core, the CLI, the playground, its URL
+//! state and the JavaScript API.
+//!
+//! Every field has a default, so `{}` is a valid config and produces the default
+//! scenario. Unknown fields are rejected so that a typo never silently does nothing.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::presets::{GpuParams, ModelParams};
+
+/// A complete scenario: cluster, engine, policies and workload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Seed of every random stream in the run.
+    pub seed: u64,
+    /// Model: a preset id (`"llama-3.1-8b"`, ...) or a custom model given by its numbers.
+    pub model: ModelSpec,
+    /// Default GPU of every pool: a preset id (`"h100-sxm"`, ...) or custom numbers.
+    pub hardware: HardwareSpec,
+    /// The instance pools.
+    pub topology: Topology,
+    /// Continuous-batching engine settings, the same on every instance.
+    pub engine: EngineConfig,
+    /// How requests are spread over instances.
+    pub routing: RoutingConfig,
+    /// When a request's prefill runs on a separate prefill instance.
+    pub disaggregation: DisaggregationConfig,
+    /// The link that carries KV caches from prefill to decode instances.
+    pub kv_transfer: KvTransferConfig,
+    /// The requests.
+    pub workload: WorkloadConfig,
+    /// Latency targets for goodput and SLO attainment.
+    pub slo: SloConfig,
+    /// Guards that stop a run with an error instead of hanging or exhausting memory.
+    pub limits: Limits,
+    /// What the report contains.
+    pub output: OutputConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            model: ModelSpec::default(),
+            hardware: HardwareSpec::default(),
+            topology: Topology::default(),
+            engine: EngineConfig::default(),
+            routing: RoutingConfig::default(),
+            disaggregation: DisaggregationConfig::default(),
+            kv_transfer: KvTransferConfig::default(),
+            workload: WorkloadConfig::default(),
+            slo: SloConfig::default(),
+            limits: Limits::default(),
+            output: OutputConfig::default(),
+        }
+    }
+}
+
+/// A model preset id or custom model numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ModelSpec {
+    /// A preset id, one of [`crate::presets::MODEL_IDS`].
+    Preset(String),
+    /// A model given by its numbers.
+    Custom(ModelParams),
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        Self::Preset("llama-3.1-8b".into())
+    }
+}
+
+/// A GPU preset id or custom GPU numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum HardwareSpec {
+    /// A preset id, one of [`crate::presets::GPU_IDS`].
+    Preset(String),
+    /// A GPU given by its numbers.
+    Custom(GpuParams),
+}
+
+impl Default for HardwareSpec {
+    fn default() -> Self {
+        Self::Preset("h100-sxm".into())
+    }
+}
+
+/// The three pools. Unified instances take both roles.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Topology {
+    /// Instances that run both prefill and decode (aggregated serving).
+    pub unified: PoolConfig,
+    /// Instances that only run the prefill part of disaggregated requests.
+    pub prefill: PoolConfig,
+    /// Instances that decode (and prefill locally the requests the decider keeps local).
+    pub decode: PoolConfig,
+}
+
+impl Default for Topology {
+    fn default() -> Self {
+        Self {
+            unified: PoolConfig { instances: 0, ..PoolConfig::default() },
+            prefill: PoolConfig { instances: 2, ..PoolConfig::default() },
+            decode: PoolConfig { instances: 2, ..PoolConfig::default() },
+        }
+    }
+}
+
+/// One pool of identical instances.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Number of instances in the pool (0 = no such pool).
+    pub instances: u32,
+    /// Tensor-parallel degree: GPUs per instance.
+    pub tp: u32,
+    /// GPU of this pool; `null` uses the top-level `hardware`.
+    pub hardware: Option<HardwareSpec>,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self { instances: 0, tp: 1, hardware: None }
+    }
+}
+
+/// vLLM-style continuous batching settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Most sequences in one step's batch.
+    pub max_num_seqs: u32,
+    /// Token budget of one step (prefill chunk tokens + one per decoding sequence).
+    pub max_num_batched_tokens: u32,
+    /// Tokens per KV block.
+    pub block_size: u32,
+    /// KV blocks per instance; `null` derives them from GPU memory, weights and TP.
+    pub kv_cache_blocks: Option<u64>,
+    /// Share of GPU memory the engine may use for weights and KV cache (0, 1].
+    pub gpu_memory_utilization: f64,
+    /// Fixed CPU/launch overhead added to every step, in milliseconds.
+    pub step_overhead_ms: f64,
+    /// Whether instances keep finished prompts' KV blocks for reuse (prefix caching).
+    pub prefix_caching: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            max_num_seqs: 256,
+            max_num_batched_tokens: 2048,
+            block_size: 16,
+            kv_cache_blocks: None,
+            gpu_memory_utilization: 0.9,
+            step_overhead_ms: 0.3,
+            prefix_caching: true,
+        }
+    }
+}
+
+/// Routing policy inside one pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoutingPolicy {
+    /// Cycle through the pool's instances.
+    RoundRobin,
+    /// Fewest outstanding requests (queued + running + in flight); ties to the lowest id.
+    LeastLoaded,
+    /// Most cached prompt blocks in the router's prefix index; ties to the least loaded.
+    PrefixAware,
+    /// Dynamo's KV-router cost `overlap_weight x blocks to prefill + active KV blocks`; minimum wins.
+    KvCost,
+}
+
+impl RoutingPolicy {
+    /// Every policy, in the order the UI lists them.
+    pub const ALL: [Self; 4] = [Self::RoundRobin, Self::LeastLoaded, Self::PrefixAware, Self::KvCost];
+
+    /// The id used in configs.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::RoundRobin => "round-robin",
+            Self::LeastLoaded => "least-loaded",
+            Self::PrefixAware => "prefix-aware",
+            Self::KvCost => "kv-cost",
+        }
+    }
+}
+
+/// How requests are spread over instances.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoutingConfig {
+    /// Policy that picks the decode-capable instance of every request.
+    pub policy: RoutingPolicy,
+    /// Policy inside the prefill pool; `null` uses `policy`.
+    pub prefill_policy: Option<RoutingPolicy>,
+    /// Weight of the blocks still to prefill in the `kv-cost` policy.
+    pub overlap_weight: f64,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        Self { policy: RoutingPolicy::LeastLoaded, prefill_policy: None, overlap_weight: 1.0 }
+    }
+}
+
+/// Which rule decides to disaggregate a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decider {
+    /// Every request prefills on its decode instance.
+    Never,
+    /// Every request prefills on a prefill instance.
+    Always,
+    /// Disaggregate iff uncached prompt tokens `>` threshold (strict).
+    PrefixThreshold,
+    /// Disaggregate iff prompt tokens `>=` threshold (inclusive; 0 = always).
+    LengthThreshold,
+    /// Disaggregate iff uncached tokens `>` threshold AND the chosen prefill queue holds at
+    /// most `max_prefill_queue` requests.
+    Conditional,
+}
+
+impl Decider {
+    /// Every decider, in the order the UI lists them.
+    pub const ALL: [Self; 5] =
+        [Self::Never, Self::Always, Self::PrefixThreshold, Self::LengthThreshold, Self::Conditional];
+
+    /// The id used in configs.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::Always => "always",
+            Self::PrefixThreshold => "prefix-threshold",
+            Self::LengthThreshold => "length-threshold",
+            Self::Conditional => "conditional",
+        }
+    }
+}
+
+/// When a request's prefill runs on a separate prefill instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisaggregationConfig {
+    /// The rule.
+    pub decider: Decider,
+    /// Threshold of the threshold deciders, in tokens.
+    pub threshold_tokens: u32,
+    /// `conditional` only: deepest prefill queue (waiting requests) that still accepts work.
+    pub max_prefill_queue: u32,
+}
+
+impl Default for DisaggregationConfig {
+    fn default() -> Self {
+        Self { decider: Decider::PrefixThreshold, threshold_tokens: 512, max_prefill_queue: 8 }
+    }
+}
+
+/// The KV-transfer link between prefill and decode instances.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct KvTransferConfig {
+    /// Link bandwidth per GPU, in GB/s (decimal: 1 GB = 1e9 bytes).
+    pub bandwidth_gb_per_s: f64,
+    /// Fixed setup latency of every transfer, in milliseconds.
+    pub base_latency_ms: f64,
+    /// Whether concurrent transfers into one decode instance share its ingress bandwidth.
+    pub contention: bool,
+}
+
+impl Default for KvTransferConfig {
+    fn default() -> Self {
+        Self { bandwidth_gb_per_s: 25.0, base_latency_ms: 0.05, contention: false }
+    }
+}
+
+/// The requests of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkloadConfig {
+    /// Number of requests; `null` with a horizon means "until the horizon".
+    pub requests: Option<u64>,
+    /// Simulated time after which no request arrives and the run stops, in seconds.
+    pub horizon_s: Option<f64>,
+    /// Arrival process.
+    pub arrival: ArrivalConfig,
+    /// Prompt length distribution, in tokens.
+    pub input_tokens: LengthDist,
+    /// Output length distribution, in tokens.
+    pub output_tokens: LengthDist,
+    /// Shared prompt prefixes.
+    pub prefix: PrefixConfig,
+    /// A recorded trace to replay instead of the generated arrivals and lengths.
+    pub trace: Option<Vec<TraceRecord>>,
+}
+
+impl Default for WorkloadConfig {
+    fn default() -> Self {
+        Self {
+            requests: Some(400),
+            horizon_s: None,
+            arrival: ArrivalConfig::default(),
+            input_tokens: LengthDist::Lognormal { mean: 1024.0, std: 768.0, min: Some(16), max: Some(8192) },
+            output_tokens: LengthDist::Normal { mean: 128.0, std: 32.0, min: Some(1), max: Some(512) },
+            prefix: PrefixConfig::default(),
+            trace: None,
+        }
+    }
+}
+
+/// Arrival process kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArrivalProcess {
+    /// Exponential inter-arrival times.
+    Poisson,
+    /// Evenly spaced arrivals.
+    Constant,
+    /// Gamma inter-arrival times with coefficient of variation `cv` (bursty when `cv > 1`).
+    Gamma,
+}
+
+/// Arrival process and rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArrivalConfig {
+    /// Kind of process.
+    pub process: ArrivalProcess,
+    /// Mean arrival rate, in requests per second.
+    pub rate_per_s: f64,
+    /// Coefficient of variation of inter-arrival times (`gamma` only).
+    pub cv: f64,
+}
+
+impl Default for ArrivalConfig {
+    fn default() -> Self {
+        Self { process: ArrivalProcess::Poisson, rate_per_s: 40.0, cv: 2.0 }
+    }
+}
+
+/// A length distribution in tokens. Sampled values are rounded and clamped to `[min, max]`
+/// (and never below 1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum LengthDist {
+    /// Always `value`.
+    Constant {
+        /// The length.
+        value: u32,
+    },
+    /// Uniform integers in `[min, max]`.
+    Uniform {
+        /// Smallest length.
+        min: u32,
+        /// Largest length.
+        max: u32,
+    },
+    /// Normal with the given mean and standard deviation, clamped.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
+        /// Optional lower clamp.
+        #[serde(default)]
+        min: Option<u32>,
+        /// Optional upper clamp.
+        #[serde(default)]
+        max: Option<u32>,
+    },
+    /// Lognormal whose own mean and standard deviation (not the underlying normal's) are given.
+    Lognormal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
+        /// Optional lower clamp.
+        #[serde(default)]
+        min: Option<u32>,
+        /// Optional upper clamp.
+        #[serde(default)]
+        max: Option<u32>,
+    },
+}
+
+/// Shared prompt prefixes: `groups` groups whose requests start with the same `tokens` tokens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrefixConfig {
+    /// Number of prefix groups (0 = no shared prefixes).
+    pub groups: u32,
+    /// Shared leading tokens of every request in a group.
+    pub tokens: u32,
+    /// Share of requests that belong to a group, in [0, 1].
+    pub fraction: f64,
+}
+
+impl Default for PrefixConfig {
+    fn default() -> Self {
+        Self { groups: 4, tokens: 512, fraction: 0.5 }
+    }
+}
+
+/// One request of a replayed trace (one JSON Lines record).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TraceRecord {
+    /// Arrival time since the start, in milliseconds.
+    pub arrival_ms: f64,
+    /// Prompt length, in tokens.
+    pub input_tokens: u32,
+    /// Output length, in tokens.
+    pub output_tokens: u32,
+    /// Prefix group; requests of a group share their first `prefix_tokens` tokens.
+    #[serde(default)]
+    pub prefix_group: Option<u32>,
+    /// Shared leading tokens; `null` uses `workload.prefix.tokens`.
+    #[serde(default)]
+    pub prefix_tokens: Option<u32>,
+}
+
+/// Latency targets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SloConfig {
+    /// Time-to-first-token target, in milliseconds.
+    pub ttft_ms: Option<f64>,
+    /// Mean inter-token latency target, in milliseconds.
+    pub itl_ms: Option<f64>,
+}
+
+/// Guards against runs that would hang or exhaust memory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Most requests a run may inject.
+    pub max_requests: u64,
+    /// Most events a run may process.
+    pub max_events: u64,
+    /// Longest simulated time, in seconds.
+    pub max_sim_time_s: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_requests: 2_000_000, max_events: 500_000_000, max_sim_time_s: 7.0 * 24.0 * 3600.0 }
+    }
+}
+
+/// What the report contains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Whether the report lists every request (`false` keeps memory flat for huge runs).
+    pub per_request: bool,
+    /// Number of time buckets of the per-instance activity timeline (0 = none).
+    pub timeline_buckets: u32,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        Self { per_request: true, timeline_buckets: 120 }
+    }
+}
+
+impl Config {
+    /// Parses a JSON config, naming the field of the first error (`workload.arrival.rate_per_s: ...`).
+    pub fn from_json(text: &str) -> Result<Self, crate::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let path = err.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            crate::Error::Parse { field, message: err.into_inner().to_string() }
+        })
+    }
+
+    /// The JSON Schema of the config.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
+    }
+}

@@ -1,0 +1,300 @@
+//! The report of a run: what the CLI prints, the playground draws and the JS API returns.
+//!
+//! Latencies are in milliseconds (converted from integer nanoseconds at the very end).
+//! Percentiles use the nearest-rank method: p-th percentile = the value at rank
+//! `ceil(p/100 x n)` of the sorted sample.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything a run produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Aggregate metrics.
+    pub summary: Summary,
+    /// One record per injected request (empty when `output.per_request` is false).
+    pub requests: Vec<RequestRecord>,
+    /// One record per instance.
+    pub instances: Vec<InstanceReport>,
+    /// Per-pool aggregates (only pools that have instances).
+    pub pools: Vec<PoolReport>,
+    /// Per-instance activity over time.
+    pub timeline: Timeline,
+}
+
+/// Mean and percentiles of a sample, in milliseconds. All zero for an empty sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    /// Number of values.
+    pub count: u64,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Median (nearest rank).
+    pub p50: f64,
+    /// 90th percentile (nearest rank).
+    pub p90: f64,
+    /// 99th percentile (nearest rank).
+    pub p99: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// The five phases of time to first token. They add up to TTFT exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Phases<T> {
+    /// From arrival to the first step that computes any of the prompt.
+    pub prefill_queue: T,
+    /// From that step's start to the end of the prompt's last chunk (includes interference
+    /// from co-scheduled work and any preemption stall).
+    pub prefill: T,
+    /// KV transfer from the prefill to the decode instance (0 when served locally).
+    pub transfer: T,
+    /// From the end of the transfer to the start of the first decode step (0 locally).
+    pub decode_queue: T,
+    /// The decode step that emits the first token (0 locally: the prefill step emits it).
+    pub first_decode: T,
+}
+
+impl<T> Phases<T> {
+    /// The phases in their fixed order, with their names.
+    pub fn named(&self) -> [(&'static str, &T); 5] {
+        [
+            ("prefill_queue", &self.prefill_queue),
+            ("prefill", &self.prefill),
+            ("transfer", &self.transfer),
+            ("decode_queue", &self.decode_queue),
+            ("first_decode", &self.first_decode),
+        ]
+    }
+
+    /// Applies `f` to every phase.
+    pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Phases<U> {
+        Phases {
+            prefill_queue: f(&self.prefill_queue),
+            prefill: f(&self.prefill),
+            transfer: f(&self.transfer),
+            decode_queue: f(&self.decode_queue),
+            first_decode: f(&self.first_decode),
+        }
+    }
+}
+
+/// Names of the five phases, in order.
+pub const PHASE_NAMES: [&str; 5] = ["prefill_queue", "prefill", "transfer", "decode_queue", "first_decode"];
+
+/// Aggregate metrics of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Requests that arrived.
+    pub injected: u64,
+    /// Requests that emitted all their output tokens.
+    pub completed: u64,
+    /// Requests dropped, all reasons together.
+    pub dropped: u64,
+    /// Drops by reason (`decode_kv_full`, `prompt_exceeds_kv`).
+    pub dropped_by_reason: BTreeMap<String, u64>,
+    /// Requests still running when the horizon ended the run.
+    pub in_flight: u64,
+    /// Requests whose prefill ran on a prefill instance.
+    pub disaggregated: u64,
+    /// `disaggregated / injected`, in [0, 1].
+    pub disaggregated_share: f64,
+    /// Recompute preemptions (a request can be preempted more than once).
+    pub preemptions: u64,
+    /// Prompt tokens served from prefix caches.
+    pub cached_tokens: u64,
+    /// Simulated time from 0 to the last event, in seconds.
+    pub duration_s: f64,
+    /// Completed requests per second of simulated time.
+    pub throughput_rps: f64,
+    /// Output tokens of completed requests per second.
+    pub output_tokens_per_s: f64,
+    /// Time to first token of completed requests, in ms.
+    pub ttft_ms: Stat,
+    /// Mean inter-token latency of each completed request with 2+ output tokens, in ms.
+    pub itl_ms: Stat,
+    /// End-to-end latency of completed requests, in ms.
+    pub e2e_ms: Stat,
+    /// Each TTFT phase over all completed requests, in ms.
+    pub breakdown_ms: Phases<Stat>,
+    /// Each TTFT phase over locally served completed requests, in ms.
+    pub breakdown_local_ms: Phases<Stat>,
+    /// Each TTFT phase over disaggregated completed requests, in ms.
+    pub breakdown_disaggregated_ms: Phases<Stat>,
+    /// Completed requests meeting every configured SLO, per second.
+    pub goodput_rps: f64,
+    /// Share of injected requests that completed within every configured SLO, in [0, 1].
+    pub slo_attainment: f64,
+    /// KV transfers.
+    pub transfer: TransferSummary,
+    /// Simulation events processed.
+    pub events: u64,
+    /// Engine steps run, all instances together.
+    pub steps: u64,
+    /// How percentiles are computed.
+    pub percentile_method: String,
+}
+
+/// KV transfer totals.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransferSummary {
+    /// Transfers attempted (completed + dropped + still running).
+    pub started: u64,
+    /// Transfers that delivered their KV.
+    pub completed: u64,
+    /// Transfers refused because the decode instance could not reserve the KV blocks.
+    pub dropped: u64,
+    /// Bytes delivered, all TP ranks together.
+    pub bytes: u64,
+    /// Duration of each completed transfer, in ms.
+    pub time_ms: Stat,
+}
+
+/// How a request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Emitted all its output tokens.
+    Completed,
+    /// The decode instance could not reserve KV blocks for the transferred prompt.
+    DroppedDecodeKvFull,
+    /// The prompt needs more KV blocks than the instance has.
+    DroppedPromptExceedsKv,
+    /// Still running when the horizon ended the run.
+    InFlight,
+}
+
+/// One request's life.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// Id, in arrival order from 0.
+    pub id: u64,
+    /// How it ended.
+    pub status: RequestStatus,
+    /// Arrival time, in ms.
+    pub arrival_ms: f64,
+    /// Prompt tokens.
+    pub input_tokens: u32,
+    /// Output tokens.
+    pub output_tokens: u32,
+    /// Prompt tokens served from the prefix cache of the instance that prefilled it.
+    pub cached_tokens: u32,
+    /// Prefix group, if any.
+    pub prefix_group: Option<u32>,
+    /// Whether its prefill ran on a prefill instance.
+    pub disaggregated: bool,
+    /// Instance that ran its prefill (the decode instance when local).
+    pub prefill_instance: u32,
+    /// Instance that decoded it.
+    pub decode_instance: u32,
+    /// Times it was preempted.
+    pub preemptions: u32,
+    /// Time to first token, in ms (`null` if it never got one).
+    pub ttft_ms: Option<f64>,
+    /// End-to-end latency, in ms (`null` unless completed).
+    pub e2e_ms: Option<f64>,
+    /// Mean inter-token latency, in ms (`null` with fewer than 2 tokens).
+    pub itl_ms: Option<f64>,
+    /// The five TTFT phases, in ms (`null` if it never got a first token).
+    pub breakdown_ms: Option<Phases<f64>>,
+}
+
+/// Role of an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Prefill and decode.
+    Unified,
+    /// Prefill parts of disaggregated requests only.
+    Prefill,
+    /// Decode, and local prefills.
+    Decode,
+}
+
+impl Role {
+    /// Whether it can run a disaggregated request's prefill part.
+    pub fn prefills_remote(self) -> bool {
+        matches!(self, Self::Prefill | Self::Unified)
+    }
+
+    /// Whether it can decode.
+    pub fn decodes(self) -> bool {
+        matches!(self, Self::Decode | Self::Unified)
+    }
+
+    /// The id used in reports.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Unified => "unified",
+            Self::Prefill => "prefill",
+            Self::Decode => "decode",
+        }
+    }
+}
+
+/// One instance's activity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceReport {
+    /// Id (index into `instances`).
+    pub id: u32,
+    /// Pool.
+    pub role: Role,
+    /// Tensor-parallel degree.
+    pub tp: u32,
+    /// GPU name.
+    pub gpu: String,
+    /// KV capacity, in blocks.
+    pub kv_blocks: u64,
+    /// Share of the run's duration spent in steps, in [0, 1].
+    pub busy_fraction: f64,
+    /// Steps run.
+    pub steps: u64,
+    /// Mean sequences per step.
+    pub mean_batch_size: f64,
+    /// Highest share of KV blocks in use by running or waiting requests, in [0, 1].
+    pub kv_peak_utilization: f64,
+    /// Prompt tokens computed (cache hits excluded).
+    pub prefill_tokens: u64,
+    /// Output tokens decoded.
+    pub decode_tokens: u64,
+    /// Requests routed here (as prefill or decode instance).
+    pub requests: u64,
+    /// Recompute preemptions here.
+    pub preemptions: u64,
+}
+
+/// Aggregates of one pool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolReport {
+    /// Which pool.
+    pub role: Role,
+    /// Instances in it.
+    pub instances: u32,
+    /// Mean busy fraction of its instances, in [0, 1].
+    pub utilization: f64,
+    /// Busiest instance's busy fraction over the mean (1 = perfectly balanced).
+    pub load_imbalance: f64,
+}
+
+/// Per-instance activity in equal time buckets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Width of a bucket, in ms.
+    pub bucket_ms: f64,
+    /// One series per instance, in instance order.
+    pub instances: Vec<InstanceSeries>,
+}
+
+/// One instance's activity per bucket.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceSeries {
+    /// Share of the bucket spent in steps, in [0, 1].
+    pub busy: Vec<f64>,
+    /// Prompt tokens computed in the bucket.
+    pub prefill_tokens: Vec<u64>,
+    /// Output tokens decoded in the bucket.
+    pub decode_tokens: Vec<u64>,
+    /// KV transfers that finished arriving at this instance in the bucket.
+    pub transfers_in: Vec<u64>,
+}
