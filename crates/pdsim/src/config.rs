@@ -105,9 +105,18 @@ pub struct Topology {
 impl Default for Topology {
     fn default() -> Self {
         Self {
-            unified: PoolConfig { instances: 0, ..PoolConfig::default() },
-            prefill: PoolConfig { instances: 2, ..PoolConfig::default() },
-            decode: PoolConfig { instances: 2, ..PoolConfig::default() },
+            unified: PoolConfig {
+                instances: 0,
+                ..PoolConfig::default()
+            },
+            prefill: PoolConfig {
+                instances: 2,
+                ..PoolConfig::default()
+            },
+            decode: PoolConfig {
+                instances: 2,
+                ..PoolConfig::default()
+            },
         }
     }
 }
@@ -126,7 +135,11 @@ pub struct PoolConfig {
 
 impl Default for PoolConfig {
     fn default() -> Self {
-        Self { instances: 0, tp: 1, hardware: None }
+        Self {
+            instances: 0,
+            tp: 1,
+            hardware: None,
+        }
     }
 }
 
@@ -180,7 +193,12 @@ pub enum RoutingPolicy {
 
 impl RoutingPolicy {
     /// Every policy, in the order the UI lists them.
-    pub const ALL: [Self; 4] = [Self::RoundRobin, Self::LeastLoaded, Self::PrefixAware, Self::KvCost];
+    pub const ALL: [Self; 4] = [
+        Self::RoundRobin,
+        Self::LeastLoaded,
+        Self::PrefixAware,
+        Self::KvCost,
+    ];
 
     /// The id used in configs.
     pub fn id(self) -> &'static str {
@@ -207,7 +225,11 @@ pub struct RoutingConfig {
 
 impl Default for RoutingConfig {
     fn default() -> Self {
-        Self { policy: RoutingPolicy::LeastLoaded, prefill_policy: None, overlap_weight: 1.0 }
+        Self {
+            policy: RoutingPolicy::LeastLoaded,
+            prefill_policy: None,
+            overlap_weight: 1.0,
+        }
     }
 }
 
@@ -230,8 +252,13 @@ pub enum Decider {
 
 impl Decider {
     /// Every decider, in the order the UI lists them.
-    pub const ALL: [Self; 5] =
-        [Self::Never, Self::Always, Self::PrefixThreshold, Self::LengthThreshold, Self::Conditional];
+    pub const ALL: [Self; 5] = [
+        Self::Never,
+        Self::Always,
+        Self::PrefixThreshold,
+        Self::LengthThreshold,
+        Self::Conditional,
+    ];
 
     /// The id used in configs.
     pub fn id(self) -> &'static str {
@@ -259,7 +286,11 @@ pub struct DisaggregationConfig {
 
 impl Default for DisaggregationConfig {
     fn default() -> Self {
-        Self { decider: Decider::PrefixThreshold, threshold_tokens: 512, max_prefill_queue: 8 }
+        Self {
+            decider: Decider::PrefixThreshold,
+            threshold_tokens: 512,
+            max_prefill_queue: 8,
+        }
     }
 }
 
@@ -277,7 +308,11 @@ pub struct KvTransferConfig {
 
 impl Default for KvTransferConfig {
     fn default() -> Self {
-        Self { bandwidth_gb_per_s: 25.0, base_latency_ms: 0.05, contention: false }
+        Self {
+            bandwidth_gb_per_s: 25.0,
+            base_latency_ms: 0.05,
+            contention: false,
+        }
     }
 }
 
@@ -307,8 +342,18 @@ impl Default for WorkloadConfig {
             requests: Some(400),
             horizon_s: None,
             arrival: ArrivalConfig::default(),
-            input_tokens: LengthDist::Lognormal { mean: 1024.0, std: 768.0, min: Some(16), max: Some(8192) },
-            output_tokens: LengthDist::Normal { mean: 128.0, std: 32.0, min: Some(1), max: Some(512) },
+            input_tokens: LengthDist::Lognormal {
+                mean: 1024.0,
+                std: 768.0,
+                min: Some(16),
+                max: Some(8192),
+            },
+            output_tokens: LengthDist::Normal {
+                mean: 128.0,
+                std: 32.0,
+                min: Some(1),
+                max: Some(512),
+            },
             prefix: PrefixConfig::default(),
             trace: None,
         }
@@ -341,7 +386,11 @@ pub struct ArrivalConfig {
 
 impl Default for ArrivalConfig {
     fn default() -> Self {
-        Self { process: ArrivalProcess::Poisson, rate_per_s: 40.0, cv: 2.0 }
+        Self {
+            process: ArrivalProcess::Poisson,
+            rate_per_s: 40.0,
+            cv: 2.0,
+        }
     }
 }
 
@@ -404,7 +453,11 @@ pub struct PrefixConfig {
 
 impl Default for PrefixConfig {
     fn default() -> Self {
-        Self { groups: 4, tokens: 512, fraction: 0.5 }
+        Self {
+            groups: 4,
+            tokens: 512,
+            fraction: 0.5,
+        }
     }
 }
 
@@ -450,7 +503,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_requests: 2_000_000, max_events: 500_000_000, max_sim_time_s: 7.0 * 24.0 * 3600.0 }
+        Self {
+            max_requests: 2_000_000,
+            max_events: 500_000_000,
+            max_sim_time_s: 7.0 * 24.0 * 3600.0,
+        }
     }
 }
 
@@ -466,7 +523,10 @@ pub struct OutputConfig {
 
 impl Default for OutputConfig {
     fn default() -> Self {
-        Self { per_request: true, timeline_buckets: 120 }
+        Self {
+            per_request: true,
+            timeline_buckets: 120,
+        }
     }
 }
 
@@ -477,7 +537,10 @@ impl Config {
         serde_path_to_error::deserialize(&mut de).map_err(|err| {
             let path = err.path().to_string();
             let field = if path == "." { String::new() } else { path };
-            crate::Error::Parse { field, message: err.into_inner().to_string() }
+            crate::Error::Parse {
+                field,
+                message: err.into_inner().to_string(),
+            }
         })
     }
 

@@ -42,7 +42,10 @@ fn with_field(field: &str, message: &str) -> String {
 impl Error {
     /// An [`Error::Invalid`] for `field`.
     pub fn invalid(field: impl Into<String>, message: impl fmt::Display) -> Self {
-        Self::Invalid { field: field.into(), message: message.to_string() }
+        Self::Invalid {
+            field: field.into(),
+            message: message.to_string(),
+        }
     }
 
     /// The path of the field the error is about (empty for the root or a limit).

@@ -1,21 +1,89 @@
-//! pdsim core (work in progress: see engine).
+//! # pdsim: a deterministic simulator of prefill/decode disaggregated LLM serving
+//!
+//! This crate is the pure core: no I/O, no clock, no threads, no OS randomness. Simulated
+//! time is an integer number of nanoseconds, randomness comes from seeded streams
+//! ([`rng`]), and transcendental functions from `libm`, so the same [`Config`] gives a
+//! byte-identical [`Report`] on every platform, native or WebAssembly.
+//!
+//! ```
+//! let config = pdsim::Config::default();
+//! let report = pdsim::run(&config).unwrap();
+//! let ttft = &report.summary.ttft_ms;
+//! assert!(ttft.p50 > 0.0 && ttft.p50 <= ttft.p90);
+//! // The five phases of every request add up to its TTFT.
+//! for r in &report.requests {
+//!     if let (Some(ttft), Some(b)) = (r.ttft_ms, &r.breakdown_ms) {
+//!         let sum = b.prefill_queue + b.prefill + b.transfer + b.decode_queue + b.first_decode;
+//!         assert!((sum - ttft).abs() < 1e-6);
+//!     }
+//! }
+//! ```
+//!
+//! ## A request's life
+//!
+//! ```text
+//!  arrival ─► router picks a decode-capable instance D ─► decider: disaggregate?
+//!               │ no (local)                                │ yes
+//!               ▼                                           ▼
+//!        D's waiting queue                     prefill instance P's waiting queue
+//!   [prefill_queue]                                 [prefill_queue]
+//!               ▼                                           ▼
+//!        prefill chunks on D   ─► first token     prefill chunks on P   [prefill]
+//!   [prefill]      (end of the step that                    ▼
+//!                   finishes the prompt)        reserve KV blocks on D (else drop:
+//!               │                                 decode_kv_full), move whole blocks
+//!               ▼                                 over the link        [transfer]
+//!        decode steps on D, one token each                  ▼
+//!               ▼                               D's ready queue        [decode_queue]
+//!           completion                                      ▼
+//!                                               first decode step on D [first_decode]
+//!                                                           ▼ ... completion
+//! ```
+//!
+//! TTFT = `prefill_queue + prefill + transfer + decode_queue + first_decode`, exactly, in
+//! integer nanoseconds, for local and disaggregated requests alike (local requests have
+//! zero transfer, decode queue and first decode). See `docs/MODEL.md` for the model, the
+//! deciders and their origins, and the assumptions.
+//!
+//! ## Modules
+//! - [`config`]: the scenario (shared by CLI, playground, URL state, JS API); [`validate`]
+//!   checks it and resolves [`presets`].
+//! - [`workload`]: arrivals, lengths, prompts; [`prefix`]: block hashes and caches.
+//! - [`cost`]: the step-time roofline and KV capacity.
+//! - [`engine`]: the event loop, instances, routing, deciders, KV transfer.
+//! - [`metrics`] builds the [`Report`]; [`sweep`] varies one field; [`examples`] are named
+//!   scenarios.
+
 pub mod config;
+pub mod cost;
+pub mod engine;
 pub mod error;
+pub mod examples;
+pub mod metrics;
+pub mod prefix;
 pub mod presets;
 pub mod report;
+pub mod rng;
+pub mod sweep;
+pub mod time;
+pub mod validate;
+pub mod workload;
 
 pub use config::Config;
 pub use error::Error;
 pub use report::Report;
 
-/// Runs the simulation described by `config`.
+/// Validates `config` and runs the simulation it describes.
 pub fn run(config: &Config) -> Result<Report, Error> {
-    let _ = config;
-    Ok(Report {
-        summary: report::Summary::default(),
-        requests: Vec::new(),
-        instances: Vec::new(),
-        pools: Vec::new(),
-        timeline: report::Timeline::default(),
-    })
+    let resolved = validate::validate(config)?;
+    let outcome = engine::Simulation::new(config, &resolved).run()?;
+    Ok(metrics::build_report(config, outcome))
+}
+
+/// Parses a JSON config and runs it, returning the report as JSON: the whole pipeline that
+/// the CLI, the JS API and the determinism tests share.
+pub fn run_json(config_json: &str) -> Result<String, Error> {
+    let config = Config::from_json(config_json)?;
+    let report = run(&config)?;
+    serde_json::to_string(&report).map_err(|e| Error::invalid("report", e))
 }

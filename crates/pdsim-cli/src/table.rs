@@ -1,0 +1,135 @@
+//! Human-readable renderings of reports and sweeps.
+
+use std::fmt::Write;
+
+use pdsim::report::{Phases, Report, Stat};
+use pdsim::sweep::SweepRow;
+
+fn stat_row(out: &mut String, name: &str, s: &Stat) {
+    let _ = writeln!(
+        out,
+        "  {name:<22} {:>10.2} {:>10.2} {:>10.2} {:>10.2}",
+        s.mean, s.p50, s.p90, s.p99
+    );
+}
+
+fn phases(out: &mut String, title: &str, p: &Phases<Stat>) {
+    if p.prefill.count == 0 {
+        return;
+    }
+    let _ = writeln!(out, "{title} ({} requests)", p.prefill.count);
+    for (name, s) in p.named() {
+        stat_row(out, name, s);
+    }
+}
+
+/// The `--summary` table.
+pub fn summary(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "requests: {} injected, {} completed, {} dropped{}, {} in flight; {} disaggregated ({:.1}%); {} preemptions",
+        s.injected,
+        s.completed,
+        s.dropped,
+        if s.dropped_by_reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", s.dropped_by_reason.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "))
+        },
+        s.in_flight,
+        s.disaggregated,
+        100.0 * s.disaggregated_share,
+        s.preemptions
+    );
+    let _ = writeln!(
+        out,
+        "duration {:.2} s; throughput {:.2} req/s, {:.0} output tok/s; goodput {:.2} req/s (SLO attainment {:.1}%)",
+        s.duration_s,
+        s.throughput_rps,
+        s.output_tokens_per_s,
+        s.goodput_rps,
+        100.0 * s.slo_attainment
+    );
+    let _ = writeln!(
+        out,
+        "KV transfers: {} completed, {:.1} MB, mean {:.2} ms; prefix-cache hits {} tokens",
+        s.transfer.completed,
+        s.transfer.bytes as f64 / 1e6,
+        s.transfer.time_ms.mean,
+        s.cached_tokens
+    );
+    let _ = writeln!(
+        out,
+        "\nlatency (ms)                 mean        p50        p90        p99"
+    );
+    stat_row(&mut out, "TTFT", &s.ttft_ms);
+    stat_row(&mut out, "ITL", &s.itl_ms);
+    stat_row(&mut out, "E2E", &s.e2e_ms);
+    phases(&mut out, "TTFT phases, all", &s.breakdown_ms);
+    phases(&mut out, "TTFT phases, local", &s.breakdown_local_ms);
+    phases(
+        &mut out,
+        "TTFT phases, disaggregated",
+        &s.breakdown_disaggregated_ms,
+    );
+    let _ = writeln!(
+        out,
+        "\ninstances   role      busy   batch  KV peak  prefill tok  decode tok  preempt"
+    );
+    for i in &report.instances {
+        let _ = writeln!(
+            out,
+            "  {:>3}      {:<8} {:>5.1}% {:>6.1} {:>7.1}% {:>12} {:>11} {:>8}",
+            i.id,
+            i.role.id(),
+            100.0 * i.busy_fraction,
+            i.mean_batch_size,
+            100.0 * i.kv_peak_utilization,
+            i.prefill_tokens,
+            i.decode_tokens,
+            i.preemptions
+        );
+    }
+    for p in &report.pools {
+        let _ = writeln!(
+            out,
+            "pool {:<8} utilization {:>5.1}%, load imbalance (max/mean busy) {:.2}",
+            p.role.id(),
+            100.0 * p.utilization,
+            p.load_imbalance
+        );
+    }
+    let _ = write!(out, "percentiles: {}", s.percentile_method);
+    out
+}
+
+/// One CSV row per sweep value.
+pub fn sweep_csv(param: &str, rows: &[SweepRow]) -> String {
+    let mut out = format!(
+        "{param},ttft_p50_ms,ttft_p90_ms,ttft_p99_ms,itl_p50_ms,itl_p90_ms,e2e_p90_ms,throughput_rps,\
+         goodput_rps,disaggregated_share,transfer_mean_ms,completed,dropped"
+    );
+    for r in rows {
+        let s = &r.summary;
+        let _ = write!(
+            out,
+            "\n{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{}",
+            r.value,
+            s.ttft_ms.p50,
+            s.ttft_ms.p90,
+            s.ttft_ms.p99,
+            s.itl_ms.p50,
+            s.itl_ms.p90,
+            s.e2e_ms.p90,
+            s.throughput_rps,
+            s.goodput_rps,
+            s.disaggregated_share,
+            s.transfer.time_ms.mean,
+            s.completed,
+            s.dropped
+        );
+    }
+    out
+}

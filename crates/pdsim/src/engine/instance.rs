@@ -1,0 +1,476 @@
+//! One serving instance: vLLM-style continuous batching in steps.
+//!
+//! Each step: every decoding sequence emits one token, prompts in progress continue with a
+//! chunk, then waiting requests are admitted first come, first served while the token
+//! budget, the sequence cap and the KV blocks allow. When decoders need a new KV block and
+//! none is free, the most recently admitted running request is preempted and recomputed
+//! later.
+//!
+//! Cost: decoders are never visited one by one per step. A decoder's progress is a
+//! function of the instance's step counter (`generated = joined_with + (step - joined_at)`),
+//! so a step only needs aggregates: the number of decoders, the sum of their context
+//! offsets, how many of them cross a block boundary this step (`phase_count`, indexed by
+//! the step modulo the block size), and a heap of finishing steps. A step therefore costs
+//! O(1) plus O(log n) per request that joins, finishes or is preempted.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+
+use crate::cost::{CostModel, StepWork};
+use crate::engine::request::{DropReason, ReqId, Request, Stage, UNSET};
+use crate::prefix::{BlockPool, PrefixIndex};
+use crate::report::Role;
+use crate::time::Nanos;
+
+/// Batching limits shared by all instances.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchLimits {
+    /// Most sequences per step.
+    pub max_num_seqs: u32,
+    /// Token budget per step.
+    pub max_num_batched_tokens: u32,
+    /// Tokens per KV block.
+    pub block_size: u32,
+}
+
+/// What happened at the end of a step, for the engine to act on.
+#[derive(Debug, Default)]
+pub struct StepOutcome {
+    /// Disaggregated requests whose prefill part just finished (their KV must move).
+    pub prefill_done: Vec<ReqId>,
+    /// Requests that emitted their last token.
+    pub completed: Vec<ReqId>,
+}
+
+/// Counters reported per instance.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InstanceStats {
+    /// Time spent in steps.
+    pub busy: Nanos,
+    /// Steps run.
+    pub steps: u64,
+    /// Sum over steps of sequences in the batch.
+    pub batch_seqs: u64,
+    /// Prompt tokens computed.
+    pub prefill_tokens: u64,
+    /// Output tokens decoded.
+    pub decode_tokens: u64,
+    /// Requests routed here.
+    pub requests: u64,
+    /// Preemptions here.
+    pub preemptions: u64,
+}
+
+/// The step in progress.
+#[derive(Debug, Default)]
+struct Step {
+    start: Nanos,
+    /// (request, tokens computed this step).
+    chunks: Vec<(ReqId, u32)>,
+    /// Disaggregated requests whose first decode step this is.
+    joined: Vec<ReqId>,
+    decode_seqs: u64,
+    /// Requests dropped while planning, for the engine to record.
+    dropped: Vec<ReqId>,
+}
+
+/// One instance.
+#[derive(Debug)]
+pub struct Instance {
+    /// Index in the cluster.
+    pub id: u32,
+    /// Pool.
+    pub role: Role,
+    /// Tensor-parallel degree.
+    pub tp: u32,
+    /// GPU display name.
+    pub gpu_name: String,
+    /// KV bytes of one token held by one TP rank (what one rank sends).
+    pub kv_bytes_per_token_per_rank: u64,
+    /// Its roofline.
+    pub cost: CostModel,
+    /// Its KV blocks and prefix cache.
+    pub kv: BlockPool,
+    /// The router's view of its prefix cache.
+    pub index: PrefixIndex,
+    /// Requests routed here and not yet gone (router load: queued + running + in flight).
+    pub outstanding: u64,
+    /// Counters.
+    pub stats: InstanceStats,
+    waiting: VecDeque<ReqId>,
+    /// Disaggregated requests whose KV has arrived, waiting to join the decode batch.
+    ready: VecDeque<ReqId>,
+    prefilling: Vec<ReqId>,
+    /// Running requests by admission order (newest preempted first).
+    running: BTreeMap<u64, ReqId>,
+    next_admit_seq: u64,
+    step_counter: u64,
+    decoders: u64,
+    /// Sum over decoders of `input + joined_with - joined_at`: their total context at step
+    /// `s` is this plus `decoders x s`.
+    context_offset_sum: i64,
+    /// Decoders by `(input + joined_with - joined_at) mod block_size`.
+    phase_count: Vec<u64>,
+    /// (step at whose end it emits its last token, admit seq, request).
+    finishing: BinaryHeap<Reverse<(u64, u64, ReqId)>>,
+    step: Option<Step>,
+    limits: BatchLimits,
+}
+
+impl Instance {
+    /// An idle instance.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: u32,
+        role: Role,
+        tp: u32,
+        gpu_name: String,
+        kv_bytes_per_token_per_rank: u64,
+        cost: CostModel,
+        kv_blocks: u64,
+        prefix_caching: bool,
+        limits: BatchLimits,
+    ) -> Self {
+        Self {
+            id,
+            role,
+            tp,
+            gpu_name,
+            kv_bytes_per_token_per_rank,
+            cost,
+            kv: BlockPool::new(kv_blocks, prefix_caching),
+            index: PrefixIndex::new(kv_blocks),
+            outstanding: 0,
+            stats: InstanceStats::default(),
+            waiting: VecDeque::new(),
+            ready: VecDeque::new(),
+            prefilling: Vec::new(),
+            running: BTreeMap::new(),
+            next_admit_seq: 0,
+            step_counter: 0,
+            decoders: 0,
+            context_offset_sum: 0,
+            phase_count: vec![0; limits.block_size as usize],
+            finishing: BinaryHeap::new(),
+            step: None,
+            limits,
+        }
+    }
+
+    /// Whether a step is running.
+    pub fn is_busy(&self) -> bool {
+        self.step.is_some()
+    }
+
+    /// Requests waiting for admission.
+    pub fn queue_depth(&self) -> usize {
+        self.waiting.len() + self.ready.len()
+    }
+
+    /// Sequences in the running batch.
+    pub fn running_seqs(&self) -> usize {
+        self.running.len()
+    }
+
+    /// Adds a request that needs prefill to the back of the waiting queue.
+    pub fn enqueue(&mut self, id: ReqId) {
+        self.waiting.push_back(id);
+    }
+
+    /// Adds a disaggregated request whose KV has arrived to the decode queue.
+    pub fn enqueue_ready(&mut self, id: ReqId) {
+        self.ready.push_back(id);
+    }
+
+    /// Plans and starts the next step at `now` if idle and there is work; returns its
+    /// duration. Requests dropped while planning are appended to `dropped`.
+    pub fn start_step(
+        &mut self,
+        now: Nanos,
+        reqs: &mut [Request],
+        dropped: &mut Vec<ReqId>,
+    ) -> Option<Nanos> {
+        if self.step.is_some() {
+            return None;
+        }
+        let mut step = Step {
+            start: now,
+            ..Step::default()
+        };
+        let s = self.step_counter;
+        let bs = u64::from(self.limits.block_size);
+
+        // Decoders that cross a block boundary this step need one block each.
+        loop {
+            let need = self.phase_count[((bs - s % bs) % bs) as usize];
+            if need == 0 || self.kv.try_grow(need) {
+                break;
+            }
+            if !self.preempt_newest(reqs) {
+                break;
+            }
+        }
+
+        let mut budget =
+            u64::from(self.limits.max_num_batched_tokens).saturating_sub(self.decoders);
+        let mut seqs = self.running.len() as u64;
+        let mut work = StepWork::default();
+
+        for &id in &self.prefilling {
+            if budget == 0 {
+                break;
+            }
+            let r = &reqs[id];
+            let chunk = u64::from(r.target - r.computed).min(budget) as u32;
+            budget -= u64::from(chunk);
+            add_chunk(&mut work, r.computed, chunk);
+            step.chunks.push((id, chunk));
+        }
+
+        self.admit(now, reqs, &mut step, &mut work, &mut budget, &mut seqs);
+        dropped.append(&mut step.dropped);
+
+        let decode_seqs = self.decoders;
+        if step.chunks.is_empty() && decode_seqs == 0 {
+            return None;
+        }
+        work.decode_seqs = decode_seqs;
+        work.decode_context_tokens =
+            (self.context_offset_sum + (self.decoders * s) as i64).max(0) as u64;
+        step.decode_seqs = decode_seqs;
+        let duration = self.cost.step_time(&work);
+        self.stats.busy += duration;
+        self.stats.steps += 1;
+        self.stats.batch_seqs += seqs;
+        self.stats.prefill_tokens += work.prefill_tokens;
+        self.stats.decode_tokens += decode_seqs;
+        self.step = Some(step);
+        Some(duration)
+    }
+
+    /// Admits requests while budget, sequence cap and KV allow: first those whose KV
+    /// already arrived (they hold their blocks, so admitting them first frees memory
+    /// soonest), then waiting requests first come, first served; a waiting request that
+    /// does not fit in KV blocks the ones behind it.
+    fn admit(
+        &mut self,
+        now: Nanos,
+        reqs: &mut [Request],
+        step: &mut Step,
+        work: &mut StepWork,
+        budget: &mut u64,
+        seqs: &mut u64,
+    ) {
+        let max_seqs = u64::from(self.limits.max_num_seqs);
+        while *seqs < max_seqs && *budget > 0 {
+            let Some(id) = self.ready.pop_front() else {
+                break;
+            };
+            *budget -= 1;
+            *seqs += 1;
+            let r = &mut reqs[id];
+            r.times.first_token_step_start = now;
+            step.joined.push(id);
+            self.join_decoders(id, r, 0);
+        }
+        let bs = self.limits.block_size;
+        while *seqs < max_seqs && *budget > 0 {
+            let Some(&id) = self.waiting.front() else {
+                break;
+            };
+            let r = &mut reqs[id];
+            let blocks = r.blocks_for(r.generated + 1, bs);
+            if blocks > self.kv.total() {
+                self.waiting.pop_front();
+                r.dropped = Some(DropReason::PromptExceedsKv);
+                step.dropped.push(id);
+                continue;
+            }
+            let cached_blocks = self.kv.cached_prefix(&r.hashes) as u64;
+            let anonymous = blocks - r.hashes.len() as u64;
+            if !self.kv.try_acquire(&r.hashes, anonymous) {
+                break;
+            }
+            self.waiting.pop_front();
+            // At least one prompt token is always computed, even on a full cache hit.
+            let cached = (cached_blocks * u64::from(bs)).min(u64::from(r.target) - 1) as u32;
+            if r.times.prefill_start == UNSET {
+                r.cached_tokens = cached;
+                r.times.prefill_start = now;
+            }
+            r.computed = cached;
+            r.anonymous_blocks = anonymous;
+            r.stage = Stage::Prefilling;
+            r.admit_seq = self.next_admit_seq;
+            self.next_admit_seq += 1;
+            self.running.insert(r.admit_seq, id);
+            let chunk = u64::from(r.target - r.computed).min(*budget) as u32;
+            *budget -= u64::from(chunk);
+            *seqs += 1;
+            add_chunk(work, r.computed, chunk);
+            step.chunks.push((id, chunk));
+            self.prefilling.push(id);
+        }
+    }
+
+    /// Puts `r` in the decode batch from the current step counter on, with `generated`
+    /// tokens already emitted.
+    fn join_decoders(&mut self, id: ReqId, r: &mut Request, join_offset: u64) {
+        let joined_at = self.step_counter + join_offset;
+        let bs = u64::from(self.limits.block_size);
+        r.stage = Stage::Decoding;
+        r.decode_join_step = joined_at;
+        r.decode_join_generated = r.generated;
+        if join_offset == 0 {
+            // A disaggregated request joining now: admission order starts here.
+            r.admit_seq = self.next_admit_seq;
+            self.next_admit_seq += 1;
+            self.running.insert(r.admit_seq, id);
+        }
+        let offset = i64::from(r.input()) + i64::from(r.generated) - joined_at as i64;
+        self.context_offset_sum += offset;
+        self.decoders += 1;
+        self.phase_count[offset.rem_euclid(bs as i64) as usize] += 1;
+        let last_step = joined_at + u64::from(r.spec.output_tokens - r.generated) - 1;
+        self.finishing.push(Reverse((last_step, r.admit_seq, id)));
+    }
+
+    /// Takes `r` out of the decode batch at step `s`, returning the tokens it has emitted.
+    fn leave_decoders(&mut self, r: &Request, s: u64) -> u32 {
+        let bs = self.limits.block_size as i64;
+        let offset =
+            i64::from(r.input()) + i64::from(r.decode_join_generated) - r.decode_join_step as i64;
+        self.context_offset_sum -= offset;
+        self.decoders -= 1;
+        self.phase_count[offset.rem_euclid(bs) as usize] -= 1;
+        r.decode_join_generated + (s - r.decode_join_step) as u32
+    }
+
+    /// Preempts the most recently admitted running request (recompute: its blocks are
+    /// freed and it goes back to the front of the queue). Returns false if none runs.
+    fn preempt_newest(&mut self, reqs: &mut [Request]) -> bool {
+        let Some((_, id)) = self.running.pop_last() else {
+            return false;
+        };
+        let bs = self.limits.block_size;
+        let s = self.step_counter;
+        let r = &mut reqs[id];
+        let (hashes, anonymous) = match r.stage {
+            Stage::Decoding => {
+                let generated = self.leave_decoders(r, s);
+                r.generated = generated;
+                (
+                    std::mem::take(&mut r.hashes),
+                    r.blocks_for(generated, bs) - r.hashes.len() as u64,
+                )
+            }
+            _ => {
+                self.prefilling.retain(|&p| p != id);
+                (std::mem::take(&mut r.hashes), r.anonymous_blocks)
+            }
+        };
+        self.kv.release(&hashes, anonymous);
+        r.hashes = hashes;
+        r.anonymous_blocks = 0;
+        r.target = r.input() + r.generated;
+        r.computed = 0;
+        r.stage = Stage::Queued;
+        r.preemptions += 1;
+        self.stats.preemptions += 1;
+        self.waiting.push_front(id);
+        true
+    }
+
+    /// Finishes the running step at `now`.
+    pub fn finish_step(&mut self, now: Nanos, reqs: &mut [Request], outcome: &mut StepOutcome) {
+        let Some(mut step) = self.step.take() else {
+            return;
+        };
+        let s = self.step_counter;
+        let bs = self.limits.block_size;
+        for &id in &step.joined {
+            reqs[id].times.first_token = now;
+        }
+        // Decoders whose last token is this step's.
+        while let Some(&Reverse((last, seq, id))) = self.finishing.peek() {
+            if last > s {
+                break;
+            }
+            self.finishing.pop();
+            let r = &reqs[id];
+            if r.stage != Stage::Decoding || r.admit_seq != seq {
+                continue; // preempted since: a stale entry
+            }
+            let generated = self.leave_decoders(r, s + 1);
+            let r = &mut reqs[id];
+            r.generated = generated;
+            self.running.remove(&r.admit_seq);
+            self.kv.release(
+                &r.hashes,
+                r.blocks_for(generated, bs) - r.hashes.len() as u64,
+            );
+            r.times.completion = now;
+            r.stage = Stage::Done;
+            outcome.completed.push(id);
+        }
+        for (id, chunk) in step.chunks.drain(..) {
+            let r = &mut reqs[id];
+            r.computed += chunk;
+            if r.computed < r.target {
+                continue;
+            }
+            if r.disaggregated
+                && r.prefill_instance == self.id
+                && r.stage == Stage::Prefilling
+                && r.generated == 0
+            {
+                // The prefill part is done; blocks stay held until the KV has left.
+                self.running.remove(&r.admit_seq);
+                r.times.prefill_end = now;
+                r.stage = Stage::Transferring;
+                outcome.prefill_done.push(id);
+                continue;
+            }
+            r.generated += 1;
+            if r.times.first_token == UNSET {
+                r.times.prefill_end = now;
+                r.times.first_token_step_start = step.start;
+                r.times.first_token = now;
+            }
+            if r.generated >= r.spec.output_tokens {
+                self.running.remove(&r.admit_seq);
+                self.kv.release(&r.hashes, r.anonymous_blocks);
+                r.anonymous_blocks = 0;
+                r.times.completion = now;
+                r.stage = Stage::Done;
+                outcome.completed.push(id);
+            } else {
+                self.join_decoders(id, r, 1);
+            }
+        }
+        self.prefilling
+            .retain(|&id| reqs[id].stage == Stage::Prefilling);
+        self.step_counter += 1;
+    }
+
+    /// Start time of the running step.
+    pub fn step_start(&self) -> Option<Nanos> {
+        self.step.as_ref().map(|s| s.start)
+    }
+
+    /// Prompt and output tokens of the running step, for the timeline.
+    pub fn step_tokens(&self) -> (u64, u64) {
+        self.step.as_ref().map_or((0, 0), |s| {
+            (
+                s.chunks.iter().map(|&(_, c)| u64::from(c)).sum(),
+                s.decode_seqs,
+            )
+        })
+    }
+}
+
+fn add_chunk(work: &mut StepWork, done: u32, chunk: u32) {
+    let (p, q) = (f64::from(done), f64::from(chunk));
+    work.prefill_tokens += u64::from(chunk);
+    work.prefill_attention_pairs += q * p + q * (q + 1.0) / 2.0;
+}

@@ -1,0 +1,396 @@
+//! The discrete-event engine: arrivals, routing and deciding, instance steps, KV transfers.
+
+mod events;
+pub mod instance;
+pub mod request;
+pub mod router;
+mod timeline;
+pub mod transfer;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::report::Role;
+use crate::time::{ms_to_ns, s_to_ns, Nanos};
+use crate::validate::Resolved;
+use crate::workload::Workload;
+use events::{Event, EventQueue};
+use instance::{BatchLimits, Instance, StepOutcome};
+use request::{DropReason, ReqId, Request, Stage};
+use router::DecisionInput;
+use timeline::TimelineRecorder;
+use transfer::SharedLink;
+
+/// Everything a finished run leaves behind, for the report builder.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Every injected request.
+    pub requests: Vec<Request>,
+    /// Every instance.
+    pub instances: Vec<Instance>,
+    /// Activity timeline.
+    pub timeline: crate::report::Timeline,
+    /// Time of the last processed event.
+    pub end: Nanos,
+    /// Events processed.
+    pub events: u64,
+    /// KV transfers attempted.
+    pub transfers_started: u64,
+}
+
+/// A simulation in progress.
+#[derive(Debug)]
+pub struct Simulation<'a> {
+    config: &'a Config,
+    requests: Vec<Request>,
+    instances: Vec<Instance>,
+    decode_pool: Vec<u32>,
+    prefill_pool: Vec<u32>,
+    decode_cursor: usize,
+    prefill_cursor: usize,
+    queue: EventQueue,
+    workload: Workload,
+    links: Vec<SharedLink>,
+    link_bytes_per_ns: f64,
+    link_base: Nanos,
+    timeline: TimelineRecorder,
+    now: Nanos,
+    horizon: Option<Nanos>,
+    max_time: Nanos,
+    transfers_started: u64,
+    scratch_dropped: Vec<ReqId>,
+    scratch_outcome: StepOutcome,
+    scratch_finished: Vec<ReqId>,
+    scratch_candidates: Vec<u32>,
+}
+
+impl<'a> Simulation<'a> {
+    /// Builds the cluster of a validated config.
+    pub fn new(config: &'a Config, resolved: &Resolved) -> Self {
+        let engine = &config.engine;
+        let limits = BatchLimits {
+            max_num_seqs: engine.max_num_seqs,
+            max_num_batched_tokens: engine.max_num_batched_tokens,
+            block_size: engine.block_size,
+        };
+        let instances: Vec<Instance> = resolved
+            .pools
+            .iter()
+            .flat_map(|pool| (0..pool.instances).map(move |_| pool))
+            .enumerate()
+            .map(|(id, pool)| {
+                Instance::new(
+                    id as u32,
+                    pool.role,
+                    pool.tp,
+                    pool.gpu.name.clone(),
+                    resolved.model.kv_bytes_per_token_per_rank(pool.tp),
+                    crate::cost::CostModel::new(
+                        &resolved.model,
+                        &pool.gpu,
+                        pool.tp,
+                        engine.step_overhead_ms,
+                    ),
+                    pool.kv_blocks,
+                    engine.prefix_caching,
+                    limits,
+                )
+            })
+            .collect();
+        let ids_where = |f: fn(Role) -> bool| {
+            instances
+                .iter()
+                .filter(|i| f(i.role))
+                .map(|i| i.id)
+                .collect::<Vec<u32>>()
+        };
+        let decode_pool = ids_where(Role::decodes);
+        let prefill_pool = ids_where(Role::prefills_remote);
+        let n = instances.len();
+        let mut queue = EventQueue::default();
+        let mut workload = Workload::new(&config.workload, config.seed, config.limits.max_requests);
+        if let Some(first) = workload.next_request() {
+            queue.push(first.arrival, Event::Arrival(first));
+        }
+        Self {
+            config,
+            requests: Vec::new(),
+            instances,
+            decode_pool,
+            prefill_pool,
+            decode_cursor: 0,
+            prefill_cursor: 0,
+            queue,
+            workload,
+            links: (0..n).map(|_| SharedLink::default()).collect(),
+            link_bytes_per_ns: config.kv_transfer.bandwidth_gb_per_s,
+            link_base: ms_to_ns(config.kv_transfer.base_latency_ms),
+            timeline: TimelineRecorder::new(config.output.timeline_buckets, n),
+            now: 0,
+            horizon: config.workload.horizon_s.map(s_to_ns),
+            max_time: s_to_ns(config.limits.max_sim_time_s),
+            transfers_started: 0,
+            scratch_dropped: Vec::new(),
+            scratch_outcome: StepOutcome::default(),
+            scratch_finished: Vec::new(),
+            scratch_candidates: Vec::new(),
+        }
+    }
+
+    /// Runs until no event is left or the horizon is reached.
+    pub fn run(mut self) -> Result<Outcome, Error> {
+        let mut events: u64 = 0;
+        while let Some((time, event)) = self.queue.pop() {
+            if self.horizon.is_some_and(|h| time > h) {
+                self.now = self.horizon.unwrap_or(time);
+                break;
+            }
+            if time > self.max_time {
+                return Err(Error::Limit {
+                    limit: "max_sim_time_s",
+                    message: format!(
+                        "the run passed {} s of simulated time; the cluster cannot keep up with \
+                         the load, or raise the limit",
+                        self.config.limits.max_sim_time_s
+                    ),
+                });
+            }
+            events += 1;
+            if events > self.config.limits.max_events {
+                return Err(Error::Limit {
+                    limit: "max_events",
+                    message: format!(
+                        "the run needed more than {} events; lower the request count or raise the limit",
+                        self.config.limits.max_events
+                    ),
+                });
+            }
+            self.now = time;
+            match event {
+                Event::Arrival(spec) => {
+                    if let Some(next) = self.workload.next_request() {
+                        self.queue
+                            .push(next.arrival.max(time), Event::Arrival(next));
+                    }
+                    self.arrive(spec);
+                }
+                Event::StepDone(instance) => self.step_done(instance as usize),
+                Event::TransferDone(id) => self.transfer_done(id),
+                Event::LinkJoin(id) => {
+                    let bytes = self.requests[id].transfer_bytes as f64
+                        / f64::from(self.instances[self.requests[id].prefill_instance as usize].tp);
+                    let d = self.requests[id].decode_instance as usize;
+                    let wake = self.links[d].join(time, id, bytes, self.link_bytes_per_ns);
+                    self.schedule_link(d, wake);
+                }
+                Event::LinkWake {
+                    instance,
+                    generation,
+                } => {
+                    let d = instance as usize;
+                    if self.links[d].generation != generation {
+                        continue;
+                    }
+                    let mut finished = std::mem::take(&mut self.scratch_finished);
+                    let wake = self.links[d].wake(time, self.link_bytes_per_ns, &mut finished);
+                    self.schedule_link(d, wake);
+                    for id in finished.drain(..) {
+                        self.transfer_done(id);
+                    }
+                    self.scratch_finished = finished;
+                }
+            }
+        }
+        let end = self.now;
+        Ok(Outcome {
+            requests: self.requests,
+            instances: self.instances,
+            timeline: self.timeline.finish(end),
+            end,
+            events,
+            transfers_started: self.transfers_started,
+        })
+    }
+
+    fn schedule_link(&mut self, instance: usize, wake: Option<Nanos>) {
+        if let Some(at) = wake {
+            let generation = self.links[instance].generation;
+            self.queue.push(
+                at,
+                Event::LinkWake {
+                    instance: instance as u32,
+                    generation,
+                },
+            );
+        }
+    }
+
+    /// Routes a new request: decode instance, decider, then (maybe) a prefill instance.
+    fn arrive(&mut self, spec: crate::workload::RequestSpec) {
+        let cfg = self.config;
+        let block_size = cfg.engine.block_size;
+        let id = self.requests.len();
+        let hashes = spec.prompt.block_hashes(block_size);
+        let weight = cfg.routing.overlap_weight;
+        let d = router::pick(
+            cfg.routing.policy,
+            &self.decode_pool,
+            &self.instances,
+            &hashes,
+            weight,
+            &mut self.decode_cursor,
+        );
+        let cached_blocks = self.instances[d as usize].index.matched_prefix(&hashes) as u64;
+        let uncached =
+            u64::from(spec.prompt.len).saturating_sub(cached_blocks * u64::from(block_size)) as u32;
+        let mut candidates = std::mem::take(&mut self.scratch_candidates);
+        candidates.clear();
+        candidates.extend(self.prefill_pool.iter().copied().filter(|&p| p != d));
+        // The prefill instance is chosen before deciding (the conditional decider looks at
+        // its queue), but a round-robin cursor only advances when it is really used.
+        let policy = cfg.routing.prefill_policy.unwrap_or(cfg.routing.policy);
+        let mut cursor = self.prefill_cursor;
+        let prefill = (!candidates.is_empty()).then(|| {
+            router::pick(
+                policy,
+                &candidates,
+                &self.instances,
+                &hashes,
+                weight,
+                &mut cursor,
+            )
+        });
+        self.scratch_candidates = candidates;
+        let remote = prefill.filter(|&p| {
+            router::disaggregate(
+                cfg.disaggregation.decider,
+                cfg.disaggregation.threshold_tokens,
+                cfg.disaggregation.max_prefill_queue,
+                DecisionInput {
+                    input_tokens: spec.prompt.len,
+                    uncached_tokens: uncached,
+                    prefill_queue_depth: self.instances[p as usize].queue_depth(),
+                },
+            )
+        });
+        if remote.is_some() {
+            self.prefill_cursor = cursor;
+        }
+        let mut request = Request::new(spec, hashes);
+        request.decode_instance = d;
+        request.prefill_instance = remote.unwrap_or(d);
+        request.disaggregated = remote.is_some();
+        let target = remote.unwrap_or(d) as usize;
+        self.instances[d as usize].index.insert(&request.hashes);
+        self.instances[d as usize].outstanding += 1;
+        self.instances[d as usize].stats.requests += 1;
+        if let Some(p) = remote {
+            let p = p as usize;
+            self.instances[p].index.insert(&request.hashes);
+            self.instances[p].outstanding += 1;
+            self.instances[p].stats.requests += 1;
+        }
+        self.requests.push(request);
+        self.instances[target].enqueue(id);
+        self.kick(target);
+    }
+
+    /// Starts a step on an idle instance that has work.
+    fn kick(&mut self, instance: usize) {
+        let mut dropped = std::mem::take(&mut self.scratch_dropped);
+        if let Some(duration) =
+            self.instances[instance].start_step(self.now, &mut self.requests, &mut dropped)
+        {
+            self.queue.push(
+                self.now.saturating_add(duration),
+                Event::StepDone(instance as u32),
+            );
+        }
+        for id in dropped.drain(..) {
+            self.finish_dropped(id);
+        }
+        self.scratch_dropped = dropped;
+    }
+
+    fn step_done(&mut self, instance: usize) {
+        let now = self.now;
+        let start = self.instances[instance].step_start().unwrap_or(now);
+        let (prefill, decode) = self.instances[instance].step_tokens();
+        self.timeline.step(instance, start, now, prefill, decode);
+        let mut outcome = std::mem::take(&mut self.scratch_outcome);
+        self.instances[instance].finish_step(now, &mut self.requests, &mut outcome);
+        for id in outcome.completed.drain(..) {
+            let d = self.requests[id].decode_instance as usize;
+            self.instances[d].outstanding -= 1;
+        }
+        for id in outcome.prefill_done.drain(..) {
+            self.start_transfer(id);
+        }
+        self.scratch_outcome = outcome;
+        self.kick(instance);
+    }
+
+    /// The prefill part is done: reserve KV on the decode instance and send it.
+    fn start_transfer(&mut self, id: ReqId) {
+        let now = self.now;
+        self.transfers_started += 1;
+        let block_size = self.config.engine.block_size;
+        let r = &mut self.requests[id];
+        r.times.transfer_start = now;
+        let d = r.decode_instance as usize;
+        let p = r.prefill_instance as usize;
+        let reserve = r.blocks_for(0, block_size);
+        let anonymous = reserve - r.hashes.len() as u64;
+        if reserve > self.instances[d].kv.total()
+            || !self.instances[d].kv.try_acquire(&r.hashes, anonymous)
+        {
+            r.dropped = Some(DropReason::DecodeKvFull);
+            self.instances[p].kv.release(&r.hashes, r.anonymous_blocks);
+            r.anonymous_blocks = 0;
+            self.instances[p].outstanding -= 1;
+            self.finish_dropped(id);
+            self.kick(p);
+            return;
+        }
+        // Whole blocks of the prompt; each TP rank of the sender moves its shard in parallel.
+        let blocks = u64::from(r.input()).div_ceil(u64::from(block_size));
+        let tokens = blocks * u64::from(block_size);
+        let sender = &self.instances[p];
+        let per_rank = tokens * sender.kv_bytes_per_token_per_rank;
+        r.transfer_bytes = per_rank * u64::from(sender.tp);
+        r.stage = Stage::Transferring;
+        if self.config.kv_transfer.contention {
+            self.queue
+                .push(now.saturating_add(self.link_base), Event::LinkJoin(id));
+        } else {
+            let duration = self
+                .link_base
+                .saturating_add(transfer::solo_time(per_rank as f64, self.link_bytes_per_ns));
+            self.queue
+                .push(now.saturating_add(duration), Event::TransferDone(id));
+        }
+    }
+
+    fn transfer_done(&mut self, id: ReqId) {
+        let now = self.now;
+        let r = &mut self.requests[id];
+        r.times.transfer_end = now;
+        r.stage = Stage::AwaitingDecode;
+        let (p, d) = (r.prefill_instance as usize, r.decode_instance as usize);
+        // The prefill instance keeps the prompt only as reusable cache from now on.
+        self.instances[p].kv.release(&r.hashes, r.anonymous_blocks);
+        r.anonymous_blocks = 0;
+        self.instances[p].outstanding -= 1;
+        self.timeline.transfer_in(d, now);
+        self.instances[d].enqueue_ready(id);
+        self.kick(p);
+        self.kick(d);
+    }
+
+    fn finish_dropped(&mut self, id: ReqId) {
+        let r = &mut self.requests[id];
+        r.stage = Stage::Done;
+        r.hashes = Vec::new();
+        let d = r.decode_instance as usize;
+        self.instances[d].outstanding -= 1;
+    }
+}

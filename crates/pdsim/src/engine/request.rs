@@ -1,0 +1,158 @@
+//! A request's state while it moves through the cluster, and the timestamps of its life.
+
+use crate::time::Nanos;
+use crate::workload::RequestSpec;
+
+/// Index of a request in the simulation's request table (its id).
+pub type ReqId = usize;
+
+/// Not yet happened.
+pub const UNSET: Nanos = Nanos::MAX;
+
+/// Where a request is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// In an instance's waiting queue, needing prefill compute.
+    Queued,
+    /// Admitted, computing its prompt in chunks.
+    Prefilling,
+    /// Prefill part done on a prefill instance; its KV is on the link.
+    Transferring,
+    /// KV arrived; waiting in the decode instance's queue with its blocks reserved.
+    AwaitingDecode,
+    /// In the decode batch, one token per step.
+    Decoding,
+    /// Finished, dropped or cut off by the horizon.
+    Done,
+}
+
+/// Why a request left early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// The decode instance could not reserve KV blocks for the transferred prompt.
+    DecodeKvFull,
+    /// The prompt needs more KV blocks than the instance has.
+    PromptExceedsKv,
+}
+
+impl DropReason {
+    /// The id used in reports.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::DecodeKvFull => "decode_kv_full",
+            Self::PromptExceedsKv => "prompt_exceeds_kv",
+        }
+    }
+}
+
+/// Timestamps of a request's life (`UNSET` until they happen).
+#[derive(Clone, Copy, Debug)]
+pub struct Times {
+    /// Start of the first step that computed any of its prompt.
+    pub prefill_start: Nanos,
+    /// End of the step that finished its prompt (on the prefill instance when remote).
+    pub prefill_end: Nanos,
+    /// KV transfer start (= `prefill_end` for disaggregated requests).
+    pub transfer_start: Nanos,
+    /// KV transfer end.
+    pub transfer_end: Nanos,
+    /// Start of the step that emitted the first token.
+    pub first_token_step_start: Nanos,
+    /// End of that step.
+    pub first_token: Nanos,
+    /// End of the step that emitted the last token.
+    pub completion: Nanos,
+}
+
+impl Default for Times {
+    fn default() -> Self {
+        Self {
+            prefill_start: UNSET,
+            prefill_end: UNSET,
+            transfer_start: UNSET,
+            transfer_end: UNSET,
+            first_token_step_start: UNSET,
+            first_token: UNSET,
+            completion: UNSET,
+        }
+    }
+}
+
+/// One request's simulation state.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// What arrived.
+    pub spec: RequestSpec,
+    /// Chained hashes of the prompt's full blocks (freed when the request is done).
+    pub hashes: Vec<u64>,
+    /// Where it is.
+    pub stage: Stage,
+    /// Whether its prefill runs on a prefill instance.
+    pub disaggregated: bool,
+    /// Instance of its prefill part.
+    pub prefill_instance: u32,
+    /// Instance that decodes it.
+    pub decode_instance: u32,
+    /// Tokens the current prefill must have computed (prompt, plus output on a recompute).
+    pub target: u32,
+    /// Tokens computed so far in the current prefill (cache hits included).
+    pub computed: u32,
+    /// Output tokens emitted so far (valid outside `Decoding`).
+    pub generated: u32,
+    /// Private (non-shareable) KV blocks held outside `Decoding`.
+    pub anonymous_blocks: u64,
+    /// Admission order on its current instance; newer admissions are preempted first.
+    pub admit_seq: u64,
+    /// Instance step counter when it joined the decode batch.
+    pub decode_join_step: u64,
+    /// Tokens already emitted when it joined the decode batch.
+    pub decode_join_generated: u32,
+    /// Prompt tokens served from the prefix cache at its (first) prefill admission.
+    pub cached_tokens: u32,
+    /// Recompute preemptions suffered.
+    pub preemptions: u32,
+    /// KV bytes moved for it (all TP ranks).
+    pub transfer_bytes: u64,
+    /// Why it was dropped, if it was.
+    pub dropped: Option<DropReason>,
+    /// Its timestamps.
+    pub times: Times,
+}
+
+impl Request {
+    /// A request that just arrived.
+    pub fn new(spec: RequestSpec, hashes: Vec<u64>) -> Self {
+        Self {
+            spec,
+            hashes,
+            stage: Stage::Queued,
+            disaggregated: false,
+            prefill_instance: 0,
+            decode_instance: 0,
+            target: spec.prompt.len,
+            computed: 0,
+            generated: 0,
+            anonymous_blocks: 0,
+            admit_seq: 0,
+            decode_join_step: 0,
+            decode_join_generated: 0,
+            cached_tokens: 0,
+            preemptions: 0,
+            transfer_bytes: 0,
+            dropped: None,
+            times: Times::default(),
+        }
+    }
+
+    /// Prompt length.
+    pub fn input(&self) -> u32 {
+        self.spec.prompt.len
+    }
+
+    /// KV blocks held while `generated` tokens have been emitted: the prompt and every
+    /// emitted token, and at least the slot of the first token (reserved up front).
+    pub fn blocks_for(&self, generated: u32, block_size: u32) -> u64 {
+        let tokens = u64::from(self.input()) + u64::from(generated.max(1));
+        tokens.div_ceil(u64::from(block_size))
+    }
+}

@@ -1,0 +1,150 @@
+//! Routing inside a pool, and the deciders that choose whether to disaggregate.
+
+use crate::config::{Decider, RoutingPolicy};
+use crate::engine::instance::Instance;
+
+/// Picks an instance among `candidates` (non-empty) for a prompt with block `hashes`.
+/// Ties always go to the lowest instance id, so routing is deterministic.
+pub fn pick(
+    policy: RoutingPolicy,
+    candidates: &[u32],
+    instances: &[Instance],
+    hashes: &[u64],
+    overlap_weight: f64,
+    cursor: &mut usize,
+) -> u32 {
+    match policy {
+        RoutingPolicy::RoundRobin => {
+            let id = candidates[*cursor % candidates.len()];
+            *cursor = (*cursor + 1) % candidates.len();
+            id
+        }
+        RoutingPolicy::LeastLoaded => min_by_key(candidates, |i| instances[i as usize].outstanding),
+        RoutingPolicy::PrefixAware => {
+            // Most cached blocks first, then least loaded: minimize (-cached, load).
+            min_by_key(candidates, |i| {
+                let inst = &instances[i as usize];
+                (
+                    std::cmp::Reverse(inst.index.matched_prefix(hashes)),
+                    inst.outstanding,
+                )
+            })
+        }
+        RoutingPolicy::KvCost => {
+            // Dynamo's KV router: overlap_weight x blocks to prefill + active KV blocks.
+            let cost = |i: u32| {
+                let inst = &instances[i as usize];
+                let to_prefill = (hashes.len() - inst.index.matched_prefix(hashes)) as f64;
+                overlap_weight * to_prefill + inst.kv.used() as f64
+            };
+            let mut best = candidates[0];
+            let mut best_cost = cost(best);
+            for &i in &candidates[1..] {
+                let c = cost(i);
+                if c < best_cost {
+                    best = i;
+                    best_cost = c;
+                }
+            }
+            best
+        }
+    }
+}
+
+fn min_by_key<K: Ord>(candidates: &[u32], key: impl Fn(u32) -> K) -> u32 {
+    // `min_by_key` keeps the first minimum: candidates are in id order.
+    candidates
+        .iter()
+        .copied()
+        .min_by_key(|&i| key(i))
+        .unwrap_or(candidates[0])
+}
+
+/// What a decider knows about a request.
+#[derive(Clone, Copy, Debug)]
+pub struct DecisionInput {
+    /// Prompt tokens.
+    pub input_tokens: u32,
+    /// Prompt tokens not in the chosen decode instance's prefix cache (router's view).
+    pub uncached_tokens: u32,
+    /// Waiting requests at the prefill instance that would take the prefill part.
+    pub prefill_queue_depth: usize,
+}
+
+/// Whether to run the request's prefill on a prefill instance. Boundary semantics are part
+/// of the contract: `prefix-threshold` and `conditional` are strict (`>`),
+/// `length-threshold` is inclusive (`>=`, so 0 means always).
+pub fn disaggregate(
+    decider: Decider,
+    threshold: u32,
+    max_prefill_queue: u32,
+    input: DecisionInput,
+) -> bool {
+    match decider {
+        Decider::Never => false,
+        Decider::Always => true,
+        Decider::PrefixThreshold => input.uncached_tokens > threshold,
+        Decider::LengthThreshold => input.input_tokens >= threshold,
+        Decider::Conditional => {
+            input.uncached_tokens > threshold
+                && input.prefill_queue_depth <= max_prefill_queue as usize
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(input_tokens: u32, uncached_tokens: u32, prefill_queue_depth: usize) -> DecisionInput {
+        DecisionInput {
+            input_tokens,
+            uncached_tokens,
+            prefill_queue_depth,
+        }
+    }
+
+    #[test]
+    fn prefix_threshold_is_strict() {
+        let d = |uncached| disaggregate(Decider::PrefixThreshold, 512, 0, input(2000, uncached, 0));
+        assert!(!d(511));
+        assert!(!d(512));
+        assert!(d(513));
+    }
+
+    #[test]
+    fn length_threshold_is_inclusive_and_zero_means_always() {
+        let d = |tokens, threshold| {
+            disaggregate(Decider::LengthThreshold, threshold, 0, input(tokens, 0, 0))
+        };
+        assert!(!d(4095, 4096));
+        assert!(d(4096, 4096));
+        assert!(d(1, 0));
+    }
+
+    #[test]
+    fn conditional_needs_both_conditions() {
+        let d = |uncached, depth| {
+            disaggregate(Decider::Conditional, 1000, 4, input(5000, uncached, depth))
+        };
+        assert!(!d(1000, 0));
+        assert!(d(1001, 4));
+        assert!(!d(1001, 5));
+    }
+
+    #[test]
+    fn never_and_always() {
+        assert!(!disaggregate(
+            Decider::Never,
+            0,
+            0,
+            input(100_000, 100_000, 0)
+        ));
+        assert!(disaggregate(
+            Decider::Always,
+            u32::MAX,
+            0,
+            input(1, 0, 1_000)
+        ));
+    }
+}

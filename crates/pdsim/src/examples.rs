@@ -1,0 +1,242 @@
+//! Named, ready-to-run scenarios (`pdsim example NAME`, the playground's presets).
+//!
+//! Pairs ending in `-disagg` / `-agg` run the same GPUs and workload with and without
+//! disaggregation, so their reports can be compared directly.
+
+use crate::config::{
+    ArrivalConfig, ArrivalProcess, Config, Decider, DisaggregationConfig, LengthDist, PoolConfig,
+    PrefixConfig, Topology,
+};
+
+/// One named scenario.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// Name used on the command line and in the playground.
+    pub name: &'static str,
+    /// One line on what it shows.
+    pub description: &'static str,
+    /// The scenario.
+    pub config: Config,
+}
+
+fn pools(prefill: u32, decode: u32, unified: u32) -> Topology {
+    let pool = |instances| PoolConfig {
+        instances,
+        ..PoolConfig::default()
+    };
+    Topology {
+        prefill: pool(prefill),
+        decode: pool(decode),
+        unified: pool(unified),
+    }
+}
+
+fn decider(decider: Decider, threshold_tokens: u32) -> DisaggregationConfig {
+    DisaggregationConfig {
+        decider,
+        threshold_tokens,
+        ..DisaggregationConfig::default()
+    }
+}
+
+/// Long prompts with short outputs (about 10:1), the case where disaggregation is known to
+/// pay (llm-d): prefills no longer stall the decoders.
+fn long_prompts(disaggregated: bool) -> Config {
+    let mut c = Config::default();
+    c.topology = if disaggregated {
+        pools(2, 2, 0)
+    } else {
+        pools(0, 0, 4)
+    };
+    c.disaggregation = decider(
+        if disaggregated {
+            Decider::Always
+        } else {
+            Decider::Never
+        },
+        0,
+    );
+    c.workload.requests = Some(600);
+    c.workload.arrival = ArrivalConfig {
+        process: ArrivalProcess::Poisson,
+        rate_per_s: 24.0,
+        cv: 1.0,
+    };
+    c.workload.input_tokens = LengthDist::Normal {
+        mean: 4096.0,
+        std: 512.0,
+        min: Some(1024),
+        max: Some(8192),
+    };
+    c.workload.output_tokens = LengthDist::Normal {
+        mean: 400.0,
+        std: 80.0,
+        min: Some(16),
+        max: Some(800),
+    };
+    c.workload.prefix = PrefixConfig {
+        groups: 0,
+        tokens: 0,
+        fraction: 0.0,
+    };
+    c.slo.ttft_ms = Some(1000.0);
+    c.slo.itl_ms = Some(25.0);
+    c
+}
+
+/// Short prompts with heavy prefix reuse: local prefill is cheap and hits the cache, so
+/// sending prompts away only adds transfer time and idles half the GPUs (Dynamo docs).
+fn short_prompts(disaggregated: bool) -> Config {
+    let mut c = Config::default();
+    c.topology = if disaggregated {
+        pools(2, 2, 0)
+    } else {
+        pools(0, 0, 4)
+    };
+    c.disaggregation = decider(
+        if disaggregated {
+            Decider::Always
+        } else {
+            Decider::Never
+        },
+        0,
+    );
+    c.routing.policy = crate::config::RoutingPolicy::PrefixAware;
+    c.workload.requests = Some(1500);
+    c.workload.arrival = ArrivalConfig {
+        process: ArrivalProcess::Poisson,
+        rate_per_s: 60.0,
+        cv: 1.0,
+    };
+    c.workload.input_tokens = LengthDist::Normal {
+        mean: 768.0,
+        std: 128.0,
+        min: Some(256),
+        max: Some(2048),
+    };
+    c.workload.output_tokens = LengthDist::Normal {
+        mean: 256.0,
+        std: 64.0,
+        min: Some(16),
+        max: Some(512),
+    };
+    c.workload.prefix = PrefixConfig {
+        groups: 4,
+        tokens: 640,
+        fraction: 0.9,
+    };
+    c.slo.ttft_ms = Some(500.0);
+    c.slo.itl_ms = Some(25.0);
+    c
+}
+
+/// Mixed prompt lengths on 2 prefill + 2 decode instances with a prefix-threshold decider:
+/// sweep `disaggregation.threshold_tokens` to find where sending prompts away stops paying.
+fn threshold_sweep() -> Config {
+    let mut c = Config::default();
+    c.topology = pools(2, 2, 0);
+    c.disaggregation = decider(Decider::PrefixThreshold, 1024);
+    c.workload.requests = Some(800);
+    c.workload.arrival = ArrivalConfig {
+        process: ArrivalProcess::Poisson,
+        rate_per_s: 30.0,
+        cv: 1.0,
+    };
+    c.workload.input_tokens = LengthDist::Lognormal {
+        mean: 1536.0,
+        std: 1536.0,
+        min: Some(32),
+        max: Some(16384),
+    };
+    c.workload.output_tokens = LengthDist::Normal {
+        mean: 200.0,
+        std: 50.0,
+        min: Some(8),
+        max: Some(600),
+    };
+    c.workload.prefix = PrefixConfig {
+        groups: 8,
+        tokens: 512,
+        fraction: 0.5,
+    };
+    c
+}
+
+/// The reference scenario of `pdsim bench`: 100,000 requests, prompts around 1,024 tokens,
+/// outputs around 128, 4 prefill + 4 decode instances, prefix-threshold decider, 8 prefix groups.
+pub fn bench_reference() -> Config {
+    let mut c = Config::default();
+    c.topology = pools(4, 4, 0);
+    c.disaggregation = decider(Decider::PrefixThreshold, 512);
+    c.workload.requests = Some(100_000);
+    c.workload.arrival = ArrivalConfig {
+        process: ArrivalProcess::Poisson,
+        rate_per_s: 80.0,
+        cv: 1.0,
+    };
+    c.workload.input_tokens = LengthDist::Normal {
+        mean: 1024.0,
+        std: 256.0,
+        min: Some(64),
+        max: Some(4096),
+    };
+    c.workload.output_tokens = LengthDist::Normal {
+        mean: 128.0,
+        std: 32.0,
+        min: Some(1),
+        max: Some(512),
+    };
+    c.workload.prefix = PrefixConfig {
+        groups: 8,
+        tokens: 512,
+        fraction: 0.5,
+    };
+    c.output.per_request = false;
+    c
+}
+
+/// Every named scenario, the default first.
+pub fn all() -> Vec<Example> {
+    vec![
+        Example {
+            name: "default",
+            description: "2 prefill + 2 decode H100s, Llama-3.1-8B, prefix-threshold 512: all five TTFT phases",
+            config: Config::default(),
+        },
+        Example {
+            name: "long-prompts-disagg",
+            description: "~4k-token prompts, ~400-token outputs on 2 prefill + 2 decode: ITL stays flat",
+            config: long_prompts(true),
+        },
+        Example {
+            name: "long-prompts-agg",
+            description: "the same load on 4 unified instances: prefills stall decoders, ITL grows",
+            config: long_prompts(false),
+        },
+        Example {
+            name: "short-prompts-disagg",
+            description: "short prompts with 90% prefix reuse, always disaggregated: transfers only add latency",
+            config: short_prompts(true),
+        },
+        Example {
+            name: "short-prompts-agg",
+            description: "the same load on 4 unified instances with prefix-aware routing: local prefill wins",
+            config: short_prompts(false),
+        },
+        Example {
+            name: "threshold-sweep",
+            description: "mixed prompt lengths; sweep disaggregation.threshold_tokens to find the crossover",
+            config: threshold_sweep(),
+        },
+        Example {
+            name: "bench",
+            description: "the 100,000-request reference scenario of pdsim bench (summary only)",
+            config: bench_reference(),
+        },
+    ]
+}
+
+/// The scenario called `name`.
+pub fn by_name(name: &str) -> Option<Example> {
+    all().into_iter().find(|e| e.name == name)
+}

@@ -1,0 +1,93 @@
+//! Sweeps: run one config many times, varying one numeric field given by its path.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::report::Summary;
+
+/// One sweep point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepRow {
+    /// The value the field was set to.
+    pub value: f64,
+    /// The run's summary.
+    pub summary: Summary,
+}
+
+/// Returns `config` with the field at the dotted `path` (e.g.
+/// `disaggregation.threshold_tokens`) set to `value`. The result is parsed back through
+/// the config type, so a wrong path or a value of the wrong type is an error that names
+/// the field.
+pub fn with_field(config: &Config, path: &str, value: f64) -> Result<Config, Error> {
+    let mut json = serde_json::to_value(config).map_err(|e| Error::invalid(path, e))?;
+    let mut node = &mut json;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let so_far = parts[..=i].join(".");
+        let object = node
+            .as_object_mut()
+            .ok_or_else(|| Error::invalid(&so_far, "is not an object, so it has no fields"))?;
+        if !object.contains_key(*part) {
+            let known: Vec<&str> = object.keys().map(String::as_str).collect();
+            return Err(Error::invalid(
+                &so_far,
+                format!("no such field; known here: {}", known.join(", ")),
+            ));
+        }
+        node = object
+            .get_mut(*part)
+            .ok_or_else(|| Error::invalid(&so_far, "no such field"))?;
+    }
+    if !(node.is_number() || node.is_null()) {
+        return Err(Error::invalid(path, "is not a numeric field"));
+    }
+    // Integers stay integers so that integer fields accept them.
+    *node = if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        serde_json::Value::from(value as i64)
+    } else {
+        serde_json::Number::from_f64(value)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| Error::invalid(path, format!("{value} is not a finite number")))?
+    };
+    Config::from_json(&json.to_string())
+}
+
+/// Runs `config` once per value of the field at `path`.
+pub fn sweep(config: &Config, path: &str, values: &[f64]) -> Result<Vec<SweepRow>, Error> {
+    values
+        .iter()
+        .map(|&value| {
+            let point = with_field(config, path, value)?;
+            let mut report = crate::run(&point)?;
+            report.requests.clear();
+            Ok(SweepRow {
+                value,
+                summary: report.summary,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_nested_fields_and_names_bad_paths() {
+        let c = with_field(&Config::default(), "disaggregation.threshold_tokens", 256.0).unwrap();
+        assert_eq!(c.disaggregation.threshold_tokens, 256);
+        let c = with_field(&Config::default(), "workload.arrival.rate_per_s", 2.5).unwrap();
+        assert_eq!(c.workload.arrival.rate_per_s, 2.5);
+        let err = with_field(&Config::default(), "disaggregation.treshold", 1.0).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("disaggregation.treshold: no such field"),
+            "{err}"
+        );
+        let err = with_field(&Config::default(), "routing.policy", 1.0).unwrap_err();
+        assert!(err.to_string().contains("not a numeric field"), "{err}");
+        let err = with_field(&Config::default(), "engine.block_size", 1.5).unwrap_err();
+        assert!(err.to_string().contains("engine.block_size"), "{err}");
+    }
+}

@@ -1,0 +1,479 @@
+//! Validation: every field checked before the run starts, each error naming the field and
+//! what is allowed. A config that passes cannot make the engine panic or loop forever.
+
+use crate::config::{
+    ArrivalProcess, Config, Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig,
+};
+use crate::cost::kv_capacity_blocks;
+use crate::error::Error;
+use crate::presets::{self, GpuParams, ModelParams, GIB};
+use crate::report::Role;
+use crate::workload::check_trace_record;
+
+/// Largest prompt or output length and shared prefix accepted, in tokens.
+pub const MAX_TOKENS: u32 = 16_000_000;
+/// Most instances in one pool.
+pub const MAX_INSTANCES: u32 = 1024;
+
+/// One pool, with presets resolved and its KV capacity derived.
+#[derive(Clone, Debug)]
+pub struct ResolvedPool {
+    /// Which pool.
+    pub role: Role,
+    /// Instances.
+    pub instances: u32,
+    /// TP degree.
+    pub tp: u32,
+    /// GPU numbers.
+    pub gpu: GpuParams,
+    /// KV blocks per instance.
+    pub kv_blocks: u64,
+}
+
+/// A validated config with its presets resolved.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// Model numbers.
+    pub model: ModelParams,
+    /// Pools in instance-id order: prefill, decode, unified.
+    pub pools: Vec<ResolvedPool>,
+}
+
+type Result<T> = std::result::Result<T, Error>;
+
+fn check(ok: bool, field: &str, message: impl FnOnce() -> String) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, message()))
+    }
+}
+
+fn positive(value: f64, field: &str, unit: &str) -> Result<()> {
+    check(value.is_finite() && value > 0.0, field, || {
+        format!("must be a finite number > 0 {unit}, got {value}")
+    })
+}
+
+fn non_negative(value: f64, field: &str, unit: &str) -> Result<()> {
+    check(value.is_finite() && value >= 0.0, field, || {
+        format!("must be a finite number >= 0 {unit}, got {value}")
+    })
+}
+
+fn fraction(value: f64, field: &str, allow_zero: bool) -> Result<()> {
+    let ok = value.is_finite() && value <= 1.0 && (value > 0.0 || (allow_zero && value == 0.0));
+    let range = if allow_zero { "[0, 1]" } else { "(0, 1]" };
+    check(ok, field, || format!("must be in {range}, got {value}"))
+}
+
+fn in_range(value: u64, lo: u64, hi: u64, field: &str) -> Result<()> {
+    check((lo..=hi).contains(&value), field, || {
+        format!("must be between {lo} and {hi}, got {value}")
+    })
+}
+
+/// Checks every field of `config` and resolves its presets.
+pub fn validate(config: &Config) -> Result<Resolved> {
+    let model = resolve_model(&config.model)?;
+    let top_gpu = resolve_gpu(&config.hardware, "hardware")?;
+    validate_engine(config)?;
+
+    let topo = &config.topology;
+    let mut pools = Vec::new();
+    for (role, pool, name) in [
+        (Role::Prefill, &topo.prefill, "prefill"),
+        (Role::Decode, &topo.decode, "decode"),
+        (Role::Unified, &topo.unified, "unified"),
+    ] {
+        if let Some(resolved) = resolve_pool(config, role, pool, name, &model, &top_gpu)? {
+            pools.push(resolved);
+        }
+    }
+    let decode_capable = topo.decode.instances + topo.unified.instances;
+    check(decode_capable > 0, "topology", || {
+        "no decode-capable instance: set topology.decode.instances or topology.unified.instances to at least 1"
+            .into()
+    })?;
+    let prefill_capable = topo.prefill.instances + topo.unified.instances;
+    // Disaggregation needs a prefill-capable instance other than the decode instance.
+    let can_disaggregate = topo.prefill.instances > 0
+        || (topo.unified.instances >= 2)
+        || (topo.unified.instances == 1 && topo.decode.instances > 0);
+    check(
+        config.disaggregation.decider == Decider::Never || can_disaggregate,
+        "disaggregation.decider",
+        || {
+            format!(
+            "'{}' needs a prefill-capable instance besides the decode instance, but the topology has {} \
+             (prefill + unified); add topology.prefill instances, or use 'never'",
+            config.disaggregation.decider.id(),
+            prefill_capable
+        )
+        },
+    )?;
+
+    non_negative(config.routing.overlap_weight, "routing.overlap_weight", "")?;
+    positive(
+        config.kv_transfer.bandwidth_gb_per_s,
+        "kv_transfer.bandwidth_gb_per_s",
+        "GB/s",
+    )?;
+    check(
+        config.kv_transfer.bandwidth_gb_per_s >= 1e-6,
+        "kv_transfer.bandwidth_gb_per_s",
+        || {
+            format!(
+                "must be at least 1e-6 GB/s (1 kB/s), got {}",
+                config.kv_transfer.bandwidth_gb_per_s
+            )
+        },
+    )?;
+    non_negative(
+        config.kv_transfer.base_latency_ms,
+        "kv_transfer.base_latency_ms",
+        "ms",
+    )?;
+
+    validate_workload(config)?;
+    if let Some(ttft) = config.slo.ttft_ms {
+        positive(ttft, "slo.ttft_ms", "ms")?;
+    }
+    if let Some(itl) = config.slo.itl_ms {
+        positive(itl, "slo.itl_ms", "ms")?;
+    }
+    let limits = &config.limits;
+    in_range(limits.max_requests, 1, u64::MAX, "limits.max_requests")?;
+    in_range(limits.max_events, 1, u64::MAX, "limits.max_events")?;
+    positive(limits.max_sim_time_s, "limits.max_sim_time_s", "s")?;
+    in_range(
+        u64::from(config.output.timeline_buckets),
+        0,
+        10_000,
+        "output.timeline_buckets",
+    )?;
+    Ok(Resolved { model, pools })
+}
+
+fn validate_engine(config: &Config) -> Result<()> {
+    let e = &config.engine;
+    in_range(u64::from(e.max_num_seqs), 1, 65_536, "engine.max_num_seqs")?;
+    in_range(
+        u64::from(e.max_num_batched_tokens),
+        1,
+        1 << 20,
+        "engine.max_num_batched_tokens",
+    )?;
+    check(
+        e.max_num_batched_tokens >= e.max_num_seqs,
+        "engine.max_num_batched_tokens",
+        || {
+            format!(
+            "must be at least engine.max_num_seqs ({}) so every running sequence fits in a step, got {}",
+            e.max_num_seqs, e.max_num_batched_tokens
+        )
+        },
+    )?;
+    in_range(u64::from(e.block_size), 1, 1024, "engine.block_size")?;
+    if let Some(blocks) = e.kv_cache_blocks {
+        in_range(blocks, 1, 1 << 40, "engine.kv_cache_blocks")?;
+    }
+    fraction(
+        e.gpu_memory_utilization,
+        "engine.gpu_memory_utilization",
+        false,
+    )?;
+    non_negative(e.step_overhead_ms, "engine.step_overhead_ms", "ms")?;
+    check(
+        e.step_overhead_ms <= 10_000.0,
+        "engine.step_overhead_ms",
+        || format!("must be at most 10000 ms, got {}", e.step_overhead_ms),
+    )
+}
+
+fn resolve_pool(
+    config: &Config,
+    role: Role,
+    pool: &PoolConfig,
+    name: &str,
+    model: &ModelParams,
+    top_gpu: &GpuParams,
+) -> Result<Option<ResolvedPool>> {
+    let field = |f: &str| format!("topology.{name}.{f}");
+    in_range(
+        u64::from(pool.instances),
+        0,
+        u64::from(MAX_INSTANCES),
+        &field("instances"),
+    )?;
+    check(pool.tp >= 1 && pool.tp <= 64, &field("tp"), || {
+        format!("must be between 1 and 64 GPUs, got {}", pool.tp)
+    })?;
+    let gpu = match &pool.hardware {
+        Some(spec) => resolve_gpu(spec, &field("hardware"))?,
+        None => top_gpu.clone(),
+    };
+    if pool.instances == 0 {
+        return Ok(None);
+    }
+    let e = &config.engine;
+    let kv_blocks = match e.kv_cache_blocks {
+        Some(blocks) => blocks,
+        None => {
+            let blocks =
+                kv_capacity_blocks(model, &gpu, pool.tp, e.gpu_memory_utilization, e.block_size);
+            check(blocks > 0, &field("tp"), || {
+                format!(
+                    "{} does not fit: {:.1} GB of weights leave no KV space on {} x {} ({:.0} GiB each at \
+                     gpu_memory_utilization {}); raise tp or pick a larger GPU",
+                    model.name,
+                    model.weight_bytes() / 1e9,
+                    pool.tp,
+                    gpu.name,
+                    gpu.memory_gib,
+                    e.gpu_memory_utilization
+                )
+            })?;
+            blocks
+        }
+    };
+    Ok(Some(ResolvedPool {
+        role,
+        instances: pool.instances,
+        tp: pool.tp,
+        gpu,
+        kv_blocks,
+    }))
+}
+
+/// Resolves a model preset id or checks custom model numbers.
+pub fn resolve_model(spec: &ModelSpec) -> Result<ModelParams> {
+    match spec {
+        ModelSpec::Preset(id) => presets::model(id).ok_or_else(|| {
+            Error::invalid(
+                "model",
+                format!(
+                    "unknown preset '{id}'; use one of {}, or an object with the model's numbers",
+                    presets::MODEL_IDS.join(", ")
+                ),
+            )
+        }),
+        ModelSpec::Custom(m) => {
+            positive(m.params_b, "model.params_b", "billions")?;
+            check(m.params_b <= 100_000.0, "model.params_b", || {
+                format!("must be at most 100000 billions, got {}", m.params_b)
+            })?;
+            in_range(u64::from(m.layers), 1, 1000, "model.layers")?;
+            in_range(u64::from(m.hidden), 1, 1 << 20, "model.hidden")?;
+            in_range(u64::from(m.heads), 1, 4096, "model.heads")?;
+            in_range(
+                u64::from(m.kv_heads),
+                1,
+                u64::from(m.heads),
+                "model.kv_heads",
+            )?;
+            in_range(u64::from(m.head_dim), 1, 4096, "model.head_dim")?;
+            check(
+                m.bytes_per_param.is_finite()
+                    && m.bytes_per_param > 0.0
+                    && m.bytes_per_param <= 8.0,
+                "model.bytes_per_param",
+                || {
+                    format!(
+                        "must be in (0, 8] bytes (2 for BF16, 1 for FP8), got {}",
+                        m.bytes_per_param
+                    )
+                },
+            )?;
+            if let Some(dim) = m.mla_kv_dim {
+                in_range(u64::from(dim), 1, 1 << 16, "model.mla_kv_dim")?;
+            }
+            let mut m = m.clone();
+            if m.name.is_empty() {
+                m.name = "custom model".into();
+            }
+            Ok(m)
+        }
+    }
+}
+
+/// Resolves a GPU preset id or checks custom GPU numbers; `field` names where it was given.
+pub fn resolve_gpu(spec: &HardwareSpec, field: &str) -> Result<GpuParams> {
+    match spec {
+        HardwareSpec::Preset(id) => presets::gpu(id).ok_or_else(|| {
+            Error::invalid(
+                field,
+                format!(
+                    "unknown preset '{id}'; use one of {}, or an object with the GPU's numbers",
+                    presets::GPU_IDS.join(", ")
+                ),
+            )
+        }),
+        HardwareSpec::Custom(g) => {
+            let f = |name: &str| format!("{field}.{name}");
+            positive(g.tflops, &f("tflops"), "TFLOPs")?;
+            positive(g.hbm_tb_per_s, &f("hbm_tb_per_s"), "TB/s")?;
+            positive(g.memory_gib, &f("memory_gib"), "GiB")?;
+            check(g.memory_gib * GIB < 1e18, &f("memory_gib"), || {
+                format!("must be below 1e9 GiB, got {}", g.memory_gib)
+            })?;
+            fraction(g.mfu_prefill, &f("mfu_prefill"), false)?;
+            fraction(g.mfu_decode, &f("mfu_decode"), false)?;
+            fraction(g.bandwidth_efficiency, &f("bandwidth_efficiency"), false)?;
+            positive(g.interconnect_gb_per_s, &f("interconnect_gb_per_s"), "GB/s")?;
+            let mut g = g.clone();
+            if g.name.is_empty() {
+                g.name = "custom GPU".into();
+            }
+            Ok(g)
+        }
+    }
+}
+
+fn validate_workload(config: &Config) -> Result<()> {
+    let w = &config.workload;
+    match (&w.trace, w.requests, w.horizon_s) {
+        (Some(trace), _, _) => {
+            check(!trace.is_empty(), "workload.trace", || {
+                "is empty; give at least one record or remove it".into()
+            })?;
+            check(
+                trace.len() as u64 <= config.limits.max_requests,
+                "workload.trace",
+                || {
+                    format!(
+                        "has {} records, more than limits.max_requests ({})",
+                        trace.len(),
+                        config.limits.max_requests
+                    )
+                },
+            )?;
+            for (i, record) in trace.iter().enumerate() {
+                check_trace_record(record)
+                    .map_err(|m| Error::invalid(format!("workload.trace[{i}]"), m))?;
+                check(
+                    record.input_tokens <= MAX_TOKENS && record.output_tokens <= MAX_TOKENS,
+                    &format!("workload.trace[{i}]"),
+                    || format!("lengths must be at most {MAX_TOKENS} tokens"),
+                )?;
+            }
+        }
+        (None, None, None) => {
+            return Err(Error::invalid(
+                "workload.requests",
+                "give a number of requests, a horizon_s, or a trace",
+            ));
+        }
+        (None, requests, _) => {
+            if let Some(n) = requests {
+                in_range(n, 1, config.limits.max_requests, "workload.requests").map_err(|_| {
+                    Error::invalid(
+                        "workload.requests",
+                        format!(
+                            "must be between 1 and limits.max_requests ({}), got {n}",
+                            config.limits.max_requests
+                        ),
+                    )
+                })?;
+            }
+        }
+    }
+    if let Some(h) = w.horizon_s {
+        positive(h, "workload.horizon_s", "s")?;
+        check(
+            h <= config.limits.max_sim_time_s,
+            "workload.horizon_s",
+            || {
+                format!(
+                    "must be at most limits.max_sim_time_s ({} s), got {h}",
+                    config.limits.max_sim_time_s
+                )
+            },
+        )?;
+    }
+    positive(
+        w.arrival.rate_per_s,
+        "workload.arrival.rate_per_s",
+        "requests/s",
+    )?;
+    check(
+        w.arrival.rate_per_s <= 1e9,
+        "workload.arrival.rate_per_s",
+        || {
+            format!(
+                "must be at most 1e9 requests/s, got {}",
+                w.arrival.rate_per_s
+            )
+        },
+    )?;
+    if w.arrival.process == ArrivalProcess::Gamma {
+        check(
+            w.arrival.cv.is_finite() && (0.01..=100.0).contains(&w.arrival.cv),
+            "workload.arrival.cv",
+            || {
+                format!(
+                    "must be between 0.01 and 100 for the gamma process, got {}",
+                    w.arrival.cv
+                )
+            },
+        )?;
+    }
+    validate_length(&w.input_tokens, "workload.input_tokens")?;
+    validate_length(&w.output_tokens, "workload.output_tokens")?;
+    in_range(
+        u64::from(w.prefix.groups),
+        0,
+        1_000_000,
+        "workload.prefix.groups",
+    )?;
+    in_range(
+        u64::from(w.prefix.tokens),
+        0,
+        u64::from(MAX_TOKENS),
+        "workload.prefix.tokens",
+    )?;
+    fraction(w.prefix.fraction, "workload.prefix.fraction", true)
+}
+
+fn validate_length(dist: &LengthDist, field: &str) -> Result<()> {
+    let f = |name: &str| format!("{field}.{name}");
+    let max = u64::from(MAX_TOKENS);
+    let clamps = |min: Option<u32>, max_clamp: Option<u32>| -> Result<()> {
+        if let Some(lo) = min {
+            in_range(u64::from(lo), 1, max, &f("min"))?;
+        }
+        if let Some(hi) = max_clamp {
+            in_range(u64::from(hi), u64::from(min.unwrap_or(1)), max, &f("max"))?;
+        }
+        Ok(())
+    };
+    match *dist {
+        LengthDist::Constant { value } => in_range(u64::from(value), 1, max, &f("value")),
+        LengthDist::Uniform { min, max: hi } => {
+            in_range(u64::from(min), 1, max, &f("min"))?;
+            in_range(u64::from(hi), u64::from(min), max, &f("max"))
+        }
+        LengthDist::Normal {
+            mean,
+            std,
+            min,
+            max: hi,
+        }
+        | LengthDist::Lognormal {
+            mean,
+            std,
+            min,
+            max: hi,
+        } => {
+            positive(mean, &f("mean"), "tokens")?;
+            check(mean <= f64::from(MAX_TOKENS), &f("mean"), || {
+                format!("must be at most {MAX_TOKENS} tokens, got {mean}")
+            })?;
+            non_negative(std, &f("std"), "tokens")?;
+            check(std <= f64::from(MAX_TOKENS), &f("std"), || {
+                format!("must be at most {MAX_TOKENS} tokens, got {std}")
+            })?;
+            clamps(min, hi)
+        }
+    }
+}
