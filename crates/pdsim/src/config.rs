@@ -532,20 +532,138 @@ impl Default for OutputConfig {
 
 impl Config {
     /// Parses a JSON config, naming the field of the first error (`workload.arrival.rate_per_s: ...`).
+    ///
+    /// A partial object overrides only the fields it names: `{"topology": {"decode": {"tp": 2}}}`
+    /// keeps the default number of decode instances. Strings, arrays, `null` and length
+    /// distributions of another `dist` replace the default whole.
     pub fn from_json(text: &str) -> Result<Self, crate::Error> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut de).map_err(|err| {
-            let path = err.path().to_string();
-            let field = if path == "." { String::new() } else { path };
-            crate::Error::Parse {
-                field,
-                message: err.into_inner().to_string(),
-            }
-        })
+        let given: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| crate::Error::Parse {
+                field: String::new(),
+                message: e.to_string(),
+            })?;
+        Self::from_value(given)
+    }
+
+    /// [`Config::from_json`] for an already parsed JSON value.
+    pub fn from_value(given: serde_json::Value) -> Result<Self, crate::Error> {
+        if !given.is_object() {
+            return Err(crate::Error::Parse {
+                field: String::new(),
+                message: format!("invalid type: the config must be a JSON object, got {given}"),
+            });
+        }
+        let mut merged = serde_json::to_value(Self::default()).unwrap_or_default();
+        merge_onto(&mut merged, given);
+        // Preset-or-object fields are untagged enums, whose own errors say only "did not
+        // match any variant": check their object form first for a precise message.
+        check_spec::<ModelParams>(&merged, &["model"], "a model preset id")?;
+        check_spec::<GpuParams>(&merged, &["hardware"], "a GPU preset id")?;
+        for pool in ["unified", "prefill", "decode"] {
+            check_spec::<GpuParams>(&merged, &["topology", pool, "hardware"], "a GPU preset id")?;
+        }
+        parse_at::<Self>(merged, "")
     }
 
     /// The JSON Schema of the config.
     pub fn json_schema() -> serde_json::Value {
         serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
+    }
+}
+
+/// Deep-merges `given` onto `base`: objects merge field by field, anything else replaces.
+/// A length distribution naming another `dist` replaces the default distribution whole.
+fn merge_onto(base: &mut serde_json::Value, given: serde_json::Value) {
+    use serde_json::Value;
+    match (base, given) {
+        (Value::Object(base_map), Value::Object(given_map)) => {
+            let other_dist = matches!(
+                (base_map.get("dist"), given_map.get("dist")),
+                (Some(a), Some(b)) if a != b
+            );
+            if other_dist {
+                *base_map = given_map;
+                return;
+            }
+            for (key, value) in given_map {
+                match base_map.get_mut(&key) {
+                    Some(slot) => merge_onto(slot, value),
+                    None => {
+                        base_map.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_objects_override_only_what_they_name() {
+        let c = Config::from_json(r#"{"topology": {"decode": {"tp": 2}}}"#).unwrap();
+        assert_eq!(c.topology.decode.tp, 2);
+        assert_eq!(
+            c.topology.decode.instances,
+            Topology::default().decode.instances
+        );
+        let c = Config::from_json(
+            r#"{"workload": {"input_tokens": {"dist": "constant", "value": 9}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.workload.input_tokens, LengthDist::Constant { value: 9 });
+        let c = Config::from_json(r#"{"workload": {"output_tokens": {"mean": 50}}}"#).unwrap();
+        assert!(
+            matches!(c.workload.output_tokens, LengthDist::Normal { mean, std, .. } if mean == 50.0 && std == 32.0)
+        );
+        let err = Config::from_json(r#"{"engine": {"max_num_seq": 2}}"#).unwrap_err();
+        assert_eq!(err.field(), "engine.max_num_seq");
+        assert!(
+            err.to_string().contains("unknown field `max_num_seq`"),
+            "{err}"
+        );
+    }
+}
+
+fn parse_at<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, crate::Error> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let field = match (prefix.is_empty(), path == ".") {
+            (true, true) => String::new(),
+            (true, false) => path,
+            (false, true) => prefix.to_owned(),
+            (false, false) => format!("{prefix}.{path}"),
+        };
+        crate::Error::Parse {
+            field,
+            message: err.into_inner().to_string(),
+        }
+    })
+}
+
+fn check_spec<T: serde::de::DeserializeOwned>(
+    root: &serde_json::Value,
+    path: &[&str],
+    what: &str,
+) -> Result<(), crate::Error> {
+    let Some(value) = path.iter().try_fold(root, |node, key| node.get(key)) else {
+        return Ok(());
+    };
+    let field = path.join(".");
+    match value {
+        serde_json::Value::String(_) | serde_json::Value::Null => Ok(()),
+        serde_json::Value::Object(_) => parse_at::<T>(value.clone(), &field).map(|_| ()),
+        other => Err(crate::Error::Parse {
+            field,
+            message: format!(
+                "invalid type: expected {what} (a string) or an object of numbers, got {other}"
+            ),
+        }),
     }
 }

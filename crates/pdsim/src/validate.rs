@@ -75,6 +75,11 @@ fn in_range(value: u64, lo: u64, hi: u64, field: &str) -> Result<()> {
 
 /// Checks every field of `config` and resolves its presets.
 pub fn validate(config: &Config) -> Result<Resolved> {
+    // Limits first: other checks refer to them.
+    let limits = &config.limits;
+    in_range(limits.max_requests, 1, u64::MAX, "limits.max_requests")?;
+    in_range(limits.max_events, 1, u64::MAX, "limits.max_events")?;
+    positive(limits.max_sim_time_s, "limits.max_sim_time_s", "s")?;
     let model = resolve_model(&config.model)?;
     let top_gpu = resolve_gpu(&config.hardware, "hardware")?;
     validate_engine(config)?;
@@ -142,10 +147,6 @@ pub fn validate(config: &Config) -> Result<Resolved> {
     if let Some(itl) = config.slo.itl_ms {
         positive(itl, "slo.itl_ms", "ms")?;
     }
-    let limits = &config.limits;
-    in_range(limits.max_requests, 1, u64::MAX, "limits.max_requests")?;
-    in_range(limits.max_events, 1, u64::MAX, "limits.max_events")?;
-    positive(limits.max_sim_time_s, "limits.max_sim_time_s", "s")?;
     in_range(
         u64::from(config.output.timeline_buckets),
         0,

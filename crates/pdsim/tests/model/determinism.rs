@@ -1,0 +1,56 @@
+//! Same config and seed, same bytes; a different seed, different numbers.
+
+use pdsim::Config;
+
+#[test]
+fn same_seed_same_bytes_every_example() {
+    for example in pdsim::examples::all()
+        .into_iter()
+        .filter(|e| e.name != "bench")
+    {
+        let json = serde_json::to_string(&example.config).unwrap();
+        assert_eq!(
+            pdsim::run_json(&json).unwrap(),
+            pdsim::run_json(&json).unwrap(),
+            "{}",
+            example.name
+        );
+    }
+}
+
+#[test]
+fn the_seed_matters() {
+    let a = pdsim::run(&Config::default()).unwrap();
+    let b = pdsim::run(&Config {
+        seed: 7,
+        ..Config::default()
+    })
+    .unwrap();
+    assert_ne!(a.summary.ttft_ms, b.summary.ttft_ms);
+}
+
+#[test]
+fn every_example_completes_all_requests() {
+    for example in pdsim::examples::all()
+        .into_iter()
+        .filter(|e| e.name != "bench")
+    {
+        let report = pdsim::run(&example.config).unwrap();
+        let s = &report.summary;
+        assert_eq!(s.completed + s.dropped, s.injected, "{}", example.name);
+        assert_eq!(s.dropped, 0, "{}", example.name);
+    }
+}
+
+#[test]
+fn empty_config_is_the_default_disaggregated_scenario() {
+    let config = Config::from_json("{}").unwrap();
+    assert_eq!(config, Config::default());
+    let report = pdsim::run(&config).unwrap();
+    let phases = &report.summary.breakdown_ms;
+    // All five phases show up in the default scenario.
+    for (name, stat) in phases.named() {
+        assert!(stat.mean > 0.0, "{name} is zero");
+    }
+    assert!(report.summary.disaggregated_share > 0.2 && report.summary.disaggregated_share < 0.9);
+}
