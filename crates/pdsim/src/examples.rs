@@ -59,7 +59,7 @@ fn long_prompts(disaggregated: bool) -> Config {
     c.workload.requests = Some(600);
     c.workload.arrival = ArrivalConfig {
         process: ArrivalProcess::Poisson,
-        rate_per_s: 24.0,
+        rate_per_s: 9.0,
         cv: 1.0,
     };
     c.workload.input_tokens = LengthDist::Normal {
@@ -80,7 +80,7 @@ fn long_prompts(disaggregated: bool) -> Config {
         fraction: 0.0,
     };
     c.slo.ttft_ms = Some(1000.0);
-    c.slo.itl_ms = Some(25.0);
+    c.slo.itl_ms = Some(12.5);
     c
 }
 
@@ -205,12 +205,12 @@ pub fn all() -> Vec<Example> {
         },
         Example {
             name: "long-prompts-disagg",
-            description: "~4k-token prompts, ~400-token outputs on 2 prefill + 2 decode: ITL stays flat",
+            description: "~4k-token prompts, ~400-token outputs at 9 req/s on 2 prefill + 2 decode: lower ITL",
             config: long_prompts(true),
         },
         Example {
             name: "long-prompts-agg",
-            description: "the same load on 4 unified instances: prefills stall decoders, ITL grows",
+            description: "the same load on 4 unified instances: lower TTFT, but prefills stall decoders",
             config: long_prompts(false),
         },
         Example {
