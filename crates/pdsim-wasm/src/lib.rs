@@ -39,8 +39,8 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
 
 /// Runs a config (partial objects override the defaults) and returns the report.
 #[wasm_bindgen]
-pub fn run(config: JsValue) -> Result<JsValue, JsError> {
-    to_js(&run_json(&config_text(&config)?)?)
+pub fn run(config: &JsValue) -> Result<JsValue, JsError> {
+    to_js(&run_json(&config_text(config)?)?)
 }
 
 /// Runs a config given as JSON text and returns the report as JSON text: byte for byte
@@ -52,8 +52,8 @@ pub fn run_json(config_json: &str) -> Result<String, JsError> {
 
 /// Checks a config; returns the complete config with defaults filled in, or throws.
 #[wasm_bindgen]
-pub fn validate(config: JsValue) -> Result<JsValue, JsError> {
-    let parsed = pdsim::Config::from_json(&config_text(&config)?).map_err(|e| core_error(&e))?;
+pub fn validate(config: &JsValue) -> Result<JsValue, JsError> {
+    let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
     pdsim::validate::validate(&parsed).map_err(|e| core_error(&e))?;
     to_js(&json(&parsed)?)
 }
@@ -77,8 +77,8 @@ pub fn examples() -> Result<JsValue, JsError> {
 /// Runs `config` once per value of the numeric field at `path`
 /// (e.g. `"disaggregation.threshold_tokens"`): `[{ value, summary }]`.
 #[wasm_bindgen]
-pub fn sweep(config: JsValue, path: &str, values: Vec<f64>) -> Result<JsValue, JsError> {
-    let parsed = pdsim::Config::from_json(&config_text(&config)?).map_err(|e| core_error(&e))?;
-    let rows = pdsim::sweep::sweep(&parsed, path, &values).map_err(|e| core_error(&e))?;
+pub fn sweep(config: &JsValue, path: &str, values: &[f64]) -> Result<JsValue, JsError> {
+    let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
+    let rows = pdsim::sweep::sweep(&parsed, path, values).map_err(|e| core_error(&e))?;
     to_js(&json(&rows)?)
 }

@@ -598,36 +598,6 @@ fn merge_onto(base: &mut serde_json::Value, given: serde_json::Value) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partial_objects_override_only_what_they_name() {
-        let c = Config::from_json(r#"{"topology": {"decode": {"tp": 2}}}"#).unwrap();
-        assert_eq!(c.topology.decode.tp, 2);
-        assert_eq!(
-            c.topology.decode.instances,
-            Topology::default().decode.instances
-        );
-        let c = Config::from_json(
-            r#"{"workload": {"input_tokens": {"dist": "constant", "value": 9}}}"#,
-        )
-        .unwrap();
-        assert_eq!(c.workload.input_tokens, LengthDist::Constant { value: 9 });
-        let c = Config::from_json(r#"{"workload": {"output_tokens": {"mean": 50}}}"#).unwrap();
-        assert!(
-            matches!(c.workload.output_tokens, LengthDist::Normal { mean, std, .. } if mean == 50.0 && std == 32.0)
-        );
-        let err = Config::from_json(r#"{"engine": {"max_num_seq": 2}}"#).unwrap_err();
-        assert_eq!(err.field(), "engine.max_num_seq");
-        assert!(
-            err.to_string().contains("unknown field `max_num_seq`"),
-            "{err}"
-        );
-    }
-}
-
 fn parse_at<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
     prefix: &str,
@@ -665,5 +635,35 @@ fn check_spec<T: serde::de::DeserializeOwned>(
                 "invalid type: expected {what} (a string) or an object of numbers, got {other}"
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_objects_override_only_what_they_name() {
+        let c = Config::from_json(r#"{"topology": {"decode": {"tp": 2}}}"#).unwrap();
+        assert_eq!(c.topology.decode.tp, 2);
+        assert_eq!(
+            c.topology.decode.instances,
+            Topology::default().decode.instances
+        );
+        let c = Config::from_json(
+            r#"{"workload": {"input_tokens": {"dist": "constant", "value": 9}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.workload.input_tokens, LengthDist::Constant { value: 9 });
+        let c = Config::from_json(r#"{"workload": {"output_tokens": {"mean": 50}}}"#).unwrap();
+        assert!(
+            matches!(c.workload.output_tokens, LengthDist::Normal { mean, std, .. } if mean == 50.0 && std == 32.0)
+        );
+        let err = Config::from_json(r#"{"engine": {"max_num_seq": 2}}"#).unwrap_err();
+        assert_eq!(err.field(), "engine.max_num_seq");
+        assert!(
+            err.to_string().contains("unknown field `max_num_seq`"),
+            "{err}"
+        );
     }
 }

@@ -39,23 +39,25 @@ fn decider(decider: Decider, threshold_tokens: u32) -> DisaggregationConfig {
     }
 }
 
+/// The same 4 GPUs as 2 prefill + 2 decode instances that always disaggregate, or as 4
+/// unified instances that never do.
+fn paired(disaggregated: bool) -> Config {
+    let (topology, rule) = if disaggregated {
+        (pools(2, 2, 0), Decider::Always)
+    } else {
+        (pools(0, 0, 4), Decider::Never)
+    };
+    Config {
+        topology,
+        disaggregation: decider(rule, 0),
+        ..Config::default()
+    }
+}
+
 /// Long prompts with short outputs (about 10:1), the case where disaggregation is known to
 /// pay (llm-d): prefills no longer stall the decoders.
 fn long_prompts(disaggregated: bool) -> Config {
-    let mut c = Config::default();
-    c.topology = if disaggregated {
-        pools(2, 2, 0)
-    } else {
-        pools(0, 0, 4)
-    };
-    c.disaggregation = decider(
-        if disaggregated {
-            Decider::Always
-        } else {
-            Decider::Never
-        },
-        0,
-    );
+    let mut c = paired(disaggregated);
     c.workload.requests = Some(600);
     c.workload.arrival = ArrivalConfig {
         process: ArrivalProcess::Poisson,
@@ -87,20 +89,7 @@ fn long_prompts(disaggregated: bool) -> Config {
 /// Short prompts with heavy prefix reuse: local prefill is cheap and hits the cache, so
 /// sending prompts away only adds transfer time and idles half the GPUs (Dynamo docs).
 fn short_prompts(disaggregated: bool) -> Config {
-    let mut c = Config::default();
-    c.topology = if disaggregated {
-        pools(2, 2, 0)
-    } else {
-        pools(0, 0, 4)
-    };
-    c.disaggregation = decider(
-        if disaggregated {
-            Decider::Always
-        } else {
-            Decider::Never
-        },
-        0,
-    );
+    let mut c = paired(disaggregated);
     c.routing.policy = crate::config::RoutingPolicy::PrefixAware;
     c.workload.requests = Some(1500);
     c.workload.arrival = ArrivalConfig {
@@ -133,9 +122,11 @@ fn short_prompts(disaggregated: bool) -> Config {
 /// Mixed prompt lengths on 2 prefill + 2 decode instances with a prefix-threshold decider:
 /// sweep `disaggregation.threshold_tokens` to find where sending prompts away stops paying.
 fn threshold_sweep() -> Config {
-    let mut c = Config::default();
-    c.topology = pools(2, 2, 0);
-    c.disaggregation = decider(Decider::PrefixThreshold, 1024);
+    let mut c = Config {
+        topology: pools(2, 2, 0),
+        disaggregation: decider(Decider::PrefixThreshold, 1024),
+        ..Config::default()
+    };
     c.workload.requests = Some(800);
     c.workload.arrival = ArrivalConfig {
         process: ArrivalProcess::Poisson,
@@ -165,9 +156,11 @@ fn threshold_sweep() -> Config {
 /// The reference scenario of `pdsim bench`: 100,000 requests, prompts around 1,024 tokens,
 /// outputs around 128, 4 prefill + 4 decode instances, prefix-threshold decider, 8 prefix groups.
 pub fn bench_reference() -> Config {
-    let mut c = Config::default();
-    c.topology = pools(4, 4, 0);
-    c.disaggregation = decider(Decider::PrefixThreshold, 512);
+    let mut c = Config {
+        topology: pools(4, 4, 0),
+        disaggregation: decider(Decider::PrefixThreshold, 512),
+        ..Config::default()
+    };
     c.workload.requests = Some(100_000);
     c.workload.arrival = ArrivalConfig {
         process: ArrivalProcess::Poisson,

@@ -177,9 +177,9 @@ pub fn build_report(config: &Config, outcome: Outcome) -> Report {
                 if let Some(p) = &phases {
                     all.push(p);
                     if r.disaggregated {
-                        remote.push(p)
+                        remote.push(p);
                     } else {
-                        local.push(p)
+                        local.push(p);
                     }
                 }
                 let meets_ttft = slo_ttft.is_none_or(|s| t <= s);

@@ -40,8 +40,10 @@ pub fn arb_config() -> impl Strategy<Value = Config> {
             let (policy, prefill_policy, contention, bandwidth, latency) = link;
             let (requests, rate, input_max, output_max, groups, prefix_tokens) = load;
             let (kv_blocks, max_seqs, seed, caching) = engine;
-            let mut c = Config::default();
-            c.seed = seed;
+            let mut c = Config {
+                seed,
+                ..Config::default()
+            };
             c.topology.prefill.instances = prefill;
             c.topology.decode.instances = decode.max(u32::from(unified == 0));
             c.topology.unified.instances = unified;

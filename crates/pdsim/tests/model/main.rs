@@ -1,5 +1,8 @@
 //! Integration tests of the core, one module per behaviour.
 
+// Helpers outside #[test] functions are test code too.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod determinism;
 mod disaggregation;
