@@ -1,0 +1,144 @@
+//! The `pdsim` program end to end: real processes, real exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn pdsim(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pdsim"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn pdsim");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn empty_config_and_every_example_run() {
+    let out = pdsim(&["run", "-", "--summary"], "{}");
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("TTFT phases, disaggregated"));
+    let list = stdout(&pdsim(&["example"], ""));
+    let names: Vec<&str> = list
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() >= 6, "{list}");
+    for name in names.into_iter().filter(|n| *n != "bench") {
+        let config = pdsim(&["example", name], "");
+        assert!(config.status.success(), "{name}");
+        let report = pdsim(&["run", "-"], &stdout(&config));
+        assert!(
+            report.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&report.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&report.stdout).expect("report JSON");
+        assert!(
+            json["summary"]["completed"].as_u64().unwrap_or(0) > 0,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_exits_non_zero_naming_the_field() {
+    let out = pdsim(
+        &["run", "-"],
+        r#"{"workload": {"arrival": {"rate_per_s": -3}}}"#,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("workload.arrival.rate_per_s"), "{err}");
+    let out = pdsim(&["validate", "-"], r#"{"routing": {"policy": "random"}}"#);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown variant `random`"));
+    let out = pdsim(&["example", "nope"], "");
+    assert!(!out.status.success());
+    let out = pdsim(&["validate", "-"], "{}");
+    assert!(out.status.success());
+}
+
+#[test]
+fn sweep_prints_one_row_per_value() {
+    let out = pdsim(
+        &[
+            "sweep",
+            "-",
+            "--param",
+            "disaggregation.threshold_tokens",
+            "--values",
+            "0,512,100000",
+        ],
+        r#"{"workload": {"requests": 60}}"#,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    assert!(rows[0].starts_with("disaggregation.threshold_tokens,ttft_p50_ms"));
+    // Threshold 0 disaggregates nearly everything, 100000 nothing.
+    let share = |row: &str| {
+        row.split(',')
+            .nth(9)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(-1.0)
+    };
+    assert!(share(rows[1]) > 0.9 && share(rows[3]) == 0.0, "{text}");
+}
+
+#[test]
+fn trace_replay_reports_bad_lines() {
+    let dir = std::env::temp_dir().join(format!("pdsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let trace = dir.join("trace.jsonl");
+    std::fs::write(
+        &trace,
+        "{\"arrival_ms\": 0, \"input_tokens\": 100, \"output_tokens\": 3}\n{oops}\n",
+    )
+    .expect("write");
+    let out = pdsim(
+        &["run", "-", "--trace", trace.to_str().unwrap_or_default()],
+        "{}",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trace.jsonl:2:"));
+    std::fs::write(
+        &trace,
+        "{\"arrival_ms\": 0, \"input_tokens\": 100, \"output_tokens\": 3}\n",
+    )
+    .expect("write");
+    let out = pdsim(
+        &["run", "-", "--trace", trace.to_str().unwrap_or_default()],
+        "{}",
+    );
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(json["summary"]["injected"], 1);
+}
+
+#[test]
+fn schema_describes_the_config() {
+    let out = pdsim(&["schema"], "");
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("schema JSON");
+    assert!(
+        schema["properties"]["disaggregation"].is_object(),
+        "{schema}"
+    );
+}
