@@ -42,7 +42,23 @@ impl Prompt {
 
     /// Chained hashes of the prompt's full blocks of `block_size` tokens.
     pub fn block_hashes(&self, block_size: u32) -> Vec<u64> {
-        let full_blocks = self.len / block_size;
+        self.hashes_of_first(self.len / block_size, block_size)
+    }
+
+    /// Chained hashes of the blocks another prompt can share: the full blocks inside the
+    /// group's shared prefix. Every later block holds tokens of this request alone, so no
+    /// other request can ever hit it; the simulator counts those blocks without hashing
+    /// them, which keeps prefix caching at O(shared blocks) per request.
+    pub fn shareable_block_hashes(&self, block_size: u32) -> Vec<u64> {
+        let shared = if self.group.is_some() {
+            self.shared_tokens.min(self.len) / block_size
+        } else {
+            0
+        };
+        self.hashes_of_first(shared, block_size)
+    }
+
+    fn hashes_of_first(&self, full_blocks: u32, block_size: u32) -> Vec<u64> {
         let mut hashes = Vec::with_capacity(full_blocks as usize);
         let mut previous = u64::from(block_size);
         for block in 0..full_blocks {
@@ -343,6 +359,11 @@ mod tests {
         assert!((40..70).filter(|&j| a.token(j) == b.token(j)).count() < 3);
         // Block size is part of the identity.
         assert_ne!(a.block_hashes(32)[0], ha[0]);
+        // Only blocks inside the shared prefix are shareable, and they are the same hashes.
+        assert_eq!(a.shareable_block_hashes(16), ha[..2]);
+        assert!(prompt(None, 0, 1, 100)
+            .shareable_block_hashes(16)
+            .is_empty());
     }
 
     #[test]

@@ -229,7 +229,7 @@ impl<'a> Simulation<'a> {
         let cfg = self.config;
         let block_size = cfg.engine.block_size;
         let id = self.requests.len();
-        let hashes = spec.prompt.block_hashes(block_size);
+        let hashes = spec.prompt.shareable_block_hashes(block_size);
         let weight = cfg.routing.overlap_weight;
         let d = router::pick(
             cfg.routing.policy,

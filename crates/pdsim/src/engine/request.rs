@@ -83,7 +83,8 @@ impl Default for Times {
 pub struct Request {
     /// What arrived.
     pub spec: RequestSpec,
-    /// Chained hashes of the prompt's full blocks (freed when the request is done).
+    /// Chained hashes of the prompt's shareable blocks; its other blocks are private and
+    /// only counted.
     pub hashes: Vec<u64>,
     /// Where it is.
     pub stage: Stage,
