@@ -59,6 +59,10 @@ pub struct InstanceStats {
     pub requests: u64,
     /// Preemptions here.
     pub preemptions: u64,
+    /// Elements visited by step planning and completion (requests chunked, admitted,
+    /// joined, finished, preempted, plus one per step): the cost model's promise is that
+    /// this grows with steps and state changes, never with steps x batch size.
+    pub work: u64,
 }
 
 /// The step in progress.
@@ -231,6 +235,7 @@ impl Instance {
         dropped.append(&mut step.dropped);
 
         let decode_seqs = self.decoders;
+        self.stats.work += 1 + step.chunks.len() as u64 + step.joined.len() as u64;
         if step.chunks.is_empty() && decode_seqs == 0 {
             return None;
         }
@@ -377,6 +382,7 @@ impl Instance {
         r.stage = Stage::Queued;
         r.preemptions += 1;
         self.stats.preemptions += 1;
+        self.stats.work += 1;
         self.waiting.push_front(id);
         true
     }
@@ -397,6 +403,7 @@ impl Instance {
                 break;
             }
             self.finishing.pop();
+            self.stats.work += 1;
             let r = &reqs[id];
             if r.stage != Stage::Decoding || r.admit_seq != seq {
                 continue; // preempted since: a stale entry

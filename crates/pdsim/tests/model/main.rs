@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod cost;
 mod determinism;
 mod disaggregation;
 mod invariants;
