@@ -1,0 +1,283 @@
+//! The TTFT breakdown: a stacked horizontal bar per statistic (mean, p50, p90, p99 of all
+//! requests, then the means of the locally served and of the disaggregated requests), one
+//! segment per phase in a fixed colour, drawn with plotters on a canvas. The same numbers are
+//! in the table under the chart (for reading exact values, screen readers and tests).
+
+use std::rc::Rc;
+
+use gloo::events::EventListener;
+use pdsim::report::{Phases, Stat};
+use pdsim::Report;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use crate::format;
+
+/// The phases in order: id, label, colour (Okabe-Ito palette, distinguishable with colour
+/// blindness).
+pub const PHASES: [(&str, &str, RGBColor); 5] = [
+    ("prefill_queue", "Prefill queue", RGBColor(0xE6, 0x9F, 0x00)),
+    ("prefill", "Prefill", RGBColor(0x00, 0x72, 0xB2)),
+    ("transfer", "KV transfer", RGBColor(0xCC, 0x79, 0xA7)),
+    ("decode_queue", "Decode queue", RGBColor(0x56, 0xB4, 0xE9)),
+    ("first_decode", "First decode", RGBColor(0x00, 0x9E, 0x73)),
+];
+
+/// CSS colour of a phase colour.
+pub fn css(color: RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", color.0, color.1, color.2)
+}
+
+/// One bar of the chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Label on the axis and in the table header.
+    pub label: &'static str,
+    /// Phase values, in ms.
+    pub values: [f64; 5],
+    /// Requests behind the row.
+    pub count: u64,
+}
+
+impl Row {
+    /// The bar's length: the sum of its phases, in ms.
+    pub fn total(&self) -> f64 {
+        self.values.iter().sum()
+    }
+}
+
+fn row(label: &'static str, phases: &Phases<Stat>, pick: fn(&Stat) -> f64) -> Row {
+    let named = phases.named();
+    Row {
+        label,
+        values: named.map(|(_, stat)| pick(stat)),
+        count: phases.prefill.count,
+    }
+}
+
+/// The bars: mean, p50, p90, p99 of all requests, then the local and the disaggregated means.
+pub fn rows(all: &Phases<Stat>, local: &Phases<Stat>, disaggregated: &Phases<Stat>) -> Vec<Row> {
+    vec![
+        row("mean", all, |s| s.mean),
+        row("p50", all, |s| s.p50),
+        row("p90", all, |s| s.p90),
+        row("p99", all, |s| s.p99),
+        row("local mean", local, |s| s.mean),
+        row("disagg. mean", disaggregated, |s| s.mean),
+    ]
+}
+
+/// Height of the canvas, in CSS pixels.
+const HEIGHT: u32 = 300;
+
+/// Draws the stacked bars of `all`, `local` and `disaggregated` on `canvas`, as wide as the
+/// canvas is laid out.
+pub fn draw(
+    canvas: HtmlCanvasElement,
+    all: &Phases<Stat>,
+    local: &Phases<Stat>,
+    disaggregated: &Phases<Stat>,
+) -> Result<(), String> {
+    let rows = rows(all, local, disaggregated);
+    let width = u32::try_from(canvas.client_width()).unwrap_or(0);
+    if width > 0 {
+        canvas.set_width(width);
+    }
+    canvas.set_height(HEIGHT);
+    let narrow = canvas.width() < 480;
+    let backend = CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| "the canvas has no 2D context".to_owned())?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+
+    let n = i32::try_from(rows.len()).unwrap_or(0);
+    let longest = rows.iter().map(Row::total).fold(0.0_f64, f64::max);
+    // Room on the right for the total's label.
+    let x_max = if longest > 0.0 {
+        longest * if narrow { 1.3 } else { 1.15 }
+    } else {
+        1.0
+    };
+    let font = if narrow { 11 } else { 13 };
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .margin_right(16)
+        .x_label_area_size(42)
+        .y_label_area_size(if narrow { 78 } else { 96 })
+        .build_cartesian_2d(0.0..x_max, (0..n).into_segmented())
+        .map_err(|e| e.to_string())?;
+    let labels: Vec<&'static str> = rows.iter().map(|r| r.label).collect();
+    let y_label = |v: &SegmentValue<i32>| match v {
+        SegmentValue::CenterOf(y) => usize::try_from(n - 1 - y)
+            .ok()
+            .and_then(|i| labels.get(i))
+            .map_or_else(String::new, |l| (*l).to_owned()),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_labels(if narrow { 4 } else { 8 })
+        .x_desc("time to first token (ms)")
+        .x_label_formatter(&|x| format::ms(*x))
+        .y_label_formatter(&y_label)
+        .label_style(("sans-serif", font))
+        .axis_desc_style(("sans-serif", font))
+        .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+        .draw()
+        .map_err(|e| e.to_string())?;
+
+    for (index, row) in rows.iter().enumerate() {
+        let y = n - 1 - i32::try_from(index).unwrap_or(0);
+        let mut x0 = 0.0;
+        let mut bars = Vec::new();
+        for (value, (_, _, color)) in row.values.iter().zip(PHASES) {
+            if *value > 0.0 {
+                let mut bar = Rectangle::new(
+                    [
+                        (x0, SegmentValue::Exact(y)),
+                        (x0 + value, SegmentValue::Exact(y + 1)),
+                    ],
+                    color.filled(),
+                );
+                bar.set_margin(5, 5, 0, 0);
+                bars.push(bar);
+            }
+            x0 += value;
+        }
+        chart.draw_series(bars).map_err(|e| e.to_string())?;
+        let total = if row.count == 0 {
+            "no requests".to_owned()
+        } else {
+            format!("{} ms", format::ms(row.total()))
+        };
+        let style = TextStyle::from(("sans-serif", font).into_font())
+            .pos(Pos::new(HPos::Left, VPos::Center))
+            .color(&BLACK);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                total,
+                (x0 + x_max * 0.01, SegmentValue::CenterOf(y)),
+                style,
+            )))
+            .map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())
+}
+
+/// Properties of [`Breakdown`].
+#[derive(Properties, PartialEq)]
+pub struct BreakdownProps {
+    /// The report shown.
+    pub report: Rc<Report>,
+}
+
+/// The chart, its legend and its data table.
+#[function_component(Breakdown)]
+pub fn breakdown(props: &BreakdownProps) -> Html {
+    let canvas = use_node_ref();
+    // The window's width, updated on resize: the chart is redrawn at its new width.
+    let resized = use_state(|| 0_u32);
+    {
+        let resized = resized.clone();
+        use_effect_with((), move |()| {
+            let window = gloo::utils::window();
+            let listener = EventListener::new(&window.clone(), "resize", move |_| {
+                let width = window.inner_width().ok().and_then(|w| w.as_f64());
+                // Whole pixels: the chart is redrawn only when the width really changes.
+                resized.set(width.map_or(0, |w| w as u32));
+            });
+            move || drop(listener)
+        });
+    }
+    {
+        let canvas = canvas.clone();
+        use_effect_with((props.report.clone(), *resized), move |(report, _)| {
+            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                let s = &report.summary;
+                if let Err(err) = draw(
+                    element,
+                    &s.breakdown_ms,
+                    &s.breakdown_local_ms,
+                    &s.breakdown_disaggregated_ms,
+                ) {
+                    gloo::console::warn!(format!("cannot draw the TTFT breakdown: {err}"));
+                }
+            }
+        });
+    }
+
+    let s = &props.report.summary;
+    let rows = rows(
+        &s.breakdown_ms,
+        &s.breakdown_local_ms,
+        &s.breakdown_disaggregated_ms,
+    );
+    let legend = PHASES.iter().map(|(id, label, color)| {
+        html! {
+            <li data-phase={*id}>
+                <span class="swatch" style={format!("background:{}", css(*color))}></span>
+                { *label }
+            </li>
+        }
+    });
+    let header = rows.iter().map(|r| {
+        html! { <th scope="col" title={format!("{} requests", r.count)}>{ r.label }</th> }
+    });
+    let body = PHASES.iter().enumerate().map(|(p, (id, label, color))| {
+        let cells = rows.iter().map(|r| {
+            let value = r.values.get(p).copied().unwrap_or_default();
+            html! { <td data-value={value.to_string()}>{ format::ms(value) }</td> }
+        });
+        html! {
+            <tr data-phase={*id}>
+                <th scope="row">
+                    <span class="swatch" style={format!("background:{}", css(*color))}></span>
+                    { *label }
+                </th>
+                { for cells }
+            </tr>
+        }
+    });
+    let totals = rows.iter().map(|r| {
+        html! { <td data-value={r.total().to_string()}>{ format::ms(r.total()) }</td> }
+    });
+    let description = format!(
+        "Stacked bars of the five phases of time to first token, in milliseconds: mean {} ms, \
+         p50 {} ms, p90 {} ms, p99 {} ms; the table below lists every value.",
+        format::ms(rows.first().map_or(0.0, Row::total)),
+        format::ms(rows.get(1).map_or(0.0, Row::total)),
+        format::ms(rows.get(2).map_or(0.0, Row::total)),
+        format::ms(rows.get(3).map_or(0.0, Row::total)),
+    );
+
+    html! {
+        <figure class="breakdown">
+            <figcaption>
+                <h2>{ "TTFT breakdown" }</h2>
+                <p class="help">
+                    { "Each bar stacks the five phases of time to first token. The percentile bars \
+                       stack each phase's own percentile, so they need not equal the TTFT percentile." }
+                </p>
+            </figcaption>
+            <ul class="legend" aria-label="Phases">{ for legend }</ul>
+            <canvas ref={canvas} id="breakdown-chart" role="img" aria-label={description}
+                    height={HEIGHT.to_string()}></canvas>
+            <div class="table-wrap">
+                <table id="breakdown-table">
+                    <caption>{ "TTFT phases (ms)" }</caption>
+                    <thead>
+                        <tr><th scope="col">{ "Phase (ms)" }</th>{ for header }</tr>
+                    </thead>
+                    <tbody>{ for body }</tbody>
+                    <tfoot>
+                        <tr data-phase="total"><th scope="row">{ "Sum" }</th>{ for totals }</tr>
+                    </tfoot>
+                </table>
+            </div>
+        </figure>
+    }
+}

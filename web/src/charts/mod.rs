@@ -1,0 +1,3 @@
+//! Charts of the results.
+
+pub mod breakdown;

@@ -1,0 +1,483 @@
+//! The playground's state: the config the form edits, the last result of the worker, and the
+//! reducer that applies every [`Action`].
+//!
+//! Number boxes keep the text the person typed (a *draft*) while it does not parse, so a
+//! half-typed value is never overwritten; a parse failure is reported like a validation error,
+//! naming the config field.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::OnceLock;
+
+use pdsim::config::{Decider, HardwareSpec, ModelSpec, PoolConfig, RoutingPolicy};
+use pdsim::examples::Example;
+use pdsim::{Config, Report};
+use yew::Reducible;
+
+use pdsim_web::SimResult;
+
+/// Largest threshold the slider and the number box accept, in tokens.
+pub const MAX_THRESHOLD: u32 = 8192;
+/// Most requests one playground run may simulate (keeps every run interactive).
+pub const MAX_REQUESTS: u64 = 50_000;
+
+/// The scenarios of the preset menu: every example except the 100,000-request benchmark.
+pub fn examples() -> &'static [Example] {
+    static EXAMPLES: OnceLock<Vec<Example>> = OnceLock::new();
+    EXAMPLES.get_or_init(|| {
+        pdsim::examples::all()
+            .into_iter()
+            .filter(|e| e.name != "bench")
+            .collect()
+    })
+}
+
+/// One of the three instance pools.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pool {
+    /// Prefill-only instances.
+    Prefill,
+    /// Decode instances.
+    Decode,
+    /// Instances that do both.
+    Unified,
+}
+
+impl Pool {
+    /// The pools in the order the form lists them.
+    pub const ALL: [Self; 3] = [Self::Prefill, Self::Decode, Self::Unified];
+
+    /// The pool's name in config paths.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Prefill => "prefill",
+            Self::Decode => "decode",
+            Self::Unified => "unified",
+        }
+    }
+
+    /// The pool's name in the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Prefill => "Prefill",
+            Self::Decode => "Decode",
+            Self::Unified => "Unified",
+        }
+    }
+
+    /// What the pool's instances do (tooltips).
+    pub fn explain(self) -> &'static str {
+        match self {
+            Self::Prefill => "prefill-only instances that compute disaggregated prompts",
+            Self::Decode => {
+                "decode instances; they also prefill the requests the decider keeps local"
+            }
+            Self::Unified => "aggregated instances that both prefill and decode",
+        }
+    }
+
+    fn of(self, config: &Config) -> &PoolConfig {
+        match self {
+            Self::Prefill => &config.topology.prefill,
+            Self::Decode => &config.topology.decode,
+            Self::Unified => &config.topology.unified,
+        }
+    }
+
+    fn of_mut(self, config: &mut Config) -> &mut PoolConfig {
+        match self {
+            Self::Prefill => &mut config.topology.prefill,
+            Self::Decode => &mut config.topology.decode,
+            Self::Unified => &mut config.topology.unified,
+        }
+    }
+}
+
+/// A KV-link preset: id, label, bandwidth (GB/s), base latency (ms).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkPreset {
+    /// Value of the select's option.
+    pub id: &'static str,
+    /// Text of the option.
+    pub label: &'static str,
+    /// Bandwidth per GPU, in GB/s.
+    pub bandwidth_gb_per_s: f64,
+    /// Fixed setup latency of every transfer, in ms.
+    pub base_latency_ms: f64,
+}
+
+/// The link presets of the form.
+pub const LINKS: [LinkPreset; 4] = [
+    LinkPreset {
+        id: "nvlink",
+        label: "NVLink (450 GB/s, 0.2 ms)",
+        bandwidth_gb_per_s: 450.0,
+        base_latency_ms: 0.2,
+    },
+    LinkPreset {
+        id: "ib-400g",
+        label: "InfiniBand 400G (45 GB/s, 1 ms)",
+        bandwidth_gb_per_s: 45.0,
+        base_latency_ms: 1.0,
+    },
+    LinkPreset {
+        id: "roce-200g",
+        label: "RoCE 200G (20 GB/s, 1 ms)",
+        bandwidth_gb_per_s: 20.0,
+        base_latency_ms: 1.0,
+    },
+    LinkPreset {
+        id: "100gbe",
+        label: "100GbE (10 GB/s, 1.5 ms)",
+        bandwidth_gb_per_s: 10.0,
+        base_latency_ms: 1.5,
+    },
+];
+
+/// The id of the link preset matching the config's link, or `"custom"`.
+pub fn link_id(config: &Config) -> &'static str {
+    let link = &config.kv_transfer;
+    LINKS
+        .iter()
+        .find(|l| {
+            l.bandwidth_gb_per_s == link.bandwidth_gb_per_s
+                && l.base_latency_ms == link.base_latency_ms
+        })
+        .map_or("custom", |l| l.id)
+}
+
+/// The name of the scenario preset equal to the config, or `"custom"`.
+pub fn example_id(config: &Config) -> &'static str {
+    examples()
+        .iter()
+        .find(|e| e.config == *config)
+        .map_or("custom", |e| e.name)
+}
+
+/// The preset id of a model or GPU spec, or `"custom"`.
+pub fn model_id(config: &Config) -> &str {
+    match &config.model {
+        ModelSpec::Preset(id) => id,
+        ModelSpec::Custom(_) => "custom",
+    }
+}
+
+/// The preset id of the top-level GPU, or `"custom"`.
+pub fn gpu_id(config: &Config) -> &str {
+    match &config.hardware {
+        HardwareSpec::Preset(id) => id,
+        HardwareSpec::Custom(_) => "custom",
+    }
+}
+
+/// A number box of the form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    /// `topology.<pool>.instances`
+    Instances(Pool),
+    /// `topology.<pool>.tp`
+    Tp(Pool),
+    /// `disaggregation.threshold_tokens`
+    Threshold,
+    /// `kv_transfer.bandwidth_gb_per_s`
+    Bandwidth,
+    /// `kv_transfer.base_latency_ms`
+    Latency,
+    /// `workload.arrival.rate_per_s`
+    Rate,
+    /// `workload.requests`
+    Requests,
+}
+
+impl Field {
+    /// The config path of the field (what validation errors name).
+    pub fn path(self) -> String {
+        match self {
+            Self::Instances(pool) => format!("topology.{}.instances", pool.id()),
+            Self::Tp(pool) => format!("topology.{}.tp", pool.id()),
+            Self::Threshold => "disaggregation.threshold_tokens".into(),
+            Self::Bandwidth => "kv_transfer.bandwidth_gb_per_s".into(),
+            Self::Latency => "kv_transfer.base_latency_ms".into(),
+            Self::Rate => "workload.arrival.rate_per_s".into(),
+            Self::Requests => "workload.requests".into(),
+        }
+    }
+
+    /// The field's value in `config`, as the number box shows it.
+    pub fn text(self, config: &Config) -> String {
+        match self {
+            Self::Instances(pool) => pool.of(config).instances.to_string(),
+            Self::Tp(pool) => pool.of(config).tp.to_string(),
+            Self::Threshold => config.disaggregation.threshold_tokens.to_string(),
+            Self::Bandwidth => config.kv_transfer.bandwidth_gb_per_s.to_string(),
+            Self::Latency => config.kv_transfer.base_latency_ms.to_string(),
+            Self::Rate => config.workload.arrival.rate_per_s.to_string(),
+            Self::Requests => config
+                .workload
+                .requests
+                .map_or_else(String::new, |n| n.to_string()),
+        }
+    }
+
+    /// Parses `text` into `config`, or says what is allowed.
+    fn apply(self, config: &mut Config, text: &str) -> Result<(), String> {
+        let text = text.trim();
+        let whole = |what: &str| -> Result<u32, String> {
+            text.parse::<u32>()
+                .map_err(|_| format!("must be a whole number of {what} (0 or more)"))
+        };
+        let real = |unit: &str| -> Result<f64, String> {
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(format!("must be a number in {unit}")),
+            }
+        };
+        match self {
+            Self::Instances(pool) => pool.of_mut(config).instances = whole("instances")?,
+            Self::Tp(pool) => pool.of_mut(config).tp = whole("GPUs")?,
+            Self::Threshold => {
+                let v = whole("tokens")?;
+                if v > MAX_THRESHOLD {
+                    return Err(format!(
+                        "must be between 0 and {MAX_THRESHOLD} tokens in the playground"
+                    ));
+                }
+                config.disaggregation.threshold_tokens = v;
+            }
+            Self::Bandwidth => config.kv_transfer.bandwidth_gb_per_s = real("GB/s")?,
+            Self::Latency => config.kv_transfer.base_latency_ms = real("ms")?,
+            Self::Rate => config.workload.arrival.rate_per_s = real("requests per second")?,
+            Self::Requests => {
+                let n = text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_REQUESTS).contains(n));
+                match n {
+                    Some(n) => config.workload.requests = Some(n),
+                    None => {
+                        return Err(format!(
+                            "must be a whole number of requests between 1 and {MAX_REQUESTS} in the playground"
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An error about one config field: `field` is its path, `message` the full text
+/// (`"field: what is wrong"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path of the field (may be a prefix such as `topology`).
+    pub field: String,
+    /// What to show.
+    pub message: String,
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    /// The scenario the form edits.
+    pub config: Config,
+    /// Text of number boxes as typed, by field (absent: show the config's value).
+    pub drafts: BTreeMap<Field, String>,
+    /// Number boxes whose text does not parse.
+    pub bad_inputs: BTreeMap<Field, FieldError>,
+    /// Why `config` is invalid, if it is.
+    pub invalid: Option<FieldError>,
+    /// The last report the worker returned for a valid config.
+    pub report: Option<Rc<Report>>,
+    /// The worker's error for the latest run, if it failed.
+    pub run_error: Option<String>,
+    /// Id of the latest run started; results of older runs are ignored.
+    pub latest_run: u64,
+    /// Whether the latest run has not answered yet.
+    pub running: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new(Config::default())
+    }
+}
+
+impl State {
+    /// The state of a fresh page showing `config`.
+    pub fn new(config: Config) -> Self {
+        let invalid = check(&config);
+        Self {
+            config,
+            drafts: BTreeMap::new(),
+            bad_inputs: BTreeMap::new(),
+            invalid,
+            report: None,
+            run_error: None,
+            latest_run: 0,
+            running: false,
+        }
+    }
+
+    /// The error to show next to the controls: a number box that does not parse first, then
+    /// the config's validation error.
+    pub fn error(&self) -> Option<&FieldError> {
+        self.bad_inputs.values().next().or(self.invalid.as_ref())
+    }
+
+    /// Whether the config may be run.
+    pub fn runnable(&self) -> bool {
+        self.error().is_none()
+    }
+
+    /// Whether the result on screen is not the result of the controls' current values.
+    pub fn stale(&self) -> bool {
+        self.error().is_some() || self.run_error.is_some()
+    }
+
+    /// What a number box shows.
+    pub fn text(&self, field: Field) -> String {
+        self.drafts
+            .get(&field)
+            .cloned()
+            .unwrap_or_else(|| field.text(&self.config))
+    }
+
+    /// Whether the first result (or error) has arrived.
+    pub fn ready(&self) -> bool {
+        self.report.is_some() || self.run_error.is_some()
+    }
+
+    fn set_config(&mut self, config: Config) {
+        if config != self.config {
+            self.invalid = check(&config);
+            self.config = config;
+        }
+    }
+}
+
+/// Validates a config for the playground.
+pub fn check(config: &Config) -> Option<FieldError> {
+    pdsim::validate::validate(config)
+        .err()
+        .map(|err| FieldError {
+            field: err.field().to_owned(),
+            message: err.to_string(),
+        })
+}
+
+/// The config the worker runs: the form's config without per-request records and the
+/// timeline, which the page does not show.
+pub fn for_worker(config: &Config) -> Config {
+    let mut config = config.clone();
+    config.output.per_request = false;
+    config.output.timeline_buckets = 0;
+    config
+}
+
+/// Every change of the state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Load the scenario preset of that name.
+    LoadExample(String),
+    /// Pick a model preset.
+    SetModel(String),
+    /// Pick a GPU preset.
+    SetGpu(String),
+    /// Pick the disaggregation decider.
+    SetDecider(Decider),
+    /// Pick the routing policy.
+    SetPolicy(RoutingPolicy),
+    /// Move the threshold slider.
+    SetThreshold(u32),
+    /// Pick a link preset by id.
+    SetLink(String),
+    /// Toggle link contention.
+    SetContention(bool),
+    /// Text typed into a number box.
+    Text(Field, String),
+    /// The app started run `n`.
+    Started(u64),
+    /// Run `run` answered.
+    Finished {
+        /// Which run.
+        run: u64,
+        /// Its answer (boxed: a report is large).
+        result: Box<SimResult>,
+    },
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut state = (*self).clone();
+        let mut config = state.config.clone();
+        match action {
+            Action::LoadExample(name) => {
+                if let Some(example) = examples().iter().find(|e| e.name == name) {
+                    config = example.config.clone();
+                    state.drafts.clear();
+                    state.bad_inputs.clear();
+                }
+            }
+            Action::SetModel(id) => config.model = ModelSpec::Preset(id),
+            Action::SetGpu(id) => config.hardware = HardwareSpec::Preset(id),
+            Action::SetDecider(decider) => config.disaggregation.decider = decider,
+            Action::SetPolicy(policy) => config.routing.policy = policy,
+            Action::SetThreshold(tokens) => {
+                config.disaggregation.threshold_tokens = tokens.min(MAX_THRESHOLD);
+                state.drafts.remove(&Field::Threshold);
+                state.bad_inputs.remove(&Field::Threshold);
+            }
+            Action::SetLink(id) => {
+                if let Some(link) = LINKS.iter().find(|l| l.id == id) {
+                    config.kv_transfer.bandwidth_gb_per_s = link.bandwidth_gb_per_s;
+                    config.kv_transfer.base_latency_ms = link.base_latency_ms;
+                    for field in [Field::Bandwidth, Field::Latency] {
+                        state.drafts.remove(&field);
+                        state.bad_inputs.remove(&field);
+                    }
+                }
+            }
+            Action::SetContention(on) => config.kv_transfer.contention = on,
+            Action::Text(field, text) => {
+                match field.apply(&mut config, &text) {
+                    Ok(()) => {
+                        state.bad_inputs.remove(&field);
+                    }
+                    Err(message) => {
+                        let path = field.path();
+                        state.bad_inputs.insert(
+                            field,
+                            FieldError {
+                                message: format!("{path}: {message}"),
+                                field: path,
+                            },
+                        );
+                    }
+                }
+                state.drafts.insert(field, text);
+            }
+            Action::Started(run) => {
+                state.latest_run = run;
+                state.running = true;
+            }
+            Action::Finished { run, result } => {
+                if run != state.latest_run {
+                    return self; // an older run: a newer edit superseded it
+                }
+                state.running = false;
+                match *result {
+                    Ok(report) => {
+                        state.report = Some(Rc::new(report));
+                        state.run_error = None;
+                    }
+                    Err(err) => state.run_error = Some(err),
+                }
+            }
+        }
+        state.set_config(config);
+        Rc::new(state)
+    }
+}
