@@ -8,6 +8,7 @@
 //! them) are equal. Hashes use a fixed mixing function, never a randomly keyed one.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
@@ -86,19 +87,58 @@ impl Prompt {
     }
 }
 
+/// The shareable block hashes of every (prefix group, block count) seen, computed once and
+/// shared by all requests of the group: they depend on nothing else.
+#[derive(Debug, Default)]
+pub struct PrefixChains {
+    chains: FxHashMap<(u32, u32), Rc<[u64]>>,
+    empty: Rc<[u64]>,
+}
+
+impl PrefixChains {
+    /// The same hashes as [`Prompt::shareable_block_hashes`], without recomputing them.
+    pub fn shareable(&mut self, prompt: &Prompt, block_size: u32) -> Rc<[u64]> {
+        let blocks = prompt.shared_tokens.min(prompt.len) / block_size;
+        match prompt.group {
+            Some(group) if blocks > 0 => Rc::clone(
+                self.chains
+                    .entry((group, blocks))
+                    .or_insert_with(|| prompt.shareable_block_hashes(block_size).into()),
+            ),
+            _ => Rc::clone(&self.empty),
+        }
+    }
+}
+
 /// An LRU order with lazy deletion: touching appends, stale queue entries are skipped
 /// when popped. Amortized O(1) per operation.
 #[derive(Debug, Default)]
 struct LruOrder {
     queue: VecDeque<(u64, u64)>,
     tick: u64,
+    /// Whether `queue` is kept. Until the first eviction is needed only the ticks are
+    /// (in the caller's map), which is all a structure that never fills up pays for.
+    armed: bool,
 }
 
 impl LruOrder {
     fn touch(&mut self, hash: u64) -> u64 {
         self.tick += 1;
-        self.queue.push_back((self.tick, hash));
+        if self.armed {
+            self.queue.push_back((self.tick, hash));
+        }
         self.tick
+    }
+
+    /// Starts keeping the order, from the live `(tick, hash)` pairs (ticks are unique, so
+    /// the order is exactly the one touching would have built).
+    fn arm(&mut self, live: impl Iterator<Item = (u64, u64)>) {
+        if !self.armed {
+            let mut entries: Vec<(u64, u64)> = live.collect();
+            entries.sort_unstable();
+            self.queue = entries.into();
+            self.armed = true;
+        }
     }
 
     /// Pops the least recently touched hash for which `is_current(hash, tick)` holds.
@@ -113,7 +153,7 @@ impl LruOrder {
 
     /// Drops stale entries once they outnumber live ones, bounding memory.
     fn compact(&mut self, live: usize, mut is_current: impl FnMut(u64, u64) -> bool) {
-        if self.queue.len() > 4 * live + 1024 {
+        if self.armed && self.queue.len() > 4 * live + 1024 {
             self.queue.retain(|&(tick, hash)| is_current(hash, tick));
         }
     }
@@ -252,6 +292,16 @@ impl BlockPool {
     /// Drops least recently used cached blocks until held + cached fit in the pool.
     fn evict_overflow(&mut self) {
         self.peak_used = self.peak_used.max(self.used());
+        if self.used() + self.cached() <= self.total {
+            return;
+        }
+        let blocks = &self.blocks;
+        self.lru.arm(
+            blocks
+                .iter()
+                .filter(|(_, b)| b.refs == 0)
+                .map(|(&hash, b)| (b.tick, hash)),
+        );
         while self.used() + self.cached() > self.total {
             let blocks = &self.blocks;
             match self
@@ -311,6 +361,10 @@ impl PrefixIndex {
         for &hash in hashes.iter().rev() {
             let tick = self.lru.touch(hash);
             self.ticks.insert(hash, tick);
+        }
+        if self.ticks.len() > self.capacity {
+            self.lru
+                .arm(self.ticks.iter().map(|(&hash, &tick)| (tick, hash)));
         }
         while self.ticks.len() > self.capacity {
             let ticks = &self.ticks;

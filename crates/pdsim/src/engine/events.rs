@@ -6,13 +6,13 @@ use std::collections::BinaryHeap;
 
 use crate::engine::request::ReqId;
 use crate::time::Nanos;
-use crate::workload::RequestSpec;
 
 /// Something that happens at a point in simulated time.
 #[derive(Clone, Debug)]
 pub enum Event {
-    /// A request arrives.
-    Arrival(RequestSpec),
+    /// The next request of the workload arrives (the simulation holds its spec, so events
+    /// stay small and the heap moves little memory).
+    Arrival,
     /// An instance finishes its step.
     StepDone(u32),
     /// A KV transfer without contention completes.

@@ -118,6 +118,8 @@ pub struct Instance {
     /// (step at whose end it emits its last token, admit seq, request).
     finishing: BinaryHeap<Reverse<(u64, u64, ReqId)>>,
     step: Option<Step>,
+    /// The last finished step, kept so its buffers are reused instead of reallocated.
+    spare: Step,
     limits: BatchLimits,
 }
 
@@ -157,6 +159,7 @@ impl Instance {
             phase_count: vec![0; limits.block_size as usize],
             finishing: BinaryHeap::new(),
             step: None,
+            spare: Step::default(),
             limits,
         }
     }
@@ -197,10 +200,10 @@ impl Instance {
         if self.step.is_some() {
             return None;
         }
-        let mut step = Step {
-            start: now,
-            ..Step::default()
-        };
+        let mut step = std::mem::take(&mut self.spare);
+        step.start = now;
+        step.chunks.clear();
+        step.joined.clear();
         let s = self.step_counter;
         let bs = u64::from(self.limits.block_size);
 
@@ -237,6 +240,7 @@ impl Instance {
         let decode_seqs = self.decoders;
         self.stats.work += 1 + step.chunks.len() as u64 + step.joined.len() as u64;
         if step.chunks.is_empty() && decode_seqs == 0 {
+            self.spare = step;
             return None;
         }
         work.decode_seqs = decode_seqs;
@@ -458,6 +462,7 @@ impl Instance {
         self.prefilling
             .retain(|&id| reqs[id].stage == Stage::Prefilling);
         self.step_counter += 1;
+        self.spare = step;
     }
 
     /// Start time of the running step.

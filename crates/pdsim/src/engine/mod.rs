@@ -49,6 +49,10 @@ pub struct Simulation<'a> {
     prefill_cursor: usize,
     queue: EventQueue,
     workload: Workload,
+    /// Shareable block hashes per prefix group, computed once.
+    chains: crate::prefix::PrefixChains,
+    /// The request of the pending `Arrival` event.
+    next_arrival: Option<crate::workload::RequestSpec>,
     links: Vec<SharedLink>,
     link_bytes_per_ns: f64,
     link_base: Nanos,
@@ -108,8 +112,9 @@ impl<'a> Simulation<'a> {
         let n = instances.len();
         let mut queue = EventQueue::default();
         let mut workload = Workload::new(&config.workload, config.seed, config.limits.max_requests);
-        if let Some(first) = workload.next_request() {
-            queue.push(first.arrival, Event::Arrival(first));
+        let next_arrival = workload.next_request();
+        if let Some(first) = &next_arrival {
+            queue.push(first.arrival, Event::Arrival);
         }
         Self {
             config,
@@ -121,6 +126,8 @@ impl<'a> Simulation<'a> {
             prefill_cursor: 0,
             queue,
             workload,
+            next_arrival,
+            chains: crate::prefix::PrefixChains::default(),
             links: (0..n).map(|_| SharedLink::default()).collect(),
             link_bytes_per_ns: config.kv_transfer.bandwidth_gb_per_s,
             link_base: ms_to_ns(config.kv_transfer.base_latency_ms),
@@ -166,12 +173,14 @@ impl<'a> Simulation<'a> {
             }
             self.now = time;
             match event {
-                Event::Arrival(spec) => {
-                    if let Some(next) = self.workload.next_request() {
-                        self.queue
-                            .push(next.arrival.max(time), Event::Arrival(next));
+                Event::Arrival => {
+                    let next = self.workload.next_request();
+                    if let Some(spec) = &next {
+                        self.queue.push(spec.arrival.max(time), Event::Arrival);
                     }
-                    self.arrive(spec);
+                    if let Some(spec) = std::mem::replace(&mut self.next_arrival, next) {
+                        self.arrive(spec);
+                    }
                 }
                 Event::StepDone(instance) => self.step_done(instance as usize),
                 Event::TransferDone(id) => self.transfer_done(id),
@@ -229,7 +238,7 @@ impl<'a> Simulation<'a> {
         let cfg = self.config;
         let block_size = cfg.engine.block_size;
         let id = self.requests.len();
-        let hashes = spec.prompt.shareable_block_hashes(block_size);
+        let hashes = self.chains.shareable(&spec.prompt, block_size);
         let weight = cfg.routing.overlap_weight;
         let d = router::pick(
             cfg.routing.policy,
@@ -389,7 +398,7 @@ impl<'a> Simulation<'a> {
     fn finish_dropped(&mut self, id: ReqId) {
         let r = &mut self.requests[id];
         r.stage = Stage::Done;
-        r.hashes = Vec::new();
+        r.hashes = std::rc::Rc::default();
         let d = r.decode_instance as usize;
         self.instances[d].outstanding -= 1;
     }

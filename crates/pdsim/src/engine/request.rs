@@ -85,7 +85,7 @@ pub struct Request {
     pub spec: RequestSpec,
     /// Chained hashes of the prompt's shareable blocks; its other blocks are private and
     /// only counted.
-    pub hashes: Vec<u64>,
+    pub hashes: std::rc::Rc<[u64]>,
     /// Where it is.
     pub stage: Stage,
     /// Whether its prefill runs on a prefill instance.
@@ -122,7 +122,7 @@ pub struct Request {
 
 impl Request {
     /// A request that just arrived.
-    pub fn new(spec: RequestSpec, hashes: Vec<u64>) -> Self {
+    pub fn new(spec: RequestSpec, hashes: std::rc::Rc<[u64]>) -> Self {
         Self {
             spec,
             hashes,
