@@ -7,6 +7,7 @@ mod common;
 mod cost;
 mod determinism;
 mod disaggregation;
+mod fuzz;
 mod invariants;
 mod single_instance;
 mod validation;
