@@ -481,3 +481,95 @@ impl Reducible for State {
         Rc::new(state)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reduce(state: State, action: Action) -> State {
+        (*Rc::new(state).reduce(action)).clone()
+    }
+
+    #[test]
+    fn a_number_box_that_does_not_parse_names_its_field_and_keeps_the_text() {
+        let state = reduce(State::default(), Action::Text(Field::Rate, "4x".into()));
+        let err = state.error().cloned().unwrap_or_else(|| panic!("no error"));
+        assert_eq!(err.field, "workload.arrival.rate_per_s");
+        assert!(err
+            .message
+            .starts_with("workload.arrival.rate_per_s: must be a number"));
+        assert_eq!(state.text(Field::Rate), "4x");
+        assert_eq!(
+            state.config,
+            Config::default(),
+            "the config keeps its last value"
+        );
+        assert!(state.stale() && !state.runnable());
+
+        let state = reduce(state, Action::Text(Field::Rate, "12.5".into()));
+        assert_eq!(state.config.workload.arrival.rate_per_s, 12.5);
+        assert!(state.error().is_none() && state.runnable());
+    }
+
+    #[test]
+    fn validation_errors_come_from_pdsim() {
+        let state = reduce(
+            State::default(),
+            Action::Text(Field::Instances(Pool::Decode), "0".into()),
+        );
+        let err = state.error().cloned().unwrap_or_else(|| panic!("no error"));
+        assert_eq!(err.field, "topology");
+        assert!(err.message.contains("topology.decode.instances"));
+    }
+
+    #[test]
+    fn slider_and_box_share_the_threshold() {
+        let state = reduce(
+            State::default(),
+            Action::Text(Field::Threshold, "9000".into()),
+        );
+        assert!(state.error().is_some(), "above the playground's range");
+        let state = reduce(state, Action::SetThreshold(1024));
+        assert_eq!(state.config.disaggregation.threshold_tokens, 1024);
+        assert_eq!(state.text(Field::Threshold), "1024");
+        assert!(state.error().is_none());
+    }
+
+    #[test]
+    fn presets_and_links_replace_the_config() {
+        let state = reduce(
+            State::default(),
+            Action::LoadExample("long-prompts-agg".into()),
+        );
+        assert_eq!(example_id(&state.config), "long-prompts-agg");
+        assert_eq!(state.config.topology.unified.instances, 4);
+        let state = reduce(state, Action::SetLink("ib-400g".into()));
+        assert_eq!(link_id(&state.config), "ib-400g");
+        assert_eq!(state.config.kv_transfer.bandwidth_gb_per_s, 45.0);
+        assert_eq!(example_id(&state.config), "custom");
+        assert!(examples().iter().all(|e| e.name != "bench"));
+    }
+
+    #[test]
+    fn only_the_latest_run_is_shown() {
+        let state = reduce(State::default(), Action::Started(1));
+        let state = reduce(state, Action::Started(2));
+        let old = reduce(
+            state.clone(),
+            Action::Finished {
+                run: 1,
+                result: Box::new(Err("old".into())),
+            },
+        );
+        assert_eq!(old, state, "run 1 was superseded");
+        let new = reduce(
+            state,
+            Action::Finished {
+                run: 2,
+                result: Box::new(Err("boom".into())),
+            },
+        );
+        assert_eq!(new.run_error.as_deref(), Some("boom"));
+        assert!(!new.running && new.ready() && new.stale());
+    }
+}

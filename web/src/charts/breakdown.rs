@@ -82,12 +82,14 @@ pub fn draw(
     disaggregated: &Phases<Stat>,
 ) -> Result<(), String> {
     let rows = rows(all, local, disaggregated);
-    let width = u32::try_from(canvas.client_width()).unwrap_or(0);
-    if width > 0 {
-        canvas.set_width(width);
-    }
-    canvas.set_height(HEIGHT);
-    let narrow = canvas.width() < 480;
+    // Draw in device pixels (crisp on high-DPI screens): every size below is scaled.
+    let scale = gloo::utils::window().device_pixel_ratio().clamp(1.0, 4.0);
+    let css_width = u32::try_from(canvas.client_width()).unwrap_or(0);
+    let css_width = if css_width > 0 { css_width } else { 600 };
+    let px = |v: f64| (v * scale).round() as u32;
+    canvas.set_width(px(f64::from(css_width)));
+    canvas.set_height(px(f64::from(HEIGHT)));
+    let narrow = css_width < 480;
     let backend = CanvasBackend::with_canvas_object(canvas)
         .ok_or_else(|| "the canvas has no 2D context".to_owned())?;
     let root = backend.into_drawing_area();
@@ -101,12 +103,12 @@ pub fn draw(
     } else {
         1.0
     };
-    let font = if narrow { 11 } else { 13 };
+    let font = f64::from(px(if narrow { 11.0 } else { 13.0 }));
     let mut chart = ChartBuilder::on(&root)
-        .margin(8)
-        .margin_right(16)
-        .x_label_area_size(42)
-        .y_label_area_size(if narrow { 78 } else { 96 })
+        .margin(px(8.0))
+        .margin_right(px(16.0))
+        .x_label_area_size(px(42.0))
+        .y_label_area_size(px(if narrow { 78.0 } else { 96.0 }))
         .build_cartesian_2d(0.0..x_max, (0..n).into_segmented())
         .map_err(|e| e.to_string())?;
     let labels: Vec<&'static str> = rows.iter().map(|r| r.label).collect();
@@ -122,7 +124,15 @@ pub fn draw(
         .disable_y_mesh()
         .x_labels(if narrow { 4 } else { 8 })
         .x_desc("time to first token (ms)")
-        .x_label_formatter(&|x| format::ms(*x))
+        .x_label_formatter(&|x| {
+            if x_max >= 20.0 {
+                format!("{x:.0}")
+            } else {
+                format::ms(*x)
+            }
+        })
+        .x_max_light_lines(1)
+        .y_max_light_lines(0)
         .y_label_formatter(&y_label)
         .label_style(("sans-serif", font))
         .axis_desc_style(("sans-serif", font))
@@ -143,7 +153,7 @@ pub fn draw(
                     ],
                     color.filled(),
                 );
-                bar.set_margin(5, 5, 0, 0);
+                bar.set_margin(px(5.0), px(5.0), 0, 0);
                 bars.push(bar);
             }
             x0 += value;
