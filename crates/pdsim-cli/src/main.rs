@@ -44,8 +44,12 @@ enum Command {
         /// Config file (JSON), or `-` for standard input.
         config: String,
     },
-    /// Print the JSON Schema of the config.
-    Schema,
+    /// Print the JSON Schema of the config (or of the report).
+    Schema {
+        /// The report's schema instead of the config's.
+        #[arg(long)]
+        report: bool,
+    },
     /// Run one config once per value of a numeric field and print a summary row per value.
     Sweep {
         /// Config file (JSON), or `-` for standard input.
@@ -171,7 +175,8 @@ fn execute(command: Command) -> Result<String, String> {
             pdsim::validate::validate(&parsed).map_err(|e| format!("{config}: {e}"))?;
             Ok(format!("{config}: valid"))
         }
-        Command::Schema => to_json(&Config::json_schema()),
+        Command::Schema { report: false } => to_json(&Config::json_schema()),
+        Command::Schema { report: true } => to_json(&Config::report_json_schema()),
         Command::Sweep {
             config,
             param,

@@ -569,6 +569,11 @@ impl Config {
     pub fn json_schema() -> serde_json::Value {
         serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
     }
+
+    /// The JSON Schema of the report a run returns.
+    pub fn report_json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(crate::Report)).unwrap_or_default()
+    }
 }
 
 /// Deep-merges `given` onto `base`: objects merge field by field, anything else replaces.

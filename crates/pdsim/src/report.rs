@@ -6,10 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Everything a run produced.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// Aggregate metrics.
     pub summary: Summary,
@@ -24,7 +25,7 @@ pub struct Report {
 }
 
 /// Mean and percentiles of a sample, in milliseconds. All zero for an empty sample.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Stat {
     /// Number of values.
     pub count: u64,
@@ -41,7 +42,7 @@ pub struct Stat {
 }
 
 /// The five phases of time to first token. They add up to TTFT exactly.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Phases<T> {
     /// From arrival to the first step that computes any of the prompt.
     pub prefill_queue: T,
@@ -90,7 +91,7 @@ pub const PHASE_NAMES: [&str; 5] = [
 ];
 
 /// Aggregate metrics of a run.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Requests that arrived.
     pub injected: u64,
@@ -143,7 +144,7 @@ pub struct Summary {
 }
 
 /// KV transfer totals.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TransferSummary {
     /// Transfers attempted (completed + dropped + still running).
     pub started: u64,
@@ -158,7 +159,7 @@ pub struct TransferSummary {
 }
 
 /// How a request ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Emitted all its output tokens.
@@ -172,7 +173,7 @@ pub enum RequestStatus {
 }
 
 /// One request's life.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RequestRecord {
     /// Id, in arrival order from 0.
     pub id: u64,
@@ -207,7 +208,9 @@ pub struct RequestRecord {
 }
 
 /// Role of an instance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Prefill and decode.
@@ -240,7 +243,7 @@ impl Role {
 }
 
 /// One instance's activity.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InstanceReport {
     /// Id (index into `instances`).
     pub id: u32,
@@ -271,7 +274,7 @@ pub struct InstanceReport {
 }
 
 /// Aggregates of one pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PoolReport {
     /// Which pool.
     pub role: Role,
@@ -284,7 +287,7 @@ pub struct PoolReport {
 }
 
 /// Per-instance activity in equal time buckets.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Timeline {
     /// Width of a bucket, in ms.
     pub bucket_ms: f64,
@@ -293,7 +296,7 @@ pub struct Timeline {
 }
 
 /// One instance's activity per bucket.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InstanceSeries {
     /// Share of the bucket spent in steps, in [0, 1].
     pub busy: Vec<f64>,

@@ -1,5 +1,6 @@
 //! Sweeps: run one config many times, varying one numeric field given by its path.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -7,7 +8,7 @@ use crate::error::Error;
 use crate::report::Summary;
 
 /// One sweep point.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SweepRow {
     /// The value the field was set to.
     pub value: f64,
