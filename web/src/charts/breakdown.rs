@@ -109,7 +109,8 @@ pub fn draw(
         .margin_right(px(16.0))
         .x_label_area_size(px(42.0))
         .y_label_area_size(px(if narrow { 78.0 } else { 96.0 }))
-        .build_cartesian_2d(0.0..x_max, (0..n).into_segmented())
+        // plotters' integer ranges include their end: 0..=n-1 are the n bars.
+        .build_cartesian_2d(0.0..x_max, (0..n - 1).into_segmented())
         .map_err(|e| e.to_string())?;
     let labels: Vec<&'static str> = rows.iter().map(|r| r.label).collect();
     let y_label = |v: &SegmentValue<i32>| match v {
