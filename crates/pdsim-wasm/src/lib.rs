@@ -12,6 +12,14 @@
 
 use wasm_bindgen::prelude::*;
 
+// The config and report types, generated from the core's JSON Schemas into
+// pdsim-types.d.ts by scripts/build-js-api.sh.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+import type { Config, ConfigInput, Example, Report, SweepRow } from "./pdsim-types";
+export type { Config, ConfigInput, Example, Report, SweepRow };
+"#;
+
 /// Converts a JS value (object or JSON string) to config JSON text.
 fn config_text(config: &JsValue) -> Result<String, JsError> {
     if let Some(text) = config.as_string() {
@@ -38,8 +46,10 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
 }
 
 /// Runs a config (partial objects override the defaults) and returns the report.
-#[wasm_bindgen]
-pub fn run(config: &JsValue) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "Report")]
+pub fn run(
+    #[wasm_bindgen(unchecked_param_type = "ConfigInput | string")] config: &JsValue,
+) -> Result<JsValue, JsError> {
     to_js(&run_json(&config_text(config)?)?)
 }
 
@@ -51,21 +61,23 @@ pub fn run_json(config_json: &str) -> Result<String, JsError> {
 }
 
 /// Checks a config; returns the complete config with defaults filled in, or throws.
-#[wasm_bindgen]
-pub fn validate(config: &JsValue) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "Config")]
+pub fn validate(
+    #[wasm_bindgen(unchecked_param_type = "ConfigInput | string")] config: &JsValue,
+) -> Result<JsValue, JsError> {
     let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
     pdsim::validate::validate(&parsed).map_err(|e| core_error(&e))?;
     to_js(&json(&parsed)?)
 }
 
 /// The default config (the playground's first scenario).
-#[wasm_bindgen(js_name = defaultConfig)]
+#[wasm_bindgen(js_name = defaultConfig, unchecked_return_type = "Config")]
 pub fn default_config() -> Result<JsValue, JsError> {
     to_js(&json(&pdsim::Config::default())?)
 }
 
 /// The named scenarios: `[{ name, description, config }]`.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "Example[]")]
 pub fn examples() -> Result<JsValue, JsError> {
     let list: Vec<serde_json::Value> = pdsim::examples::all()
         .into_iter()
@@ -76,8 +88,12 @@ pub fn examples() -> Result<JsValue, JsError> {
 
 /// Runs `config` once per value of the numeric field at `path`
 /// (e.g. `"disaggregation.threshold_tokens"`): `[{ value, summary }]`.
-#[wasm_bindgen]
-pub fn sweep(config: &JsValue, path: &str, values: &[f64]) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "SweepRow[]")]
+pub fn sweep(
+    #[wasm_bindgen(unchecked_param_type = "ConfigInput | string")] config: &JsValue,
+    path: &str,
+    values: &[f64],
+) -> Result<JsValue, JsError> {
     let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
     let rows = pdsim::sweep::sweep(&parsed, path, values).map_err(|e| core_error(&e))?;
     to_js(&json(&rows)?)

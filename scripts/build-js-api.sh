@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the JavaScript API: an ES module (wasm-bindgen --target web) with TypeScript types
+# generated from the core's JSON Schemas, into target/js-api/ (or $1).
+#
+#   bash scripts/build-js-api.sh [OUT_DIR]
+set -euo pipefail
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PDSIM_ROOT"
+out="${1:-target/js-api}"
+
+wasm_cargo build -p pdsim-wasm --target "$WASM_TARGET" --release
+wasm-bindgen --target web --out-dir "$out" "target/$WASM_TARGET/release/pdsim_wasm.wasm"
+if command -v wasm-opt >/dev/null; then
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    -o "$out/pdsim_wasm_bg.wasm" "$out/pdsim_wasm_bg.wasm"
+fi
+cargo build -p pdsim-cli --release
+(cd crates/pdsim-wasm/js && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; })
+node crates/pdsim-wasm/js/gen-types.mjs target/release/pdsim "$out/pdsim-types.d.ts"
+ls -l "$out"
