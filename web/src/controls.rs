@@ -1,11 +1,11 @@
 //! The form: every control edits the [`pdsim::Config`] of the state through an [`Action`].
 
-use pdsim::config::{Decider, RoutingPolicy};
+use pdsim::config::{ArrivalProcess, Config, Decider, RoutingPolicy};
 use pdsim::presets::{GPU_IDS, MODEL_IDS};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::state::{self, Action, Field, Pool, State, LINKS, MAX_THRESHOLD};
+use crate::state::{self, Action, Field, Lengths, Param, Pool, State, DISTS, LINKS, MAX_THRESHOLD};
 
 /// Properties of [`Controls`].
 #[derive(Properties, PartialEq)]
@@ -102,7 +102,7 @@ fn select(
 
 /// A labelled number box bound to `field`.
 struct NumberBox {
-    id: &'static str,
+    id: String,
     label: String,
     unit: &'static str,
     title: String,
@@ -129,7 +129,7 @@ impl NumberBox {
         });
         html! {
             <div class="field">
-                <label for={self.id}>
+                <label for={self.id.clone()}>
                     { self.label }
                     if !self.unit.is_empty() { <span class="unit">{ format!(" ({})", self.unit) }</span> }
                 </label>
@@ -140,6 +140,117 @@ impl NumberBox {
                        value={state.text(field)} {oninput} />
             </div>
         }
+    }
+}
+
+/// A random seed from the browser's generator (`None` if it fails).
+fn random_seed() -> Option<u64> {
+    let mut bytes = [0_u8; 4];
+    getrandom::getrandom(&mut bytes).ok()?;
+    Some(u64::from(u32::from_le_bytes(bytes)))
+}
+
+/// The arrival processes: id, text.
+const ARRIVALS: [(ArrivalProcess, &str, &str); 3] = [
+    (ArrivalProcess::Poisson, "poisson", "Poisson (random, CV 1)"),
+    (
+        ArrivalProcess::Constant,
+        "constant",
+        "constant (evenly spaced)",
+    ),
+    (ArrivalProcess::Gamma, "gamma", "gamma (bursty: CV below)"),
+];
+
+/// A length distribution: kind select and its parameters.
+fn lengths(state: &UseReducerHandle<State>, which: Lengths) -> Html {
+    let (id, label) = match which {
+        Lengths::Input => ("input", "Prompt length"),
+        Lengths::Output => ("output", "Output length"),
+    };
+    let dist = which.of(&state.config);
+    let onchange = {
+        let state = state.clone();
+        Callback::from(move |e: Event| state.dispatch(Action::SetDist(which, select_value(&e))))
+    };
+    let options: Vec<(String, String)> = DISTS
+        .iter()
+        .map(|d| ((*d).to_owned(), (*d).to_owned()))
+        .collect();
+    let params = state::dist_params(dist).iter().map(|&param| {
+        let optional = matches!(param, Param::Min | Param::Max)
+            && matches!(state::dist_id(dist), "normal" | "lognormal");
+        NumberBox {
+            id: format!("{id}-{}", param.id()),
+            label: match param {
+                Param::Value => "Value".into(),
+                Param::Min => "Min".into(),
+                Param::Max => "Max".into(),
+                Param::Mean => "Mean".into(),
+                Param::Std => "Std dev".into(),
+            },
+            unit: "tokens",
+            title: format!(
+                "{} of the {} distribution, in tokens{}",
+                param.id(),
+                label.to_lowercase(),
+                if optional { " (empty: no bound)" } else { "" }
+            ),
+            field: Field::Len(which, param),
+            min: "0",
+            max: None,
+            step: "any",
+        }
+        .view(state)
+    });
+    html! {
+        <div class="dist" role="group" aria-label={label}>
+            <Select id={if id == "input" { "input-dist" } else { "output-dist" }}
+                    label={if id == "input" { "Prompt length (tokens)" } else { "Output length (tokens)" }}
+                    title="Distribution of the lengths, in tokens"
+                    {options} selected={state::dist_id(dist).to_owned()} {onchange} />
+            <div class="pair">{ for params }</div>
+        </div>
+    }
+}
+
+/// Boxes of the pools: instances (one square each), TP, and the KV link between prefill and
+/// decode instances.
+fn topology_diagram(config: &Config) -> Html {
+    let t = &config.topology;
+    let pool = |pool: Pool, instances: u32, tp: u32| {
+        let squares = (0..instances.min(8)).map(|_| html! { <span class="gpu"></span> });
+        let more = instances.saturating_sub(8);
+        html! {
+            <div class={classes!("pool-box", pool.id(), (instances == 0).then_some("empty"))}
+                 id={format!("diagram-{}", pool.id())}>
+                <strong>{ format!("{} ×{instances}", pool.label()) }</strong>
+                <span class="tp">{ format!("TP {tp} · {} GPUs", instances * tp) }</span>
+                <span class="gpus" aria-hidden="true">
+                    { for squares }
+                    if more > 0 { <span class="more">{ format!("+{more}") }</span> }
+                </span>
+            </div>
+        }
+    };
+    let link = format!("{} GB/s", config.kv_transfer.bandwidth_gb_per_s);
+    let description = format!(
+        "{} prefill instances (TP {}) send KV caches over a {link} link to {} decode instances (TP {}); {} unified instances (TP {}).",
+        t.prefill.instances, t.prefill.tp, t.decode.instances, t.decode.tp, t.unified.instances, t.unified.tp
+    );
+    html! {
+        <div class="diagram" id="topology-diagram" role="img" aria-label={description.clone()} title={description}>
+            <div class="disagg">
+                { pool(Pool::Prefill, t.prefill.instances, t.prefill.tp) }
+                <div class={classes!("link", (t.prefill.instances == 0).then_some("empty"))}>
+                    <span class="arrow" aria-hidden="true">{ "KV →" }</span>
+                    <span class="bw">{ link }</span>
+                </div>
+                { pool(Pool::Decode, t.decode.instances, t.decode.tp) }
+            </div>
+            if t.unified.instances > 0 {
+                { pool(Pool::Unified, t.unified.instances, t.unified.tp) }
+            }
+        </div>
     }
 }
 
@@ -188,6 +299,29 @@ pub fn controls(props: &ControlsProps) -> Html {
         .iter()
         .map(|p| (p.id().to_owned(), p.id().to_owned()))
         .collect();
+    let mut prefill_policies: Vec<(String, String)> =
+        vec![("same".to_owned(), "same as decode".to_owned())];
+    prefill_policies.extend(
+        RoutingPolicy::ALL
+            .iter()
+            .map(|p| (p.id().to_owned(), p.id().to_owned())),
+    );
+    let arrivals = ARRIVALS
+        .iter()
+        .map(|(_, id, text)| ((*id).to_owned(), (*text).to_owned()))
+        .collect();
+    let arrival = ARRIVALS
+        .iter()
+        .find(|(p, _, _)| *p == config.workload.arrival.process)
+        .map_or("poisson", |(_, id, _)| *id);
+    let new_seed = {
+        let state = state.clone();
+        Callback::from(move |_| {
+            if let Some(seed) = random_seed() {
+                state.dispatch(Action::NewSeed(seed));
+            }
+        })
+    };
     let mut links: Vec<(String, String)> = LINKS
         .iter()
         .map(|l| (l.id.to_owned(), l.label.to_owned()))
@@ -213,11 +347,7 @@ pub fn controls(props: &ControlsProps) -> Html {
 
     let pool_rows = Pool::ALL.iter().map(|&pool| {
         let instances = NumberBox {
-            id: match pool {
-                Pool::Prefill => "prefill-instances",
-                Pool::Decode => "decode-instances",
-                Pool::Unified => "unified-instances",
-            },
+            id: format!("{}-instances", pool.id()),
             label: format!("{} instances", pool.label()),
             unit: "count",
             title: format!("Number of {}", pool.explain()),
@@ -227,11 +357,7 @@ pub fn controls(props: &ControlsProps) -> Html {
             step: "1",
         };
         let tp = NumberBox {
-            id: match pool {
-                Pool::Prefill => "prefill-tp",
-                Pool::Decode => "decode-tp",
-                Pool::Unified => "unified-tp",
-            },
+            id: format!("{}-tp", pool.id()),
             label: format!("{} TP", pool.label()),
             unit: "GPUs",
             title: format!(
@@ -268,6 +394,7 @@ pub fn controls(props: &ControlsProps) -> Html {
 
             <fieldset>
                 <legend>{ "Topology" }</legend>
+                { topology_diagram(config) }
                 { for pool_rows }
             </fieldset>
 
@@ -299,6 +426,23 @@ pub fn controls(props: &ControlsProps) -> Html {
                     "How requests are spread over the instances of a pool",
                     policies, config.routing.policy.id(),
                     on_select(|v| RoutingPolicy::ALL.into_iter().find(|p| p.id() == v).map(Action::SetPolicy))) }
+                { select("prefill-policy", "Prefill pool routing",
+                    "How disaggregated prompts are spread over the prefill instances",
+                    prefill_policies, config.routing.prefill_policy.map_or("same", RoutingPolicy::id),
+                    on_select(|v| Some(Action::SetPrefillPolicy(RoutingPolicy::ALL.into_iter().find(|p| p.id() == v))))) }
+            </fieldset>
+
+            <fieldset>
+                <legend>{ "Latency targets (SLO)" }</legend>
+                <div class="pair">
+                    { NumberBox { id: "slo-ttft".into(), label: "TTFT target".into(), unit: "ms",
+                        title: "A request meets the SLO only if its time to first token is at most this (empty: no target)".into(),
+                        field: Field::SloTtft, min: "0", max: None, step: "any" }.view(state) }
+                    { NumberBox { id: "slo-itl".into(), label: "ITL target".into(), unit: "ms",
+                        title: "A request meets the SLO only if its mean inter-token latency is at most this (empty: no target)".into(),
+                        field: Field::SloItl, min: "0", max: None, step: "any" }.view(state) }
+                </div>
+                <p class="help">{ "Empty: no target. Goodput counts the requests that meet both." }</p>
             </fieldset>
 
             <fieldset>
@@ -308,10 +452,10 @@ pub fn controls(props: &ControlsProps) -> Html {
                     links, state::link_id(config),
                     on_select(|v| Some(Action::SetLink(v)))) }
                 <div class="pair">
-                    { NumberBox { id: "bandwidth", label: "Bandwidth".into(), unit: "GB/s",
+                    { NumberBox { id: "bandwidth".into(), label: "Bandwidth".into(), unit: "GB/s",
                         title: "KV-transfer bandwidth per GPU, in GB/s (1 GB = 1e9 bytes)".into(),
                         field: Field::Bandwidth, min: "0", max: None, step: "any" }.view(state) }
-                    { NumberBox { id: "latency", label: "Base latency".into(), unit: "ms",
+                    { NumberBox { id: "latency".into(), label: "Base latency".into(), unit: "ms",
                         title: "Fixed setup latency of every KV transfer, in milliseconds".into(),
                         field: Field::Latency, min: "0", max: None, step: "any" }.view(state) }
                 </div>
@@ -326,12 +470,40 @@ pub fn controls(props: &ControlsProps) -> Html {
             <fieldset>
                 <legend>{ "Workload" }</legend>
                 <div class="pair">
-                    { NumberBox { id: "rate", label: "Arrival rate".into(), unit: "req/s",
+                    { NumberBox { id: "rate".into(), label: "Arrival rate".into(), unit: "req/s",
                         title: "Mean request arrival rate, in requests per second".into(),
                         field: Field::Rate, min: "0", max: None, step: "any" }.view(state) }
-                    { NumberBox { id: "requests", label: "Requests".into(), unit: "count",
+                    { NumberBox { id: "requests".into(), label: "Requests".into(), unit: "count",
                         title: format!("Number of simulated requests (at most {} here)", state::MAX_REQUESTS),
                         field: Field::Requests, min: "1", max: Some("50000"), step: "1" }.view(state) }
+                </div>
+                <div class="pair">
+                    { select("arrival", "Arrival process", "How arrival times are spread",
+                        arrivals, arrival,
+                        on_select(|v| ARRIVALS.iter().find(|(_, id, _)| *id == v).map(|(p, _, _)| Action::SetArrival(*p)))) }
+                    { NumberBox { id: "cv".into(), label: "Burstiness CV".into(), unit: "gamma",
+                        title: "Coefficient of variation of the gaps between arrivals (gamma process only; 1 = Poisson, higher = burstier)".into(),
+                        field: Field::Cv, min: "0", max: None, step: "any" }.view(state) }
+                </div>
+                { lengths(state, Lengths::Input) }
+                { lengths(state, Lengths::Output) }
+                <div class="triple">
+                    { NumberBox { id: "prefix-groups".into(), label: "Prefix groups".into(), unit: "count",
+                        title: "Number of distinct shared prefixes (e.g. system prompts); 0 = none".into(),
+                        field: Field::PrefixGroups, min: "0", max: None, step: "1" }.view(state) }
+                    { NumberBox { id: "prefix-tokens".into(), label: "Shared".into(), unit: "tokens",
+                        title: "Length of each shared prefix, in tokens".into(),
+                        field: Field::PrefixTokens, min: "0", max: None, step: "1" }.view(state) }
+                    { NumberBox { id: "prefix-fraction".into(), label: "Fraction".into(), unit: "0–1",
+                        title: "Share of requests that start with a shared prefix, from 0 to 1".into(),
+                        field: Field::PrefixFraction, min: "0", max: Some("1"), step: "0.05" }.view(state) }
+                </div>
+                <div class="seed-row">
+                    { NumberBox { id: "seed".into(), label: "Seed".into(), unit: "",
+                        title: "Seed of the random workload: the same seed gives the same requests".into(),
+                        field: Field::Seed, min: "0", max: None, step: "1" }.view(state) }
+                    <button type="button" id="new-seed" onclick={new_seed}
+                            title="Draw a new random seed (another sample of the same workload)">{ "New seed" }</button>
                 </div>
             </fieldset>
         </form>

@@ -19,8 +19,35 @@ use wasm_bindgen::JsValue;
 /// asset of `index.html`).
 pub const WORKER_LOADER: &str = "./worker_loader.js";
 
-/// What the worker answers: the report, or the error's text.
+/// What the worker answers to a run: the report, or the error's text.
 pub type SimResult = Result<pdsim::Report, String>;
+
+/// What the worker answers to a sweep: one row per value, or the error's text.
+pub type SweepResult = Result<Vec<pdsim::sweep::SweepRow>, String>;
+
+/// Config path the threshold sweep varies.
+pub const SWEEP_PATH: &str = "disaggregation.threshold_tokens";
+
+/// Thresholds of the sweep chart, in tokens.
+pub const SWEEP_THRESHOLDS: [f64; 8] = [0.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0];
+
+/// A job for the worker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Job {
+    /// One simulation run.
+    Run(pdsim::Config),
+    /// The threshold sweep of [`SWEEP_THRESHOLDS`] over this config.
+    Sweep(pdsim::Config),
+}
+
+/// The worker's answer to a [`Job`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Answer {
+    /// Answer to [`Job::Run`] (boxed: a report is large).
+    Run(Box<SimResult>),
+    /// Answer to [`Job::Sweep`].
+    Sweep(SweepResult),
+}
 
 /// Messages between the app and the worker are JSON strings (debuggable in the browser's
 /// devtools, and exact for every integer `u64` the report holds).
@@ -50,28 +77,35 @@ impl Codec for Json {
     }
 }
 
-/// One simulation run, executed inside the worker.
+/// One job, executed inside the worker.
 #[derive(Debug)]
 pub struct SimTask {
-    config: Option<pdsim::Config>,
+    job: Option<Job>,
 }
 
 impl Future for SimTask {
-    type Output = SimResult;
+    type Output = Answer;
 
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<SimResult> {
-        let config = self.get_mut().config.take().unwrap_or_default();
-        Poll::Ready(pdsim::run(&config).map_err(|err| err.to_string()))
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Answer> {
+        let answer = match self.get_mut().job.take() {
+            None => Answer::Run(Box::new(Err("no job".into()))),
+            Some(Job::Run(config)) => {
+                Answer::Run(Box::new(pdsim::run(&config).map_err(|err| err.to_string())))
+            }
+            Some(Job::Sweep(config)) => Answer::Sweep(
+                pdsim::sweep::sweep(&config, SWEEP_PATH, &SWEEP_THRESHOLDS)
+                    .map_err(|err| err.to_string()),
+            ),
+        };
+        Poll::Ready(answer)
     }
 }
 
 impl Oneshot for SimTask {
-    type Input = pdsim::Config;
+    type Input = Job;
 
-    fn create(config: pdsim::Config) -> Self {
-        Self {
-            config: Some(config),
-        }
+    fn create(job: Job) -> Self {
+        Self { job: Some(job) }
     }
 }
 

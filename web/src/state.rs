@@ -9,12 +9,15 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-use pdsim::config::{Decider, HardwareSpec, ModelSpec, PoolConfig, RoutingPolicy};
+use pdsim::config::{
+    ArrivalProcess, Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig, RoutingPolicy,
+};
 use pdsim::examples::Example;
+use pdsim::sweep::SweepRow;
 use pdsim::{Config, Report};
 use yew::Reducible;
 
-use pdsim_web::SimResult;
+use pdsim_web::{SimResult, SweepResult};
 
 /// Largest threshold the slider and the number box accept, in tokens.
 pub const MAX_THRESHOLD: u32 = 8192;
@@ -187,6 +190,145 @@ pub enum Field {
     Rate,
     /// `workload.requests`
     Requests,
+    /// `seed`
+    Seed,
+    /// `slo.ttft_ms` (empty: none)
+    SloTtft,
+    /// `slo.itl_ms` (empty: none)
+    SloItl,
+    /// `workload.arrival.cv`
+    Cv,
+    /// `workload.prefix.groups`
+    PrefixGroups,
+    /// `workload.prefix.tokens`
+    PrefixTokens,
+    /// `workload.prefix.fraction`
+    PrefixFraction,
+    /// A parameter of `workload.<input|output>_tokens`.
+    Len(Lengths, Param),
+}
+
+/// Which length distribution of the workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lengths {
+    /// `workload.input_tokens`
+    Input,
+    /// `workload.output_tokens`
+    Output,
+}
+
+impl Lengths {
+    /// Config path of the distribution.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Input => "workload.input_tokens",
+            Self::Output => "workload.output_tokens",
+        }
+    }
+
+    /// The distribution in `config`.
+    pub fn of(self, config: &Config) -> &LengthDist {
+        match self {
+            Self::Input => &config.workload.input_tokens,
+            Self::Output => &config.workload.output_tokens,
+        }
+    }
+
+    fn of_mut(self, config: &mut Config) -> &mut LengthDist {
+        match self {
+            Self::Input => &mut config.workload.input_tokens,
+            Self::Output => &mut config.workload.output_tokens,
+        }
+    }
+}
+
+/// A parameter of a length distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Param {
+    /// `value` (constant)
+    Value,
+    /// `min`
+    Min,
+    /// `max`
+    Max,
+    /// `mean`
+    Mean,
+    /// `std`
+    Std,
+}
+
+impl Param {
+    /// Name in config paths.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Value => "value",
+            Self::Min => "min",
+            Self::Max => "max",
+            Self::Mean => "mean",
+            Self::Std => "std",
+        }
+    }
+}
+
+/// The kinds of length distributions: id of the select's options.
+pub const DISTS: [&str; 4] = ["constant", "uniform", "normal", "lognormal"];
+
+/// The id of a distribution's kind.
+pub fn dist_id(dist: &LengthDist) -> &'static str {
+    match dist {
+        LengthDist::Constant { .. } => "constant",
+        LengthDist::Uniform { .. } => "uniform",
+        LengthDist::Normal { .. } => "normal",
+        LengthDist::Lognormal { .. } => "lognormal",
+    }
+}
+
+/// The parameters the form shows for a distribution.
+pub fn dist_params(dist: &LengthDist) -> &'static [Param] {
+    match dist {
+        LengthDist::Constant { .. } => &[Param::Value],
+        LengthDist::Uniform { .. } => &[Param::Min, Param::Max],
+        LengthDist::Normal { .. } | LengthDist::Lognormal { .. } => {
+            &[Param::Mean, Param::Std, Param::Min, Param::Max]
+        }
+    }
+}
+
+/// The distribution of kind `id` with about the same mean as `dist`.
+fn switch_dist(dist: &LengthDist, id: &str) -> Option<LengthDist> {
+    let mean = match dist {
+        LengthDist::Constant { value } => f64::from(*value),
+        LengthDist::Uniform { min, max } => (f64::from(*min) + f64::from(*max)) / 2.0,
+        LengthDist::Normal { mean, .. } | LengthDist::Lognormal { mean, .. } => *mean,
+    }
+    .round()
+    .max(1.0);
+    let whole = |v: f64| v.round().clamp(1.0, f64::from(u32::MAX)) as u32;
+    match id {
+        "constant" => Some(LengthDist::Constant { value: whole(mean) }),
+        "uniform" => Some(LengthDist::Uniform {
+            min: whole(mean / 2.0),
+            max: whole(mean * 1.5),
+        }),
+        "normal" => Some(LengthDist::Normal {
+            mean,
+            std: (mean / 4.0).round(),
+            min: Some(1),
+            max: None,
+        }),
+        "lognormal" => Some(LengthDist::Lognormal {
+            mean,
+            std: (mean / 2.0).round(),
+            min: Some(1),
+            max: None,
+        }),
+        _ => None,
+    }
+}
+
+/// Text of an optional number (empty for none).
+fn opt_text<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
 }
 
 impl Field {
@@ -200,6 +342,14 @@ impl Field {
             Self::Latency => "kv_transfer.base_latency_ms".into(),
             Self::Rate => "workload.arrival.rate_per_s".into(),
             Self::Requests => "workload.requests".into(),
+            Self::Seed => "seed".into(),
+            Self::SloTtft => "slo.ttft_ms".into(),
+            Self::SloItl => "slo.itl_ms".into(),
+            Self::Cv => "workload.arrival.cv".into(),
+            Self::PrefixGroups => "workload.prefix.groups".into(),
+            Self::PrefixTokens => "workload.prefix.tokens".into(),
+            Self::PrefixFraction => "workload.prefix.fraction".into(),
+            Self::Len(which, param) => format!("{}.{}", which.path(), param.id()),
         }
     }
 
@@ -212,10 +362,36 @@ impl Field {
             Self::Bandwidth => config.kv_transfer.bandwidth_gb_per_s.to_string(),
             Self::Latency => config.kv_transfer.base_latency_ms.to_string(),
             Self::Rate => config.workload.arrival.rate_per_s.to_string(),
-            Self::Requests => config
-                .workload
-                .requests
-                .map_or_else(String::new, |n| n.to_string()),
+            Self::Requests => opt_text(config.workload.requests),
+            Self::Seed => config.seed.to_string(),
+            Self::SloTtft => opt_text(config.slo.ttft_ms),
+            Self::SloItl => opt_text(config.slo.itl_ms),
+            Self::Cv => config.workload.arrival.cv.to_string(),
+            Self::PrefixGroups => config.workload.prefix.groups.to_string(),
+            Self::PrefixTokens => config.workload.prefix.tokens.to_string(),
+            Self::PrefixFraction => config.workload.prefix.fraction.to_string(),
+            Self::Len(which, param) => match (which.of(config), param) {
+                (LengthDist::Constant { value }, Param::Value) => value.to_string(),
+                (LengthDist::Uniform { min, .. }, Param::Min) => min.to_string(),
+                (LengthDist::Uniform { max, .. }, Param::Max) => max.to_string(),
+                (
+                    LengthDist::Normal { mean, .. } | LengthDist::Lognormal { mean, .. },
+                    Param::Mean,
+                ) => mean.to_string(),
+                (
+                    LengthDist::Normal { std, .. } | LengthDist::Lognormal { std, .. },
+                    Param::Std,
+                ) => std.to_string(),
+                (
+                    LengthDist::Normal { min, .. } | LengthDist::Lognormal { min, .. },
+                    Param::Min,
+                ) => opt_text(*min),
+                (
+                    LengthDist::Normal { max, .. } | LengthDist::Lognormal { max, .. },
+                    Param::Max,
+                ) => opt_text(*max),
+                _ => String::new(),
+            },
         }
     }
 
@@ -230,6 +406,25 @@ impl Field {
             match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => Ok(v),
                 _ => Err(format!("must be a number in {unit}")),
+            }
+        };
+        let optional_real = |unit: &str| -> Result<Option<f64>, String> {
+            if text.is_empty() {
+                Ok(None)
+            } else {
+                match text.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Ok(Some(v)),
+                    _ => Err(format!("must be a number in {unit}, or empty for none")),
+                }
+            }
+        };
+        let optional_whole = || -> Result<Option<u32>, String> {
+            if text.is_empty() {
+                Ok(None)
+            } else {
+                text.parse::<u32>()
+                    .map(Some)
+                    .map_err(|_| "must be a whole number of tokens, or empty for none".to_owned())
             }
         };
         match self {
@@ -261,6 +456,45 @@ impl Field {
                     }
                 }
             }
+            Self::Seed => {
+                config.seed = text
+                    .parse::<u64>()
+                    .map_err(|_| "must be a whole number (0 or more)".to_owned())?;
+            }
+            Self::SloTtft => config.slo.ttft_ms = optional_real("ms")?,
+            Self::SloItl => config.slo.itl_ms = optional_real("ms")?,
+            Self::Cv => config.workload.arrival.cv = real("units of the mean gap")?,
+            Self::PrefixGroups => config.workload.prefix.groups = whole("groups")?,
+            Self::PrefixTokens => config.workload.prefix.tokens = whole("tokens")?,
+            Self::PrefixFraction => config.workload.prefix.fraction = real("[0, 1]")?,
+            Self::Len(which, param) => match (which.of_mut(config), param) {
+                (LengthDist::Constant { value }, Param::Value) => *value = whole("tokens")?,
+                (LengthDist::Uniform { min, .. }, Param::Min) => *min = whole("tokens")?,
+                (LengthDist::Uniform { max, .. }, Param::Max) => *max = whole("tokens")?,
+                (
+                    LengthDist::Normal { mean, .. } | LengthDist::Lognormal { mean, .. },
+                    Param::Mean,
+                ) => *mean = real("tokens")?,
+                (
+                    LengthDist::Normal { std, .. } | LengthDist::Lognormal { std, .. },
+                    Param::Std,
+                ) => {
+                    *std = real("tokens")?;
+                }
+                (
+                    LengthDist::Normal { min, .. } | LengthDist::Lognormal { min, .. },
+                    Param::Min,
+                ) => {
+                    *min = optional_whole()?;
+                }
+                (
+                    LengthDist::Normal { max, .. } | LengthDist::Lognormal { max, .. },
+                    Param::Max,
+                ) => {
+                    *max = optional_whole()?;
+                }
+                _ => return Err("does not apply to this distribution".into()),
+            },
         }
         Ok(())
     }
@@ -295,6 +529,27 @@ pub struct State {
     pub latest_run: u64,
     /// Whether the latest run has not answered yet.
     pub running: bool,
+    /// Whether the latest run has taken long enough to show a progress indicator.
+    pub slow: bool,
+    /// Id of the run whose report is shown (0: none yet).
+    pub shown_run: u64,
+    /// The pinned report and its config, compared with every new result.
+    pub baseline: Option<Baseline>,
+    /// The config of the latest threshold sweep asked for (see [`sweep_config`]).
+    pub sweep_key: Option<Config>,
+    /// The sweep's rows, once it answered for `sweep_key`.
+    pub sweep: Option<Rc<Vec<SweepRow>>>,
+    /// The sweep's error, if it failed.
+    pub sweep_error: Option<String>,
+}
+
+/// A pinned result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Baseline {
+    /// Its report.
+    pub report: Rc<Report>,
+    /// Its config.
+    pub config: Config,
 }
 
 impl Default for State {
@@ -316,6 +571,12 @@ impl State {
             run_error: None,
             latest_run: 0,
             running: false,
+            slow: false,
+            shown_run: 0,
+            baseline: None,
+            sweep_key: None,
+            sweep: None,
+            sweep_error: None,
         }
     }
 
@@ -366,13 +627,38 @@ pub fn check(config: &Config) -> Option<FieldError> {
         })
 }
 
-/// The config the worker runs: the form's config without per-request records and the
-/// timeline, which the page does not show.
+/// Time buckets of the instance timeline.
+pub const TIMELINE_BUCKETS: u32 = 120;
+
+/// The config the worker runs: the form's config with per-request records (waterfall, CDFs)
+/// and the timeline.
 pub fn for_worker(config: &Config) -> Config {
     let mut config = config.clone();
+    config.output.per_request = true;
+    config.output.timeline_buckets = TIMELINE_BUCKETS;
+    config
+}
+
+/// Whether the decider compares prompts with the threshold.
+pub fn uses_threshold(decider: Decider) -> bool {
+    matches!(
+        decider,
+        Decider::PrefixThreshold | Decider::LengthThreshold | Decider::Conditional
+    )
+}
+
+/// The config the threshold sweep runs, or `None` when the decider has no threshold. The
+/// threshold itself is zeroed (the sweep sets it), so moving the threshold does not re-run
+/// the sweep; outputs the sweep does not need are off.
+pub fn sweep_config(config: &Config) -> Option<Config> {
+    if !uses_threshold(config.disaggregation.decider) {
+        return None;
+    }
+    let mut config = config.clone();
+    config.disaggregation.threshold_tokens = 0;
     config.output.per_request = false;
     config.output.timeline_buckets = 0;
-    config
+    Some(config)
 }
 
 /// Every change of the state.
@@ -388,6 +674,29 @@ pub enum Action {
     SetDecider(Decider),
     /// Pick the routing policy.
     SetPolicy(RoutingPolicy),
+    /// Pick the prefill pool's routing policy (`None`: same as decode).
+    SetPrefillPolicy(Option<RoutingPolicy>),
+    /// Pick the arrival process.
+    SetArrival(ArrivalProcess),
+    /// Pick the kind of a length distribution (by id).
+    SetDist(Lengths, String),
+    /// Set a new seed.
+    NewSeed(u64),
+    /// Pin the shown result as the baseline.
+    Pin,
+    /// Forget the baseline.
+    Unpin,
+    /// Run `n` is still running after the progress delay.
+    Slow(u64),
+    /// A sweep of this config was asked for.
+    SweepStarted(Config),
+    /// The sweep of `key` answered.
+    SweepFinished {
+        /// Its config.
+        key: Config,
+        /// Its answer.
+        result: Box<SweepResult>,
+    },
     /// Move the threshold slider.
     SetThreshold(u32),
     /// Pick a link preset by id.
@@ -441,6 +750,58 @@ impl Reducible for State {
                 }
             }
             Action::SetContention(on) => config.kv_transfer.contention = on,
+            Action::SetPrefillPolicy(policy) => config.routing.prefill_policy = policy,
+            Action::SetArrival(process) => config.workload.arrival.process = process,
+            Action::SetDist(which, id) => {
+                if let Some(dist) = switch_dist(which.of(&config), &id) {
+                    *which.of_mut(&mut config) = dist;
+                    for param in [
+                        Param::Value,
+                        Param::Min,
+                        Param::Max,
+                        Param::Mean,
+                        Param::Std,
+                    ] {
+                        state.drafts.remove(&Field::Len(which, param));
+                        state.bad_inputs.remove(&Field::Len(which, param));
+                    }
+                }
+            }
+            Action::NewSeed(seed) => {
+                config.seed = seed;
+                state.drafts.remove(&Field::Seed);
+                state.bad_inputs.remove(&Field::Seed);
+            }
+            Action::Pin => {
+                if let Some(report) = &state.report {
+                    state.baseline = Some(Baseline {
+                        report: Rc::clone(report),
+                        config: state.config.clone(),
+                    });
+                }
+            }
+            Action::Unpin => state.baseline = None,
+            Action::Slow(run) => {
+                if run == state.latest_run && state.running {
+                    state.slow = true;
+                } else {
+                    return self;
+                }
+            }
+            Action::SweepStarted(key) => {
+                state.sweep_key = Some(key);
+                state.sweep = None;
+                state.sweep_error = None;
+            }
+            Action::SweepFinished { key, result } => {
+                if state.sweep_key.as_ref() != Some(&key) {
+                    return self;
+                }
+                match *result {
+                    Ok(rows) => state.sweep = Some(Rc::new(rows)),
+                    Err(err) => state.sweep_error = Some(err),
+                }
+            }
             Action::Text(field, text) => {
                 match field.apply(&mut config, &text) {
                     Ok(()) => {
@@ -462,15 +823,18 @@ impl Reducible for State {
             Action::Started(run) => {
                 state.latest_run = run;
                 state.running = true;
+                state.slow = false;
             }
             Action::Finished { run, result } => {
                 if run != state.latest_run {
                     return self; // an older run: a newer edit superseded it
                 }
                 state.running = false;
+                state.slow = false;
                 match *result {
                     Ok(report) => {
                         state.report = Some(Rc::new(report));
+                        state.shown_run = run;
                         state.run_error = None;
                     }
                     Err(err) => state.run_error = Some(err),

@@ -5,7 +5,6 @@
 
 use std::rc::Rc;
 
-use gloo::events::EventListener;
 use pdsim::report::{Phases, Stat};
 use pdsim::Report;
 use plotters::prelude::*;
@@ -74,12 +73,14 @@ pub fn rows(all: &Phases<Stat>, local: &Phases<Stat>, disaggregated: &Phases<Sta
 const HEIGHT: u32 = 300;
 
 /// Draws the stacked bars of `all`, `local` and `disaggregated` on `canvas`, as wide as the
-/// canvas is laid out.
+/// canvas is laid out; with `baseline` rows (of [`rows`]), each bar has the baseline's bar
+/// under it, outlined.
 pub fn draw(
     canvas: HtmlCanvasElement,
     all: &Phases<Stat>,
     local: &Phases<Stat>,
     disaggregated: &Phases<Stat>,
+    baseline: Option<&[Row]>,
 ) -> Result<(), String> {
     let rows = rows(all, local, disaggregated);
     // Draw in device pixels (crisp on high-DPI screens): every size below is scaled.
@@ -96,7 +97,11 @@ pub fn draw(
     root.fill(&WHITE).map_err(|e| e.to_string())?;
 
     let n = i32::try_from(rows.len()).unwrap_or(0);
-    let longest = rows.iter().map(Row::total).fold(0.0_f64, f64::max);
+    let longest = rows
+        .iter()
+        .chain(baseline.unwrap_or_default())
+        .map(Row::total)
+        .fold(0.0_f64, f64::max);
     // Room on the right for the total's label.
     let x_max = if longest > 0.0 {
         longest * if narrow { 1.3 } else { 1.15 }
@@ -141,8 +146,49 @@ pub fn draw(
         .draw()
         .map_err(|e| e.to_string())?;
 
+    // Height of one row, in device pixels: with a baseline, the current bar takes its upper
+    // half and the baseline's outlined bar the lower half.
+    let row_px = chart.plotting_area().dim_in_pixel().1 / u32::try_from(n.max(1)).unwrap_or(1);
+    let half = row_px / 2;
+    let small = f64::from(px(if narrow { 9.0 } else { 11.0 }));
     for (index, row) in rows.iter().enumerate() {
         let y = n - 1 - i32::try_from(index).unwrap_or(0);
+        let base_row = baseline.and_then(|b| b.get(index));
+        let (top, bottom) = if base_row.is_some() {
+            (px(3.0), half)
+        } else {
+            (px(5.0), px(5.0))
+        };
+        if let Some(base_row) = base_row {
+            let mut x0 = 0.0;
+            let mut bars = Vec::new();
+            for (value, (_, _, color)) in base_row.values.iter().zip(PHASES) {
+                if *value > 0.0 {
+                    let mut bar = Rectangle::new(
+                        [
+                            (x0, SegmentValue::Exact(y)),
+                            (x0 + value, SegmentValue::Exact(y + 1)),
+                        ],
+                        color.stroke_width(px(2.0)),
+                    );
+                    bar.set_margin(half + px(1.0), px(3.0), 0, 0);
+                    bars.push(bar);
+                }
+                x0 += value;
+            }
+            chart.draw_series(bars).map_err(|e| e.to_string())?;
+            let style = TextStyle::from(("sans-serif", small).into_font())
+                .pos(Pos::new(HPos::Left, VPos::Top))
+                .color(&super::BASELINE);
+            let label = format!("baseline {} ms", format::ms(base_row.total()));
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label,
+                    (x0 + x_max * 0.01, SegmentValue::CenterOf(y)),
+                    style,
+                )))
+                .map_err(|e| e.to_string())?;
+        }
         let mut x0 = 0.0;
         let mut bars = Vec::new();
         for (value, (_, _, color)) in row.values.iter().zip(PHASES) {
@@ -154,7 +200,7 @@ pub fn draw(
                     ],
                     color.filled(),
                 );
-                bar.set_margin(px(5.0), px(5.0), 0, 0);
+                bar.set_margin(top, bottom, 0, 0);
                 bars.push(bar);
             }
             x0 += value;
@@ -166,7 +212,14 @@ pub fn draw(
             format!("{} ms", format::ms(row.total()))
         };
         let style = TextStyle::from(("sans-serif", font).into_font())
-            .pos(Pos::new(HPos::Left, VPos::Center))
+            .pos(Pos::new(
+                HPos::Left,
+                if base_row.is_some() {
+                    VPos::Bottom
+                } else {
+                    VPos::Center
+                },
+            ))
             .color(&BLACK);
         chart
             .draw_series(std::iter::once(Text::new(
@@ -184,41 +237,43 @@ pub fn draw(
 pub struct BreakdownProps {
     /// The report shown.
     pub report: Rc<Report>,
+    /// The pinned report, if any.
+    #[prop_or_default]
+    pub baseline: Option<Rc<Report>>,
 }
 
 /// The chart, its legend and its data table.
 #[function_component(Breakdown)]
 pub fn breakdown(props: &BreakdownProps) -> Html {
     let canvas = use_node_ref();
-    // The window's width, updated on resize: the chart is redrawn at its new width.
-    let resized = use_state(|| 0_u32);
-    {
-        let resized = resized.clone();
-        use_effect_with((), move |()| {
-            let window = gloo::utils::window();
-            let listener = EventListener::new(&window.clone(), "resize", move |_| {
-                let width = window.inner_width().ok().and_then(|w| w.as_f64());
-                // Whole pixels: the chart is redrawn only when the width really changes.
-                resized.set(width.map_or(0, |w| w as u32));
-            });
-            move || drop(listener)
-        });
-    }
+    let resized = super::use_window_width();
     {
         let canvas = canvas.clone();
-        use_effect_with((props.report.clone(), *resized), move |(report, _)| {
-            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                let s = &report.summary;
-                if let Err(err) = draw(
-                    element,
-                    &s.breakdown_ms,
-                    &s.breakdown_local_ms,
-                    &s.breakdown_disaggregated_ms,
-                ) {
-                    gloo::console::warn!(format!("cannot draw the TTFT breakdown: {err}"));
+        use_effect_with(
+            (props.report.clone(), props.baseline.clone(), resized),
+            move |(report, baseline, _)| {
+                if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                    let s = &report.summary;
+                    let base = baseline.as_ref().map(|b| {
+                        let b = &b.summary;
+                        rows(
+                            &b.breakdown_ms,
+                            &b.breakdown_local_ms,
+                            &b.breakdown_disaggregated_ms,
+                        )
+                    });
+                    if let Err(err) = draw(
+                        element,
+                        &s.breakdown_ms,
+                        &s.breakdown_local_ms,
+                        &s.breakdown_disaggregated_ms,
+                        base.as_deref(),
+                    ) {
+                        gloo::console::warn!(format!("cannot draw the TTFT breakdown: {err}"));
+                    }
                 }
-            }
-        });
+            },
+        );
     }
 
     let s = &props.report.summary;
@@ -272,6 +327,9 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
                 <p class="help">
                     { "Each bar stacks the five phases of time to first token. The percentile bars \
                        stack each phase's own percentile, so they need not equal the TTFT percentile." }
+                    if props.baseline.is_some() {
+                        { " Under each bar, outlined: the pinned baseline's." }
+                    }
                 </p>
             </figcaption>
             <ul class="legend" aria-label="Phases">{ for legend }</ul>
