@@ -157,3 +157,13 @@ impl Request {
         tokens.div_ceil(u64::from(block_size))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_state_stays_small() {
+        // Every injected request keeps one of these until the report is built.
+        let size = std::mem::size_of::<super::Request>();
+        assert!(size <= 200, "Request is {size} bytes");
+    }
+}
