@@ -61,8 +61,14 @@ pub fn delta_text(
         return ("= no change".into(), Verdict::Same);
     }
     let arrow = if diff > 0.0 { "▲" } else { "▼" };
-    let relative = if baseline != 0.0 && unit != "%" {
-        format!(" ({:+.1}%)", diff / baseline.abs() * 100.0)
+    let percent = if baseline != 0.0 {
+        diff / baseline.abs() * 100.0
+    } else {
+        0.0
+    };
+    // A relative change that rounds to 0.0% is left out.
+    let relative = if unit != "%" && percent.abs() >= 0.05 {
+        format!(" ({percent:+.1}%)")
     } else {
         String::new()
     };
@@ -234,5 +240,9 @@ mod tests {
         );
         assert_eq!(delta_text(9.5, 10.0, "req/s", Some(true)).1, Verdict::Worse);
         assert_eq!(delta_text(5.0, 5.0, "ms", Some(false)).1, Verdict::Same);
+        assert_eq!(
+            delta_text(37.41, 37.4, "req/s", Some(true)).0,
+            "▲ 0.01 req/s"
+        );
     }
 }

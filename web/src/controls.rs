@@ -478,7 +478,8 @@ pub fn controls(props: &ControlsProps) -> Html {
                         field: Field::Requests, min: "1", max: Some("50000"), step: "1" }.view(state) }
                 </div>
                 <div class="pair">
-                    { select("arrival", "Arrival process", "How arrival times are spread",
+                    { select("arrival", "Arrival process",
+                        "How arrival times are spread: Poisson (random, CV 1), constant (evenly spaced), gamma (CV set beside)",
                         arrivals, arrival,
                         on_select(|v| ARRIVALS.iter().find(|(_, id, _)| *id == v).map(|(p, _, _)| Action::SetArrival(*p)))) }
                     { NumberBox { id: "cv".into(), label: "Burstiness CV".into(), unit: "gamma",

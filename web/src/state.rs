@@ -936,4 +936,81 @@ mod tests {
         assert_eq!(new.run_error.as_deref(), Some("boom"));
         assert!(!new.running && new.ready() && new.stale());
     }
+
+    #[test]
+    fn new_fields_parse_and_empty_means_none() {
+        let state = reduce(State::default(), Action::Text(Field::SloTtft, "250".into()));
+        assert_eq!(state.config.slo.ttft_ms, Some(250.0));
+        let state = reduce(state, Action::Text(Field::SloTtft, String::new()));
+        assert_eq!(state.config.slo.ttft_ms, None);
+        assert!(state.error().is_none());
+        let state = reduce(state, Action::Text(Field::Seed, "-1".into()));
+        assert_eq!(state.error().map(|e| e.field.as_str()), Some("seed"));
+        let state = reduce(state, Action::NewSeed(7));
+        assert_eq!(state.config.seed, 7);
+        assert!(state.error().is_none(), "a new seed replaces the bad text");
+        let state = reduce(
+            state,
+            Action::SetPrefillPolicy(Some(RoutingPolicy::RoundRobin)),
+        );
+        assert_eq!(
+            state.config.routing.prefill_policy,
+            Some(RoutingPolicy::RoundRobin)
+        );
+    }
+
+    #[test]
+    fn switching_a_distribution_keeps_its_mean() {
+        let state = reduce(
+            State::default(),
+            Action::SetDist(Lengths::Input, "constant".into()),
+        );
+        assert_eq!(
+            state.config.workload.input_tokens,
+            LengthDist::Constant { value: 1024 }
+        );
+        assert_eq!(state.text(Field::Len(Lengths::Input, Param::Value)), "1024");
+        let state = reduce(
+            state,
+            Action::Text(Field::Len(Lengths::Input, Param::Value), "2000".into()),
+        );
+        let state = reduce(state, Action::SetDist(Lengths::Input, "uniform".into()));
+        assert_eq!(
+            state.config.workload.input_tokens,
+            LengthDist::Uniform {
+                min: 1000,
+                max: 3000
+            }
+        );
+        let state = reduce(state, Action::SetDist(Lengths::Output, "normal".into()));
+        assert_eq!(state.text(Field::Len(Lengths::Output, Param::Max)), "");
+        assert!(state.error().is_none());
+    }
+
+    #[test]
+    fn pin_keeps_the_shown_report_and_the_sweep_ignores_the_threshold() {
+        let report = pdsim::run(&for_worker(&Config::default()));
+        let report = report.unwrap_or_else(|e| panic!("{e}"));
+        assert!(!report.requests.is_empty() && !report.timeline.instances.is_empty());
+        let state = reduce(State::default(), Action::Started(1));
+        let state = reduce(
+            state,
+            Action::Finished {
+                run: 1,
+                result: Box::new(Ok(report)),
+            },
+        );
+        assert_eq!(state.shown_run, 1);
+        let state = reduce(state, Action::Pin);
+        assert!(state.baseline.is_some());
+        assert!(reduce(state, Action::Unpin).baseline.is_none());
+
+        let config = Config::default();
+        let mut moved = config.clone();
+        moved.disaggregation.threshold_tokens = 4096;
+        assert_eq!(sweep_config(&config), sweep_config(&moved));
+        assert!(sweep_config(&config).is_some());
+        moved.disaggregation.decider = Decider::Always;
+        assert_eq!(sweep_config(&moved), None);
+    }
 }

@@ -78,21 +78,34 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
             .and_then(|b| b.last().copied())
             .unwrap_or_default(),
     );
+    let low = data.values.first().copied().unwrap_or_default().min(
+        data.baseline
+            .as_ref()
+            .and_then(|b| b.first().copied())
+            .unwrap_or(f64::MAX),
+    );
     let x_max = if top > 0.0 { top * 1.05 } else { 1.0 };
+    // A narrow sample (e.g. ITL, all within a few ms) is zoomed in: the axis starts just
+    // below its smallest value instead of at 0.
+    let x_min = if low > 0.3 * top {
+        (low - (top - low) * 0.15).max(0.0)
+    } else {
+        0.0
+    };
     let mut chart = ChartBuilder::on(&surface.root)
         .margin(surface.px(8.0))
         .margin_right(surface.px(14.0))
         .x_label_area_size(surface.px(40.0))
         .y_label_area_size(surface.px(48.0))
-        .build_cartesian_2d(0.0..x_max, 0.0..1.0)
+        .build_cartesian_2d(x_min..x_max, 0.0..1.0)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
-        .x_labels(if surface.narrow { 4 } else { 6 })
+        .x_labels(if surface.narrow { 5 } else { 8 })
         .y_labels(6)
         .x_desc(data.axis)
         .y_desc("share of requests")
-        .x_label_formatter(&|x| ms_tick(x_max, *x))
+        .x_label_formatter(&|x| ms_tick(x_max - x_min, *x))
         .y_label_formatter(&|y| format!("{y:.1}"))
         .max_light_lines(1)
         .label_style(("sans-serif", font))

@@ -91,11 +91,13 @@ pub const GRID: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 /// Grey of baseline (pinned) series.
 pub const BASELINE: RGBColor = RGBColor(0x70, 0x70, 0x70);
 
-/// Axis tick label of a millisecond value: whole numbers on wide ranges.
+/// Axis tick label of a millisecond value: whole numbers on wide ranges, else at most two
+/// decimals without trailing zeros.
 pub fn ms_tick(range: f64, x: f64) -> String {
     if range >= 20.0 {
         format!("{x:.0}")
     } else {
-        crate::format::ms(x)
+        let text = format!("{x:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
     }
 }

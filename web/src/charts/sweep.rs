@@ -128,7 +128,8 @@ fn panel(
     let mut mesh = chart.configure_mesh();
     mesh.disable_x_mesh()
         .y_labels(4)
-        .x_labels(40)
+        // About one label per unit: the sweep's thresholds.
+        .x_labels(x_max as usize + 2)
         .x_label_formatter(&x_label)
         .y_label_formatter(&|y| format!("{y:.0}"))
         .y_desc("ms")
@@ -177,18 +178,19 @@ fn panel(
                 BLACK.stroke_width(surface.px(2.0)),
             )))
             .map_err(|e| e.to_string())?;
-        let right = at.0 < x_max / 2.0;
+        // Under the lowest point the line leaves room, unless it is near the axis.
+        let below = at.1 > y_max * 0.3;
         let style = TextStyle::from(("sans-serif", font).into_font())
             .pos(Pos::new(
-                if right { HPos::Left } else { HPos::Right },
-                VPos::Bottom,
+                HPos::Center,
+                if below { VPos::Top } else { VPos::Bottom },
             ))
             .color(&BLACK);
-        let dx = if right { 0.15 } else { -0.15 };
+        let dy = if below { -0.08 } else { 0.08 };
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("best: {:.0}", best.threshold),
-                (at.0 + dx, at.1 + y_max * 0.04),
+                (at.0, at.1 + y_max * dy),
                 style,
             )))
             .map_err(|e| e.to_string())?;

@@ -1,0 +1,85 @@
+// Performance of the playground: edit-to-updated-charts latency in headless Chromium, and the
+// size of dist/ (raw and gzip). Prints its numbers (`node --test` shows them as diagnostics).
+// Run after `trunk build --release`: cd tests/e2e && node --test --test-concurrency=1
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+
+import { DIST, TIMEOUT, closeAll, errorsOf, openApp, shot } from './helpers.js';
+
+after(closeAll);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+test('edit-to-updated-charts latency: median below 1000 ms over 9 threshold edits', async (t) => {
+  const page = await openApp();
+  // Steady state: the initial threshold sweep (second worker) has answered.
+  await page.waitForSelector('#sweep-summary', { timeout: TIMEOUT });
+
+  const thresholds = ['256', '1024', '2048', '128', '4096', '768', '300', '1500', '512'];
+  const latencies = [];
+  for (const value of thresholds) {
+    // From the input event to the render of the new report (data-run grows and the app sets
+    // window.__pdsimLastRender = performance.now() after drawing it), measured in the page.
+    const ms = await page.evaluate(
+      ({ value, timeout }) =>
+        new Promise((resolve, reject) => {
+          const app = document.querySelector('#app');
+          const input = document.querySelector('#threshold');
+          const before = Number(app.dataset.run);
+          const t0 = performance.now();
+          input.value = value;
+          input.dispatchEvent(new InputEvent('input', { bubbles: true }));
+          const poll = () => {
+            if (Number(app.dataset.run) > before && window.__pdsimLastRender > t0) {
+              resolve(window.__pdsimLastRender - t0);
+            } else if (performance.now() - t0 > timeout) {
+              reject(new Error(`no new result within ${timeout} ms`));
+            } else {
+              setTimeout(poll, 2);
+            }
+          };
+          poll();
+        }),
+      { value, timeout: TIMEOUT },
+    );
+    latencies.push(ms);
+    assert.equal(await page.inputValue('#threshold'), value);
+    await page.waitForTimeout(100);
+  }
+  const m = median(latencies);
+  const line = `edit-to-render latency over ${latencies.length} edits: median ${m.toFixed(0)} ms, ` +
+    `min ${Math.min(...latencies).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms ` +
+    `(includes the 150 ms debounce); all: ${latencies.map((x) => x.toFixed(0)).join(', ')}`;
+  t.diagnostic(line);
+  assert.ok(m < 1000, line);
+  await shot(page, 'latency-after-edits');
+  assert.deepEqual(errorsOf(page), []);
+  await page.close();
+});
+
+test('dist/ sizes, raw and gzip (target: at most 500 KB gzip in total)', (t) => {
+  let raw = 0;
+  let gz = 0;
+  const rows = [];
+  for (const name of readdirSync(DIST).sort()) {
+    const path = join(DIST, name);
+    if (!statSync(path).isFile()) continue;
+    const bytes = readFileSync(path);
+    const zipped = gzipSync(bytes, { level: 9 }).length;
+    raw += bytes.length;
+    gz += zipped;
+    rows.push(`${name.padEnd(40)} ${String(bytes.length).padStart(9)} ${String(zipped).padStart(9)}`);
+  }
+  const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  const report = [`${'file'.padEnd(40)} ${'raw'.padStart(9)} ${'gzip'.padStart(9)}`, ...rows,
+    `total: ${kb(raw)} raw, ${kb(gz)} gzip`].join('\n');
+  for (const l of report.split('\n')) t.diagnostic(l);
+  assert.ok(gz <= 500 * 1024, `dist/ gzip total ${kb(gz)} <= 500 KiB`);
+});
