@@ -118,7 +118,8 @@ impl<'a> Simulation<'a> {
         }
         Self {
             config,
-            requests: Vec::new(),
+            // Reserved up front: growing by doubling would briefly hold two copies.
+            requests: Vec::with_capacity(expected_requests(config)),
             instances,
             decode_pool,
             prefill_pool,
@@ -402,4 +403,15 @@ impl<'a> Simulation<'a> {
         let d = r.decode_instance as usize;
         self.instances[d].outstanding -= 1;
     }
+}
+
+/// Requests a run will inject, as far as the config says (capped, for reservation only).
+fn expected_requests(config: &Config) -> usize {
+    let w = &config.workload;
+    let n = match (&w.trace, w.requests) {
+        (Some(trace), _) => trace.len() as u64,
+        (None, Some(n)) => n,
+        (None, None) => 0,
+    };
+    n.min(config.limits.max_requests).min(1 << 21) as usize
 }
