@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn request_state_stays_small() {
         // Every injected request keeps one of these until the report is built.
-        let size = std::mem::size_of::<super::Request>();
+        let size = size_of::<super::Request>();
         assert!(size <= 200, "Request is {size} bytes");
     }
 }
