@@ -110,7 +110,19 @@ impl Card {
                     Verdict::Neutral => "neither better nor worse",
                 }
             );
-            html! { <span class={classes!("delta", class)} {title}>{ text }</span> }
+            // Screen readers hear the verdict in words, not only the arrow and the colour.
+            let spoken = match better {
+                Verdict::Same => "",
+                Verdict::Better => ", better than the baseline",
+                Verdict::Worse => ", worse than the baseline",
+                Verdict::Neutral => " from the baseline",
+            };
+            html! {
+                <span class={classes!("delta", class)} {title}>
+                    { text }
+                    if !spoken.is_empty() { <span class="visually-hidden">{ spoken }</span> }
+                </span>
+            }
         });
         // The value and its unit share one element so that it reads "81.2 ms" as a whole.
         let unit = if self.unit == "%" {

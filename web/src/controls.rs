@@ -152,13 +152,9 @@ fn random_seed() -> Option<u64> {
 
 /// The arrival processes: id, text.
 const ARRIVALS: [(ArrivalProcess, &str, &str); 3] = [
-    (ArrivalProcess::Poisson, "poisson", "Poisson (random, CV 1)"),
-    (
-        ArrivalProcess::Constant,
-        "constant",
-        "constant (evenly spaced)",
-    ),
-    (ArrivalProcess::Gamma, "gamma", "gamma (bursty: CV below)"),
+    (ArrivalProcess::Poisson, "poisson", "Poisson"),
+    (ArrivalProcess::Constant, "constant", "constant"),
+    (ArrivalProcess::Gamma, "gamma", "gamma (bursty)"),
 ];
 
 /// A length distribution: kind select and its parameters.
@@ -482,7 +478,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                         "How arrival times are spread: Poisson (random, CV 1), constant (evenly spaced), gamma (CV set beside)",
                         arrivals, arrival,
                         on_select(|v| ARRIVALS.iter().find(|(_, id, _)| *id == v).map(|(p, _, _)| Action::SetArrival(*p)))) }
-                    { NumberBox { id: "cv".into(), label: "Burstiness CV".into(), unit: "gamma",
+                    { NumberBox { id: "cv".into(), label: "Burstiness CV".into(), unit: "gamma only",
                         title: "Coefficient of variation of the gaps between arrivals (gamma process only; 1 = Poisson, higher = burstier)".into(),
                         field: Field::Cv, min: "0", max: None, step: "any" }.view(state) }
                 </div>

@@ -212,7 +212,7 @@ pub fn cdfs(props: &CdfsProps) -> Html {
                 <h2>{ "Latency distributions" }</h2>
                 <p class="help">
                     { "Share of requests (y) whose latency is at most x. Steeper and further left is better." }
-                    if props.baseline.is_some() { { " Dashed grey: the pinned baseline." } }
+                    if props.baseline.is_some() { { " Solid blue: this result; dashed grey: the pinned baseline." } }
                 </p>
             </figcaption>
             <div class="panels">
