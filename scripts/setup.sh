@@ -121,6 +121,14 @@ if [[ "$have_trunk" != "$TRUNK_VERSION" ]]; then
   cargo install trunk --version "$TRUNK_VERSION" --locked --force
 fi
 
+# cargo-deny: the license/bans/sources policy of deny.toml (about 4 min on 2 cores).
+CARGO_DENY_VERSION=0.20.2
+have_deny="$(cargo deny --version 2>/dev/null | awk '{print $2}' || true)"
+if [[ "$have_deny" != "$CARGO_DENY_VERSION" ]]; then
+  log "cargo install cargo-deny $CARGO_DENY_VERSION (about 4 min; found: ${have_deny:-none})"
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --force
+fi
+
 # --- node: end-to-end tests and wasm-opt -----------------------------------------------------
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt_install nodejs npm
@@ -128,14 +136,18 @@ fi
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 ((node_major >= 20)) || die "node >= 20 needed (found $(node --version))"
 
-e2e="$PDSIM_ROOT/tests/e2e"
-stamp="$e2e/node_modules/.pdsim-lock.sha256"
-want_stamp="$(sha256sum "$e2e/package-lock.json" | awk '{print $1}')"
-if [[ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]]; then
-  log "npm ci (tests/e2e)"
-  (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$want_stamp" >"$stamp"
-fi
+# The node projects: tests/e2e (Playwright, wasm-opt) and the JS API's tools (TypeScript
+# types generator, tsc). `npm ci` again only when a lock file changed.
+for project in tests/e2e crates/pdsim-wasm/js; do
+  dir="$PDSIM_ROOT/$project"
+  stamp="$dir/node_modules/.pdsim-lock.sha256"
+  want_stamp="$(sha256sum "$dir/package-lock.json" | awk '{print $1}')"
+  if [[ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]]; then
+    log "npm ci ($project)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want_stamp" >"$stamp"
+  fi
+done
 
 # --- browser ---------------------------------------------------------------------------------
 if [[ ! -x "$CHROMIUM" || ! -x "$CHROMEDRIVER" ]]; then
