@@ -33,6 +33,10 @@ test('pinning a baseline, then switching the decider to "always" shows signed de
   const run = await runOf(page);
   await page.selectOption('#decider', 'always');
   await waitForRun(page, run);
+  assert.equal(
+    await page.locator('#baseline-changes').innerText(),
+    'Changed since pinning: disaggregation.decider: prefix-threshold → always.',
+  );
   const texts = (await deltas.allInnerTexts()).map((t) => t.trim());
   const changed = texts.filter((t) => /^[▲▼] \d/.test(t));
   assert.ok(changed.length >= 3, `several cards changed: ${texts.join(' | ')}`);

@@ -138,15 +138,39 @@ fn app() -> Html {
                     </button>
                 </div>
             },
-            Some(b) => html! {
-                <div class="compare pinned">
-                    <span id="baseline-note">
-                        { format!("Comparing with the pinned baseline (TTFT p50 {} ms). ▲ = higher, ▼ = lower;                                    green is better, red worse.", format::ms(b.report.summary.ttft_ms.p50)) }
-                    </span>
-                    <button type="button" id="pin" onclick={pin} title="Pin the current result instead">{ "Re-pin" }</button>
-                    <button type="button" id="unpin" onclick={unpin}>{ "Unpin" }</button>
-                </div>
-            },
+            Some(b) => {
+                let changes = state::config_changes(&b.config, &state.config);
+                let changed = if changes.is_empty() {
+                    "Same settings as the baseline.".to_owned()
+                } else {
+                    let shown: Vec<&str> = changes.iter().take(4).map(String::as_str).collect();
+                    let more = changes.len().saturating_sub(shown.len());
+                    format!(
+                        "Changed since pinning: {}{}.",
+                        shown.join("; "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
+                    )
+                };
+                let note = format!(
+                    "Comparing with the pinned baseline (TTFT p50 {} ms). ▲ = higher, ▼ = lower; \
+                     green is better, red worse. ",
+                    format::ms(b.report.summary.ttft_ms.p50)
+                );
+                html! {
+                    <div class="compare pinned">
+                        <span id="baseline-note">
+                            { note }
+                            <span id="baseline-changes">{ changed }</span>
+                        </span>
+                        <button type="button" id="pin" onclick={pin} title="Pin the current result instead">{ "Re-pin" }</button>
+                        <button type="button" id="unpin" onclick={unpin}>{ "Unpin" }</button>
+                    </div>
+                }
+            }
         }
     };
     let results = match &state.report {
