@@ -1,5 +1,6 @@
-//! Integration tests of the core, one module per behaviour.
-
+//! Integration tests of the core, one module per behaviour (native; `tests/browser.rs`
+//! runs the core in Chromium).
+#![cfg(not(target_arch = "wasm32"))]
 // Helpers outside #[test] functions are test code too.
 #![allow(clippy::unwrap_used)]
 
