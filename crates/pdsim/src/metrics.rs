@@ -6,8 +6,8 @@ use crate::config::Config;
 use crate::engine::request::{Request, Stage, UNSET};
 use crate::engine::Outcome;
 use crate::report::{
-    InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role, Stat, Summary,
-    TransferSummary,
+    InstanceReport, PercentileBreakdowns, Phases, PoolReport, Report, RequestRecord, RequestStatus,
+    Role, Stat, Summary, TransferSummary,
 };
 use crate::time::{ns_to_ms, Nanos};
 
@@ -42,6 +42,28 @@ pub fn stat(values: &mut [Nanos]) -> Stat {
         p90: ns_to_ms(p90),
         p99: ns_to_ms(p99),
         max: ns_to_ms(max),
+    }
+}
+
+/// The phases of the requests at the p50, p90 and p99 TTFT (nearest rank) among
+/// `(ttft, request id, phases)`; reorders the slice. Equal TTFTs are ordered by request id,
+/// so the chosen request is well defined.
+fn breakdowns_at_percentiles(pairs: &mut [(Nanos, u64, Phases<Nanos>)]) -> PercentileBreakdowns {
+    let n = pairs.len();
+    if n == 0 {
+        return PercentileBreakdowns::default();
+    }
+    let mut at = |p: usize| {
+        let index = (p * n).div_ceil(100).max(1) - 1;
+        let (_, _, phases) = *pairs
+            .select_nth_unstable_by_key(index, |&(ttft, id, _)| (ttft, id))
+            .1;
+        phases.map(|&v| ns_to_ms(v))
+    };
+    PercentileBreakdowns {
+        p50: at(50),
+        p90: at(90),
+        p99: at(99),
     }
 }
 
@@ -137,6 +159,7 @@ pub fn build_report(config: &Config, outcome: Outcome) -> Report {
     let slo_itl = config.slo.itl_ms.map(crate::time::ms_to_ns);
 
     let mut ttft = Vec::new();
+    let mut ttft_phases = Vec::new();
     let mut itl = Vec::new();
     let mut e2e = Vec::new();
     let (mut all, mut local, mut remote) = (
@@ -183,6 +206,7 @@ pub fn build_report(config: &Config, outcome: Outcome) -> Report {
                     itl.push(i);
                 }
                 if let Some(p) = &phases {
+                    ttft_phases.push((t, id as u64, *p));
                     all.push(p);
                     if r.disaggregated {
                         remote.push(p);
@@ -254,6 +278,7 @@ pub fn build_report(config: &Config, outcome: Outcome) -> Report {
     summary.itl_ms = stat(&mut itl);
     summary.e2e_ms = stat(&mut e2e);
     summary.breakdown_ms = all.stats();
+    summary.breakdown_at_ttft_ms = breakdowns_at_percentiles(&mut ttft_phases);
     summary.breakdown_local_ms = local.stats();
     summary.breakdown_disaggregated_ms = remote.stats();
     let completed_transfers = transfer_times.len() as u64;

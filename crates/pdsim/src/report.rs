@@ -129,6 +129,9 @@ pub struct Summary {
     pub breakdown_local_ms: Phases<Stat>,
     /// Each TTFT phase over disaggregated completed requests, in ms.
     pub breakdown_disaggregated_ms: Phases<Stat>,
+    /// The phases of the requests at the TTFT percentiles themselves (nearest rank): unlike
+    /// per-phase percentiles, each adds up exactly to that TTFT percentile.
+    pub breakdown_at_ttft_ms: PercentileBreakdowns,
     /// Completed requests meeting every configured SLO, per second.
     pub goodput_rps: f64,
     /// Share of injected requests that completed within every configured SLO, in [0, 1].
@@ -141,6 +144,17 @@ pub struct Summary {
     pub steps: u64,
     /// How percentiles are computed.
     pub percentile_method: String,
+}
+
+/// The five phases of the request at each TTFT percentile, in ms (all zero without requests).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PercentileBreakdowns {
+    /// The request at the median TTFT.
+    pub p50: Phases<f64>,
+    /// The request at the 90th percentile TTFT.
+    pub p90: Phases<f64>,
+    /// The request at the 99th percentile TTFT.
+    pub p99: Phases<f64>,
 }
 
 /// KV transfer totals.

@@ -53,4 +53,18 @@ fn empty_config_is_the_default_disaggregated_scenario() {
         assert!(stat.mean > 0.0, "{name} is zero");
     }
     assert!(report.summary.disaggregated_share > 0.2 && report.summary.disaggregated_share < 0.9);
+    // The phases of the request at each TTFT percentile add up to that percentile.
+    let at = &report.summary.breakdown_at_ttft_ms;
+    for (phases, ttft) in [
+        (&at.p50, report.summary.ttft_ms.p50),
+        (&at.p90, report.summary.ttft_ms.p90),
+        (&at.p99, report.summary.ttft_ms.p99),
+    ] {
+        let sum: u64 = phases
+            .named()
+            .iter()
+            .map(|(_, v)| (**v * 1e6).round() as u64)
+            .sum();
+        assert_eq!(sum, (ttft * 1e6).round() as u64);
+    }
 }
