@@ -1,9 +1,9 @@
 //! The headline numbers of a report, one card each with its unit.
 
-use std::rc::Rc;
-
 use pdsim::Report;
 use yew::prelude::*;
+
+use crate::state::Shared;
 
 use crate::format;
 
@@ -11,10 +11,10 @@ use crate::format;
 #[derive(Properties, PartialEq)]
 pub struct CardsProps {
     /// The report shown.
-    pub report: Rc<Report>,
+    pub report: Shared<Report>,
     /// The pinned report to compare with, if any.
     #[prop_or_default]
-    pub baseline: Option<Rc<Report>>,
+    pub baseline: Option<Shared<Report>>,
 }
 
 struct Card {

@@ -119,7 +119,7 @@ fn app() -> Html {
 
     let stale = state.stale();
     let error = state.error().map(|err| err.message.clone());
-    let baseline = state.baseline.as_ref().map(|b| Rc::clone(&b.report));
+    let baseline = state.baseline.as_ref().map(|b| b.report.clone());
     let compare = {
         let pin = {
             let state = state.clone();

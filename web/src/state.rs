@@ -19,6 +19,40 @@ use yew::Reducible;
 
 use pdsim_web::{SimResult, SweepResult};
 
+/// A shared, immutable value compared by identity: two handles are equal when they point to
+/// the same allocation. Reports are never changed once received, so this is exact, and it
+/// keeps Yew's prop and dependency checks from comparing 50,000 request records on every
+/// render.
+#[derive(Debug)]
+pub struct Shared<T>(Rc<T>);
+
+impl<T> Shared<T> {
+    /// Shares `value`.
+    pub fn new(value: T) -> Self {
+        Self(Rc::new(value))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(Rc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// Largest threshold the slider and the number box accept, in tokens.
 pub const MAX_THRESHOLD: u32 = 8192;
 /// Most requests one playground run may simulate (keeps every run interactive).
@@ -522,7 +556,7 @@ pub struct State {
     /// Why `config` is invalid, if it is.
     pub invalid: Option<FieldError>,
     /// The last report the worker returned for a valid config.
-    pub report: Option<Rc<Report>>,
+    pub report: Option<Shared<Report>>,
     /// The worker's error for the latest run, if it failed.
     pub run_error: Option<String>,
     /// Id of the latest run started; results of older runs are ignored.
@@ -547,7 +581,7 @@ pub struct State {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Baseline {
     /// Its report.
-    pub report: Rc<Report>,
+    pub report: Shared<Report>,
     /// Its config.
     pub config: Config,
 }
@@ -813,7 +847,7 @@ impl Reducible for State {
             Action::Pin => {
                 if let Some(report) = &state.report {
                     state.baseline = Some(Baseline {
-                        report: Rc::clone(report),
+                        report: report.clone(),
                         config: state.config.clone(),
                     });
                 }
@@ -871,7 +905,7 @@ impl Reducible for State {
                 state.slow = false;
                 match *result {
                     Ok(report) => {
-                        state.report = Some(Rc::new(report));
+                        state.report = Some(Shared::new(report));
                         state.shown_run = run;
                         state.run_error = None;
                     }

@@ -3,8 +3,6 @@
 //! segment per phase in a fixed colour, drawn with plotters on a canvas. The same numbers are
 //! in the table under the chart (for reading exact values, screen readers and tests).
 
-use std::rc::Rc;
-
 use pdsim::report::{Phases, Stat};
 use pdsim::Report;
 use plotters::prelude::*;
@@ -12,6 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
+
+use crate::state::Shared;
 
 use crate::format;
 
@@ -236,10 +236,10 @@ pub fn draw(
 #[derive(Properties, PartialEq)]
 pub struct BreakdownProps {
     /// The report shown.
-    pub report: Rc<Report>,
+    pub report: Shared<Report>,
     /// The pinned report, if any.
     #[prop_or_default]
-    pub baseline: Option<Rc<Report>>,
+    pub baseline: Option<Shared<Report>>,
 }
 
 /// The chart, its legend and its data table.

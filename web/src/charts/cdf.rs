@@ -9,6 +9,8 @@ use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use crate::state::Shared;
+
 use super::{ms_tick, use_window_width, Surface, BASELINE, GRID};
 use crate::format;
 
@@ -136,10 +138,10 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
 #[derive(Properties, PartialEq)]
 pub struct CdfsProps {
     /// The report shown.
-    pub report: Rc<Report>,
+    pub report: Shared<Report>,
     /// The pinned report, if any.
     #[prop_or_default]
-    pub baseline: Option<Rc<Report>>,
+    pub baseline: Option<Shared<Report>>,
 }
 
 /// One panel: canvas and summary.

@@ -1,13 +1,13 @@
 //! The instance timeline: one row per instance (prefill, then decode, then unified), its busy
 //! share per time bucket as a heat strip, and marks where KV transfers arrive.
 
-use std::rc::Rc;
-
 use pdsim::report::Role;
 use pdsim::Report;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
+
+use crate::state::Shared;
 
 use super::{use_window_width, Surface};
 use crate::format;
@@ -174,7 +174,7 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     /// The report shown.
-    pub report: Rc<Report>,
+    pub report: Shared<Report>,
 }
 
 /// The chart, its legend and its summary.

@@ -1,14 +1,14 @@
 //! The waterfall of one request: its five TTFT phases as horizontal segments on a time axis
 //! (ms from its arrival), one row per phase, each starting where the previous one ended.
 
-use std::rc::Rc;
-
 use pdsim::report::{RequestRecord, Role};
 use pdsim::Report;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use web_sys::{HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
+
+use crate::state::Shared;
 
 use super::breakdown::{css, PHASES};
 use super::{ms_tick, use_window_width, Surface, GRID};
@@ -174,7 +174,7 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
 #[derive(Properties, PartialEq)]
 pub struct WaterfallProps {
     /// The report shown.
-    pub report: Rc<Report>,
+    pub report: Shared<Report>,
 }
 
 fn role_of(report: &Report, instance: u32) -> &'static str {
@@ -196,7 +196,11 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
     let canvas = use_node_ref();
     let width = use_window_width();
     let report = &props.report;
-    let request = pick(&report.requests, *choice);
+    // Sorting 50,000 requests by TTFT once per report and pick, not once per render.
+    let picked = use_memo((props.report.clone(), *choice), |(report, choice)| {
+        pick(&report.requests, *choice).cloned()
+    });
+    let request = picked.as_ref().as_ref();
     let data = request.and_then(Data::of);
     {
         let canvas = canvas.clone();
