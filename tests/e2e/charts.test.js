@@ -121,6 +121,12 @@ test('the threshold sweep appears for prefix-threshold and names the best thresh
   await page.fill('#threshold', '1024');
   await page.waitForFunction(() => /Current threshold 1024 tokens/.test(document.querySelector('#sweep-summary')?.innerText ?? ''));
 
+  // Other settings make the shown sweep outdated until it re-runs.
+  await page.fill('#rate', '30');
+  await page.waitForSelector('#sweep[data-fresh="false"]');
+  await page.waitForSelector('#sweep[data-fresh="true"] #sweep-summary', { timeout: TIMEOUT });
+  assert.equal(await page.locator('#sweep-outdated').count(), 0);
+
   // No threshold, no sweep.
   await page.selectOption('#decider', 'always');
   await page.waitForFunction(() => !document.querySelector('#sweep'));

@@ -208,7 +208,9 @@ fn app() -> Html {
                     <Timeline report={report.clone()} />
                     if state::uses_threshold(state.config.disaggregation.decider) {
                         <Sweep rows={state.sweep.clone()} error={state.sweep_error.clone()}
-                               threshold={state.config.disaggregation.threshold_tokens} />
+                               threshold={state.config.disaggregation.threshold_tokens}
+                               fresh={state.sweep_key.is_some()
+                                   && state.sweep_key == state::sweep_config(&state.config)} />
                     }
                 </>
             }

@@ -233,6 +233,8 @@ pub struct SweepProps {
     pub error: Option<String>,
     /// The current threshold, in tokens.
     pub threshold: u32,
+    /// Whether the rows (or the run under way) are of the current settings.
+    pub fresh: bool,
 }
 
 /// The chart and its summary.
@@ -314,8 +316,10 @@ pub fn sweep(props: &SweepProps) -> Html {
             }
         }
     };
+    let outdated = !props.fresh && data.is_some();
     html! {
-        <figure class="chart sweep" id="sweep">
+        <figure class={classes!("chart", "sweep", outdated.then_some("outdated"))} id="sweep"
+                data-fresh={props.fresh.to_string()}>
             <figcaption>
                 <h2>{ "Threshold sweep" }</h2>
                 <p class="help">
@@ -323,6 +327,11 @@ pub fn sweep(props: &SweepProps) -> Html {
                        the current threshold; circled: the lowest p90 TTFT." }
                 </p>
             </figcaption>
+            if outdated {
+                <p class="status" id="sweep-outdated">
+                    { "The settings changed: the sweep below is of the previous ones and re-runs shortly…" }
+                </p>
+            }
             { body }
         </figure>
     }
