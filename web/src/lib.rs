@@ -1,9 +1,11 @@
 //! The pdsim playground: shared code of the app (`src/main.rs`) and of the Web Worker that
 //! runs the simulation (`src/bin/worker.rs`).
 //!
-//! The app never calls [`pdsim::run`] itself: it sends a [`pdsim::Config`] to the worker
-//! through a [`SimBridge`] and gets back the [`pdsim::Report`] (or the error text), so a long
-//! simulation never blocks the page.
+//! The app never calls [`pdsim::run`] itself: it sends a [`Job`] to a worker through a
+//! [`SimBridge`] and gets back an [`Answer`]: the [`pdsim::Report`] of a run, or the rows of a
+//! threshold sweep (or the error text), so a long simulation never blocks the page. The app
+//! starts two workers from the same script, one for runs and one for sweeps, so a sweep never
+//! delays the run of the next edit.
 
 use std::future::Future;
 use std::pin::Pin;
