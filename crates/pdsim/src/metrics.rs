@@ -291,6 +291,7 @@ pub fn build_report(config: &Config, outcome: Outcome) -> Report {
         started: transfers_started,
         completed: completed_transfers,
         dropped: dropped_transfers,
+        in_flight: transfers_started.saturating_sub(completed_transfers + dropped_transfers),
         bytes: summary.transfer.bytes,
         time_ms: stat(&mut transfer_times),
     };

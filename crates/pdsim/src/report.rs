@@ -166,6 +166,9 @@ pub struct TransferSummary {
     pub completed: u64,
     /// Transfers refused because the decode instance could not reserve the KV blocks.
     pub dropped: u64,
+    /// Transfers still moving when the horizon ended the run
+    /// (`started = completed + dropped + in_flight`).
+    pub in_flight: u64,
     /// Bytes delivered, all TP ranks together.
     pub bytes: u64,
     /// Duration of each completed transfer, in ms.

@@ -158,3 +158,27 @@ fn unified_pool_can_disaggregate_between_its_instances() {
     assert!(r.disaggregated);
     assert_ne!(r.prefill_instance, r.decode_instance);
 }
+
+#[test]
+fn a_horizon_cuts_the_run_and_counts_what_is_in_flight() {
+    let mut config = pdsim::Config::default();
+    config.workload.requests = None;
+    config.workload.horizon_s = Some(2.0);
+    config.workload.arrival.rate_per_s = 200.0;
+    config.disaggregation.decider = Decider::Always;
+    let report = pdsim::run(&config).unwrap();
+    let s = &report.summary;
+    assert!(
+        s.in_flight > 0,
+        "an overloaded cluster has work left at the horizon"
+    );
+    assert_eq!(s.injected, s.completed + s.dropped + s.in_flight);
+    assert_eq!(
+        s.transfer.started,
+        s.transfer.completed + s.transfer.dropped + s.transfer.in_flight
+    );
+    assert!(s.duration_s <= 2.0 + 1e-9, "{}", s.duration_s);
+    // About 2 s x 200 req/s arrived (Poisson), none after the horizon.
+    assert!((300..=500).contains(&s.injected), "{}", s.injected);
+    assert!(report.requests.iter().all(|r| r.arrival_ms <= 2000.0));
+}
