@@ -324,14 +324,29 @@ pub fn controls(props: &ControlsProps) -> Html {
         .collect();
     links.push(("custom".into(), "custom".into()));
 
+    // Dragging the slider waits for a pause; releasing it (`change`) runs at once.
     let on_slider = {
         let state = state.clone();
         Callback::from(move |e: InputEvent| {
             if let Ok(tokens) = input_value(&e).parse::<u32>() {
+                state.dispatch(Action::DragThreshold(tokens));
+            }
+        })
+    };
+    let on_slider_change = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let value = e
+                .target_dyn_into::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            if let Ok(tokens) = value.parse::<u32>() {
                 state.dispatch(Action::SetThreshold(tokens));
             }
         })
     };
+    let view = crate::url::view();
+    let shown = |group: &str| !view.hides(group);
     let on_contention = {
         let state = state.clone();
         Callback::from(move |e: Event| {
@@ -375,7 +390,8 @@ pub fn controls(props: &ControlsProps) -> Html {
 
     html! {
         <form class="controls" aria-label="Scenario" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-            <fieldset>
+            if shown("scenario") {
+            <fieldset id="group-scenario">
                 <legend>{ "Scenario" }</legend>
                 { select("scenario", "Preset", scenario_help, scenarios, scenario,
                     on_select(|v| Some(Action::LoadExample(v)))) }
@@ -387,14 +403,18 @@ pub fn controls(props: &ControlsProps) -> Html {
                     presets(&GPU_IDS, state::gpu_id(config)), state::gpu_id(config),
                     on_select(|v| Some(Action::SetGpu(v)))) }
             </fieldset>
+            }
 
-            <fieldset>
+            if shown("topology") {
+            <fieldset id="group-topology">
                 <legend>{ "Topology" }</legend>
                 { topology_diagram(config) }
                 { for pool_rows }
             </fieldset>
+            }
 
-            <fieldset>
+            if shown("disagg") {
+            <fieldset id="group-disagg">
                 <legend>{ "Disaggregation & routing" }</legend>
                 { select("decider", "Decider",
                     "Which rule sends a request's prefill to a prefill instance",
@@ -407,7 +427,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                         <label for="threshold-range" class="visually-hidden">{ "Threshold slider (tokens)" }</label>
                         <input type="range" id="threshold-range" min="0" max={MAX_THRESHOLD.to_string()} step="16"
                                title="Threshold of the threshold deciders, in prompt tokens (0 to 8192)"
-                               value={threshold.to_string()} oninput={on_slider} />
+                               value={threshold.to_string()} oninput={on_slider} onchange={on_slider_change} />
                         <input type="number" id="threshold" min="0" max={MAX_THRESHOLD.to_string()} step="1"
                                title="Threshold of the threshold deciders, in prompt tokens (0 to 8192)"
                                aria-invalid={threshold_invalid.to_string()}
@@ -427,8 +447,10 @@ pub fn controls(props: &ControlsProps) -> Html {
                     prefill_policies, config.routing.prefill_policy.map_or("same", RoutingPolicy::id),
                     on_select(|v| Some(Action::SetPrefillPolicy(RoutingPolicy::ALL.into_iter().find(|p| p.id() == v))))) }
             </fieldset>
+            }
 
-            <fieldset>
+            if shown("slo") {
+            <fieldset id="group-slo">
                 <legend>{ "Latency targets (SLO)" }</legend>
                 <div class="pair">
                     { NumberBox { id: "slo-ttft".into(), label: "TTFT target".into(), unit: "ms",
@@ -440,8 +462,10 @@ pub fn controls(props: &ControlsProps) -> Html {
                 </div>
                 <p class="help">{ "Empty: no target. Goodput counts the requests that meet both." }</p>
             </fieldset>
+            }
 
-            <fieldset>
+            if shown("link") {
+            <fieldset id="group-link">
                 <legend>{ "KV-cache link" }</legend>
                 { select("link", "Link preset",
                     "Sets bandwidth and latency of a common interconnect",
@@ -462,8 +486,10 @@ pub fn controls(props: &ControlsProps) -> Html {
                     <label for="contention">{ "Contention (shared ingress)" }</label>
                 </div>
             </fieldset>
+            }
 
-            <fieldset>
+            if shown("workload") {
+            <fieldset id="group-workload">
                 <legend>{ "Workload" }</legend>
                 <div class="pair">
                     { NumberBox { id: "rate".into(), label: "Arrival rate".into(), unit: "req/s",
@@ -495,6 +521,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                         title: "Share of requests that start with a shared prefix, from 0 to 1".into(),
                         field: Field::PrefixFraction, min: "0", max: Some("1"), step: "0.05" }.view(state) }
                 </div>
+                <TraceInput state={state.clone()} />
                 <div class="seed-row">
                     { NumberBox { id: "seed".into(), label: "Seed".into(), unit: "",
                         title: "Seed of the random workload: the same seed gives the same requests".into(),
@@ -503,6 +530,105 @@ pub fn controls(props: &ControlsProps) -> Html {
                             title="Draw a new random seed (another sample of the same workload)">{ "New seed" }</button>
                 </div>
             </fieldset>
+            }
         </form>
+    }
+}
+
+/// The trace picker and drop zone of the workload group.
+#[function_component(TraceInput)]
+fn trace_input(props: &ControlsProps) -> Html {
+    let state = &props.state;
+    // The reader of the file being read (dropping it cancels the read).
+    let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
+    let dragging = use_state(|| false);
+    let load = {
+        let state = state.clone();
+        let reader = reader.clone();
+        move |file: web_sys::File| {
+            let name = file.name();
+            let state = state.clone();
+            let file = gloo::file::File::from(file);
+            *reader.borrow_mut() =
+                Some(gloo::file::callbacks::read_as_text(
+                    &file,
+                    move |text| match text {
+                        Ok(text) => state.dispatch(Action::LoadTrace { name, text }),
+                        Err(err) => gloo::console::warn!(format!("cannot read {name}: {err}")),
+                    },
+                ));
+        }
+    };
+    let onchange = {
+        let load = load.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target_dyn_into::<HtmlInputElement>();
+            if let Some(file) = input
+                .as_ref()
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0))
+            {
+                load(file);
+            }
+            if let Some(input) = input {
+                input.set_value("");
+            }
+        })
+    };
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(true);
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: DragEvent| dragging.set(false))
+    };
+    let ondrop = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            if let Some(file) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
+                load(file);
+            }
+        })
+    };
+    let remove = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::RemoveTrace))
+    };
+    html! {
+        <div id="trace-drop" class={classes!("trace", dragging.then_some("dragging"))}
+             {ondragover} {ondragleave} {ondrop}>
+            <label for="trace-file">{ "Replay a trace (JSON Lines)" }</label>
+            <input type="file" id="trace-file" accept=".jsonl,.ndjson,.json,.txt"
+                   title="One request per line: {\"arrival_ms\": 0, \"input_tokens\": 2048, \"output_tokens\": 128}"
+                   {onchange} />
+            <p class="help">{ "…or drop the file here. Its requests replace the generated workload." }</p>
+            if let Some(trace) = &state.trace {
+                <p id="trace-status" role="status">
+                    { format!("trace: {} requests ({} bad lines skipped)", trace.count, trace.errors.len()) }
+                    { " " }
+                    <button type="button" id="remove-trace" onclick={remove}>{ "remove trace" }</button>
+                </p>
+                if !trace.errors.is_empty() {
+                    <ul id="trace-errors" class="error">
+                        { for trace.errors.iter().take(20).map(|(line, message)| html! {
+                            <li>{ format!("line {line}: {message}") }</li>
+                        }) }
+                        if trace.errors.len() > 20 {
+                            <li>{ format!("… and {} more", trace.errors.len() - 20) }</li>
+                        }
+                    </ul>
+                }
+            }
+        </div>
     }
 }

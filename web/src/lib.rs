@@ -40,6 +40,9 @@ pub enum Job {
     Run(pdsim::Config),
     /// The threshold sweep of [`SWEEP_THRESHOLDS`] over this config.
     Sweep(pdsim::Config),
+    /// TEST HOOK: panic inside the worker. Only the page's `window.__pdsimTestPanic()` sends
+    /// it, so the end-to-end tests can check that a crashed worker is detected and replaced.
+    Panic,
 }
 
 /// The worker's answer to a [`Job`].
@@ -94,6 +97,7 @@ impl Future for SimTask {
             Some(Job::Run(config)) => {
                 Answer::Run(Box::new(pdsim::run(&config).map_err(|err| err.to_string())))
             }
+            Some(Job::Panic) => panic!("test hook: window.__pdsimTestPanic() asked for a panic"),
             Some(Job::Sweep(config)) => Answer::Sweep(
                 pdsim::sweep::sweep(&config, SWEEP_PATH, &SWEEP_THRESHOLDS)
                     .map_err(|err| err.to_string()),
@@ -121,6 +125,19 @@ pub fn spawn_worker() -> SimBridge {
 }
 
 /// Serves simulation requests (worker side): call once at the worker's start.
+///
+/// A panic traps the worker's wasm (`panic = "abort"`), and the trap may be swallowed as a
+/// rejected promise; so the panic hook also throws the panic's text from a timer, an uncaught
+/// error the page sees as the Worker's `error` event (see index.html).
 pub fn register_worker() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let throw =
+            js_sys::Function::new_with_args("m", "setTimeout(() => { throw new Error(m); }, 0);");
+        let _ = throw.call1(
+            &JsValue::NULL,
+            &JsValue::from_str(&format!("pdsim worker panicked: {info}")),
+        );
+    }));
     OneshotRegistrar::<SimTask, Json>::new().register();
 }

@@ -4,15 +4,18 @@
 mod cards;
 mod charts;
 mod controls;
+mod export;
 mod format;
 mod state;
+mod url;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
-use pdsim_web::{spawn_worker, Answer, Job};
-use wasm_bindgen::JsValue;
+use pdsim_web::{spawn_worker, Answer, Job, SimBridge};
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::cards::Cards;
@@ -24,8 +27,9 @@ use crate::charts::waterfall::Waterfall;
 use crate::controls::Controls;
 use crate::state::{Action, State};
 
-/// Quiet time after an edit before the simulation runs, in ms.
-const DEBOUNCE_MS: u32 = 150;
+/// Quiet time after typing (a number box, a dragged slider) before the simulation runs, in
+/// ms; every other edit runs at once.
+const DEBOUNCE_MS: u32 = 120;
 /// Quiet time after an edit before the threshold sweep runs, in ms.
 const SWEEP_DEBOUNCE_MS: u32 = 400;
 /// A run still going after this long shows the "simulating…" indicator, in ms.
@@ -44,13 +48,84 @@ fn mark_render() {
     );
 }
 
+/// The two workers of the page.
+struct Workers {
+    /// Runs the simulations.
+    run: SimBridge,
+    /// Runs the threshold sweeps.
+    sweep: SimBridge,
+}
+
+impl Workers {
+    fn spawn() -> Self {
+        Self {
+            run: spawn_worker(),
+            sweep: spawn_worker(),
+        }
+    }
+}
+
+/// Copies `text` to the clipboard; resolves to whether it worked.
+async fn copy_text(text: String) -> bool {
+    let window = gloo::utils::window();
+    let clipboard = js_sys::Reflect::get(&window, &JsValue::from_str("navigator"))
+        .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("clipboard")));
+    let Ok(clipboard) = clipboard else {
+        return false;
+    };
+    let write = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(write) = write else {
+        return false;
+    };
+    match write.call1(&clipboard, &JsValue::from_str(&text)) {
+        Ok(promise) => match promise.dyn_into::<js_sys::Promise>() {
+            Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// "Copy link" and "Copy embed code", with what happened.
+#[function_component(Share)]
+fn share() -> Html {
+    let status = use_state(String::new);
+    let copy = |what: &'static str, make: fn() -> String| {
+        let status = status.clone();
+        Callback::from(move |_| {
+            let status = status.clone();
+            let text = make();
+            wasm_bindgen_futures::spawn_local(async move {
+                if copy_text(text.clone()).await {
+                    status.set(format!("{what} copied"));
+                } else {
+                    status.set(format!("could not copy; here it is: {text}"));
+                }
+            });
+        })
+    };
+    html! {
+        <div class="share">
+            <button type="button" id="copy-link" onclick={copy("link", url::share_link)}
+                    title="Copy a link to these exact settings">{ "Copy link" }</button>
+            <button type="button" id="copy-embed" onclick={copy("embed code", url::embed_code)}
+                    title="Copy an <iframe> that embeds this playground with these settings">
+                { "Copy embed code" }
+            </button>
+            <span id="copy-status" role="status">{ (*status).clone() }</span>
+        </div>
+    }
+}
+
 #[function_component(App)]
 fn app() -> Html {
-    let state = use_reducer(State::default);
-    // One worker for the runs and one for the threshold sweeps (a sweep never delays a run),
-    // for the app's lifetime; every job uses a fork of the bridge.
-    let worker = use_memo((), |()| spawn_worker());
-    let sweeper = use_memo((), |()| spawn_worker());
+    let state = use_reducer(|| State::new(url::start().0.clone()));
+    let view = url::view();
+    // One worker for the runs and one for the threshold sweeps (a sweep never delays a run);
+    // every job uses a fork of the bridge. Both are replaced after a crash.
+    let workers: Rc<RefCell<Workers>> = use_mut_ref(Workers::spawn);
     let pending_sweep = use_mut_ref(|| None::<Timeout>);
     // The debounce timer of the next run (dropping it cancels the run) and the run counter.
     let pending = use_mut_ref(|| None::<Timeout>);
@@ -59,15 +134,18 @@ fn app() -> Html {
     {
         let runnable = state.runnable();
         let dispatcher = state.dispatcher();
-        use_effect_with(state.config.clone(), move |config| {
+        let workers = Rc::clone(&workers);
+        let deps = (state.config.clone(), state.typing, state.epoch);
+        use_effect_with(deps, move |(config, typing, _)| {
             if runnable {
+                // The URL follows every valid config.
+                url::write_config(config);
                 let run = runs.get() + 1;
                 runs.set(run);
                 dispatcher.dispatch(Action::Started(run));
                 let config = state::for_worker(config);
-                let worker = Rc::clone(&worker);
-                *pending.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, move || {
-                    let mut bridge = worker.fork();
+                let start = move || {
+                    let mut bridge = workers.borrow().run.fork();
                     let slow = dispatcher.clone();
                     Timeout::new(SLOW_MS, move || slow.dispatch(Action::Slow(run))).forget();
                     wasm_bindgen_futures::spawn_local(async move {
@@ -77,7 +155,13 @@ fn app() -> Html {
                         };
                         dispatcher.dispatch(Action::Finished { run, result });
                     });
-                }));
+                };
+                if *typing {
+                    *pending.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, start));
+                } else {
+                    pending.borrow_mut().take();
+                    start();
+                }
             } else {
                 // An invalid edit cancels the run of an earlier valid one not started yet.
                 pending.borrow_mut().take();
@@ -92,14 +176,15 @@ fn app() -> Html {
         let runnable = state.runnable();
         let dispatcher = state.dispatcher();
         let asked = state.sweep_key.clone();
-        use_effect_with((key, runnable), move |(key, runnable)| {
+        let workers = Rc::clone(&workers);
+        use_effect_with((key, runnable, state.epoch), move |(key, runnable, _)| {
             pending_sweep.borrow_mut().take();
             if let (Some(key), true) = (key.clone(), *runnable) {
                 if asked.as_ref() != Some(&key) {
                     *pending_sweep.borrow_mut() =
                         Some(Timeout::new(SWEEP_DEBOUNCE_MS, move || {
                             dispatcher.dispatch(Action::SweepStarted(key.clone()));
-                            let mut bridge = sweeper.fork();
+                            let mut bridge = workers.borrow().sweep.fork();
                             wasm_bindgen_futures::spawn_local(async move {
                                 let result = match bridge.run(Job::Sweep(key.clone())).await {
                                     Answer::Sweep(result) => result,
@@ -116,6 +201,43 @@ fn app() -> Html {
         });
     }
     use_effect_with(state.shown_run, |_| mark_render());
+
+    {
+        // A crashed worker (see index.html: every Worker's `error` event is forwarded to the
+        // window as `pdsim-worker-error`): new workers, and the banner.
+        let dispatcher = state.dispatcher();
+        let workers = Rc::clone(&workers);
+        use_effect_with((), move |()| {
+            let window = gloo::utils::window();
+            let hook_workers = Rc::clone(&workers);
+            let listener =
+                gloo::events::EventListener::new(&window, "pdsim-worker-error", move |event| {
+                    let detail = js_sys::Reflect::get(event, &JsValue::from_str("detail"))
+                        .ok()
+                        .and_then(|d| d.as_string())
+                        .unwrap_or_default();
+                    *workers.borrow_mut() = Workers::spawn();
+                    dispatcher.dispatch(Action::Fatal(detail));
+                });
+            // TEST HOOK: `window.__pdsimTestPanic()` makes the run worker panic (it is the only
+            // sender of `Job::Panic`), so the end-to-end tests can check the crash banner.
+            let hook = Closure::<dyn Fn()>::new(move || {
+                let mut bridge = hook_workers.borrow().run.fork();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = bridge.run(Job::Panic).await;
+                });
+            });
+            let _ = js_sys::Reflect::set(
+                &window,
+                &JsValue::from_str("__pdsimTestPanic"),
+                hook.as_ref().unchecked_ref(),
+            );
+            move || {
+                drop(listener);
+                drop(hook);
+            }
+        });
+    }
 
     let stale = state.stale();
     let error = state.error().map(|err| err.message.clone());
@@ -183,6 +305,39 @@ fn app() -> Html {
         },
         Some(report) => {
             let s = &report.summary;
+            let downloads = {
+                let json = {
+                    let report = report.clone();
+                    Callback::from(move |_| match serde_json::to_string_pretty(&*report) {
+                        Ok(text) => {
+                            export::download("pdsim-report.json", "application/json", &text)
+                        }
+                        Err(err) => {
+                            gloo::console::warn!(format!("cannot encode the report: {err}"))
+                        }
+                    })
+                };
+                let csv = {
+                    let report = report.clone();
+                    Callback::from(move |_| {
+                        export::download(
+                            "pdsim-requests.csv",
+                            "text/csv",
+                            &export::requests_csv(&report),
+                        );
+                    })
+                };
+                html! {
+                    <div class="downloads">
+                        <button type="button" id="download-json" onclick={json}
+                                title="The whole report of this run, as JSON">{ "Download report (JSON)" }</button>
+                        <button type="button" id="download-csv" onclick={csv}
+                                title="One row per request: lengths, placement, latencies and the five TTFT phases">
+                            { "Download requests (CSV)" }
+                        </button>
+                    </div>
+                }
+            };
             html! {
                 <>
                     <div class="results-head">
@@ -200,13 +355,26 @@ fn app() -> Html {
                             }
                         </span>
                     </div>
-                    { compare }
-                    <Cards report={report.clone()} baseline={baseline.clone()} />
-                    <Breakdown report={report.clone()} baseline={baseline.clone()} />
-                    <Waterfall report={report.clone()} />
-                    <Cdfs report={report.clone()} {baseline} />
-                    <Timeline report={report.clone()} />
-                    if state::uses_threshold(state.config.disaggregation.decider) {
+                    if !view.embed {
+                        { compare }
+                        { downloads }
+                    }
+                    if view.shows("cards") {
+                        <Cards report={report.clone()} baseline={baseline.clone()} />
+                    }
+                    if view.shows("breakdown") {
+                        <Breakdown report={report.clone()} baseline={baseline.clone()} />
+                    }
+                    if view.shows("waterfall") {
+                        <Waterfall report={report.clone()} />
+                    }
+                    if view.shows("cdf") {
+                        <Cdfs report={report.clone()} {baseline} />
+                    }
+                    if view.shows("timeline") {
+                        <Timeline report={report.clone()} />
+                    }
+                    if view.shows("sweep") && state::uses_threshold(state.config.disaggregation.decider) {
                         <Sweep rows={state.sweep.clone()} error={state.sweep_error.clone()}
                                threshold={state.config.disaggregation.threshold_tokens}
                                fresh={state.sweep_key.is_some()
@@ -228,28 +396,75 @@ fn app() -> Html {
         html! {}
     };
 
-    html! {
-        // data-ready tells the browser tests that the first result is on screen; data-busy that a
-        // run is pending.
-        // data-run counts the reports shown.
-        <main id="app" data-ready={state.ready().to_string()} data-busy={state.running.to_string()}
-              data-run={state.shown_run.to_string()}>
+    let url_note = url::start().1.clone();
+    let header = if view.embed {
+        let mut params = url::current();
+        for key in ["embed", "hide", "charts"] {
+            params.set(key, None);
+        }
+        html! {
+            <header class="embed-head">
+                <strong>{ "pdsim playground" }</strong>
+                <a id="open-full" href={format!("./#{}", params.text())} target="_blank" rel="noopener">
+                    { "Open full playground ↗" }
+                </a>
+            </header>
+        }
+    } else {
+        html! {
             <header>
                 <h1>{ "pdsim playground" }</h1>
                 <p class="tagline">
                     { "Prefill/decode disaggregated LLM serving, simulated in your browser. \
                        Every change re-runs the simulation." }
                 </p>
+                <Share />
             </header>
-            <div class="layout">
-                <div class="side">
-                    <Controls state={state.clone()} />
-                    <div id="error" role="alert" class={classes!("error", error.is_none().then_some("empty"))}>
-                        { error.unwrap_or_default() }
+        }
+    };
+    let fatal = state.fatal.as_ref().map(|message| {
+        let reset = {
+            let state = state.clone();
+            Callback::from(move |_| state.dispatch(Action::Reset))
+        };
+        html! {
+            <div id="fatal" role="alert" class="fatal">
+                <p>
+                    <strong>{ "The simulation worker crashed" }</strong>
+                    { format!(" ({}). It was restarted; the results below may be out of date.",
+                        if message.is_empty() { "no message" } else { message.as_str() }) }
+                </p>
+                <button type="button" id="reset" onclick={reset}>{ "Reset to defaults" }</button>
+            </div>
+        }
+    });
+
+    html! {
+        // data-ready tells the browser tests that the first result is on screen; data-busy that a
+        // run is pending.
+        // data-run counts the reports shown.
+        <main id="app" class={classes!(view.embed.then_some("embed"))}
+              data-ready={state.ready().to_string()} data-busy={state.running.to_string()}
+              data-run={state.shown_run.to_string()}>
+            { header }
+            if let Some(note) = url_note {
+                <p id="url-note" role="status" class="url-note">{ note }</p>
+            }
+            { for fatal }
+            <div class={classes!("layout", view.no_controls().then_some("no-side"))}>
+                if !view.no_controls() {
+                    <div class="side">
+                        <Controls state={state.clone()} />
+                        <div id="error" role="alert" class={classes!("error", error.is_none().then_some("empty"))}>
+                            { error.clone().unwrap_or_default() }
+                        </div>
                     </div>
-                </div>
+                }
                 <section id="results" class={classes!("results", stale.then_some("stale"))}
                          aria-label="Results" aria-busy={state.running.to_string()}>
+                    if view.no_controls() && error.is_some() {
+                        <p id="error" role="alert" class="error">{ error.clone().unwrap_or_default() }</p>
+                    }
                     { status }
                     if let Some(err) = &state.run_error {
                         <p class="error" id="run-error" role="alert">{ format!("The simulation failed: {err}") }</p>

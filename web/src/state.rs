@@ -575,6 +575,26 @@ pub struct State {
     pub sweep: Option<Rc<Vec<SweepRow>>>,
     /// The sweep's error, if it failed.
     pub sweep_error: Option<String>,
+    /// Whether the last edit was typing (a number box, a slider being dragged): its run waits
+    /// for a short pause; every other edit runs at once.
+    pub typing: bool,
+    /// A worker crashed (a panic traps its wasm): the banner's text.
+    pub fatal: Option<String>,
+    /// Counts resets to the defaults (a reset re-runs even an unchanged config).
+    pub epoch: u64,
+    /// The replayed trace, if one was loaded.
+    pub trace: Option<TraceInfo>,
+}
+
+/// A loaded trace file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceInfo {
+    /// File name.
+    pub name: String,
+    /// Requests read.
+    pub count: usize,
+    /// Bad lines: line number (from 1), message.
+    pub errors: Vec<(usize, String)>,
 }
 
 /// A pinned result.
@@ -611,6 +631,10 @@ impl State {
             sweep_key: None,
             sweep: None,
             sweep_error: None,
+            typing: false,
+            fatal: None,
+            epoch: 0,
+            trace: None,
         }
     }
 
@@ -769,8 +793,23 @@ pub enum Action {
         /// Its answer.
         result: Box<SweepResult>,
     },
-    /// Move the threshold slider.
+    /// Release the threshold slider (or its keyboard step): runs at once.
     SetThreshold(u32),
+    /// Drag the threshold slider: runs after a short pause.
+    DragThreshold(u32),
+    /// A worker crashed, with this message.
+    Fatal(String),
+    /// Back to the default settings (after a crash).
+    Reset,
+    /// Replay the JSON Lines trace of this file.
+    LoadTrace {
+        /// File name.
+        name: String,
+        /// Its text.
+        text: String,
+    },
+    /// Stop replaying the trace.
+    RemoveTrace,
     /// Pick a link preset by id.
     SetLink(String),
     /// Toggle link contention.
@@ -794,10 +833,43 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = (*self).clone();
         let mut config = state.config.clone();
+        match &action {
+            Action::Text(..) | Action::DragThreshold(_) => state.typing = true,
+            Action::Slow(_)
+            | Action::SweepStarted(_)
+            | Action::SweepFinished { .. }
+            | Action::Started(_)
+            | Action::Finished { .. }
+            | Action::Fatal(_)
+            | Action::Pin
+            | Action::Unpin => {}
+            _ => state.typing = false,
+        }
         match action {
+            Action::Fatal(message) => state.fatal = Some(message),
+            Action::Reset => {
+                let mut fresh = State::new(Config::default());
+                fresh.epoch = state.epoch + 1;
+                fresh.latest_run = state.latest_run;
+                return Rc::new(fresh);
+            }
+            Action::LoadTrace { name, text } => {
+                let (records, errors) = pdsim::workload::parse_trace_jsonl(&text);
+                state.trace = Some(TraceInfo {
+                    name,
+                    count: records.len(),
+                    errors: errors.into_iter().map(|e| (e.line, e.message)).collect(),
+                });
+                config.workload.trace = (!records.is_empty()).then_some(records);
+            }
+            Action::RemoveTrace => {
+                state.trace = None;
+                config.workload.trace = None;
+            }
             Action::LoadExample(name) => {
                 if let Some(example) = examples().iter().find(|e| e.name == name) {
                     config = example.config.clone();
+                    state.trace = None;
                     state.drafts.clear();
                     state.bad_inputs.clear();
                 }
@@ -806,7 +878,7 @@ impl Reducible for State {
             Action::SetGpu(id) => config.hardware = HardwareSpec::Preset(id),
             Action::SetDecider(decider) => config.disaggregation.decider = decider,
             Action::SetPolicy(policy) => config.routing.policy = policy,
-            Action::SetThreshold(tokens) => {
+            Action::SetThreshold(tokens) | Action::DragThreshold(tokens) => {
                 config.disaggregation.threshold_tokens = tokens.min(MAX_THRESHOLD);
                 state.drafts.remove(&Field::Threshold);
                 state.bad_inputs.remove(&Field::Threshold);

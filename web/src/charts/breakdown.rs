@@ -69,6 +69,30 @@ pub fn rows(all: &Phases<Stat>, local: &Phases<Stat>, disaggregated: &Phases<Sta
     ]
 }
 
+/// The bars of the chart: the mean of all requests; the phases of the requests at the p50,
+/// p90 and p99 of TTFT (each adds up to that TTFT percentile); the local and the
+/// disaggregated means.
+pub fn chart_rows(s: &pdsim::report::Summary) -> Vec<Row> {
+    let at = |label: &'static str, phases: &Phases<f64>| Row {
+        label,
+        values: phases.named().map(|(_, v)| *v),
+        count: s.breakdown_ms.prefill.count,
+    };
+    let mut rows = rows(
+        &s.breakdown_ms,
+        &s.breakdown_local_ms,
+        &s.breakdown_disaggregated_ms,
+    );
+    for (slot, row) in rows.iter_mut().skip(1).zip([
+        at("p50 request", &s.breakdown_at_ttft_ms.p50),
+        at("p90 request", &s.breakdown_at_ttft_ms.p90),
+        at("p99 request", &s.breakdown_at_ttft_ms.p99),
+    ]) {
+        *slot = row;
+    }
+    rows
+}
+
 /// Height of the canvas, in CSS pixels.
 const HEIGHT: u32 = 300;
 
@@ -77,12 +101,9 @@ const HEIGHT: u32 = 300;
 /// under it, outlined.
 pub fn draw(
     canvas: HtmlCanvasElement,
-    all: &Phases<Stat>,
-    local: &Phases<Stat>,
-    disaggregated: &Phases<Stat>,
+    rows: &[Row],
     baseline: Option<&[Row]>,
 ) -> Result<(), String> {
-    let rows = rows(all, local, disaggregated);
     // Draw in device pixels (crisp on high-DPI screens): every size below is scaled.
     let scale = gloo::utils::window().device_pixel_ratio().clamp(1.0, 4.0);
     let css_width = u32::try_from(canvas.client_width()).unwrap_or(0);
@@ -253,22 +274,8 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
             (props.report.clone(), props.baseline.clone(), resized),
             move |(report, baseline, _)| {
                 if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                    let s = &report.summary;
-                    let base = baseline.as_ref().map(|b| {
-                        let b = &b.summary;
-                        rows(
-                            &b.breakdown_ms,
-                            &b.breakdown_local_ms,
-                            &b.breakdown_disaggregated_ms,
-                        )
-                    });
-                    if let Err(err) = draw(
-                        element,
-                        &s.breakdown_ms,
-                        &s.breakdown_local_ms,
-                        &s.breakdown_disaggregated_ms,
-                        base.as_deref(),
-                    ) {
+                    let base = baseline.as_ref().map(|b| chart_rows(&b.summary));
+                    if let Err(err) = draw(element, &chart_rows(&report.summary), base.as_deref()) {
                         gloo::console::warn!(format!("cannot draw the TTFT breakdown: {err}"));
                     }
                 }
@@ -311,13 +318,15 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
     let totals = rows.iter().map(|r| {
         html! { <td data-value={r.total().to_string()}>{ format::ms(r.total()) }</td> }
     });
+    let bars = chart_rows(s);
     let description = format!(
-        "Stacked bars of the five phases of time to first token, in milliseconds: mean {} ms, \
-         p50 {} ms, p90 {} ms, p99 {} ms; the table below lists every value.",
-        format::ms(rows.first().map_or(0.0, Row::total)),
-        format::ms(rows.get(1).map_or(0.0, Row::total)),
-        format::ms(rows.get(2).map_or(0.0, Row::total)),
-        format::ms(rows.get(3).map_or(0.0, Row::total)),
+        "Stacked bars of the five phases of time to first token, in milliseconds: mean {} ms; \
+         the requests at p50 TTFT {} ms, at p90 {} ms, at p99 {} ms; the table below lists \
+         every phase's own statistics.",
+        format::ms(bars.first().map_or(0.0, Row::total)),
+        format::ms(bars.get(1).map_or(0.0, Row::total)),
+        format::ms(bars.get(2).map_or(0.0, Row::total)),
+        format::ms(bars.get(3).map_or(0.0, Row::total)),
     );
 
     html! {
@@ -325,14 +334,17 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
             <figcaption>
                 <h2>{ "TTFT breakdown" }</h2>
                 <p class="help">
-                    { "Each bar stacks the five phases of time to first token. The percentile bars \
-                       stack each phase's own percentile, so they need not equal the TTFT percentile." }
+                    { "Each bar stacks the five phases of time to first token. The p50, p90 and p99 \
+                       bars are the request at that TTFT percentile (\"the request at p90 TTFT\"): \
+                       its phases add up to the TTFT percentile. The table lists each phase's own \
+                       mean and percentiles." }
                     if props.baseline.is_some() {
                         { " Under each bar, outlined: the pinned baseline's." }
                     }
                 </p>
             </figcaption>
             <ul class="legend" aria-label="Phases">{ for legend }</ul>
+            <super::PngButton canvas="breakdown-chart" />
             <canvas ref={canvas} id="breakdown-chart" role="img" aria-label={description}
                     height={HEIGHT.to_string()}></canvas>
             <div class="table-wrap">

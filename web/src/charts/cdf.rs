@@ -183,6 +183,7 @@ fn panel(props: &PanelProps) -> Html {
     html! {
         <div class="panel">
             <h3>{ props.title }</h3>
+            <super::PngButton canvas={format!("{}-chart", props.id)} />
             <canvas ref={canvas} id={format!("{}-chart", props.id)} role="img"
                     aria-label={format!("Cumulative distribution. {summary}")}
                     height={HEIGHT.to_string()}></canvas>

@@ -8,6 +8,8 @@ pub mod sweep;
 pub mod timeline;
 pub mod waterfall;
 
+pub use crate::export::PngButton;
+
 use gloo::events::EventListener;
 use plotters::coord::Shift;
 use plotters::prelude::*;

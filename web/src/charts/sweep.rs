@@ -296,6 +296,7 @@ pub fn sweep(props: &SweepProps) -> Html {
             });
             html! {
                 <>
+                    <super::PngButton canvas="sweep-chart" />
                     <canvas ref={canvas} id="sweep-chart" role="img"
                             aria-label={format!("Threshold sweep. {summary}")}
                             height={HEIGHT.to_string()}></canvas>

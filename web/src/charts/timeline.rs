@@ -242,6 +242,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             if data.rows.is_empty() {
                 <p class="help">{ "No timeline in this result." }</p>
             } else {
+                <super::PngButton canvas="timeline-chart" />
                 <canvas ref={canvas} id="timeline-chart" role="img"
                         aria-label={format!("Instance timeline. {summary}")}
                         style={format!("height:{}px", height(data.rows.len()))}

@@ -26,6 +26,33 @@ pub enum Pick {
 }
 
 impl Pick {
+    /// The pick of its URL text (`p90`, `slowest`, `#12` or `12`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text
+            .trim()
+            .trim_start_matches("%23")
+            .trim_start_matches('#');
+        match text {
+            "slowest" => Some(Self::Slowest),
+            _ => match text.strip_prefix('p') {
+                Some(p) => p
+                    .parse()
+                    .ok()
+                    .filter(|p| (1..=100).contains(p))
+                    .map(Self::Percentile),
+                None => text.parse().ok().map(Self::Id),
+            },
+        }
+    }
+
+    /// Its text in the URL.
+    pub fn url_text(self) -> String {
+        match self {
+            Self::Id(id) => id.to_string(),
+            other => other.label(),
+        }
+    }
+
     /// Text of the pick's button.
     pub fn label(self) -> String {
         match self {
@@ -192,7 +219,20 @@ fn role_of(report: &Report, instance: u32) -> &'static str {
 /// The picker, the chart and the request's details.
 #[function_component(Waterfall)]
 pub fn waterfall(props: &WaterfallProps) -> Html {
-    let choice = use_state(|| Pick::Percentile(90));
+    let choice = use_state(|| {
+        crate::url::view()
+            .pick
+            .as_deref()
+            .and_then(Pick::parse)
+            .unwrap_or(Pick::Percentile(90))
+    });
+    // The pick lives in the URL (`w=`); the default is left out.
+    use_effect_with(*choice, |choice| {
+        let text = (*choice != Pick::Percentile(90)).then(|| choice.url_text());
+        if text.is_some() || crate::url::current().get("w").is_some() {
+            crate::url::write("w", text);
+        }
+    });
     let canvas = use_node_ref();
     let width = use_window_width();
     let report = &props.report;
@@ -340,6 +380,7 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                        value={id_value} oninput={on_id} />
             </div>
             if data.is_some() {
+                <super::PngButton canvas="waterfall-chart" />
                 <canvas ref={canvas} id="waterfall-chart" role="img" aria-label={description}
                         height={HEIGHT.to_string()}></canvas>
             }

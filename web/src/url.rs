@@ -1,0 +1,371 @@
+//! The playground's state in the URL: `#v=1&c=<config>&w=<waterfall pick>`, plus the embed
+//! options `&embed=1&hide=<groups>&charts=<charts>`.
+//!
+//! `c` is the base64url (no padding) of the JSON of only the config fields that differ from
+//! [`Config::default()`] ([`Config::from_json`] merges such a partial object onto the
+//! defaults). A replayed trace is data, not settings: it is not put in the URL. The hash is
+//! rewritten with `history.replaceState` whenever the config becomes valid again.
+
+use std::sync::OnceLock;
+
+use pdsim::Config;
+use serde_json::{Map, Value};
+use wasm_bindgen::JsValue;
+
+/// The version of the URL format this playground writes and reads.
+pub const VERSION: &str = "1";
+
+/// Control groups that `&hide=` may name.
+pub const GROUPS: [&str; 6] = ["scenario", "topology", "disagg", "slo", "link", "workload"];
+
+// Charts that `&charts=` may name: cards, breakdown, waterfall, cdf, timeline, sweep.
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// base64url without padding.
+pub fn b64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// Decodes base64url (padding and the standard alphabet's `+/` accepted too).
+pub fn b64_decode(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0_u32;
+    let mut bits = 0;
+    for (i, c) in text.trim_end_matches('=').bytes().enumerate() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return Err(format!("character {} is not base64url", i + 1)),
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if bits >= 6 {
+        return Err("truncated base64url".into());
+    }
+    Ok(out)
+}
+
+/// The part of `value` that differs from `default` (`None`: equal).
+fn diff(default: &Value, value: &Value) -> Option<Value> {
+    match (default, value) {
+        // An object of another `dist` replaces the default's as a whole when merged.
+        (Value::Object(a), Value::Object(b)) if a.get("dist") == b.get("dist") => {
+            let mut out = Map::new();
+            for (key, v) in b {
+                let part = match a.get(key) {
+                    Some(d) => diff(d, v),
+                    None => Some(v.clone()),
+                };
+                if let Some(part) = part {
+                    out.insert(key.clone(), part);
+                }
+            }
+            (!out.is_empty()).then_some(Value::Object(out))
+        }
+        (a, b) if a == b => None,
+        (_, b) => Some(b.clone()),
+    }
+}
+
+/// The `c` parameter of `config` (`None` for the default config). The trace is left out.
+pub fn encode_config(config: &Config) -> Option<String> {
+    let mut config = config.clone();
+    config.workload.trace = None;
+    let value = serde_json::to_value(&config).ok()?;
+    let default = serde_json::to_value(Config::default()).ok()?;
+    let part = diff(&default, &value)?;
+    Some(b64_encode(part.to_string().as_bytes()))
+}
+
+/// The config of a `c` parameter, or what is wrong with it.
+pub fn decode_config(c: &str) -> Result<Config, String> {
+    let bytes = b64_decode(c).map_err(|e| format!("the settings are damaged ({e})"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| "the settings are damaged (not UTF-8)".to_owned())?;
+    let config =
+        Config::from_json(&text).map_err(|e| format!("the settings are not valid: {e}"))?;
+    pdsim::validate::validate(&config).map_err(|e| format!("the settings are not valid: {e}"))?;
+    Ok(config)
+}
+
+/// The parameters of a hash, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// Parses `a=1&b=2` (a leading `#` is ignored).
+    pub fn parse(hash: &str) -> Self {
+        Self(
+            hash.trim_start_matches('#')
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((k, v)) => (k.to_owned(), v.to_owned()),
+                    None => (p.to_owned(), String::new()),
+                })
+                .collect(),
+        )
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets (or, with `None`, removes) `key`.
+    pub fn set(&mut self, key: &str, value: Option<String>) {
+        match value {
+            None => self.0.retain(|(k, _)| k != key),
+            Some(value) => match self.0.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = value,
+                None => self.0.push((key.to_owned(), value)),
+            },
+        }
+    }
+
+    /// `a=1&b=2`.
+    pub fn text(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// How the page was asked to look (read once from the URL at start).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct View {
+    /// `embed=1`: the compact layout for an iframe.
+    pub embed: bool,
+    /// Control groups to hide.
+    pub hide: Vec<String>,
+    /// Charts to show (`None`: all).
+    pub charts: Option<Vec<String>>,
+    /// The waterfall's pick (`w`).
+    pub pick: Option<String>,
+    /// Open `<details>` sections (`open`).
+    pub open: Vec<String>,
+}
+
+impl View {
+    /// Whether the control group `name` is hidden.
+    pub fn hides(&self, name: &str) -> bool {
+        self.hide.iter().any(|h| h == name)
+    }
+
+    /// Whether the chart `name` is shown.
+    pub fn shows(&self, name: &str) -> bool {
+        self.charts
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|x| x == name))
+    }
+
+    /// Whether every control group is hidden.
+    pub fn no_controls(&self) -> bool {
+        GROUPS.iter().all(|g| self.hides(g))
+    }
+}
+
+fn list(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What a page of this hash starts with: its config, a note when the URL could not be used,
+/// and its view.
+pub fn read(hash: &str) -> (Config, Option<String>, View) {
+    let params = Params::parse(hash);
+    let view = View {
+        embed: params.get("embed").is_some_and(|v| v == "1" || v == "true"),
+        hide: list(params.get("hide")),
+        charts: params.get("charts").map(|c| list(Some(c))),
+        pick: params.get("w").map(str::to_owned),
+        open: list(params.get("open")),
+    };
+    let fallback = |why: String| {
+        (
+            Config::default(),
+            Some(format!(
+                "This link could not be used: {why}. Showing the default settings instead."
+            )),
+            view.clone(),
+        )
+    };
+    match (params.get("v"), params.get("c")) {
+        (None, None) => (Config::default(), None, view.clone()),
+        (None, Some(_)) => fallback("it has settings but no version (v=1)".into()),
+        (Some(v), _) if v != VERSION => fallback(format!(
+            "its version is v={v}, and this playground reads v={VERSION}"
+        )),
+        (Some(_), None) => (Config::default(), None, view.clone()),
+        (Some(_), Some("")) => (Config::default(), None, view.clone()),
+        (Some(_), Some(c)) => match decode_config(c) {
+            Ok(config) => (config, None, view.clone()),
+            Err(e) => fallback(e),
+        },
+    }
+}
+
+/// The page's start: read once from `location.hash`.
+pub fn start() -> &'static (Config, Option<String>, View) {
+    static START: OnceLock<(Config, Option<String>, View)> = OnceLock::new();
+    START.get_or_init(|| read(&gloo::utils::window().location().hash().unwrap_or_default()))
+}
+
+/// The view of the page.
+pub fn view() -> &'static View {
+    &start().2
+}
+
+/// The hash parameters of the page now.
+pub fn current() -> Params {
+    Params::parse(&gloo::utils::window().location().hash().unwrap_or_default())
+}
+
+/// Replaces the page's URL by one with these parameters (no new history entry).
+fn replace(params: &Params) {
+    let window = gloo::utils::window();
+    let location = window.location();
+    let base = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    let url = format!("{base}#{}", params.text());
+    if let Ok(history) = window.history() {
+        // Failure only leaves the old URL.
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Puts `config` in the URL.
+pub fn write_config(config: &Config) {
+    let mut params = current();
+    params.set("v", Some(VERSION.to_owned()));
+    params.set("c", encode_config(config));
+    replace(&params);
+}
+
+/// Sets one parameter of the URL.
+pub fn write(key: &str, value: Option<String>) {
+    let mut params = current();
+    params.set("v", Some(VERSION.to_owned()));
+    params.set(key, value);
+    replace(&params);
+}
+
+/// The page's URL without the hash.
+fn page_url() -> String {
+    let location = gloo::utils::window().location();
+    format!(
+        "{}{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    )
+}
+
+/// The link of the current state (full playground: no embed options).
+pub fn share_link() -> String {
+    let mut params = current();
+    for key in ["embed", "hide", "charts"] {
+        params.set(key, None);
+    }
+    format!("{}#{}", page_url(), params.text())
+}
+
+/// The `<iframe>` that embeds the current state.
+pub fn embed_code() -> String {
+    let mut params = current();
+    params.set("embed", Some("1".into()));
+    format!(
+        "<iframe src=\"{}#{}\" width=\"100%\" height=\"640\" style=\"border:0\" title=\"pdsim playground\"></iframe>",
+        page_url(),
+        params.text()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_round_trips() {
+        for text in ["", "a", "ab", "abc", "abcd", "{\"seed\":7}", "ÿþ\u{1}"] {
+            let encoded = b64_encode(text.as_bytes());
+            assert!(!encoded.contains('=') && !encoded.contains('+'));
+            assert_eq!(b64_decode(&encoded).as_deref(), Ok(text.as_bytes()));
+        }
+        assert!(b64_decode("ab!c").is_err());
+    }
+
+    #[test]
+    fn every_example_round_trips_through_the_url() {
+        assert_eq!(encode_config(&Config::default()), None);
+        for example in pdsim::examples::all() {
+            let c = encode_config(&example.config).unwrap_or_default();
+            let (config, note, _) = read(&format!("#v=1&c={c}"));
+            assert_eq!(note, None, "{}", example.name);
+            assert_eq!(config, example.config, "{}", example.name);
+        }
+    }
+
+    #[test]
+    fn bad_links_fall_back_with_a_note() {
+        let (config, note, _) = read("#v=9&c=e30");
+        assert_eq!(config, Config::default());
+        assert!(note.unwrap_or_default().contains("v=9"));
+        let (_, note, _) = read("#v=1&c=!!!");
+        assert!(note.unwrap_or_default().contains("damaged"));
+        let c = b64_encode(br#"{"seed":"x"}"#);
+        let (_, note, _) = read(&format!("#v=1&c={c}"));
+        assert!(note.unwrap_or_default().contains("seed"));
+        let (_, note, view) = read("#embed=1&hide=topology,slo&charts=cards");
+        assert_eq!(note, None);
+        assert!(view.embed && view.hides("slo") && view.shows("cards") && !view.shows("cdf"));
+    }
+
+    /// docs/embed.html embeds the two long-prompt examples by their URL.
+    #[test]
+    fn the_embed_page_links_the_examples() {
+        let page = include_str!("../../docs/embed.html");
+        for name in ["long-prompts-agg", "long-prompts-disagg"] {
+            let example = pdsim::examples::all()
+                .into_iter()
+                .find(|e| e.name == name)
+                .unwrap_or_else(|| panic!("no example {name}"));
+            let c = encode_config(&example.config).unwrap_or_default();
+            assert!(page.contains(&format!("v=1&c={c}&")), "{name}: c={c}");
+        }
+    }
+}
