@@ -544,7 +544,6 @@ fn trace_input(props: &ControlsProps) -> Html {
     let dragging = use_state(|| false);
     let load = {
         let state = state.clone();
-        let reader = reader.clone();
         move |file: web_sys::File| {
             let name = file.name();
             let state = state.clone();

@@ -40,6 +40,9 @@ pub enum Job {
     Run(pdsim::Config),
     /// The threshold sweep of [`SWEEP_THRESHOLDS`] over this config.
     Sweep(pdsim::Config),
+    /// Run this config and answer the report's JSON (the "Download report (JSON)" button:
+    /// the page itself has no code to serialize a report, which keeps its wasm smaller).
+    ReportJson(pdsim::Config),
     /// TEST HOOK: panic inside the worker. Only the page's `window.__pdsimTestPanic()` sends
     /// it, so the end-to-end tests can check that a crashed worker is detected and replaced.
     Panic,
@@ -52,6 +55,8 @@ pub enum Answer {
     Run(Box<SimResult>),
     /// Answer to [`Job::Sweep`].
     Sweep(SweepResult),
+    /// Answer to [`Job::ReportJson`]: the pretty-printed JSON, or the error's text.
+    Text(Result<String, String>),
 }
 
 /// Messages between the app and the worker are JSON strings (debuggable in the browser's
@@ -96,6 +101,11 @@ impl Future for SimTask {
             None => Answer::Run(Box::new(Err("no job".into()))),
             Some(Job::Run(config)) => {
                 Answer::Run(Box::new(pdsim::run(&config).map_err(|err| err.to_string())))
+            }
+            Some(Job::ReportJson(config)) => {
+                Answer::Text(pdsim::run(&config).map_err(|err| err.to_string()).and_then(
+                    |report| serde_json::to_string_pretty(&report).map_err(|err| err.to_string()),
+                ))
             }
             Some(Job::Panic) => panic!("test hook: window.__pdsimTestPanic() asked for a panic"),
             Some(Job::Sweep(config)) => Answer::Sweep(

@@ -130,12 +130,15 @@ fn app() -> Html {
     // The debounce timer of the next run (dropping it cancels the run) and the run counter.
     let pending = use_mut_ref(|| None::<Timeout>);
     let runs = use_memo((), |()| Cell::new(0_u64));
+    // The configs of the latest runs (the JSON download re-runs the shown one in the worker).
+    let run_configs = use_mut_ref(Vec::<(u64, pdsim::Config)>::new);
 
     {
         let runnable = state.runnable();
         let dispatcher = state.dispatcher();
         let workers = Rc::clone(&workers);
         let deps = (state.config.clone(), state.typing, state.epoch);
+        let run_configs = Rc::clone(&run_configs);
         use_effect_with(deps, move |(config, typing, _)| {
             if runnable {
                 // The URL follows every valid config.
@@ -144,6 +147,12 @@ fn app() -> Html {
                 runs.set(run);
                 dispatcher.dispatch(Action::Started(run));
                 let config = state::for_worker(config);
+                {
+                    let mut list = run_configs.borrow_mut();
+                    list.push((run, config.clone()));
+                    let extra = list.len().saturating_sub(8);
+                    list.drain(..extra);
+                }
                 let start = move || {
                     let mut bridge = workers.borrow().run.fork();
                     let slow = dispatcher.clone();
@@ -151,7 +160,7 @@ fn app() -> Html {
                     wasm_bindgen_futures::spawn_local(async move {
                         let result = match bridge.run(Job::Run(config)).await {
                             Answer::Run(result) => result,
-                            Answer::Sweep(_) => Box::new(Err("the worker answered a sweep".into())),
+                            _ => Box::new(Err("the worker answered another job".into())),
                         };
                         dispatcher.dispatch(Action::Finished { run, result });
                     });
@@ -188,7 +197,7 @@ fn app() -> Html {
                             wasm_bindgen_futures::spawn_local(async move {
                                 let result = match bridge.run(Job::Sweep(key.clone())).await {
                                     Answer::Sweep(result) => result,
-                                    Answer::Run(_) => Err("the worker answered a run".into()),
+                                    _ => Err("the worker answered another job".into()),
                                 };
                                 dispatcher.dispatch(Action::SweepFinished {
                                     key,
@@ -307,14 +316,34 @@ fn app() -> Html {
             let s = &report.summary;
             let downloads = {
                 let json = {
-                    let report = report.clone();
-                    Callback::from(move |_| match serde_json::to_string_pretty(&*report) {
-                        Ok(text) => {
-                            export::download("pdsim-report.json", "application/json", &text)
-                        }
-                        Err(err) => {
-                            gloo::console::warn!(format!("cannot encode the report: {err}"))
-                        }
+                    let workers = Rc::clone(&workers);
+                    let run_configs = Rc::clone(&run_configs);
+                    let shown = state.shown_run;
+                    Callback::from(move |_| {
+                        let config = run_configs
+                            .borrow()
+                            .iter()
+                            .find(|(run, _)| *run == shown)
+                            .map(|(_, config)| config.clone());
+                        let Some(config) = config else { return };
+                        let mut bridge = workers.borrow().run.fork();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            match bridge.run(Job::ReportJson(config)).await {
+                                Answer::Text(Ok(text)) => {
+                                    export::download(
+                                        "pdsim-report.json",
+                                        "application/json",
+                                        &text,
+                                    );
+                                }
+                                Answer::Text(Err(err)) => {
+                                    gloo::console::warn!(format!(
+                                        "cannot export the report: {err}"
+                                    ));
+                                }
+                                _ => {}
+                            }
+                        });
                     })
                 };
                 let csv = {

@@ -99,13 +99,58 @@ pub fn encode_config(config: &Config) -> Option<String> {
     Some(b64_encode(part.to_string().as_bytes()))
 }
 
+/// Merges `given` onto `base` like [`Config::from_json`] does (an object of another `dist`
+/// replaces the base's whole). `Config::from_json` itself is not used here: its field-path
+/// errors cost the page ~20 KB of gzipped wasm.
+fn merge_onto(base: &mut Value, given: Value) {
+    match (base, given) {
+        (Value::Object(base_map), Value::Object(given_map)) => {
+            let other_dist = matches!(
+                (base_map.get("dist"), given_map.get("dist")),
+                (Some(a), Some(b)) if a != b
+            );
+            if other_dist {
+                *base_map = given_map;
+                return;
+            }
+            for (key, value) in given_map {
+                match base_map.get_mut(&key) {
+                    Some(slot) => merge_onto(slot, value),
+                    None => {
+                        base_map.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
 /// The config of a `c` parameter, or what is wrong with it.
 pub fn decode_config(c: &str) -> Result<Config, String> {
     let bytes = b64_decode(c).map_err(|e| format!("the settings are damaged ({e})"))?;
     let text =
         String::from_utf8(bytes).map_err(|_| "the settings are damaged (not UTF-8)".to_owned())?;
-    let config =
-        Config::from_json(&text).map_err(|e| format!("the settings are not valid: {e}"))?;
+    let given: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("the settings are damaged (not JSON: {e})"))?;
+    if !given.is_object() {
+        return Err("the settings are damaged (not a JSON object)".into());
+    }
+    let mut merged = serde_json::to_value(Config::default()).map_err(|e| e.to_string())?;
+    merge_onto(&mut merged, given);
+    let text = merged.to_string();
+    let config: Config = serde_json::from_str(&text).map_err(|e| {
+        // The text is one line: name the last key before the error's column.
+        let head = text.get(..e.column().min(text.len())).unwrap_or_default();
+        let key = head
+            .rfind("\":")
+            .and_then(|end| head.get(..end))
+            .and_then(|h| h.rfind('"').map(|start| &h[start + 1..]));
+        match key {
+            Some(key) => format!("the settings are not valid: {key}: {e}"),
+            None => format!("the settings are not valid: {e}"),
+        }
+    })?;
     pdsim::validate::validate(&config).map_err(|e| format!("the settings are not valid: {e}"))?;
     Ok(config)
 }
