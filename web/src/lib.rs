@@ -55,7 +55,8 @@ pub enum Answer {
     Run(Box<SimResult>),
     /// Answer to [`Job::Sweep`].
     Sweep(SweepResult),
-    /// Answer to [`Job::ReportJson`]: the pretty-printed JSON, or the error's text.
+    /// Answer to [`Job::ReportJson`]: the JSON (compact: the worker already has that encoder),
+    /// or the error's text.
     Text(Result<String, String>),
 }
 
@@ -104,7 +105,7 @@ impl Future for SimTask {
             }
             Some(Job::ReportJson(config)) => {
                 Answer::Text(pdsim::run(&config).map_err(|err| err.to_string()).and_then(
-                    |report| serde_json::to_string_pretty(&report).map_err(|err| err.to_string()),
+                    |report| serde_json::to_string(&report).map_err(|err| err.to_string()),
                 ))
             }
             Some(Job::Panic) => panic!("test hook: window.__pdsimTestPanic() asked for a panic"),
