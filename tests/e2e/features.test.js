@@ -53,6 +53,19 @@ test('the URL keeps the config and the waterfall pick; a link restores them', as
   await again.close();
 });
 
+test('an opened section is kept in the URL', async () => {
+  const page = await openApp();
+  await page.waitForSelector('#sweep-summary', { timeout: TIMEOUT });
+  await page.click('#sweep-values summary');
+  await waitForHash(page, () => location.hash.includes('open=sweep-values'));
+  const again = await openApp(pathOf(page));
+  await again.waitForSelector('#sweep-summary', { timeout: TIMEOUT });
+  assert.equal(await again.$eval('#sweep-values', (d) => d.open), true);
+  assert.ok(await again.locator('#sweep-table').isVisible());
+  await page.close();
+  await again.close();
+});
+
 test('a broken or unknown link falls back to the defaults with a note', async () => {
   for (const [path, words] of [['/#v=7&c=e30', /v=7/], ['/#v=1&c=%%%', /damaged/],
     [`/#v=1&c=${Buffer.from('{"seed":"x"}').toString('base64url')}`, /seed/]]) {

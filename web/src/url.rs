@@ -329,6 +329,33 @@ pub fn write(key: &str, value: Option<String>) {
     replace(&params);
 }
 
+/// Records in the URL (`open=`) whether the section `name` is open.
+pub fn set_open(name: &str, open: bool) {
+    let mut sections = list(current().get("open"));
+    sections.retain(|s| s != name);
+    if open {
+        sections.push(name.to_owned());
+    }
+    write("open", (!sections.is_empty()).then(|| sections.join(",")));
+}
+
+/// A `<details>` toggle handler that records the section `name` in the URL.
+pub fn on_toggle(name: &'static str) -> yew::Callback<web_sys::Event> {
+    yew::Callback::from(move |e: web_sys::Event| {
+        let open = e
+            .target()
+            .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("open")).ok())
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        set_open(name, open);
+    })
+}
+
+/// Whether the URL asked for the section `name` to be open.
+pub fn opened(name: &str) -> bool {
+    view().open.iter().any(|s| s == name)
+}
+
 /// The page's URL without the hash.
 fn page_url() -> String {
     let location = gloo::utils::window().location();

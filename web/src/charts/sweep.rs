@@ -302,7 +302,8 @@ pub fn sweep(props: &SweepProps) -> Html {
                             height={HEIGHT.to_string()}></canvas>
                     <p class="chart-summary" id="sweep-summary"
                        data-best={data.best().map(|b| b.threshold.to_string())}>{ summary }</p>
-                    <details>
+                    <details id="sweep-values" open={crate::url::opened("sweep-values")}
+                             ontoggle={crate::url::on_toggle("sweep-values")}>
                         <summary>{ "Sweep values" }</summary>
                         <table class="data" id="sweep-table">
                             <thead><tr>
