@@ -130,6 +130,21 @@ test('a trace file replays its good lines and lists the bad ones', async () => {
   assert.match(await page.locator('.summary').innerText(), / 4 of 4 requests completed/);
   await shot(page, 'trace-loaded');
   await page.click('#remove-trace');
+  await page.waitForSelector('#trace-status', { state: 'detached', timeout: TIMEOUT });
+
+  // The drop zone takes a dropped file too.
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'dropped.jsonl', { type: 'application/x-ndjson' }));
+    const zone = document.querySelector('#trace-drop');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, lines.slice(0, 2).join('\n'));
+  await page.waitForSelector('#trace-status', { timeout: TIMEOUT });
+  assert.match(await page.locator('#trace-status').innerText(), /^trace: 2 requests \(0 bad lines skipped\)/);
+  assert.equal(await page.locator('#trace-errors').count(), 0);
+  await page.waitForFunction(() => document.querySelector('.summary').innerText.includes(' 2 of 2 requests'), null, { timeout: TIMEOUT });
+  await page.click('#remove-trace');
   await page.waitForFunction(() => !document.querySelector('.summary').innerText.includes(' of 4 requests'), null, { timeout: TIMEOUT });
   assert.equal(await page.locator('#trace-status').count(), 0);
   assert.deepEqual(errorsOf(page), []);

@@ -617,6 +617,10 @@ fn trace_input(props: &ControlsProps) -> Html {
                     { " " }
                     <button type="button" id="remove-trace" onclick={remove}>{ "remove trace" }</button>
                 </p>
+                <p class="help">
+                    { format!("Replaying {}: its arrivals and lengths replace the rate, request count and \
+                       length settings. The trace is not part of the page's link.", trace.name) }
+                </p>
                 if !trace.errors.is_empty() {
                     <ul id="trace-errors" class="error">
                         { for trace.errors.iter().take(20).map(|(line, message)| html! {
