@@ -100,7 +100,8 @@ else
     route=debian
   fi
 fi
-echo "$route" >"$PDSIM_CACHE/wasm-route"
+# Remember the route for env.sh (not when forced: a forced route is for that run only).
+[[ -n "$forced" ]] || echo "$route" >"$PDSIM_CACHE/wasm-route"
 log "wasm32 route: $route"
 
 # --- cargo-installed tools -------------------------------------------------------------------
