@@ -32,6 +32,8 @@ use crate::state::{Action, State};
 const DEBOUNCE_MS: u32 = 120;
 /// Quiet time after an edit before the threshold sweep runs, in ms.
 const SWEEP_DEBOUNCE_MS: u32 = 400;
+/// A run that has not answered after this long counts as a crashed worker, in ms.
+const NO_ANSWER_MS: u32 = 60_000;
 /// A run still going after this long shows the "simulating…" indicator, in ms.
 const SLOW_MS: u32 = 150;
 
@@ -130,6 +132,8 @@ fn app() -> Html {
     // The debounce timer of the next run (dropping it cancels the run) and the run counter.
     let pending = use_mut_ref(|| None::<Timeout>);
     let runs = use_memo((), |()| Cell::new(0_u64));
+    // The latest run that answered (the no-answer watchdog).
+    let answered = use_memo((), |()| Cell::new(0_u64));
     // The configs of the latest runs (the JSON download re-runs the shown one in the worker).
     let run_configs = use_mut_ref(Vec::<(u64, pdsim::Config)>::new);
 
@@ -153,15 +157,37 @@ fn app() -> Html {
                     let extra = list.len().saturating_sub(8);
                     list.drain(..extra);
                 }
+                let answered = Rc::clone(&answered);
+                let latest = Rc::clone(&runs);
                 let start = move || {
                     let mut bridge = workers.borrow().run.fork();
                     let slow = dispatcher.clone();
                     Timeout::new(SLOW_MS, move || slow.dispatch(Action::Slow(run))).forget();
+                    // A worker that never answers (hung, or crashed without an error event)
+                    // counts as crashed: the same path as index.html's forwarded errors.
+                    let watched = Rc::clone(&answered);
+                    Timeout::new(NO_ANSWER_MS, move || {
+                        if watched.get() < run && latest.get() == run {
+                            let init = web_sys::CustomEventInit::new();
+                            init.set_detail(&JsValue::from_str(&format!(
+                                "no answer from the worker in {} s",
+                                NO_ANSWER_MS / 1000
+                            )));
+                            if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(
+                                "pdsim-worker-error",
+                                &init,
+                            ) {
+                                let _ = gloo::utils::window().dispatch_event(&event);
+                            }
+                        }
+                    })
+                    .forget();
                     wasm_bindgen_futures::spawn_local(async move {
                         let result = match bridge.run(Job::Run(config)).await {
                             Answer::Run(result) => result,
                             _ => Box::new(Err("the worker answered another job".into())),
                         };
+                        answered.set(answered.get().max(run));
                         dispatcher.dispatch(Action::Finished { run, result });
                     });
                 };
