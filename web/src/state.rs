@@ -1164,4 +1164,43 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn typing_waits_discrete_edits_run_at_once() {
+        let state = reduce(State::default(), Action::Text(Field::Rate, "12".into()));
+        assert!(state.typing);
+        let state = reduce(state, Action::Started(1));
+        assert!(state.typing, "bookkeeping keeps the kind of the last edit");
+        let state = reduce(state, Action::SetDecider(Decider::Always));
+        assert!(!state.typing);
+        let state = reduce(state, Action::DragThreshold(1024));
+        assert!(state.typing);
+        let state = reduce(state, Action::SetThreshold(1024));
+        assert!(!state.typing);
+    }
+
+    #[test]
+    fn traces_load_their_good_lines_and_reset_clears_everything() {
+        let text = "{\"arrival_ms\": 0, \"input_tokens\": 10, \"output_tokens\": 2}\nnot json\n\n\
+                    {\"arrival_ms\": 5, \"input_tokens\": 20, \"output_tokens\": 3}\n";
+        let state = reduce(
+            State::default(),
+            Action::LoadTrace {
+                name: "t.jsonl".into(),
+                text: text.into(),
+            },
+        );
+        let trace = state.trace.clone().unwrap_or_else(|| panic!("no trace"));
+        assert_eq!(trace.count, 2);
+        assert_eq!(trace.errors.len(), 1);
+        assert_eq!(trace.errors[0].0, 2);
+        assert_eq!(state.config.workload.trace.as_ref().map(Vec::len), Some(2));
+        assert!(state.runnable());
+        let state = reduce(state, Action::Fatal("boom".into()));
+        assert_eq!(state.fatal.as_deref(), Some("boom"));
+        let state = reduce(state, Action::Reset);
+        assert_eq!(state.config, Config::default());
+        assert!(state.fatal.is_none() && state.trace.is_none() && state.report.is_none());
+        assert_eq!(state.epoch, 1);
+    }
 }
