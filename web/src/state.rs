@@ -726,11 +726,24 @@ pub fn config_changes(old: &Config, new: &Config) -> Vec<String> {
 /// Time buckets of the instance timeline.
 pub const TIMELINE_BUCKETS: u32 = 120;
 
-/// The config the worker runs: the form's config with per-request records (waterfall, CDFs)
-/// and the timeline.
+/// Largest run whose per-request records (waterfall, CDFs, CSV) the page asks for: beyond
+/// this the records' JSON (about 350 bytes a request) takes the page longer to decode than
+/// a frame, so big runs come back with summaries only and the page never freezes.
+pub const MAX_PER_REQUEST: u64 = 10_000;
+
+/// Requests a config will inject, as far as it says.
+pub fn expected_requests(config: &Config) -> u64 {
+    match &config.workload.trace {
+        Some(trace) => trace.len() as u64,
+        None => config.workload.requests.unwrap_or(u64::MAX),
+    }
+}
+
+/// The config the worker runs: the form's config with the timeline, and per-request records
+/// (waterfall, CDFs) up to [`MAX_PER_REQUEST`] requests.
 pub fn for_worker(config: &Config) -> Config {
     let mut config = config.clone();
-    config.output.per_request = true;
+    config.output.per_request = expected_requests(&config) <= MAX_PER_REQUEST;
     config.output.timeline_buckets = TIMELINE_BUCKETS;
     config
 }
@@ -996,6 +1009,17 @@ mod tests {
 
     fn reduce(state: State, action: Action) -> State {
         (*Rc::new(state).reduce(action)).clone()
+    }
+
+    #[test]
+    fn big_runs_come_back_without_per_request_records() {
+        let mut config = Config::default();
+        assert!(for_worker(&config).output.per_request);
+        config.workload.requests = Some(MAX_PER_REQUEST + 1);
+        assert!(!for_worker(&config).output.per_request);
+        config.workload.requests = None;
+        config.workload.horizon_s = Some(10.0);
+        assert!(!for_worker(&config).output.per_request, "a horizon run has no known size");
     }
 
     #[test]

@@ -168,7 +168,11 @@ fn panel(props: &PanelProps) -> Html {
     }
     let v = &props.data.values;
     let summary = if v.is_empty() {
-        format!("{}: no requests.", props.title)
+        format!(
+            "{}: no per-request records (kept for runs of up to {} requests).",
+            props.title,
+            crate::state::MAX_PER_REQUEST
+        )
     } else {
         format!(
             "{} of {} requests: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms.",

@@ -296,7 +296,10 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
 
     let details = match (request, &data) {
         (None, _) if report.requests.is_empty() => {
-            html! { <p class="help">{ "No per-request records in this result." }</p> }
+            html! { <p class="help" id="waterfall-summary">{ format!(
+                "No per-request records: the playground keeps them for runs of up to {} requests.",
+                crate::state::MAX_PER_REQUEST
+            ) }</p> }
         }
         (None, _) => html! {
             <p class="help" id="waterfall-summary">{ format!("There is no request {}.", choice.label()) }</p>
