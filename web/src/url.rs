@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use pdsim::config::merge_onto;
 use pdsim::Config;
 use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
@@ -97,33 +98,6 @@ pub fn encode_config(config: &Config) -> Option<String> {
     let default = serde_json::to_value(Config::default()).ok()?;
     let part = diff(&default, &value)?;
     Some(b64_encode(part.to_string().as_bytes()))
-}
-
-/// Merges `given` onto `base` like [`Config::from_json`] does (an object of another `dist`
-/// replaces the base's whole). `Config::from_json` itself is not used here: its field-path
-/// errors cost the page ~20 KB of gzipped wasm.
-fn merge_onto(base: &mut Value, given: Value) {
-    match (base, given) {
-        (Value::Object(base_map), Value::Object(given_map)) => {
-            let other_dist = matches!(
-                (base_map.get("dist"), given_map.get("dist")),
-                (Some(a), Some(b)) if a != b
-            );
-            if other_dist {
-                *base_map = given_map;
-                return;
-            }
-            for (key, value) in given_map {
-                match base_map.get_mut(&key) {
-                    Some(slot) => merge_onto(slot, value),
-                    None => {
-                        base_map.insert(key, value);
-                    }
-                }
-            }
-        }
-        (slot, value) => *slot = value,
-    }
 }
 
 /// The config of a `c` parameter, or what is wrong with it.

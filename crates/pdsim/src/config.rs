@@ -578,7 +578,8 @@ impl Config {
 
 /// Deep-merges `given` onto `base`: objects merge field by field, anything else replaces.
 /// A length distribution naming another `dist` replaces the default distribution whole.
-fn merge_onto(base: &mut serde_json::Value, given: serde_json::Value) {
+/// [`Config::from_json`] applies it to the defaults; the playground's URL state uses it too.
+pub fn merge_onto(base: &mut serde_json::Value, given: serde_json::Value) {
     use serde_json::Value;
     match (base, given) {
         (Value::Object(base_map), Value::Object(given_map)) => {
