@@ -78,7 +78,7 @@ for stage in "${STAGES[@]}"; do
     echo "    not run: needs '$need', which failed"
     RESULT[$name]=fail
     failed=$((failed + 1))
-    SUMMARY+=("$(printf 'FAIL  %-20s %6s  not run (needs %s)' "$name" "-" "$need")")
+    SUMMARY+=("$(printf 'FAIL  %-28s %6s  not run (needs %s)' "$name" "-" "$need")")
     continue
   fi
 
@@ -98,7 +98,7 @@ for stage in "${STAGES[@]}"; do
     verdict=FAIL
   fi
   printf '    %s: %s in %d s%s\n' "$verdict" "$name" "$secs" "${counts:+ ($counts)}"
-  SUMMARY+=("$(printf '%s  %-20s %5ds  %s' "$verdict" "$name" "$secs" "$counts")")
+  SUMMARY+=("$(printf '%s  %-28s %5ds  %s' "$verdict" "$name" "$secs" "$counts")")
 done
 
 printf '\n\033[1m==> Summary\033[0m (%d s)\n' "$SECONDS"

@@ -1019,7 +1019,10 @@ mod tests {
         assert!(!for_worker(&config).output.per_request);
         config.workload.requests = None;
         config.workload.horizon_s = Some(10.0);
-        assert!(!for_worker(&config).output.per_request, "a horizon run has no known size");
+        assert!(
+            !for_worker(&config).output.per_request,
+            "a horizon run has no known size"
+        );
     }
 
     #[test]
