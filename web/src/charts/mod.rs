@@ -93,6 +93,18 @@ pub const GRID: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 /// Grey of baseline (pinned) series.
 pub const BASELINE: RGBColor = RGBColor(0x70, 0x70, 0x70);
 
+/// The label of a row of a horizontal bar chart whose `n` rows are drawn top to bottom on a
+/// segmented y axis (row 0 at the top, so segment `y` is row `n - 1 - y`).
+pub fn row_label(labels: &[&str], n: i32, value: &SegmentValue<i32>) -> String {
+    match value {
+        SegmentValue::CenterOf(y) => usize::try_from(n - 1 - y)
+            .ok()
+            .and_then(|i| labels.get(i))
+            .map_or_else(String::new, |l| (*l).to_owned()),
+        _ => String::new(),
+    }
+}
+
 /// Axis tick label of a millisecond value: whole numbers on wide ranges, else at most two
 /// decimals without trailing zeros.
 pub fn ms_tick(range: f64, x: f64) -> String {

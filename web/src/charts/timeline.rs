@@ -102,13 +102,7 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
         .build_cartesian_2d(0.0..x_max, (0..n - 1).into_segmented())
         .map_err(|e| e.to_string())?;
     let labels: Vec<&str> = data.rows.iter().map(|r| r.label.as_str()).collect();
-    let y_label = |v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(y) => usize::try_from(n - 1 - y)
-            .ok()
-            .and_then(|i| labels.get(i))
-            .map_or_else(String::new, |l| (*l).to_owned()),
-        _ => String::new(),
-    };
+    let y_label = |v: &SegmentValue<i32>| super::row_label(&labels, n, v);
     chart
         .configure_mesh()
         .disable_mesh()
