@@ -81,15 +81,6 @@ impl<T> Phases<T> {
     }
 }
 
-/// Names of the five phases, in order.
-pub const PHASE_NAMES: [&str; 5] = [
-    "prefill_queue",
-    "prefill",
-    "transfer",
-    "decode_queue",
-    "first_decode",
-];
-
 /// Aggregate metrics of a run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {

@@ -102,15 +102,6 @@ impl Workload {
         }
     }
 
-    /// Whether the config asks for more requests than `limit` allows.
-    pub fn exceeds(config: &WorkloadConfig, limit: u64) -> bool {
-        let wanted = config
-            .trace
-            .as_ref()
-            .map_or(config.requests.unwrap_or(0), |t| t.len() as u64);
-        wanted > limit
-    }
-
     /// The next request, or `None` when the workload is exhausted.
     pub fn next_request(&mut self) -> Option<RequestSpec> {
         if self.next_id >= self.max_requests {

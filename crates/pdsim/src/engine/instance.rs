@@ -73,9 +73,8 @@ struct Step {
     chunks: Vec<(ReqId, u32)>,
     /// Disaggregated requests whose first decode step this is.
     joined: Vec<ReqId>,
-    decode_seqs: u64,
-    /// Requests dropped while planning, for the engine to record.
-    dropped: Vec<ReqId>,
+    /// What the step computes (its duration comes from this).
+    work: StepWork,
 }
 
 /// One instance.
@@ -164,19 +163,9 @@ impl Instance {
         }
     }
 
-    /// Whether a step is running.
-    pub fn is_busy(&self) -> bool {
-        self.step.is_some()
-    }
-
     /// Requests waiting for admission.
     pub fn queue_depth(&self) -> usize {
         self.waiting.len() + self.ready.len()
-    }
-
-    /// Sequences in the running batch.
-    pub fn running_seqs(&self) -> usize {
-        self.running.len()
     }
 
     /// Adds a request that needs prefill to the back of the waiting queue.
@@ -204,6 +193,7 @@ impl Instance {
         step.start = now;
         step.chunks.clear();
         step.joined.clear();
+        step.work = StepWork::default();
         let s = self.step_counter;
         let bs = u64::from(self.limits.block_size);
 
@@ -221,7 +211,6 @@ impl Instance {
         let mut budget =
             u64::from(self.limits.max_num_batched_tokens).saturating_sub(self.decoders);
         let mut seqs = self.running.len() as u64;
-        let mut work = StepWork::default();
 
         for &id in &self.prefilling {
             if budget == 0 {
@@ -230,12 +219,11 @@ impl Instance {
             let r = &reqs[id];
             let chunk = u64::from(r.target - r.computed).min(budget) as u32;
             budget -= u64::from(chunk);
-            add_chunk(&mut work, r.computed, chunk);
+            add_chunk(&mut step.work, r.computed, chunk);
             step.chunks.push((id, chunk));
         }
 
-        self.admit(now, reqs, &mut step, &mut work, &mut budget, &mut seqs);
-        dropped.append(&mut step.dropped);
+        self.admit(now, reqs, &mut step, &mut budget, &mut seqs, dropped);
 
         let decode_seqs = self.decoders;
         self.stats.work += 1 + step.chunks.len() as u64 + step.joined.len() as u64;
@@ -243,11 +231,11 @@ impl Instance {
             self.spare = step;
             return None;
         }
+        let work = &mut step.work;
         work.decode_seqs = decode_seqs;
         work.decode_context_tokens =
             (self.context_offset_sum + (self.decoders * s) as i64).max(0) as u64;
-        step.decode_seqs = decode_seqs;
-        let duration = self.cost.step_time(&work);
+        let duration = self.cost.step_time(work);
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += seqs;
@@ -266,9 +254,9 @@ impl Instance {
         now: Nanos,
         reqs: &mut [Request],
         step: &mut Step,
-        work: &mut StepWork,
         budget: &mut u64,
         seqs: &mut u64,
+        dropped: &mut Vec<ReqId>,
     ) {
         let max_seqs = u64::from(self.limits.max_num_seqs);
         while *seqs < max_seqs && *budget > 0 {
@@ -292,7 +280,7 @@ impl Instance {
             if blocks > self.kv.total() {
                 self.waiting.pop_front();
                 r.dropped = Some(DropReason::PromptExceedsKv);
-                step.dropped.push(id);
+                dropped.push(id);
                 continue;
             }
             let cached_blocks = self.kv.cached_prefix(&r.hashes) as u64;
@@ -316,7 +304,7 @@ impl Instance {
             let chunk = u64::from(r.target - r.computed).min(*budget) as u32;
             *budget -= u64::from(chunk);
             *seqs += 1;
-            add_chunk(work, r.computed, chunk);
+            add_chunk(&mut step.work, r.computed, chunk);
             step.chunks.push((id, chunk));
             self.prefilling.push(id);
         }
@@ -472,12 +460,9 @@ impl Instance {
 
     /// Prompt and output tokens of the running step, for the timeline.
     pub fn step_tokens(&self) -> (u64, u64) {
-        self.step.as_ref().map_or((0, 0), |s| {
-            (
-                s.chunks.iter().map(|&(_, c)| u64::from(c)).sum(),
-                s.decode_seqs,
-            )
-        })
+        self.step
+            .as_ref()
+            .map_or((0, 0), |s| (s.work.prefill_tokens, s.work.decode_seqs))
     }
 }
 
