@@ -9,7 +9,8 @@ pub const NS_PER_MS: f64 = 1e6;
 /// Milliseconds to nanoseconds, rounded up and saturating (negative or NaN gives 0), so a
 /// user pushing a value to an extreme gets a huge time, never a wrapped one.
 pub fn ms_to_ns(ms: f64) -> Nanos {
-    let ns = libm::ceil(ms * NS_PER_MS);
+    // `ceil` is exact in IEEE 754 (no libm needed for identical results everywhere).
+    let ns = (ms * NS_PER_MS).ceil();
     if ns.is_nan() || ns <= 0.0 {
         0
     } else if ns >= u64::MAX as f64 {

@@ -108,6 +108,9 @@ pub struct Instance {
     running: BTreeMap<u64, ReqId>,
     next_admit_seq: u64,
     step_counter: u64,
+    /// `(-step_counter) mod block_size`: the `phase_count` slot of the decoders that cross a
+    /// block boundary in the next step (kept incrementally; a division per step shows up).
+    boundary_phase: usize,
     decoders: u64,
     /// Sum over decoders of `input + joined_with - joined_at`: their total context at step
     /// `s` is this plus `decoders x s`.
@@ -116,9 +119,9 @@ pub struct Instance {
     phase_count: Vec<u64>,
     /// (step at whose end it emits its last token, admit seq, request).
     finishing: BinaryHeap<Reverse<(u64, u64, ReqId)>>,
-    step: Option<Step>,
-    /// The last finished step, kept so its buffers are reused instead of reallocated.
-    spare: Step,
+    /// The current step (its buffers are reused from step to step); valid while `stepping`.
+    step: Step,
+    stepping: bool,
     limits: BatchLimits,
 }
 
@@ -153,12 +156,13 @@ impl Instance {
             running: BTreeMap::new(),
             next_admit_seq: 0,
             step_counter: 0,
+            boundary_phase: 0,
             decoders: 0,
             context_offset_sum: 0,
             phase_count: vec![0; limits.block_size as usize],
             finishing: BinaryHeap::new(),
-            step: None,
-            spare: Step::default(),
+            step: Step::default(),
+            stepping: false,
             limits,
         }
     }
@@ -186,20 +190,19 @@ impl Instance {
         reqs: &mut [Request],
         dropped: &mut Vec<ReqId>,
     ) -> Option<Nanos> {
-        if self.step.is_some() {
+        if self.stepping {
             return None;
         }
-        let mut step = std::mem::take(&mut self.spare);
+        let mut step = std::mem::take(&mut self.step);
         step.start = now;
         step.chunks.clear();
         step.joined.clear();
         step.work = StepWork::default();
         let s = self.step_counter;
-        let bs = u64::from(self.limits.block_size);
 
         // Decoders that cross a block boundary this step need one block each.
         loop {
-            let need = self.phase_count[((bs - s % bs) % bs) as usize];
+            let need = self.phase_count[self.boundary_phase];
             if need == 0 || self.kv.try_grow(need) {
                 break;
             }
@@ -228,7 +231,7 @@ impl Instance {
         let decode_seqs = self.decoders;
         self.stats.work += 1 + step.chunks.len() as u64 + step.joined.len() as u64;
         if step.chunks.is_empty() && decode_seqs == 0 {
-            self.spare = step;
+            self.step = step;
             return None;
         }
         let work = &mut step.work;
@@ -241,7 +244,8 @@ impl Instance {
         self.stats.batch_seqs += seqs;
         self.stats.prefill_tokens += work.prefill_tokens;
         self.stats.decode_tokens += decode_seqs;
-        self.step = Some(step);
+        self.step = step;
+        self.stepping = true;
         Some(duration)
     }
 
@@ -381,9 +385,11 @@ impl Instance {
 
     /// Finishes the running step at `now`.
     pub fn finish_step(&mut self, now: Nanos, reqs: &mut [Request], outcome: &mut StepOutcome) {
-        let Some(mut step) = self.step.take() else {
+        if !self.stepping {
             return;
-        };
+        }
+        self.stepping = false;
+        let mut step = std::mem::take(&mut self.step);
         let s = self.step_counter;
         let bs = self.limits.block_size;
         for &id in &step.joined {
@@ -450,19 +456,25 @@ impl Instance {
         self.prefilling
             .retain(|&id| reqs[id].stage == Stage::Prefilling);
         self.step_counter += 1;
-        self.spare = step;
+        self.boundary_phase = self
+            .boundary_phase
+            .checked_sub(1)
+            .unwrap_or(self.limits.block_size as usize - 1);
+        self.step = step;
     }
 
     /// Start time of the running step.
     pub fn step_start(&self) -> Option<Nanos> {
-        self.step.as_ref().map(|s| s.start)
+        self.stepping.then_some(self.step.start)
     }
 
     /// Prompt and output tokens of the running step, for the timeline.
     pub fn step_tokens(&self) -> (u64, u64) {
-        self.step
-            .as_ref()
-            .map_or((0, 0), |s| (s.work.prefill_tokens, s.work.decode_seqs))
+        if self.stepping {
+            (self.step.work.prefill_tokens, self.step.work.decode_seqs)
+        } else {
+            (0, 0)
+        }
     }
 }
 

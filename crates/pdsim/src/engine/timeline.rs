@@ -1,6 +1,10 @@
 //! Per-instance activity in a fixed number of time buckets. The bucket width starts at
 //! 1 ms and doubles (merging neighbours) whenever the run outgrows the buckets, so memory
 //! stays fixed however long the run is.
+//!
+//! The width is kept as `1 ms << shift`: every step records into it, and dividing by a
+//! constant then shifting is several times cheaper than a 64-bit division by a variable
+//! (`t / (a * 2^k) == (t / a) >> k` for integers).
 
 use crate::report::{InstanceSeries, Timeline};
 use crate::time::Nanos;
@@ -13,11 +17,15 @@ struct Series {
     transfers_in: Vec<u64>,
 }
 
+/// The narrowest bucket: 1 ms.
+const NS_PER_BUCKET_UNIT: Nanos = 1_000_000;
+
 /// Records activity into buckets.
 #[derive(Debug)]
 pub struct TimelineRecorder {
     buckets: usize,
-    width: Nanos,
+    /// Bucket width is `NS_PER_BUCKET_UNIT << shift`.
+    shift: u32,
     series: Vec<Series>,
 }
 
@@ -33,14 +41,24 @@ impl TimelineRecorder {
         };
         Self {
             buckets,
-            width: 1_000_000,
+            shift: 0,
             series: vec![empty; if buckets == 0 { 0 } else { instances }],
         }
     }
 
+    /// Bucket width in nanoseconds.
+    fn width(&self) -> Nanos {
+        NS_PER_BUCKET_UNIT << self.shift
+    }
+
+    /// The bucket `t` falls in at the current width (unclamped).
+    fn index(&self, t: Nanos) -> u64 {
+        (t / NS_PER_BUCKET_UNIT) >> self.shift
+    }
+
     fn bucket_of(&mut self, t: Nanos) -> usize {
-        while t / self.width >= self.buckets as u64 && self.width < Nanos::MAX / 2 {
-            self.width *= 2;
+        while self.index(t) >= self.buckets as u64 && self.width() < Nanos::MAX / 2 {
+            self.shift += 1;
             for s in &mut self.series {
                 merge_pairs(&mut s.busy);
                 merge_pairs(&mut s.prefill_tokens);
@@ -48,7 +66,7 @@ impl TimelineRecorder {
                 merge_pairs(&mut s.transfers_in);
             }
         }
-        ((t / self.width) as usize).min(self.buckets - 1)
+        (self.index(t) as usize).min(self.buckets - 1)
     }
 
     /// A step of `instance` from `start` to `end` with its token counts.
@@ -59,11 +77,11 @@ impl TimelineRecorder {
         let last = self.bucket_of(end);
         let mut t = start;
         while t < end {
-            let b = ((t / self.width) as usize).min(last);
+            let b = (self.index(t) as usize).min(last);
             let bucket_end = if b == last {
                 end
             } else {
-                ((b as u64 + 1) * self.width).min(end)
+                ((b as u64 + 1) * self.width()).min(end)
             };
             self.series[instance].busy[b] += bucket_end - t;
             t = bucket_end;
@@ -87,7 +105,7 @@ impl TimelineRecorder {
             return Timeline::default();
         }
         let used = self.bucket_of(end) + 1;
-        let width = self.width as f64;
+        let width = self.width() as f64;
         Timeline {
             bucket_ms: width / 1e6,
             instances: self
