@@ -45,20 +45,21 @@ pub fn stat(values: &mut [Nanos]) -> Stat {
     }
 }
 
-/// The phases of the requests at the p50, p90 and p99 TTFT (nearest rank) among
-/// `(ttft, request id, phases)`; reorders the slice. Equal TTFTs are ordered by request id,
+/// The phases of the requests at the p50, p90 and p99 TTFT (nearest rank) among the
+/// completed requests; reorders the slice. Equal TTFTs are ordered by request id,
 /// so the chosen request is well defined.
-fn breakdowns_at_percentiles(pairs: &mut [(Nanos, u64, Phases<Nanos>)]) -> PercentileBreakdowns {
+fn breakdowns_at_percentiles(pairs: &mut [CompletedSample]) -> PercentileBreakdowns {
     let n = pairs.len();
     if n == 0 {
         return PercentileBreakdowns::default();
     }
     let mut at = |p: usize| {
         let index = (p * n).div_ceil(100).max(1) - 1;
-        let (_, _, phases) = *pairs
-            .select_nth_unstable_by_key(index, |&(ttft, id, _)| (ttft, id))
-            .1;
-        phases.map(|&v| ns_to_ms(v))
+        pairs
+            .select_nth_unstable_by_key(index, |c| (c.ttft, c.id))
+            .1
+            .phases
+            .map(|&v| ns_to_ms(v))
     };
     PercentileBreakdowns {
         p50: at(50),
@@ -116,80 +117,98 @@ fn mean_itl_ns(r: &Request) -> Option<Nanos> {
         .then(|| (t.completion - t.first_token) / u64::from(r.spec.output_tokens - 1))
 }
 
-#[derive(Default)]
-struct PhaseSamples {
-    prefill_queue: Vec<Nanos>,
-    prefill: Vec<Nanos>,
-    transfer: Vec<Nanos>,
-    decode_queue: Vec<Nanos>,
-    first_decode: Vec<Nanos>,
+/// What a completed request leaves for the statistics once its state is gone.
+#[derive(Clone, Copy, Debug)]
+struct CompletedSample {
+    ttft: Nanos,
+    /// Arrival id: breaks ties between equal TTFTs.
+    id: u64,
+    phases: Phases<Nanos>,
+    disaggregated: bool,
 }
 
-impl PhaseSamples {
-    fn push(&mut self, p: &Phases<Nanos>) {
-        self.prefill_queue.push(p.prefill_queue);
-        self.prefill.push(p.prefill);
-        self.transfer.push(p.transfer);
-        self.decode_queue.push(p.decode_queue);
-        self.first_decode.push(p.first_decode);
-    }
+/// Folds every request into the report as it leaves the simulation (completed, dropped,
+/// or still in flight at the end), so the engine can reuse its slot: what a run keeps per
+/// request is its record (if asked for) and a few samples for the percentiles, not its
+/// simulation state. Everything folded here is order-independent (sums, counts, selections
+/// with explicit tie-breaks, records placed by id), so the report does not depend on the
+/// order in which requests leave.
+#[derive(Debug, Default)]
+pub struct Collector {
+    per_request: bool,
+    slo_ttft: Option<Nanos>,
+    slo_itl: Option<Nanos>,
+    summary: Summary,
+    dropped_by_reason: BTreeMap<String, u64>,
+    good: u64,
+    output_tokens: u64,
+    ttft: Vec<Nanos>,
+    itl: Vec<Nanos>,
+    e2e: Vec<Nanos>,
+    transfer_times: Vec<Nanos>,
+    completed: Vec<CompletedSample>,
+    /// By arrival id; a placeholder until the request leaves.
+    records: Vec<RequestRecord>,
+}
 
-    fn stats(mut self) -> Phases<Stat> {
-        Phases {
-            prefill_queue: stat(&mut self.prefill_queue),
-            prefill: stat(&mut self.prefill),
-            transfer: stat(&mut self.transfer),
-            decode_queue: stat(&mut self.decode_queue),
-            first_decode: stat(&mut self.first_decode),
+impl Collector {
+    /// A collector for a run of `config`, expecting about `expected` requests (a capacity
+    /// hint: reserving avoids holding two copies while a vector doubles).
+    pub fn new(config: &Config, expected: usize) -> Self {
+        let per_request = config.output.per_request;
+        Self {
+            per_request,
+            slo_ttft: config.slo.ttft_ms.map(crate::time::ms_to_ns),
+            slo_itl: config.slo.itl_ms.map(crate::time::ms_to_ns),
+            summary: Summary {
+                percentile_method: PERCENTILE_METHOD.into(),
+                ..Summary::default()
+            },
+            ttft: Vec::with_capacity(expected),
+            itl: Vec::with_capacity(expected),
+            e2e: Vec::with_capacity(expected),
+            completed: Vec::with_capacity(expected),
+            records: Vec::with_capacity(if per_request { expected } else { 0 }),
+            ..Self::default()
         }
     }
-}
 
-/// Builds the report of a finished run.
-pub fn build_report(config: &Config, outcome: Outcome) -> Report {
-    let Outcome {
-        requests,
-        instances,
-        timeline,
-        end,
-        events,
-        transfers_started,
-    } = outcome;
-    let slo_ttft = config.slo.ttft_ms.map(crate::time::ms_to_ns);
-    let slo_itl = config.slo.itl_ms.map(crate::time::ms_to_ns);
+    /// A request arrived with arrival id `id` (ids come in order from 0).
+    pub fn arrived(&mut self, id: u64) {
+        self.summary.injected += 1;
+        if self.per_request {
+            debug_assert_eq!(id, self.records.len() as u64);
+            self.records.push(RequestRecord {
+                id,
+                status: RequestStatus::InFlight,
+                arrival_ms: 0.0,
+                input_tokens: 0,
+                output_tokens: 0,
+                cached_tokens: 0,
+                prefix_group: None,
+                disaggregated: false,
+                prefill_instance: 0,
+                decode_instance: 0,
+                preemptions: 0,
+                ttft_ms: None,
+                e2e_ms: None,
+                itl_ms: None,
+                breakdown_ms: None,
+            });
+        }
+    }
 
-    let mut ttft = Vec::new();
-    let mut ttft_phases = Vec::new();
-    let mut itl = Vec::new();
-    let mut e2e = Vec::new();
-    let (mut all, mut local, mut remote) = (
-        PhaseSamples::default(),
-        PhaseSamples::default(),
-        PhaseSamples::default(),
-    );
-    let mut transfer_times = Vec::new();
-    let mut summary = Summary {
-        percentile_method: PERCENTILE_METHOD.into(),
-        ..Summary::default()
-    };
-    let mut dropped_by_reason = BTreeMap::new();
-    let mut good = 0u64;
-    let mut output_tokens = 0u64;
-    let mut records = Vec::with_capacity(if config.output.per_request {
-        requests.len()
-    } else {
-        0
-    });
-
-    for (id, r) in requests.iter().enumerate() {
-        summary.injected += 1;
+    /// Folds in a request that leaves the simulation; its state may be dropped afterwards.
+    pub fn leave(&mut self, r: &Request) {
+        let summary = &mut self.summary;
         summary.preemptions += u64::from(r.preemptions);
         summary.cached_tokens += u64::from(r.cached_tokens);
         if r.disaggregated {
             summary.disaggregated += 1;
         }
         if r.times.transfer_end != UNSET {
-            transfer_times.push(r.times.transfer_end - r.times.transfer_start);
+            self.transfer_times
+                .push(r.times.transfer_end - r.times.transfer_start);
             summary.transfer.bytes += r.transfer_bytes;
         }
         let st = status(r);
@@ -198,39 +217,41 @@ pub fn build_report(config: &Config, outcome: Outcome) -> Report {
         match st {
             RequestStatus::Completed => {
                 summary.completed += 1;
-                output_tokens += u64::from(r.spec.output_tokens);
+                self.output_tokens += u64::from(r.spec.output_tokens);
                 let t = r.times.first_token - r.spec.arrival;
-                ttft.push(t);
-                e2e.push(r.times.completion - r.spec.arrival);
+                self.ttft.push(t);
+                self.e2e.push(r.times.completion - r.spec.arrival);
                 if let Some(i) = itl_ns {
-                    itl.push(i);
+                    self.itl.push(i);
                 }
-                if let Some(p) = &phases {
-                    ttft_phases.push((t, id as u64, *p));
-                    all.push(p);
-                    if r.disaggregated {
-                        remote.push(p);
-                    } else {
-                        local.push(p);
-                    }
+                if let Some(p) = phases {
+                    self.completed.push(CompletedSample {
+                        ttft: t,
+                        id: r.id,
+                        phases: p,
+                        disaggregated: r.disaggregated,
+                    });
                 }
-                let meets_ttft = slo_ttft.is_none_or(|s| t <= s);
-                let meets_itl = slo_itl.is_none_or(|s| itl_ns.is_none_or(|i| i <= s));
+                let meets_ttft = self.slo_ttft.is_none_or(|s| t <= s);
+                let meets_itl = self.slo_itl.is_none_or(|s| itl_ns.is_none_or(|i| i <= s));
                 if meets_ttft && meets_itl {
-                    good += 1;
+                    self.good += 1;
                 }
             }
             RequestStatus::InFlight => summary.in_flight += 1,
             _ => {
                 summary.dropped += 1;
                 if let Some(reason) = r.dropped {
-                    *dropped_by_reason.entry(reason.id().to_owned()).or_insert(0) += 1;
+                    *self
+                        .dropped_by_reason
+                        .entry(reason.id().to_owned())
+                        .or_insert(0) += 1;
                 }
             }
         }
-        if config.output.per_request {
-            records.push(RequestRecord {
-                id: id as u64,
+        if let Some(slot) = self.records.get_mut(r.id as usize) {
+            *slot = RequestRecord {
+                id: r.id,
                 status: st,
                 arrival_ms: ns_to_ms(r.spec.arrival),
                 input_tokens: r.spec.prompt.len,
@@ -247,55 +268,109 @@ pub fn build_report(config: &Config, outcome: Outcome) -> Report {
                     .then(|| ns_to_ms(r.times.completion - r.spec.arrival)),
                 itl_ms: itl_ns.map(ns_to_ms),
                 breakdown_ms: phases.map(|p| p.map(|&v| ns_to_ms(v))),
-            });
+            };
         }
     }
 
-    let duration_s = end as f64 / 1e9;
-    let per_s = |count: u64| {
-        if duration_s > 0.0 {
-            count as f64 / duration_s
+    /// Statistics of the five phases over the completed requests that `keep` selects,
+    /// selected from one reused column buffer (one copy of a phase at a time).
+    fn phase_stats(
+        &self,
+        column: &mut Vec<Nanos>,
+        keep: impl Fn(&CompletedSample) -> bool,
+    ) -> Phases<Stat> {
+        let mut of = |get: fn(&Phases<Nanos>) -> Nanos| {
+            column.clear();
+            column.extend(
+                self.completed
+                    .iter()
+                    .filter(|c| keep(c))
+                    .map(|c| get(&c.phases)),
+            );
+            stat(column)
+        };
+        Phases {
+            prefill_queue: of(|p| p.prefill_queue),
+            prefill: of(|p| p.prefill),
+            transfer: of(|p| p.transfer),
+            decode_queue: of(|p| p.decode_queue),
+            first_decode: of(|p| p.first_decode),
+        }
+    }
+
+    /// The summary and the records of a run that ended at `end` with `events` events.
+    fn finish(
+        mut self,
+        end: Nanos,
+        events: u64,
+        transfers_started: u64,
+    ) -> (Summary, Vec<RequestRecord>) {
+        let mut column = Vec::with_capacity(self.completed.len());
+        let breakdown = self.phase_stats(&mut column, |_| true);
+        let local = self.phase_stats(&mut column, |c| !c.disaggregated);
+        let remote = self.phase_stats(&mut column, |c| c.disaggregated);
+        drop(column);
+        let mut summary = std::mem::take(&mut self.summary);
+        let duration_s = end as f64 / 1e9;
+        let per_s = |count: u64| {
+            if duration_s > 0.0 {
+                count as f64 / duration_s
+            } else {
+                0.0
+            }
+        };
+        summary.dropped_by_reason = std::mem::take(&mut self.dropped_by_reason);
+        summary.disaggregated_share = if summary.injected > 0 {
+            summary.disaggregated as f64 / summary.injected as f64
         } else {
             0.0
-        }
-    };
-    summary.dropped_by_reason = dropped_by_reason;
-    summary.disaggregated_share = if summary.injected > 0 {
-        summary.disaggregated as f64 / summary.injected as f64
-    } else {
-        0.0
-    };
-    summary.duration_s = duration_s;
-    summary.throughput_rps = per_s(summary.completed);
-    summary.output_tokens_per_s = per_s(output_tokens);
-    summary.goodput_rps = per_s(good);
-    summary.slo_attainment = if summary.injected > 0 {
-        good as f64 / summary.injected as f64
-    } else {
-        0.0
-    };
-    summary.ttft_ms = stat(&mut ttft);
-    summary.itl_ms = stat(&mut itl);
-    summary.e2e_ms = stat(&mut e2e);
-    summary.breakdown_ms = all.stats();
-    summary.breakdown_at_ttft_ms = breakdowns_at_percentiles(&mut ttft_phases);
-    summary.breakdown_local_ms = local.stats();
-    summary.breakdown_disaggregated_ms = remote.stats();
-    let completed_transfers = transfer_times.len() as u64;
-    let dropped_transfers = summary
-        .dropped_by_reason
-        .get("decode_kv_full")
-        .copied()
-        .unwrap_or(0);
-    summary.transfer = TransferSummary {
-        started: transfers_started,
-        completed: completed_transfers,
-        dropped: dropped_transfers,
-        in_flight: transfers_started.saturating_sub(completed_transfers + dropped_transfers),
-        bytes: summary.transfer.bytes,
-        time_ms: stat(&mut transfer_times),
-    };
-    summary.events = events;
+        };
+        summary.duration_s = duration_s;
+        summary.throughput_rps = per_s(summary.completed);
+        summary.output_tokens_per_s = per_s(self.output_tokens);
+        summary.goodput_rps = per_s(self.good);
+        summary.slo_attainment = if summary.injected > 0 {
+            self.good as f64 / summary.injected as f64
+        } else {
+            0.0
+        };
+        summary.ttft_ms = stat(&mut self.ttft);
+        summary.itl_ms = stat(&mut self.itl);
+        summary.e2e_ms = stat(&mut self.e2e);
+        summary.breakdown_ms = breakdown;
+        summary.breakdown_at_ttft_ms = breakdowns_at_percentiles(&mut self.completed);
+        summary.breakdown_local_ms = local;
+        summary.breakdown_disaggregated_ms = remote;
+        let completed_transfers = self.transfer_times.len() as u64;
+        let dropped_transfers = summary
+            .dropped_by_reason
+            .get("decode_kv_full")
+            .copied()
+            .unwrap_or(0);
+        summary.transfer = TransferSummary {
+            started: transfers_started,
+            completed: completed_transfers,
+            dropped: dropped_transfers,
+            in_flight: transfers_started.saturating_sub(completed_transfers + dropped_transfers),
+            bytes: summary.transfer.bytes,
+            time_ms: stat(&mut self.transfer_times),
+        };
+        summary.events = events;
+        (summary, self.records)
+    }
+}
+
+/// Builds the report of a finished run.
+pub fn build_report(outcome: Outcome) -> Report {
+    let Outcome {
+        collector,
+        instances,
+        timeline,
+        end,
+        events,
+        transfers_started,
+    } = outcome;
+    let (mut summary, records) = collector.finish(end, events, transfers_started);
     summary.steps = instances.iter().map(|i| i.stats.steps).sum();
 
     let instance_reports: Vec<InstanceReport> = instances

@@ -403,8 +403,10 @@ impl Instance {
             self.finishing.pop();
             self.stats.work += 1;
             let r = &reqs[id];
-            if r.stage != Stage::Decoding || r.admit_seq != seq {
-                continue; // preempted since: a stale entry
+            if r.stage != Stage::Decoding || r.admit_seq != seq || r.decode_instance != self.id {
+                // Preempted since, or its slot now holds another request: a stale entry.
+                // (Admission order is unique per instance, so the instance check suffices.)
+                continue;
             }
             let generated = self.leave_decoders(r, s + 1);
             let r = &mut reqs[id];

@@ -9,6 +9,7 @@ pub mod transfer;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::metrics::Collector;
 use crate::report::Role;
 use crate::time::{ms_to_ns, s_to_ns, Nanos};
 use crate::validate::Resolved;
@@ -23,8 +24,8 @@ use transfer::SharedLink;
 /// Everything a finished run leaves behind, for the report builder.
 #[derive(Debug)]
 pub struct Outcome {
-    /// Every injected request.
-    pub requests: Vec<Request>,
+    /// Every injected request, folded in as it left.
+    pub collector: Collector,
     /// Every instance.
     pub instances: Vec<Instance>,
     /// Activity timeline.
@@ -41,7 +42,15 @@ pub struct Outcome {
 #[derive(Debug)]
 pub struct Simulation<'a> {
     config: &'a Config,
+    /// Requests in the cluster, by slot ([`ReqId`]); a slot is reused once its request
+    /// has left (completed or dropped) and been folded into `collector`, so memory follows
+    /// the requests in flight, not the requests of the run.
     requests: Vec<Request>,
+    /// Slots whose request has left.
+    free_slots: Vec<ReqId>,
+    /// Requests that arrived so far (the next arrival id).
+    arrived: u64,
+    collector: Collector,
     instances: Vec<Instance>,
     decode_pool: Vec<u32>,
     prefill_pool: Vec<u32>,
@@ -118,8 +127,10 @@ impl<'a> Simulation<'a> {
         }
         Self {
             config,
-            // Reserved up front: growing by doubling would briefly hold two copies.
-            requests: Vec::with_capacity(expected_requests(config)),
+            requests: Vec::new(),
+            free_slots: Vec::new(),
+            arrived: 0,
+            collector: Collector::new(config, expected_requests(config)),
             instances,
             decode_pool,
             prefill_pool,
@@ -211,8 +222,14 @@ impl<'a> Simulation<'a> {
             }
         }
         let end = self.now;
+        // Whatever is still in the cluster at the end is in flight.
+        for r in &self.requests {
+            if r.stage != Stage::Done {
+                self.collector.leave(r);
+            }
+        }
         Ok(Outcome {
-            requests: self.requests,
+            collector: self.collector,
             instances: self.instances,
             timeline: self.timeline.finish(end),
             end,
@@ -238,7 +255,6 @@ impl<'a> Simulation<'a> {
     fn arrive(&mut self, spec: crate::workload::RequestSpec) {
         let cfg = self.config;
         let block_size = cfg.engine.block_size;
-        let id = self.requests.len();
         let hashes = self.chains.shareable(&spec.prompt, block_size);
         let weight = cfg.routing.overlap_weight;
         let d = router::pick(
@@ -285,7 +301,9 @@ impl<'a> Simulation<'a> {
         if remote.is_some() {
             self.prefill_cursor = cursor;
         }
-        let mut request = Request::new(spec, hashes);
+        let mut request = Request::new(self.arrived, spec, hashes);
+        self.collector.arrived(self.arrived);
+        self.arrived += 1;
         request.decode_instance = d;
         request.prefill_instance = remote.unwrap_or(d);
         request.disaggregated = remote.is_some();
@@ -299,7 +317,16 @@ impl<'a> Simulation<'a> {
             self.instances[p].outstanding += 1;
             self.instances[p].stats.requests += 1;
         }
-        self.requests.push(request);
+        let id = match self.free_slots.pop() {
+            Some(slot) => {
+                self.requests[slot] = request;
+                slot
+            }
+            None => {
+                self.requests.push(request);
+                self.requests.len() - 1
+            }
+        };
         self.instances[target].enqueue(id);
         self.kick(target);
     }
@@ -331,6 +358,7 @@ impl<'a> Simulation<'a> {
         for id in outcome.completed.drain(..) {
             let d = self.requests[id].decode_instance as usize;
             self.instances[d].outstanding -= 1;
+            self.leave(id);
         }
         for id in outcome.prefill_done.drain(..) {
             self.start_transfer(id);
@@ -402,6 +430,15 @@ impl<'a> Simulation<'a> {
         r.hashes = std::rc::Rc::default();
         let d = r.decode_instance as usize;
         self.instances[d].outstanding -= 1;
+        self.leave(id);
+    }
+
+    /// A request has left the cluster (its stage is `Done`): fold it into the report and
+    /// free its slot. Nothing may refer to the slot afterwards except stale entries of an
+    /// instance's finishing heap, which check the request's instance and admission order.
+    fn leave(&mut self, id: ReqId) {
+        self.collector.leave(&self.requests[id]);
+        self.free_slots.push(id);
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::time::Nanos;
 use crate::workload::RequestSpec;
 
-/// Index of a request in the simulation's request table (its id).
+/// Slot of a request in the simulation's request table (reused once the request has left).
 pub type ReqId = usize;
 
 /// Not yet happened.
@@ -81,6 +81,8 @@ impl Default for Times {
 /// One request's simulation state.
 #[derive(Clone, Debug)]
 pub struct Request {
+    /// Arrival order from 0 (the id in reports; the slot it occupies is its [`ReqId`]).
+    pub id: u64,
     /// What arrived.
     pub spec: RequestSpec,
     /// Chained hashes of the prompt's shareable blocks; its other blocks are private and
@@ -122,8 +124,9 @@ pub struct Request {
 
 impl Request {
     /// A request that just arrived.
-    pub fn new(spec: RequestSpec, hashes: std::rc::Rc<[u64]>) -> Self {
+    pub fn new(id: u64, spec: RequestSpec, hashes: std::rc::Rc<[u64]>) -> Self {
         Self {
+            id,
             spec,
             hashes,
             stage: Stage::Queued,
@@ -161,9 +164,13 @@ impl Request {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn request_state_stays_small() {
-        // Every injected request keeps one of these until the report is built.
+    fn request_state_and_records_stay_small() {
+        // Every request in flight holds one of these (its slot is reused once it leaves).
         let size = size_of::<super::Request>();
         assert!(size <= 200, "Request is {size} bytes");
+        // With `output.per_request`, every request of the run keeps its record until the
+        // report is serialized: the performance target is at most 200 bytes each.
+        let record = size_of::<crate::report::RequestRecord>();
+        assert!(record <= 200, "RequestRecord is {record} bytes");
     }
 }

@@ -16,12 +16,8 @@ fn work_of(config: &Config) -> (u64, u64, u64, f64) {
         .iter()
         .map(|i| i.stats.decode_tokens)
         .sum();
-    (
-        work,
-        steps,
-        outcome.requests.len() as u64,
-        decoded as f64 / steps as f64,
-    )
+    let requests = pdsim::metrics::build_report(outcome).summary.injected;
+    (work, steps, requests, decoded as f64 / steps as f64)
 }
 
 #[test]
