@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use pdsim::config::LengthDist;
+use pdsim::config::{LengthDist, Percentiles};
 use pdsim::Config;
 
 struct Measured {
@@ -56,21 +56,29 @@ pub fn run(scale: f64, repeat: usize) -> Result<String, String> {
         min: Some(1),
         max: Some(1024),
     };
+    let mut histogram = reference.clone();
+    histogram.output.percentiles = Percentiles::Histogram;
+    let mut histogram_10x = histogram.clone();
+    histogram_10x.workload.requests = reference.workload.requests.map(|n| n * 10);
 
-    // Ordered by growing memory, so the process's peak after each case is that case's peak.
+    // Ordered by growing memory: where the peak cannot be reset, or memory freed by a row
+    // stays with the process, a row's peak is still its own.
     let cases = [
-        ("reference, 1/10 of the requests", &tenth),
-        ("reference (summary only)", &reference),
-        ("max_num_seqs x2", &double_seqs),
-        ("output length x2", &long_output),
-        ("reference, per-request records", &with_records),
+        ("reference, histogram percentiles", &histogram, repeat),
+        // One run: it only shows that memory does not grow with the requests.
+        ("  the same, 10x the requests (1 run)", &histogram_10x, 1),
+        ("reference, 1/10 of the requests", &tenth, repeat),
+        ("reference (summary only)", &reference, repeat),
+        ("max_num_seqs x2", &double_seqs, repeat),
+        ("output length x2", &long_output, repeat),
+        ("reference, per-request records", &with_records, repeat),
     ];
     let mut out = String::from(
         "scenario                              requests   wall ms   requests/s     steps/s   us/step  peak MiB\n",
     );
     let mut results = Vec::new();
-    let mut peaks = Vec::new();
-    for (name, config) in cases {
+    for (name, config, repeat) in cases {
+        reset_peak_rss();
         let m = measure(config, repeat)?;
         let peak = peak_rss_bytes();
         let _ = writeln!(
@@ -81,50 +89,79 @@ pub fn run(scale: f64, repeat: usize) -> Result<String, String> {
             m.requests as f64 / m.seconds,
             m.steps as f64 / m.seconds,
             m.seconds * 1e6 / m.steps.max(1) as f64,
-            peak.map_or("n/a".to_owned(), |b| format!(
-                "{:.1}",
-                b as f64 / (1 << 20) as f64
-            ))
+            peak.map_or("n/a".to_owned(), |b| format!("{:.1}", mib(b)))
         );
-        results.push(m);
-        peaks.push(peak);
+        results.push((m, peak));
     }
-    // By role, whatever the run order: reference, with records, tenth, x2 seqs, x2 output.
-    let results = [
-        &results[1],
-        &results[4],
-        &results[0],
-        &results[2],
-        &results[3],
-    ];
+    let [histogram, histogram_10x, tenth, reference, double_seqs, long_output, with_records] =
+        &results[..]
+    else {
+        return Err("bench: missing results".into());
+    };
     let per_step = |m: &Measured| m.seconds / m.steps.max(1) as f64;
     let _ = writeln!(out, "\nratios (time; 1.0 = no growth)");
     let _ = writeln!(
         out,
         "  10x requests / 1x:                  {:.2} (target <= 11)",
-        results[0].seconds / results[2].seconds
+        reference.0.seconds / tenth.0.seconds
     );
     let _ = writeln!(
         out,
         "  max_num_seqs x2, time per step:     {:.2} (target < 2)",
-        per_step(results[3]) / per_step(results[0])
+        per_step(&double_seqs.0) / per_step(&reference.0)
     );
     let _ = writeln!(
         out,
         "  output length x2, time per step:    {:.2} (target < 2)",
-        per_step(results[4]) / per_step(results[0])
+        per_step(&long_output.0) / per_step(&reference.0)
     );
-    if let (Some(Some(before)), Some(Some(after))) = (peaks.get(3), peaks.get(4)) {
-        let _ = write!(
-            out,
-            "memory: per-request records add {:.0} bytes per request (peak RSS growth / requests)",
-            after.saturating_sub(*before) as f64 / results[1].requests.max(1) as f64
-        );
+    // Peak memory of each row alone (the peak is reset before each row, where the OS allows).
+    let growth = |more: &(Measured, Option<u64>), base: &(Measured, Option<u64>), per: u64| {
+        let (Some(a), Some(b)) = (more.1, base.1) else {
+            return "n/a".to_owned();
+        };
+        format!(
+            "{:.1} bytes per request",
+            (a as f64 - b as f64) / per.max(1) as f64
+        )
+    };
+    let added = |more: &(Measured, Option<u64>), base: &(Measured, Option<u64>)| {
+        more.0.requests.saturating_sub(base.0.requests)
+    };
+    let _ = writeln!(
+        out,
+        "\nmemory (growth of peak RSS; targets: records <= 200 bytes each, histograms flat)"
+    );
+    for (label, text) in [
+        (
+            "per-request records (records - summary only) / requests:",
+            growth(with_records, reference, with_records.0.requests),
+        ),
+        (
+            "summary only, exact percentiles, per added request:",
+            growth(reference, tenth, added(reference, tenth)),
+        ),
+        (
+            "summary only, histogram percentiles, per added request:",
+            growth(histogram_10x, histogram, added(histogram_10x, histogram)),
+        ),
+    ] {
+        let _ = writeln!(out, "  {label:<58} {text}");
     }
-    Ok(out)
+    Ok(out.trim_end().to_owned())
 }
 
-/// Peak resident memory of this process so far (Linux `VmHWM`), if the OS tells.
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / f64::from(1 << 20)
+}
+
+/// Resets this process's peak resident memory (Linux: writing 5 to `clear_refs`), so the
+/// next reading is the peak of what runs from now on. Elsewhere the peak just accumulates.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory of this process since the last reset (Linux `VmHWM`), if the OS tells.
 fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

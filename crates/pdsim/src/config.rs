@@ -515,8 +515,12 @@ impl Default for Limits {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutputConfig {
-    /// Whether the report lists every request (`false` keeps memory flat for huge runs).
+    /// Whether the report lists every request (about 150 bytes each while the run lasts).
     pub per_request: bool,
+    /// How percentiles are computed: exactly, or from histograms whose memory does not grow
+    /// with the number of requests (with `per_request: false`, a run's memory then follows
+    /// only the requests in flight).
+    pub percentiles: Percentiles,
     /// Number of time buckets of the per-instance activity timeline (0 = none).
     pub timeline_buckets: u32,
 }
@@ -525,9 +529,23 @@ impl Default for OutputConfig {
     fn default() -> Self {
         Self {
             per_request: true,
+            percentiles: Percentiles::Exact,
             timeline_buckets: 120,
         }
     }
+}
+
+/// How the report's percentiles are computed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Percentiles {
+    /// Nearest rank over every value (8 bytes per value and distribution until the end).
+    #[default]
+    Exact,
+    /// Nearest rank over log-linear histograms (1,024 buckets per power of two): within
+    /// 0.05% of the exact value, in memory independent of the number of requests. The
+    /// breakdown at a TTFT percentile is then that of a request in the percentile's bucket.
+    Histogram,
 }
 
 impl Config {

@@ -51,19 +51,21 @@
 //! - [`workload`]: arrivals, lengths, prompts; [`prefix`]: block hashes and caches.
 //! - [`cost`]: the step-time roofline and KV capacity.
 //! - [`engine`]: the event loop, instances, routing, deciders, KV transfer.
-//! - [`metrics`] builds the [`Report`]; [`sweep`] varies one field; [`examples`] are named
-//!   scenarios.
+//! - [`metrics`] builds the [`Report`] (percentiles exact or from a [`histogram`]);
+//!   [`sweep`] varies one field; [`examples`] are named scenarios.
 
 pub mod config;
 pub mod cost;
 pub mod engine;
 pub mod error;
 pub mod examples;
+pub mod histogram;
 pub mod metrics;
 pub mod prefix;
 pub mod presets;
 pub mod report;
 pub mod rng;
+pub mod samples;
 pub mod sweep;
 pub mod time;
 pub mod validate;

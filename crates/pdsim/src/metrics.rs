@@ -6,67 +6,13 @@ use crate::config::Config;
 use crate::engine::request::{Request, Stage, UNSET};
 use crate::engine::Outcome;
 use crate::report::{
-    InstanceReport, PercentileBreakdowns, Phases, PoolReport, Report, RequestRecord, RequestStatus,
-    Role, Stat, Summary, TransferSummary,
+    InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role, Summary,
+    TransferSummary,
 };
+use crate::samples::{Completed, Samples};
 use crate::time::{ns_to_ms, Nanos};
 
-/// The percentile method, stated in every report.
-pub const PERCENTILE_METHOD: &str = "nearest-rank on integer nanoseconds";
-
-/// Mean and nearest-rank percentiles of `values` (nanoseconds), in milliseconds. Reorders
-/// `values` (selection, not a full sort: O(n)).
-pub fn stat(values: &mut [Nanos]) -> Stat {
-    let n = values.len();
-    if n == 0 {
-        return Stat::default();
-    }
-    // Nearest rank: the ceil(p/100 x n)-th smallest value, as a 0-based index.
-    let index = |p: usize| (p * n).div_ceil(100).max(1) - 1;
-    let (i50, i90, i99) = (index(50), index(90), index(99));
-    // Each selection leaves everything from its index on >= the value there, so the next
-    // percentile is found in that tail alone.
-    let mut nth_from = |from: usize, at: usize| {
-        let tail = &mut values[from..];
-        *tail.select_nth_unstable(at - from).1
-    };
-    let p50 = nth_from(0, i50);
-    let p90 = nth_from(i50, i90);
-    let p99 = nth_from(i90, i99);
-    let max = values[i99..].iter().copied().max().unwrap_or(p99);
-    let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
-    Stat {
-        count: n as u64,
-        mean: sum as f64 / n as f64 / 1e6,
-        p50: ns_to_ms(p50),
-        p90: ns_to_ms(p90),
-        p99: ns_to_ms(p99),
-        max: ns_to_ms(max),
-    }
-}
-
-/// The phases of the requests at the p50, p90 and p99 TTFT (nearest rank) among the
-/// completed requests; reorders the slice. Equal TTFTs are ordered by request id,
-/// so the chosen request is well defined.
-fn breakdowns_at_percentiles(pairs: &mut [CompletedSample]) -> PercentileBreakdowns {
-    let n = pairs.len();
-    if n == 0 {
-        return PercentileBreakdowns::default();
-    }
-    let mut at = |p: usize| {
-        let index = (p * n).div_ceil(100).max(1) - 1;
-        pairs
-            .select_nth_unstable_by_key(index, |c| (c.ttft, c.id))
-            .1
-            .phases
-            .map(|&v| ns_to_ms(v))
-    };
-    PercentileBreakdowns {
-        p50: at(50),
-        p90: at(90),
-        p99: at(99),
-    }
-}
+pub use crate::samples::stat;
 
 /// The five phases of a request that got its first token, in nanoseconds. They add up to
 /// `first_token - arrival` by construction.
@@ -117,23 +63,13 @@ fn mean_itl_ns(r: &Request) -> Option<Nanos> {
         .then(|| (t.completion - t.first_token) / u64::from(r.spec.output_tokens - 1))
 }
 
-/// What a completed request leaves for the statistics once its state is gone.
-#[derive(Clone, Copy, Debug)]
-struct CompletedSample {
-    ttft: Nanos,
-    /// Arrival id: breaks ties between equal TTFTs.
-    id: u64,
-    phases: Phases<Nanos>,
-    disaggregated: bool,
-}
-
 /// Folds every request into the report as it leaves the simulation (completed, dropped,
 /// or still in flight at the end), so the engine can reuse its slot: what a run keeps per
-/// request is its record (if asked for) and a few samples for the percentiles, not its
+/// request is its record (if asked for) and, for exact percentiles, a few samples; not its
 /// simulation state. Everything folded here is order-independent (sums, counts, selections
 /// with explicit tie-breaks, records placed by id), so the report does not depend on the
 /// order in which requests leave.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Collector {
     per_request: bool,
     slo_ttft: Option<Nanos>,
@@ -142,11 +78,8 @@ pub struct Collector {
     dropped_by_reason: BTreeMap<String, u64>,
     good: u64,
     output_tokens: u64,
-    ttft: Vec<Nanos>,
-    itl: Vec<Nanos>,
-    e2e: Vec<Nanos>,
-    transfer_times: Vec<Nanos>,
-    completed: Vec<CompletedSample>,
+    completed_transfers: u64,
+    samples: Samples,
     /// By arrival id; a placeholder until the request leaves.
     records: Vec<RequestRecord>,
 }
@@ -156,20 +89,21 @@ impl Collector {
     /// hint: reserving avoids holding two copies while a vector doubles).
     pub fn new(config: &Config, expected: usize) -> Self {
         let per_request = config.output.per_request;
+        let samples = Samples::new(config.output.percentiles, expected);
         Self {
             per_request,
             slo_ttft: config.slo.ttft_ms.map(crate::time::ms_to_ns),
             slo_itl: config.slo.itl_ms.map(crate::time::ms_to_ns),
             summary: Summary {
-                percentile_method: PERCENTILE_METHOD.into(),
+                percentile_method: samples.method().into(),
                 ..Summary::default()
             },
-            ttft: Vec::with_capacity(expected),
-            itl: Vec::with_capacity(expected),
-            e2e: Vec::with_capacity(expected),
-            completed: Vec::with_capacity(expected),
+            dropped_by_reason: BTreeMap::new(),
+            good: 0,
+            output_tokens: 0,
+            completed_transfers: 0,
+            samples,
             records: Vec::with_capacity(if per_request { expected } else { 0 }),
-            ..Self::default()
         }
     }
 
@@ -207,8 +141,9 @@ impl Collector {
             summary.disaggregated += 1;
         }
         if r.times.transfer_end != UNSET {
-            self.transfer_times
-                .push(r.times.transfer_end - r.times.transfer_start);
+            self.samples
+                .transfer(r.times.transfer_end - r.times.transfer_start);
+            self.completed_transfers += 1;
             summary.transfer.bytes += r.transfer_bytes;
         }
         let st = status(r);
@@ -219,19 +154,17 @@ impl Collector {
                 summary.completed += 1;
                 self.output_tokens += u64::from(r.spec.output_tokens);
                 let t = r.times.first_token - r.spec.arrival;
-                self.ttft.push(t);
-                self.e2e.push(r.times.completion - r.spec.arrival);
-                if let Some(i) = itl_ns {
-                    self.itl.push(i);
-                }
-                if let Some(p) = phases {
-                    self.completed.push(CompletedSample {
+                // A completed request always got a first token, so it has phases.
+                self.samples.completed(
+                    Completed {
                         ttft: t,
                         id: r.id,
-                        phases: p,
+                        phases: phases.unwrap_or_default(),
                         disaggregated: r.disaggregated,
-                    });
-                }
+                    },
+                    r.times.completion - r.spec.arrival,
+                    itl_ns,
+                );
                 let meets_ttft = self.slo_ttft.is_none_or(|s| t <= s);
                 let meets_itl = self.slo_itl.is_none_or(|s| itl_ns.is_none_or(|i| i <= s));
                 if meets_ttft && meets_itl {
@@ -272,32 +205,6 @@ impl Collector {
         }
     }
 
-    /// Statistics of the five phases over the completed requests that `keep` selects,
-    /// selected from one reused column buffer (one copy of a phase at a time).
-    fn phase_stats(
-        &self,
-        column: &mut Vec<Nanos>,
-        keep: impl Fn(&CompletedSample) -> bool,
-    ) -> Phases<Stat> {
-        let mut of = |get: fn(&Phases<Nanos>) -> Nanos| {
-            column.clear();
-            column.extend(
-                self.completed
-                    .iter()
-                    .filter(|c| keep(c))
-                    .map(|c| get(&c.phases)),
-            );
-            stat(column)
-        };
-        Phases {
-            prefill_queue: of(|p| p.prefill_queue),
-            prefill: of(|p| p.prefill),
-            transfer: of(|p| p.transfer),
-            decode_queue: of(|p| p.decode_queue),
-            first_decode: of(|p| p.first_decode),
-        }
-    }
-
     /// The summary and the records of a run that ended at `end` with `events` events.
     fn finish(
         mut self,
@@ -305,11 +212,7 @@ impl Collector {
         events: u64,
         transfers_started: u64,
     ) -> (Summary, Vec<RequestRecord>) {
-        let mut column = Vec::with_capacity(self.completed.len());
-        let breakdown = self.phase_stats(&mut column, |_| true);
-        let local = self.phase_stats(&mut column, |c| !c.disaggregated);
-        let remote = self.phase_stats(&mut column, |c| c.disaggregated);
-        drop(column);
+        let d = self.samples.finish();
         let mut summary = std::mem::take(&mut self.summary);
         let duration_s = end as f64 / 1e9;
         let per_s = |count: u64| {
@@ -334,14 +237,15 @@ impl Collector {
         } else {
             0.0
         };
-        summary.ttft_ms = stat(&mut self.ttft);
-        summary.itl_ms = stat(&mut self.itl);
-        summary.e2e_ms = stat(&mut self.e2e);
-        summary.breakdown_ms = breakdown;
-        summary.breakdown_at_ttft_ms = breakdowns_at_percentiles(&mut self.completed);
+        summary.ttft_ms = d.ttft;
+        summary.itl_ms = d.itl;
+        summary.e2e_ms = d.e2e;
+        let [all, local, remote] = d.breakdown;
+        summary.breakdown_ms = all;
+        summary.breakdown_at_ttft_ms = d.at_ttft;
         summary.breakdown_local_ms = local;
         summary.breakdown_disaggregated_ms = remote;
-        let completed_transfers = self.transfer_times.len() as u64;
+        let completed_transfers = self.completed_transfers;
         let dropped_transfers = summary
             .dropped_by_reason
             .get("decode_kv_full")
@@ -353,7 +257,7 @@ impl Collector {
             dropped: dropped_transfers,
             in_flight: transfers_started.saturating_sub(completed_transfers + dropped_transfers),
             bytes: summary.transfer.bytes,
-            time_ms: stat(&mut self.transfer_times),
+            time_ms: d.transfer,
         };
         summary.events = events;
         (summary, self.records)
@@ -434,33 +338,5 @@ pub fn build_report(outcome: Outcome) -> Report {
         instances: instance_reports,
         pools,
         timeline,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let mut v: Vec<Nanos> = (1..=10).rev().map(|x| x * 1_000_000).collect();
-        let s = stat(&mut v);
-        assert_eq!(
-            (s.count, s.mean, s.p50, s.p90, s.p99, s.max),
-            (10, 5.5, 5.0, 9.0, 10.0, 10.0)
-        );
-        assert_eq!(stat(&mut []), Stat::default());
-        let mut one = vec![3_000_000];
-        assert_eq!(stat(&mut one).p50, 3.0);
-        // Against a full sort, on a shuffled sample with repeats.
-        let mut sample: Vec<Nanos> = (0..1001u64).map(|i| (i * 7919) % 613 * 1000).collect();
-        let mut sorted = sample.clone();
-        sorted.sort_unstable();
-        let at = |p: usize| ns_to_ms(sorted[(p * 1001).div_ceil(100) - 1]);
-        let s = stat(&mut sample);
-        assert_eq!(
-            (s.p50, s.p90, s.p99, s.max),
-            (at(50), at(90), at(99), ns_to_ms(sorted[1000]))
-        );
     }
 }
