@@ -57,6 +57,8 @@ function generated(i) {
       prefix: { groups: int(0, 6), tokens: int(0, 1024), fraction: r() },
     },
     slo: { ttft_ms: 200 + r() * 800, itl_ms: 10 + r() * 40 },
+    // Drawn last, so adding it left the configs above unchanged.
+    output: { percentiles: r() < 0.3 ? "histogram" : "exact" },
   };
 }
 
