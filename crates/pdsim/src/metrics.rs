@@ -112,22 +112,10 @@ impl Collector {
         self.summary.injected += 1;
         if self.per_request {
             debug_assert_eq!(id, self.records.len() as u64);
+            // Filled in when the request leaves.
             self.records.push(RequestRecord {
                 id,
-                status: RequestStatus::InFlight,
-                arrival_ms: 0.0,
-                input_tokens: 0,
-                output_tokens: 0,
-                cached_tokens: 0,
-                prefix_group: None,
-                disaggregated: false,
-                prefill_instance: 0,
-                decode_instance: 0,
-                preemptions: 0,
-                ttft_ms: None,
-                e2e_ms: None,
-                itl_ms: None,
-                breakdown_ms: None,
+                ..RequestRecord::default()
             });
         }
     }

@@ -167,7 +167,7 @@ pub struct TransferSummary {
 }
 
 /// How a request ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Emitted all its output tokens.
@@ -177,11 +177,12 @@ pub enum RequestStatus {
     /// The prompt needs more KV blocks than the instance has.
     DroppedPromptExceedsKv,
     /// Still running when the horizon ended the run.
+    #[default]
     InFlight,
 }
 
 /// One request's life.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RequestRecord {
     /// Id, in arrival order from 0.
     pub id: u64,
