@@ -178,6 +178,8 @@ pub struct BlockPool {
     lru: LruOrder,
     caching: bool,
     peak_used: u64,
+    /// Calls of [`Self::release`] so far.
+    releases: u64,
 }
 
 impl BlockPool {
@@ -191,6 +193,7 @@ impl BlockPool {
             lru: LruOrder::default(),
             caching,
             peak_used: 0,
+            releases: 0,
         }
     }
 
@@ -256,6 +259,12 @@ impl BlockPool {
         true
     }
 
+    /// How many times blocks were returned: a request that did not fit can only fit after
+    /// this changes.
+    pub fn release_epoch(&self) -> u64 {
+        self.releases
+    }
+
     /// Takes `n` more private blocks if they fit.
     pub fn try_grow(&mut self, n: u64) -> bool {
         if n > self.available() {
@@ -268,6 +277,7 @@ impl BlockPool {
 
     /// Returns blocks taken by [`Self::try_acquire`] or [`Self::try_grow`].
     pub fn release(&mut self, hashes: &[u64], anonymous: u64) {
+        self.releases += 1;
         self.anonymous -= anonymous.min(self.anonymous);
         // Release the tail first so the prompt's head stays cached longest.
         for hash in hashes.iter().rev() {

@@ -122,6 +122,10 @@ pub struct Instance {
     /// The current step (its buffers are reused from step to step); valid while `stepping`.
     step: Step,
     stepping: bool,
+    /// The head of the waiting queue when it last failed to fit in KV, with the pool's
+    /// release count then: until something is released it cannot fit (acquiring, growing
+    /// and evicting never make room), so admission does not retry it every step.
+    blocked_head: Option<(ReqId, u64)>,
     limits: BatchLimits,
 }
 
@@ -163,6 +167,7 @@ impl Instance {
             finishing: BinaryHeap::new(),
             step: Step::default(),
             stepping: false,
+            blocked_head: None,
             limits,
         }
     }
@@ -193,7 +198,7 @@ impl Instance {
         if self.stepping {
             return None;
         }
-        let mut step = std::mem::take(&mut self.step);
+        let step = &mut self.step;
         step.start = now;
         step.chunks.clear();
         step.joined.clear();
@@ -222,16 +227,16 @@ impl Instance {
             let r = &reqs[id];
             let chunk = u64::from(r.target - r.computed).min(budget) as u32;
             budget -= u64::from(chunk);
-            add_chunk(&mut step.work, r.computed, chunk);
-            step.chunks.push((id, chunk));
+            add_chunk(&mut self.step.work, r.computed, chunk);
+            self.step.chunks.push((id, chunk));
         }
 
-        self.admit(now, reqs, &mut step, &mut budget, &mut seqs, dropped);
+        self.admit(now, reqs, &mut budget, &mut seqs, dropped);
 
         let decode_seqs = self.decoders;
+        let step = &mut self.step;
         self.stats.work += 1 + step.chunks.len() as u64 + step.joined.len() as u64;
         if step.chunks.is_empty() && decode_seqs == 0 {
-            self.step = step;
             return None;
         }
         let work = &mut step.work;
@@ -244,7 +249,6 @@ impl Instance {
         self.stats.batch_seqs += seqs;
         self.stats.prefill_tokens += work.prefill_tokens;
         self.stats.decode_tokens += decode_seqs;
-        self.step = step;
         self.stepping = true;
         Some(duration)
     }
@@ -257,7 +261,6 @@ impl Instance {
         &mut self,
         now: Nanos,
         reqs: &mut [Request],
-        step: &mut Step,
         budget: &mut u64,
         seqs: &mut u64,
         dropped: &mut Vec<ReqId>,
@@ -271,7 +274,7 @@ impl Instance {
             *seqs += 1;
             let r = &mut reqs[id];
             r.times.first_token_step_start = now;
-            step.joined.push(id);
+            self.step.joined.push(id);
             self.join_decoders(id, r, 0);
         }
         let bs = self.limits.block_size;
@@ -279,6 +282,10 @@ impl Instance {
             let Some(&id) = self.waiting.front() else {
                 break;
             };
+            if self.blocked_head == Some((id, self.kv.release_epoch())) {
+                // It did not fit, and nothing was released since: it still does not fit.
+                break;
+            }
             let r = &mut reqs[id];
             let blocks = r.blocks_for(r.generated + 1, bs);
             if blocks > self.kv.total() {
@@ -290,6 +297,7 @@ impl Instance {
             let cached_blocks = self.kv.cached_prefix(&r.hashes) as u64;
             let anonymous = blocks - r.hashes.len() as u64;
             if !self.kv.try_acquire(&r.hashes, anonymous) {
+                self.blocked_head = Some((id, self.kv.release_epoch()));
                 break;
             }
             self.waiting.pop_front();
@@ -308,8 +316,8 @@ impl Instance {
             let chunk = u64::from(r.target - r.computed).min(*budget) as u32;
             *budget -= u64::from(chunk);
             *seqs += 1;
-            add_chunk(&mut step.work, r.computed, chunk);
-            step.chunks.push((id, chunk));
+            add_chunk(&mut self.step.work, r.computed, chunk);
+            self.step.chunks.push((id, chunk));
             self.prefilling.push(id);
         }
     }
@@ -389,10 +397,9 @@ impl Instance {
             return;
         }
         self.stepping = false;
-        let mut step = std::mem::take(&mut self.step);
         let s = self.step_counter;
         let bs = self.limits.block_size;
-        for &id in &step.joined {
+        for &id in &self.step.joined {
             reqs[id].times.first_token = now;
         }
         // Decoders whose last token is this step's.
@@ -420,7 +427,9 @@ impl Instance {
             r.stage = Stage::Done;
             outcome.completed.push(id);
         }
-        for (id, chunk) in step.chunks.drain(..) {
+        // Taken out while the loop changes the decode batch; put back to keep its buffer.
+        let mut chunks = std::mem::take(&mut self.step.chunks);
+        for (id, chunk) in chunks.drain(..) {
             let r = &mut reqs[id];
             r.computed += chunk;
             if r.computed < r.target {
@@ -441,7 +450,7 @@ impl Instance {
             r.generated += 1;
             if r.times.first_token == UNSET {
                 r.times.prefill_end = now;
-                r.times.first_token_step_start = step.start;
+                r.times.first_token_step_start = self.step.start;
                 r.times.first_token = now;
             }
             if r.generated >= r.spec.output_tokens {
@@ -462,7 +471,7 @@ impl Instance {
             .boundary_phase
             .checked_sub(1)
             .unwrap_or(self.limits.block_size as usize - 1);
-        self.step = step;
+        self.step.chunks = chunks;
     }
 
     /// Start time of the running step.
