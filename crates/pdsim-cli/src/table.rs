@@ -64,6 +64,9 @@ pub fn summary(report: &Report) -> String {
         out,
         "\nlatency (ms)                 mean        p50        p90        p99"
     );
+    if s.percentile_method != pdsim::samples::EXACT_METHOD {
+        let _ = writeln!(out, "  (percentiles: {})", s.percentile_method);
+    }
     stat_row(&mut out, "TTFT", &s.ttft_ms);
     stat_row(&mut out, "ITL", &s.itl_ms);
     stat_row(&mut out, "E2E", &s.e2e_ms);

@@ -29,6 +29,14 @@ fn empty_config_and_every_example_run() {
     let out = pdsim(&["run", "-", "--summary"], "{}");
     assert!(out.status.success());
     assert!(stdout(&out).contains("TTFT phases, disaggregated"));
+    assert!(!stdout(&out).contains("(percentiles:"));
+    // Approximate percentiles say so.
+    let out = pdsim(
+        &["run", "-", "--summary"],
+        r#"{"output": {"percentiles": "histogram"}}"#,
+    );
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("(percentiles: nearest-rank on log-linear histograms"));
     let list = stdout(&pdsim(&["example"], ""));
     let names: Vec<&str> = list
         .lines()
