@@ -17,7 +17,16 @@ const median = (xs) => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
-test('edit-to-updated-charts latency: median below 1000 ms over 10 discrete edits (slider release, selects)', async (t) => {
+// The target is a median of at most TARGET_MS on a quiet machine (the default scenario).
+// The test fails only above LIMIT_MS, so that it stays reliable on a loaded 2-core CI machine
+// (a full build on the other core more than doubles every number); it prints the median
+// against the target either way.
+const TARGET_MS = 50;
+const LIMIT_MS = 250;
+// The dist/ budget: wasm + JS + CSS + HTML, gzip -9, in bytes (500 KB; see scripts/bundle-size.sh).
+const BUDGET_BYTES = 500_000;
+
+test(`edit-to-updated-charts latency: median of 10 discrete edits (target ${TARGET_MS} ms, fails above ${LIMIT_MS} ms)`, async (t) => {
   const page = await openApp();
   // Steady state: the initial threshold sweep (second worker) has answered.
   await page.waitForSelector('#sweep-summary', { timeout: TIMEOUT });
@@ -29,9 +38,11 @@ test('edit-to-updated-charts latency: median below 1000 ms over 10 discrete edit
     ['#threshold-range', '768'], ['#threshold-range', '512'],
   ];
   const latencies = [];
+  const phases = [];
   for (const [selector, wanted] of edits) {
     // From the change event to the render of the new report (data-run grows and the app sets
-    // window.__pdsimLastRender = performance.now() after drawing it), measured in the page.
+    // window.__pdsimLastRender = performance.now() after drawing it), measured in the page,
+    // with its phases from the app's marks.
     const ms = await page.evaluate(
       ({ selector, wanted, timeout }) =>
         new Promise((resolve, reject) => {
@@ -47,9 +58,17 @@ test('edit-to-updated-charts latency: median below 1000 ms over 10 discrete edit
           const t0 = performance.now();
           input.value = value;
           input.dispatchEvent(new Event('change', { bubbles: true }));
+          // The app's User Timing marks of its latest run (main.rs: mark_timing).
+          const at = (name) => {
+            const mark = performance.getEntriesByName(name, 'mark')[0];
+            return mark && mark.startTime > t0 ? mark.startTime - t0 : NaN;
+          };
           const poll = () => {
             if (Number(app.dataset.run) > before && window.__pdsimLastRender > t0) {
-              resolve(window.__pdsimLastRender - t0);
+              const total = window.__pdsimLastRender - t0;
+              const posted = at('pdsim:posted');
+              const answered = at('pdsim:answered');
+              resolve({ total, posted, worker: answered - posted, render: total - answered });
             } else if (performance.now() - t0 > timeout) {
               reject(new Error(`no new result within ${timeout} ms (${selector} = ${value})`));
             } else {
@@ -60,22 +79,31 @@ test('edit-to-updated-charts latency: median below 1000 ms over 10 discrete edit
         }),
       { selector, wanted, timeout: TIMEOUT },
     );
-    latencies.push(ms);
+    latencies.push(ms.total);
+    phases.push(ms);
     await page.waitForTimeout(100);
   }
   const m = median(latencies);
-  const line = `edit-to-render latency over ${latencies.length} discrete edits: median ${m.toFixed(0)} ms, ` +
-    `min ${Math.min(...latencies).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms ` +
-    `(no debounce); all: ${latencies.map((x) => x.toFixed(0)).join(', ')}`;
-  t.diagnostic(line);
-  console.log(line);
-  assert.ok(m < 1000, line);
+  const phase = (key) => median(phases.map((p) => p[key])).toFixed(1);
+  const lines = [
+    `edit-to-render latency over ${latencies.length} discrete edits: median ${m.toFixed(0)} ms ` +
+      `(target ${TARGET_MS} ms: ${m <= TARGET_MS ? 'met' : 'NOT met'}; the test fails above ${LIMIT_MS} ms), ` +
+      `min ${Math.min(...latencies).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms ` +
+      `(no debounce); all: ${latencies.map((x) => x.toFixed(0)).join(', ')}`,
+    `median phases (ms): edit to job posted ${phase('posted')}; posted to answer decoded ${phase('worker')} ` +
+      `(worker run and messages, and any frame the page draws meanwhile); answer to charts drawn ${phase('render')}`,
+  ];
+  for (const line of lines) {
+    t.diagnostic(line);
+    console.log(line);
+  }
+  assert.ok(m < LIMIT_MS, lines[0]);
   await shot(page, 'latency-after-edits');
   assert.deepEqual(errorsOf(page), []);
   await page.close();
 });
 
-test('dist/ sizes, raw and gzip (target: at most 500 KB gzip in total)', (t) => {
+test(`dist/ sizes, raw and gzip (at most ${BUDGET_BYTES} bytes = 500 KB gzip in total)`, (t) => {
   let raw = 0;
   let gz = 0;
   const rows = [];
@@ -88,10 +116,10 @@ test('dist/ sizes, raw and gzip (target: at most 500 KB gzip in total)', (t) => 
     gz += zipped;
     rows.push(`${name.padEnd(40)} ${String(bytes.length).padStart(9)} ${String(zipped).padStart(9)}`);
   }
-  const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  const kb = (n) => `${n} bytes (${(n / 1000).toFixed(1)} KB)`;
   const report = [`${'file'.padEnd(40)} ${'raw'.padStart(9)} ${'gzip'.padStart(9)}`, ...rows,
-    `total: ${kb(raw)} raw, ${kb(gz)} gzip`].join('\n');
+    `total: ${kb(raw)} raw, ${kb(gz)} gzip; budget ${BUDGET_BYTES} bytes gzip`].join('\n');
   for (const l of report.split('\n')) t.diagnostic(l);
   console.log(report);
-  assert.ok(gz <= 500 * 1024, `dist/ gzip total ${kb(gz)} <= 500 KiB`);
+  assert.ok(gz <= BUDGET_BYTES, `dist/ gzip total ${kb(gz)} <= ${BUDGET_BYTES} bytes`);
 });

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use gloo::worker::oneshot::{Oneshot, OneshotBridge, OneshotRegistrar, OneshotSpawner};
-use gloo::worker::Codec;
+use gloo::worker::Bincode;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
@@ -37,19 +37,19 @@ pub const SWEEP_THRESHOLDS: [f64; 8] = [0.0, 128.0, 256.0, 512.0, 1024.0, 2048.0
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Job {
     /// One simulation run.
-    Run(pdsim::Config),
+    Run(AsJson<pdsim::Config>),
     /// The threshold sweep of [`SWEEP_THRESHOLDS`] over this config.
-    Sweep(pdsim::Config),
+    Sweep(AsJson<pdsim::Config>),
     /// Run this config and answer the report's JSON (the "Download report (JSON)" button:
     /// the page itself has no code to serialize a report, which keeps its wasm smaller).
-    ReportJson(pdsim::Config),
+    ReportJson(AsJson<pdsim::Config>),
     /// TEST HOOK: panic inside the worker. Only the page's `window.__pdsimTestPanic()` sends
     /// it, so the end-to-end tests can check that a crashed worker is detected and replaced.
     Panic,
 }
 
 /// The worker's answer to a [`Job`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Answer {
     /// Answer to [`Job::Run`] (boxed: a report is large).
     Run(Box<SimResult>),
@@ -60,33 +60,36 @@ pub enum Answer {
     Text(Result<String, String>),
 }
 
-/// Messages between the app and the worker are JSON strings (debuggable in the browser's
-/// devtools, and exact for every integer `u64` the report holds).
-#[derive(Debug)]
-pub struct Json;
+/// A value carried as its JSON text inside a worker message. Messages are bincode
+/// ([`MessageCodec`]), which cannot read the config's untagged and internally tagged enums;
+/// a config's JSON is about a kilobyte, so this costs nothing that matters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AsJson<T>(pub T);
 
-impl Codec for Json {
-    fn encode<I>(input: I) -> JsValue
-    where
-        I: Serialize,
-    {
-        match serde_json::to_string(&input) {
-            Ok(text) => JsValue::from_str(&text),
-            Err(err) => panic!("cannot encode a worker message: {err}"),
-        }
-    }
-
-    fn decode<O>(input: JsValue) -> O
-    where
-        O: for<'de> Deserialize<'de>,
-    {
-        let text = input.as_string().unwrap_or_default();
-        match serde_json::from_str(&text) {
-            Ok(value) => value,
-            Err(err) => panic!("cannot decode a worker message: {err}"),
-        }
+impl<T: Serialize> Serialize for AsJson<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(&self.0).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
     }
 }
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for AsJson<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        serde_json::from_str(&text)
+            .map(AsJson)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Messages between the app and the worker are bincode in a `Uint8Array` (gloo's
+/// [`Bincode`] codec): the default scenario's report is 59 KB instead of 165 KB of JSON, and
+/// encoding and decoding it take well under a millisecond instead of several. Bincode is
+/// exact for every `u64` and `f64`; the reports people download are still the worker's JSON
+/// ([`Job::ReportJson`]). Bincode is not self-describing: it reads only types whose serde
+/// form is the same in both directions, as the report's is (no skipped, flattened or
+/// untagged fields); the end-to-end tests decode every report the page shows through it.
+pub type MessageCodec = Bincode;
 
 /// One job, executed inside the worker.
 #[derive(Debug)]
@@ -100,16 +103,16 @@ impl Future for SimTask {
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Answer> {
         let answer = match self.get_mut().job.take() {
             None => Answer::Run(Box::new(Err("no job".into()))),
-            Some(Job::Run(config)) => {
+            Some(Job::Run(AsJson(config))) => {
                 Answer::Run(Box::new(pdsim::run(&config).map_err(|err| err.to_string())))
             }
-            Some(Job::ReportJson(config)) => {
+            Some(Job::ReportJson(AsJson(config))) => {
                 Answer::Text(pdsim::run(&config).map_err(|err| err.to_string()).and_then(
                     |report| serde_json::to_string(&report).map_err(|err| err.to_string()),
                 ))
             }
             Some(Job::Panic) => panic!("test hook: window.__pdsimTestPanic() asked for a panic"),
-            Some(Job::Sweep(config)) => Answer::Sweep(
+            Some(Job::Sweep(AsJson(config))) => Answer::Sweep(
                 pdsim::sweep::sweep(&config, SWEEP_PATH, &SWEEP_THRESHOLDS)
                     .map_err(|err| err.to_string()),
             ),
@@ -130,9 +133,30 @@ impl Oneshot for SimTask {
 /// the last handle is dropped.
 pub type SimBridge = OneshotBridge<SimTask>;
 
+/// Sends `job` to the worker behind `bridge` now, and returns the future of its answer.
+///
+/// A bridge posts its message on the first poll of [`OneshotBridge::run`]; awaiting it in a
+/// spawned task would post only after the current task (for the app: after Yew's render
+/// and every effect of this edit). Polling it once here, with a waker that does nothing,
+/// posts at once; awaiting the returned future polls it again with the task's own waker,
+/// which is the one the bridge keeps.
+pub fn post(bridge: &SimBridge, job: Job) -> impl Future<Output = Answer> {
+    let mut bridge = bridge.fork();
+    let mut run = Box::pin(async move { bridge.run(job).await });
+    let early = run
+        .as_mut()
+        .poll(&mut Context::from_waker(std::task::Waker::noop()));
+    async move {
+        match early {
+            Poll::Ready(answer) => answer,
+            Poll::Pending => run.await,
+        }
+    }
+}
+
 /// Starts the worker (app side).
 pub fn spawn_worker() -> SimBridge {
-    OneshotSpawner::<SimTask, Json>::new().spawn_with_loader(WORKER_LOADER)
+    OneshotSpawner::<SimTask, MessageCodec>::new().spawn_with_loader(WORKER_LOADER)
 }
 
 /// Serves simulation requests (worker side): call once at the worker's start.
@@ -150,5 +174,5 @@ pub fn register_worker() {
             &JsValue::from_str(&format!("pdsim worker panicked: {info}")),
         );
     }));
-    OneshotRegistrar::<SimTask, Json>::new().register();
+    OneshotRegistrar::<SimTask, MessageCodec>::new().register();
 }

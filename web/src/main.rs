@@ -13,7 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
-use pdsim_web::{spawn_worker, Answer, Job, SimBridge};
+use pdsim_web::{spawn_worker, Answer, AsJson, Job, SimBridge};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
@@ -48,6 +48,18 @@ fn mark_render() {
         &JsValue::from_str("__pdsimLastRender"),
         &JsValue::from_f64(now),
     );
+}
+
+/// Sets the User Timing mark `name` (replacing the previous one of that name): the latest
+/// run's `pdsim:posted` (its job went to the worker) and `pdsim:answered` (its answer is
+/// decoded, before it is rendered). The performance test prints the phases of an edit from
+/// them; DevTools' performance panel shows them too.
+fn mark_timing(name: &str) {
+    if let Some(performance) = gloo::utils::window().performance() {
+        performance.clear_marks_with_mark_name(name);
+        // Failure only means the mark is missing.
+        let _ = performance.mark(name);
+    }
 }
 
 /// The two workers of the page.
@@ -145,22 +157,23 @@ fn app() -> Html {
         let run_configs = Rc::clone(&run_configs);
         use_effect_with(deps, move |(config, typing, _)| {
             if runnable {
-                // The URL follows every valid config.
-                url::write_config(config);
                 let run = runs.get() + 1;
                 runs.set(run);
-                dispatcher.dispatch(Action::Started(run));
-                let config = state::for_worker(config);
+                let worker_config = state::for_worker(config);
                 {
                     let mut list = run_configs.borrow_mut();
-                    list.push((run, config.clone()));
+                    list.push((run, worker_config.clone()));
                     let extra = list.len().saturating_sub(8);
                     list.drain(..extra);
                 }
                 let answered = Rc::clone(&answered);
                 let latest = Rc::clone(&runs);
+                let started = dispatcher.clone();
                 let start = move || {
-                    let mut bridge = workers.borrow().run.fork();
+                    // Posted at once: the worker runs while the page renders this edit.
+                    let answer =
+                        pdsim_web::post(&workers.borrow().run, Job::Run(AsJson(worker_config)));
+                    mark_timing("pdsim:posted");
                     let slow = dispatcher.clone();
                     Timeout::new(SLOW_MS, move || slow.dispatch(Action::Slow(run))).forget();
                     // A worker that never answers (hung, or crashed without an error event)
@@ -183,10 +196,11 @@ fn app() -> Html {
                     })
                     .forget();
                     wasm_bindgen_futures::spawn_local(async move {
-                        let result = match bridge.run(Job::Run(config)).await {
+                        let result = match answer.await {
                             Answer::Run(result) => result,
                             _ => Box::new(Err("the worker answered another job".into())),
                         };
+                        mark_timing("pdsim:answered");
                         answered.set(answered.get().max(run));
                         dispatcher.dispatch(Action::Finished { run, result });
                     });
@@ -197,6 +211,9 @@ fn app() -> Html {
                     pending.borrow_mut().take();
                     start();
                 }
+                started.dispatch(Action::Started(run));
+                // The URL follows every valid config.
+                url::write_config(config);
             } else {
                 // An invalid edit cancels the run of an earlier valid one not started yet.
                 pending.borrow_mut().take();
@@ -219,9 +236,12 @@ fn app() -> Html {
                     *pending_sweep.borrow_mut() =
                         Some(Timeout::new(SWEEP_DEBOUNCE_MS, move || {
                             dispatcher.dispatch(Action::SweepStarted(key.clone()));
-                            let mut bridge = workers.borrow().sweep.fork();
+                            let answer = pdsim_web::post(
+                                &workers.borrow().sweep,
+                                Job::Sweep(AsJson(key.clone())),
+                            );
                             wasm_bindgen_futures::spawn_local(async move {
-                                let result = match bridge.run(Job::Sweep(key.clone())).await {
+                                let result = match answer.await {
                                     Answer::Sweep(result) => result,
                                     _ => Err("the worker answered another job".into()),
                                 };
@@ -257,9 +277,9 @@ fn app() -> Html {
             // TEST HOOK: `window.__pdsimTestPanic()` makes the run worker panic (it is the only
             // sender of `Job::Panic`), so the end-to-end tests can check the crash banner.
             let hook = Closure::<dyn Fn()>::new(move || {
-                let mut bridge = hook_workers.borrow().run.fork();
+                let answer = pdsim_web::post(&hook_workers.borrow().run, Job::Panic);
                 wasm_bindgen_futures::spawn_local(async move {
-                    let _ = bridge.run(Job::Panic).await;
+                    let _ = answer.await;
                 });
             });
             let _ = js_sys::Reflect::set(
@@ -330,6 +350,18 @@ fn app() -> Html {
             }
         }
     };
+    // The sweep marks the threshold of the result on screen: its marker moves with the other
+    // charts when an edit's result arrives. (Moving it at the edit would draw the sweep's
+    // canvas, and lay out the page for it, before the edit's run is even posted: effects run
+    // children first.)
+    let shown_threshold = run_configs
+        .borrow()
+        .iter()
+        .find(|(run, _)| *run == state.shown_run)
+        .map_or(
+            state.config.disaggregation.threshold_tokens,
+            |(_, config)| config.disaggregation.threshold_tokens,
+        );
     let results = match &state.report {
         None => match &state.run_error {
             None if error.is_some() => html! {
@@ -352,9 +384,10 @@ fn app() -> Html {
                             .find(|(run, _)| *run == shown)
                             .map(|(_, config)| config.clone());
                         let Some(config) = config else { return };
-                        let mut bridge = workers.borrow().run.fork();
+                        let answer =
+                            pdsim_web::post(&workers.borrow().run, Job::ReportJson(AsJson(config)));
                         wasm_bindgen_futures::spawn_local(async move {
-                            match bridge.run(Job::ReportJson(config)).await {
+                            match answer.await {
                                 Answer::Text(Ok(text)) => {
                                     export::download(
                                         "pdsim-report.json",
@@ -431,7 +464,7 @@ fn app() -> Html {
                     }
                     if view.shows("sweep") && state::uses_threshold(state.config.disaggregation.decider) {
                         <Sweep rows={state.sweep.clone()} error={state.sweep_error.clone()}
-                               threshold={state.config.disaggregation.threshold_tokens}
+                               threshold={shown_threshold}
                                fresh={state.sweep_key.is_some()
                                    && state.sweep_key == state::sweep_config(&state.config)} />
                     }

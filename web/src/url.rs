@@ -4,10 +4,13 @@
 //! `c` is the base64url (no padding) of the JSON of only the config fields that differ from
 //! [`Config::default()`] ([`Config::from_json`] merges such a partial object onto the
 //! defaults). A replayed trace is data, not settings: it is not put in the URL. The hash is
-//! rewritten with `history.replaceState` whenever the config becomes valid again.
+//! rewritten with `history.replaceState` shortly after the config becomes valid again
+//! (see [`write_config`]).
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
+use gloo::timers::callback::Timeout;
 use pdsim::config::merge_onto;
 use pdsim::Config;
 use serde_json::{Map, Value};
@@ -266,13 +269,34 @@ pub fn view() -> &'static View {
     &start().2
 }
 
-/// The hash parameters of the page now.
-pub fn current() -> Params {
-    Params::parse(&gloo::utils::window().location().hash().unwrap_or_default())
+/// Quiet time after an edit before its config is written to the URL, in ms. Chromium spends
+/// several milliseconds of main thread in `history.replaceState`, which would otherwise sit
+/// between an edit and its charts; meanwhile [`current`] already answers with the new config.
+const WRITE_DELAY_MS: u32 = 250;
+
+thread_local! {
+    /// The config [`write_config`] will put in the URL.
+    static PENDING: RefCell<Option<Config>> = const { RefCell::new(None) };
+    /// The timer that will (replacing it cancels it).
+    static TIMER: RefCell<Option<Timeout>> = const { RefCell::new(None) };
 }
 
-/// Replaces the page's URL by one with these parameters (no new history entry).
+/// The hash parameters of the page now (with the config of a pending [`write_config`]).
+pub fn current() -> Params {
+    let mut params = Params::parse(&gloo::utils::window().location().hash().unwrap_or_default());
+    PENDING.with_borrow(|pending| {
+        if let Some(config) = pending {
+            params.set("v", Some(VERSION.to_owned()));
+            params.set("c", encode_config(config));
+        }
+    });
+    params
+}
+
+/// Replaces the page's URL by one with these parameters (no new history entry). The
+/// parameters come from [`current`], so a pending config is written too.
 fn replace(params: &Params) {
+    PENDING.with_borrow_mut(Option::take);
     let window = gloo::utils::window();
     let location = window.location();
     let base = format!(
@@ -287,12 +311,15 @@ fn replace(params: &Params) {
     }
 }
 
-/// Puts `config` in the URL.
+/// Puts `config` in the URL, [`WRITE_DELAY_MS`] after the last call.
 pub fn write_config(config: &Config) {
-    let mut params = current();
-    params.set("v", Some(VERSION.to_owned()));
-    params.set("c", encode_config(config));
-    replace(&params);
+    PENDING.with_borrow_mut(|pending| *pending = Some(config.clone()));
+    let timer = Timeout::new(WRITE_DELAY_MS, || {
+        if PENDING.with_borrow(Option::is_some) {
+            replace(&current());
+        }
+    });
+    TIMER.with_borrow_mut(|slot| *slot = Some(timer));
 }
 
 /// Sets one parameter of the URL.
