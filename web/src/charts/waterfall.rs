@@ -401,19 +401,10 @@ mod tests {
         RequestRecord {
             id,
             status: RequestStatus::Completed,
-            arrival_ms: 0.0,
             input_tokens: 10,
             output_tokens: 10,
-            cached_tokens: 0,
-            prefix_group: None,
-            disaggregated: false,
-            prefill_instance: 0,
-            decode_instance: 0,
-            preemptions: 0,
             ttft_ms: ttft,
-            e2e_ms: None,
-            itl_ms: None,
-            breakdown_ms: None,
+            ..RequestRecord::default()
         }
     }
 
