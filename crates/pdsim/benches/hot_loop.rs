@@ -96,7 +96,7 @@ fn main() {
         "value",
         median_ns(7, || {
             let mut v = values.clone();
-            black_box(pdsim::metrics::stat(&mut v));
+            black_box(pdsim::samples::stat(&mut v));
         }),
     );
 }

@@ -12,8 +12,6 @@ use crate::report::{
 use crate::samples::{Completed, Samples};
 use crate::time::{ns_to_ms, Nanos};
 
-pub use crate::samples::stat;
-
 /// The five phases of a request that got its first token, in nanoseconds. They add up to
 /// `first_token - arrival` by construction.
 pub fn phases_ns(r: &Request) -> Option<Phases<Nanos>> {
@@ -78,7 +76,6 @@ pub struct Collector {
     dropped_by_reason: BTreeMap<String, u64>,
     good: u64,
     output_tokens: u64,
-    completed_transfers: u64,
     samples: Samples,
     /// By arrival id; a placeholder until the request leaves.
     records: Vec<RequestRecord>,
@@ -101,7 +98,6 @@ impl Collector {
             dropped_by_reason: BTreeMap::new(),
             good: 0,
             output_tokens: 0,
-            completed_transfers: 0,
             samples,
             records: Vec::with_capacity(if per_request { expected } else { 0 }),
         }
@@ -131,7 +127,6 @@ impl Collector {
         if r.times.transfer_end != UNSET {
             self.samples
                 .transfer(r.times.transfer_end - r.times.transfer_start);
-            self.completed_transfers += 1;
             summary.transfer.bytes += r.transfer_bytes;
         }
         let st = status(r);
@@ -233,7 +228,8 @@ impl Collector {
         summary.breakdown_at_ttft_ms = d.at_ttft;
         summary.breakdown_local_ms = local;
         summary.breakdown_disaggregated_ms = remote;
-        let completed_transfers = self.completed_transfers;
+        // Every completed transfer left one sample.
+        let completed_transfers = d.transfer.count;
         let dropped_transfers = summary
             .dropped_by_reason
             .get("decode_kv_full")
