@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use pdsim::config::{Decider, LengthDist};
-use pdsim::prefix::BlockPool;
+use pdsim::prefix::{BlockPool, SharedPrefix};
 use pdsim::workload::Prompt;
 use pdsim::Config;
 
@@ -72,7 +72,7 @@ fn main() {
         salt: 0,
         len: 1024,
     };
-    let hashes = prompt.shareable_block_hashes(16);
+    let prefix = SharedPrefix::of(&prompt, 16);
     let mut pool = BlockPool::new(30_000, true);
     report(
         "prefix cache: acquire + release 32 blocks",
@@ -80,8 +80,8 @@ fn main() {
         "request",
         median_ns(7, || {
             for _ in 0..100_000 {
-                assert!(pool.try_acquire(black_box(&hashes), 33));
-                pool.release(&hashes, 33);
+                assert!(pool.try_acquire(black_box(prefix), 33));
+                pool.release(prefix, 33);
             }
         }),
     );

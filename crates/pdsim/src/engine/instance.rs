@@ -294,9 +294,9 @@ impl Instance {
                 dropped.push(id);
                 continue;
             }
-            let cached_blocks = self.kv.cached_prefix(&r.hashes) as u64;
-            let anonymous = blocks - r.hashes.len() as u64;
-            if !self.kv.try_acquire(&r.hashes, anonymous) {
+            let cached_blocks = self.kv.cached_prefix(r.prefix) as u64;
+            let anonymous = blocks - r.prefix.len();
+            if !self.kv.try_acquire(r.prefix, anonymous) {
                 self.blocked_head = Some((id, self.kv.release_epoch()));
                 break;
             }
@@ -364,22 +364,18 @@ impl Instance {
         let bs = self.limits.block_size;
         let s = self.step_counter;
         let r = &mut reqs[id];
-        let (hashes, anonymous) = match r.stage {
+        let anonymous = match r.stage {
             Stage::Decoding => {
                 let generated = self.leave_decoders(r, s);
                 r.generated = generated;
-                (
-                    std::mem::take(&mut r.hashes),
-                    r.blocks_for(generated, bs) - r.hashes.len() as u64,
-                )
+                r.blocks_for(generated, bs) - r.prefix.len()
             }
             _ => {
                 self.prefilling.retain(|&p| p != id);
-                (std::mem::take(&mut r.hashes), r.anonymous_blocks)
+                r.anonymous_blocks
             }
         };
-        self.kv.release(&hashes, anonymous);
-        r.hashes = hashes;
+        self.kv.release(r.prefix, anonymous);
         r.anonymous_blocks = 0;
         r.target = r.input() + r.generated;
         r.computed = 0;
@@ -419,10 +415,8 @@ impl Instance {
             let r = &mut reqs[id];
             r.generated = generated;
             self.running.remove(&r.admit_seq);
-            self.kv.release(
-                &r.hashes,
-                r.blocks_for(generated, bs) - r.hashes.len() as u64,
-            );
+            self.kv
+                .release(r.prefix, r.blocks_for(generated, bs) - r.prefix.len());
             r.times.completion = now;
             r.stage = Stage::Done;
             outcome.completed.push(id);
@@ -455,7 +449,7 @@ impl Instance {
             }
             if r.generated >= r.spec.output_tokens {
                 self.running.remove(&r.admit_seq);
-                self.kv.release(&r.hashes, r.anonymous_blocks);
+                self.kv.release(r.prefix, r.anonymous_blocks);
                 r.anonymous_blocks = 0;
                 r.times.completion = now;
                 r.stage = Stage::Done;

@@ -10,6 +10,7 @@ pub mod transfer;
 use crate::config::Config;
 use crate::error::Error;
 use crate::metrics::Collector;
+use crate::prefix::SharedPrefix;
 use crate::report::Role;
 use crate::time::{ms_to_ns, s_to_ns, Nanos};
 use crate::validate::Resolved;
@@ -58,8 +59,6 @@ pub struct Simulation<'a> {
     prefill_cursor: usize,
     queue: EventQueue,
     workload: Workload,
-    /// Shareable block hashes per prefix group, computed once.
-    chains: crate::prefix::PrefixChains,
     /// The request of the pending `Arrival` event.
     next_arrival: Option<crate::workload::RequestSpec>,
     links: Vec<SharedLink>,
@@ -139,7 +138,6 @@ impl<'a> Simulation<'a> {
             queue,
             workload,
             next_arrival,
-            chains: crate::prefix::PrefixChains::default(),
             links: (0..n).map(|_| SharedLink::default()).collect(),
             link_bytes_per_ns: config.kv_transfer.bandwidth_gb_per_s,
             link_base: ms_to_ns(config.kv_transfer.base_latency_ms),
@@ -255,17 +253,17 @@ impl<'a> Simulation<'a> {
     fn arrive(&mut self, spec: crate::workload::RequestSpec) {
         let cfg = self.config;
         let block_size = cfg.engine.block_size;
-        let hashes = self.chains.shareable(&spec.prompt, block_size);
+        let prefix = SharedPrefix::of(&spec.prompt, block_size);
         let weight = cfg.routing.overlap_weight;
         let d = router::pick(
             cfg.routing.policy,
             &self.decode_pool,
             &self.instances,
-            &hashes,
+            prefix,
             weight,
             &mut self.decode_cursor,
         );
-        let cached_blocks = self.instances[d as usize].index.matched_prefix(&hashes) as u64;
+        let cached_blocks = self.instances[d as usize].index.matched_prefix(prefix) as u64;
         let uncached =
             u64::from(spec.prompt.len).saturating_sub(cached_blocks * u64::from(block_size)) as u32;
         let mut candidates = std::mem::take(&mut self.scratch_candidates);
@@ -280,7 +278,7 @@ impl<'a> Simulation<'a> {
                 policy,
                 &candidates,
                 &self.instances,
-                &hashes,
+                prefix,
                 weight,
                 &mut cursor,
             )
@@ -301,19 +299,19 @@ impl<'a> Simulation<'a> {
         if remote.is_some() {
             self.prefill_cursor = cursor;
         }
-        let mut request = Request::new(self.arrived, spec, hashes);
+        let mut request = Request::new(self.arrived, spec, prefix);
         self.collector.arrived(self.arrived);
         self.arrived += 1;
         request.decode_instance = d;
         request.prefill_instance = remote.unwrap_or(d);
         request.disaggregated = remote.is_some();
         let target = remote.unwrap_or(d) as usize;
-        self.instances[d as usize].index.insert(&request.hashes);
+        self.instances[d as usize].index.insert(prefix);
         self.instances[d as usize].outstanding += 1;
         self.instances[d as usize].stats.requests += 1;
         if let Some(p) = remote {
             let p = p as usize;
-            self.instances[p].index.insert(&request.hashes);
+            self.instances[p].index.insert(prefix);
             self.instances[p].outstanding += 1;
             self.instances[p].stats.requests += 1;
         }
@@ -377,12 +375,12 @@ impl<'a> Simulation<'a> {
         let d = r.decode_instance as usize;
         let p = r.prefill_instance as usize;
         let reserve = r.blocks_for(0, block_size);
-        let anonymous = reserve - r.hashes.len() as u64;
+        let anonymous = reserve - r.prefix.len();
         if reserve > self.instances[d].kv.total()
-            || !self.instances[d].kv.try_acquire(&r.hashes, anonymous)
+            || !self.instances[d].kv.try_acquire(r.prefix, anonymous)
         {
             r.dropped = Some(DropReason::DecodeKvFull);
-            self.instances[p].kv.release(&r.hashes, r.anonymous_blocks);
+            self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
             r.anonymous_blocks = 0;
             self.instances[p].outstanding -= 1;
             self.finish_dropped(id);
@@ -415,7 +413,7 @@ impl<'a> Simulation<'a> {
         r.stage = Stage::AwaitingDecode;
         let (p, d) = (r.prefill_instance as usize, r.decode_instance as usize);
         // The prefill instance keeps the prompt only as reusable cache from now on.
-        self.instances[p].kv.release(&r.hashes, r.anonymous_blocks);
+        self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
         r.anonymous_blocks = 0;
         self.instances[p].outstanding -= 1;
         self.timeline.transfer_in(d, now);
@@ -427,7 +425,6 @@ impl<'a> Simulation<'a> {
     fn finish_dropped(&mut self, id: ReqId) {
         let r = &mut self.requests[id];
         r.stage = Stage::Done;
-        r.hashes = std::rc::Rc::default();
         let d = r.decode_instance as usize;
         self.instances[d].outstanding -= 1;
         self.leave(id);

@@ -1,5 +1,6 @@
 //! A request's state while it moves through the cluster, and the timestamps of its life.
 
+use crate::prefix::SharedPrefix;
 use crate::time::Nanos;
 use crate::workload::RequestSpec;
 
@@ -85,9 +86,8 @@ pub struct Request {
     pub id: u64,
     /// What arrived.
     pub spec: RequestSpec,
-    /// Chained hashes of the prompt's shareable blocks; its other blocks are private and
-    /// only counted.
-    pub hashes: std::rc::Rc<[u64]>,
+    /// The prompt's shareable blocks; its other blocks are private and only counted.
+    pub prefix: SharedPrefix,
     /// Where it is.
     pub stage: Stage,
     /// Whether its prefill runs on a prefill instance.
@@ -124,11 +124,11 @@ pub struct Request {
 
 impl Request {
     /// A request that just arrived.
-    pub fn new(id: u64, spec: RequestSpec, hashes: std::rc::Rc<[u64]>) -> Self {
+    pub fn new(id: u64, spec: RequestSpec, prefix: SharedPrefix) -> Self {
         Self {
             id,
             spec,
-            hashes,
+            prefix,
             stage: Stage::Queued,
             disaggregated: false,
             prefill_instance: 0,

@@ -2,14 +2,16 @@
 
 use crate::config::{Decider, RoutingPolicy};
 use crate::engine::instance::Instance;
+use crate::prefix::SharedPrefix;
 
-/// Picks an instance among `candidates` (non-empty) for a prompt with block `hashes`.
+/// Picks an instance among `candidates` (non-empty) for a prompt with shareable blocks
+/// `prefix`.
 /// Ties always go to the lowest instance id, so routing is deterministic.
 pub fn pick(
     policy: RoutingPolicy,
     candidates: &[u32],
     instances: &[Instance],
-    hashes: &[u64],
+    prefix: SharedPrefix,
     overlap_weight: f64,
     cursor: &mut usize,
 ) -> u32 {
@@ -25,7 +27,7 @@ pub fn pick(
             min_by_key(candidates, |i| {
                 let inst = &instances[i as usize];
                 (
-                    std::cmp::Reverse(inst.index.matched_prefix(hashes)),
+                    std::cmp::Reverse(inst.index.matched_prefix(prefix)),
                     inst.outstanding,
                 )
             })
@@ -34,7 +36,8 @@ pub fn pick(
             // Dynamo's KV router: overlap_weight x blocks to prefill + active KV blocks.
             let cost = |i: u32| {
                 let inst = &instances[i as usize];
-                let to_prefill = (hashes.len() - inst.index.matched_prefix(hashes)) as f64;
+                let to_prefill =
+                    (prefix.blocks as usize - inst.index.matched_prefix(prefix)) as f64;
                 overlap_weight * to_prefill + inst.kv.used() as f64
             };
             let mut best = candidates[0];

@@ -1,0 +1,253 @@
+//! One instance's KV block pool, with vLLM-style reuse of released prompt blocks.
+
+use super::lru::LruOrder;
+use super::slots::GroupSlots;
+use super::SharedPrefix;
+
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    refs: u32,
+    /// When it was last released (meaningful while `refs` is 0).
+    tick: u64,
+}
+
+/// One instance's KV blocks: blocks held by requests (shareable prompt blocks are
+/// reference-counted by (group, index); the rest are anonymous) and, with prefix caching,
+/// released prompt blocks kept for reuse until space is needed (least recently used
+/// first), as in vLLM's prefix cache.
+#[derive(Debug)]
+pub struct BlockPool {
+    total: u64,
+    referenced: u64,
+    anonymous: u64,
+    blocks: GroupSlots<Block>,
+    lru: LruOrder,
+    caching: bool,
+    peak_used: u64,
+    /// Calls of [`Self::release`] so far.
+    releases: u64,
+}
+
+impl BlockPool {
+    /// A pool of `total` blocks; `caching` keeps released prompt blocks for reuse.
+    pub fn new(total: u64, caching: bool) -> Self {
+        Self {
+            total,
+            referenced: 0,
+            anonymous: 0,
+            blocks: GroupSlots::default(),
+            lru: LruOrder::default(),
+            caching,
+            peak_used: 0,
+            releases: 0,
+        }
+    }
+
+    /// Capacity, in blocks.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Blocks held by requests.
+    pub fn used(&self) -> u64 {
+        self.referenced + self.anonymous
+    }
+
+    /// Most blocks ever held at once.
+    pub fn peak_used(&self) -> u64 {
+        self.peak_used
+    }
+
+    /// Blocks that can be handed out now (free or holding only reusable cache).
+    pub fn available(&self) -> u64 {
+        self.total - self.used()
+    }
+
+    /// How many leading blocks of `prefix` are present (held or cached).
+    pub fn cached_prefix(&self, prefix: SharedPrefix) -> usize {
+        if !self.caching {
+            return 0;
+        }
+        self.blocks.leading(prefix)
+    }
+
+    /// Takes the blocks of `prefix` (sharing those present) plus `anonymous` private
+    /// blocks, or takes nothing and returns false if they do not fit.
+    pub fn try_acquire(&mut self, prefix: SharedPrefix, anonymous: u64) -> bool {
+        let stored = self.blocks.prefix(prefix);
+        let mut revived = 0;
+        let mut present = 0;
+        for block in stored.iter().flatten() {
+            present += 1;
+            if block.refs == 0 {
+                revived += 1;
+            }
+        }
+        let new = prefix.len() - present;
+        // Revived blocks stop being reclaimable, so they reduce what is available.
+        if new + anonymous + revived > self.available() {
+            return false;
+        }
+        let referenced = &mut self.referenced;
+        self.blocks.update(prefix, 0..prefix.blocks, |_, slot| {
+            let block = slot.get_or_insert(Block { refs: 0, tick: 0 });
+            if block.refs == 0 {
+                *referenced += 1;
+            }
+            block.refs += 1;
+        });
+        self.anonymous += anonymous;
+        self.evict_overflow();
+        true
+    }
+
+    /// How many times blocks were returned: a request that did not fit can only fit after
+    /// this changes.
+    pub fn release_epoch(&self) -> u64 {
+        self.releases
+    }
+
+    /// Takes `n` more private blocks if they fit.
+    pub fn try_grow(&mut self, n: u64) -> bool {
+        if n > self.available() {
+            return false;
+        }
+        self.anonymous += n;
+        self.evict_overflow();
+        true
+    }
+
+    /// Returns blocks taken by [`Self::try_acquire`] or [`Self::try_grow`].
+    pub fn release(&mut self, prefix: SharedPrefix, anonymous: u64) {
+        self.releases += 1;
+        // Returning more than was taken would silently make room that does not exist (a
+        // preempted decoder once returned its shared blocks twice); tests run with checks.
+        debug_assert!(
+            anonymous <= self.anonymous,
+            "returning {anonymous} private blocks, {} held",
+            self.anonymous
+        );
+        self.anonymous -= anonymous.min(self.anonymous);
+        let (referenced, lru, caching) = (&mut self.referenced, &mut self.lru, self.caching);
+        // Release the tail first so the prompt's head stays cached longest.
+        self.blocks
+            .update(prefix, (0..prefix.blocks).rev(), |key, slot| {
+                let Some(block) = slot else {
+                    return;
+                };
+                block.refs = block.refs.saturating_sub(1);
+                if block.refs == 0 {
+                    *referenced -= 1;
+                    if caching {
+                        block.tick = lru.touch(key);
+                    } else {
+                        *slot = None;
+                    }
+                }
+            });
+        let blocks = &self.blocks;
+        self.lru
+            .compact(blocks.len(), |key, tick| is_evictable(blocks, key, tick));
+    }
+
+    /// Drops least recently used cached blocks until held + cached fit in the pool.
+    fn evict_overflow(&mut self) {
+        self.peak_used = self.peak_used.max(self.used());
+        if self.used() + self.cached() <= self.total {
+            return;
+        }
+        self.lru.arm(
+            self.blocks
+                .iter()
+                .filter(|(_, b)| b.refs == 0)
+                .map(|(key, b)| (b.tick, key)),
+        );
+        while self.used() + self.cached() > self.total {
+            let blocks = &self.blocks;
+            match self
+                .lru
+                .pop_oldest(|key, tick| is_evictable(blocks, key, tick))
+            {
+                Some(key) => self.blocks.remove(key),
+                None => break,
+            }
+        }
+    }
+
+    /// Blocks holding only reusable cache.
+    fn cached(&self) -> u64 {
+        self.blocks.len() as u64 - self.referenced
+    }
+}
+
+fn is_evictable(blocks: &GroupSlots<Block>, key: u64, tick: u64) -> bool {
+    blocks
+        .get(key)
+        .is_some_and(|b| b.refs == 0 && b.tick == tick)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared(group: u32, blocks: u32) -> SharedPrefix {
+        SharedPrefix { group, blocks }
+    }
+
+    #[test]
+    fn shares_cached_blocks_and_evicts_least_recent() {
+        let mut pool = BlockPool::new(10, true);
+        let first = shared(0, 4);
+        assert!(pool.try_acquire(first, 1));
+        assert_eq!(pool.used(), 5);
+        pool.release(first, 1);
+        assert_eq!((pool.used(), pool.cached_prefix(first)), (0, 4));
+        // A request sharing the prefix takes the 4 cached blocks without new space.
+        let second = shared(0, 4);
+        assert!(pool.try_acquire(second, 2));
+        assert_eq!(pool.used(), 6);
+        // 4 more blocks fit; 5 do not.
+        assert!(!pool.try_grow(5));
+        assert!(pool.try_grow(4));
+        assert_eq!(pool.available(), 0);
+        pool.release(second, 6);
+        // Space pressure evicts the least recently released blocks first: the tail.
+        assert!(pool.try_acquire(shared(1, 8), 0));
+        assert_eq!(pool.cached_prefix(second), 2);
+        assert_eq!(pool.used(), 8);
+        assert_eq!(pool.peak_used(), 10);
+    }
+
+    #[test]
+    fn revived_blocks_count_against_what_is_available() {
+        let mut pool = BlockPool::new(10, true);
+        let prefix = shared(5, 4);
+        assert!(pool.try_acquire(prefix, 0));
+        pool.release(prefix, 0);
+        assert!(pool.try_grow(6));
+        // 4 cached blocks to revive + 1 new private one do not fit in the 4 left ...
+        assert!(!pool.try_acquire(prefix, 1));
+        assert_eq!(pool.used(), 6, "a failed acquire takes nothing");
+        // ... the 4 alone do, without evicting anything.
+        assert!(pool.try_acquire(prefix, 0));
+        assert_eq!((pool.used(), pool.cached_prefix(prefix)), (10, 4));
+        // Shared: a second holder takes no space, and one release leaves them held.
+        assert!(pool.try_acquire(prefix, 0));
+        pool.release(prefix, 0);
+        assert_eq!(pool.used(), 10);
+        let epoch = pool.release_epoch();
+        pool.release(prefix, 6);
+        assert_eq!((pool.used(), pool.release_epoch()), (0, epoch + 1));
+    }
+
+    #[test]
+    fn without_caching_nothing_is_reused() {
+        let mut pool = BlockPool::new(10, false);
+        let prefix = shared(0, 4);
+        assert!(pool.try_acquire(prefix, 0));
+        pool.release(prefix, 0);
+        assert_eq!(pool.cached_prefix(prefix), 0);
+        assert_eq!(pool.available(), 10);
+        assert_eq!(pool.blocks.len(), 0);
+    }
+}
