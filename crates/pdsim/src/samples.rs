@@ -255,13 +255,20 @@ fn breakdowns_at_percentiles(completed: &mut [Completed]) -> PercentileBreakdown
     if n == 0 {
         return PercentileBreakdowns::default();
     }
+    let index = |p: usize| (p * n).div_ceil(100).max(1) - 1;
+    // As in `stat`: each selection leaves only larger keys after its index, so the next
+    // percentile is selected in that tail. Keys are unique, so the choice is well defined.
+    let mut from = 0;
     let mut at = |p: usize| {
-        let index = (p * n).div_ceil(100).max(1) - 1;
-        completed
-            .select_nth_unstable_by_key(index, |c| (c.ttft, c.id))
+        let i = index(p);
+        let tail = &mut completed[from..];
+        let chosen = tail
+            .select_nth_unstable_by_key(i - from, |c| (c.ttft, c.id))
             .1
             .phases
-            .map(|&v| ns_to_ms(v))
+            .map(|&v| ns_to_ms(v));
+        from = i;
+        chosen
     };
     PercentileBreakdowns {
         p50: at(50),
@@ -295,6 +302,36 @@ mod tests {
             (s.p50, s.p90, s.p99, s.max),
             (at(50), at(90), at(99), ns_to_ms(sorted[1000]))
         );
+    }
+
+    #[test]
+    fn breakdowns_are_those_of_the_requests_at_the_ttft_percentiles() {
+        // Many equal TTFTs: ties must go to the lower id, as a full sort by (ttft, id) does.
+        let mut completed: Vec<Completed> = (0..997u64)
+            .map(|i| {
+                let (ttft, id) = ((i * 7919) % 101 * 1_000_000, (i * 31) % 997);
+                Completed {
+                    ttft,
+                    id,
+                    // Phases that name the request.
+                    phases: Phases {
+                        prefill_queue: id,
+                        prefill: ttft,
+                        ..Phases::default()
+                    },
+                    disaggregated: false,
+                }
+            })
+            .collect();
+        let mut sorted = completed.clone();
+        sorted.sort_unstable_by_key(|c| (c.ttft, c.id));
+        let at = |p: usize| {
+            sorted[(p * 997).div_ceil(100) - 1]
+                .phases
+                .map(|&v| ns_to_ms(v))
+        };
+        let got = breakdowns_at_percentiles(&mut completed);
+        assert_eq!((got.p50, got.p90, got.p99), (at(50), at(90), at(99)));
     }
 
     #[test]

@@ -9,14 +9,21 @@ pub const NS_PER_MS: f64 = 1e6;
 /// Milliseconds to nanoseconds, rounded up and saturating (negative or NaN gives 0), so a
 /// user pushing a value to an extreme gets a huge time, never a wrapped one.
 pub fn ms_to_ns(ms: f64) -> Nanos {
-    // `ceil` is exact in IEEE 754 (no libm needed for identical results everywhere).
-    let ns = (ms * NS_PER_MS).ceil();
+    let ns = ms * NS_PER_MS;
     if ns.is_nan() || ns <= 0.0 {
         0
     } else if ns >= u64::MAX as f64 {
         u64::MAX
     } else {
-        ns as u64
+        // The ceiling, exactly: truncate, then add one if a fraction was cut off. (Every
+        // step's duration goes through here; `f64::ceil` is a library call on baseline
+        // x86-64. Above 2^52 every f64 is an integer, so the comparison is exact there too.)
+        let truncated = ns as u64;
+        if (truncated as f64) < ns {
+            truncated + 1
+        } else {
+            truncated
+        }
     }
 }
 
@@ -28,4 +35,28 @@ pub fn s_to_ns(s: f64) -> Nanos {
 /// Nanoseconds to milliseconds.
 pub fn ns_to_ms(ns: Nanos) -> f64 {
     ns as f64 / NS_PER_MS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversion_rounds_up_and_saturates() {
+        for ms in [
+            0.3e-6,
+            1.0,
+            1.5e-6,
+            2.0e-6,
+            8.123456789,
+            1e10,
+            4503599627.370497,
+        ] {
+            assert_eq!(ms_to_ns(ms), (ms * NS_PER_MS).ceil() as u64, "{ms} ms");
+        }
+        assert_eq!(ms_to_ns(-0.4e-6), 0);
+        assert_eq!(ms_to_ns(f64::NAN), 0);
+        assert_eq!(ms_to_ns(1e300), u64::MAX);
+        assert_eq!(s_to_ns(0.25), 250_000_000);
+    }
 }

@@ -26,6 +26,8 @@ pub struct TimelineRecorder {
     buckets: usize,
     /// Bucket width is `NS_PER_BUCKET_UNIT << shift`.
     shift: u32,
+    /// Times below this fall in the buckets at the current width.
+    covered: Nanos,
     series: Vec<Series>,
 }
 
@@ -42,6 +44,7 @@ impl TimelineRecorder {
         Self {
             buckets,
             shift: 0,
+            covered: NS_PER_BUCKET_UNIT.saturating_mul(buckets as u64),
             series: vec![empty; if buckets == 0 { 0 } else { instances }],
         }
     }
@@ -57,6 +60,15 @@ impl TimelineRecorder {
     }
 
     fn bucket_of(&mut self, t: Nanos) -> usize {
+        if t >= self.covered {
+            self.widen_to(t);
+        }
+        (self.index(t) as usize).min(self.buckets - 1)
+    }
+
+    /// Doubles the width until `t` falls in the buckets (or the width cannot grow).
+    #[cold]
+    fn widen_to(&mut self, t: Nanos) {
         while self.index(t) >= self.buckets as u64 && self.width() < Nanos::MAX / 2 {
             self.shift += 1;
             for s in &mut self.series {
@@ -66,7 +78,7 @@ impl TimelineRecorder {
                 merge_pairs(&mut s.transfers_in);
             }
         }
-        (self.index(t) as usize).min(self.buckets - 1)
+        self.covered = self.width().saturating_mul(self.buckets as u64);
     }
 
     /// A step of `instance` from `start` to `end` with its token counts.
@@ -75,19 +87,26 @@ impl TimelineRecorder {
             return;
         }
         let last = self.bucket_of(end);
-        let mut t = start;
-        while t < end {
-            let b = (self.index(t) as usize).min(last);
-            let bucket_end = if b == last {
-                end
-            } else {
-                ((b as u64 + 1) * self.width()).min(end)
-            };
-            self.series[instance].busy[b] += bucket_end - t;
-            t = bucket_end;
+        let first = (self.index(start) as usize).min(last);
+        let width = self.width();
+        let series = &mut self.series[instance];
+        if first == last {
+            // Most steps are far shorter than a bucket.
+            series.busy[last] += end.saturating_sub(start);
+        } else {
+            let mut t = start;
+            for b in first..=last {
+                let bucket_end = if b == last {
+                    end
+                } else {
+                    ((b as u64 + 1) * width).min(end)
+                };
+                series.busy[b] += bucket_end - t;
+                t = bucket_end;
+            }
         }
-        self.series[instance].prefill_tokens[last] += prefill;
-        self.series[instance].decode_tokens[last] += decode;
+        series.prefill_tokens[last] += prefill;
+        series.decode_tokens[last] += decode;
     }
 
     /// A KV transfer that finished arriving at `instance` at `t`.
