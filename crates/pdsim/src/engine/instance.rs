@@ -14,7 +14,7 @@
 //! O(1) plus O(log n) per request that joins, finishes or is preempted.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::cost::{CostModel, StepWork};
 use crate::engine::request::{DropReason, ReqId, Request, Stage, UNSET};
@@ -104,9 +104,15 @@ pub struct Instance {
     /// Disaggregated requests whose KV has arrived, waiting to join the decode batch.
     ready: VecDeque<ReqId>,
     prefilling: Vec<ReqId>,
-    /// Running requests by admission order (newest preempted first).
-    running: BTreeMap<u64, ReqId>,
-    next_admit_seq: u64,
+    /// Running requests as (admission number, request), in admission order (the newest is
+    /// preempted first). Requests that stop running are not searched for: their entries
+    /// go stale (the request's admission number or stage no longer match) and are skipped
+    /// when popped or dropped by an occasional compaction.
+    running: Vec<(u64, ReqId)>,
+    /// Requests running now (the live entries of `running`).
+    running_count: u64,
+    /// Admissions so far.
+    admissions: u64,
     step_counter: u64,
     /// `(-step_counter) mod block_size`: the `phase_count` slot of the decoders that cross a
     /// block boundary in the next step (kept incrementally; a division per step shows up).
@@ -157,8 +163,9 @@ impl Instance {
             waiting: VecDeque::new(),
             ready: VecDeque::new(),
             prefilling: Vec::new(),
-            running: BTreeMap::new(),
-            next_admit_seq: 0,
+            running: Vec::new(),
+            running_count: 0,
+            admissions: 0,
             step_counter: 0,
             boundary_phase: 0,
             decoders: 0,
@@ -204,6 +211,9 @@ impl Instance {
         step.joined.clear();
         step.work = StepWork::default();
         let s = self.step_counter;
+        if self.running.len() as u64 > 2 * self.running_count + 64 {
+            self.running.retain(|&(seq, id)| is_running(&reqs[id], seq));
+        }
 
         // Decoders that cross a block boundary this step need one block each.
         loop {
@@ -218,7 +228,7 @@ impl Instance {
 
         let mut budget =
             u64::from(self.limits.max_num_batched_tokens).saturating_sub(self.decoders);
-        let mut seqs = self.running.len() as u64;
+        let mut seqs = self.running_count;
 
         for &id in &self.prefilling {
             if budget == 0 {
@@ -310,9 +320,7 @@ impl Instance {
             r.computed = cached;
             r.anonymous_blocks = anonymous;
             r.stage = Stage::Prefilling;
-            r.admit_seq = self.next_admit_seq;
-            self.next_admit_seq += 1;
-            self.running.insert(r.admit_seq, id);
+            r.admit_seq = self.start_running(id);
             let chunk = u64::from(r.target - r.computed).min(*budget) as u32;
             *budget -= u64::from(chunk);
             *seqs += 1;
@@ -332,9 +340,7 @@ impl Instance {
         r.decode_join_generated = r.generated;
         if join_offset == 0 {
             // A disaggregated request joining now: admission order starts here.
-            r.admit_seq = self.next_admit_seq;
-            self.next_admit_seq += 1;
-            self.running.insert(r.admit_seq, id);
+            r.admit_seq = self.start_running(id);
         }
         let offset = i64::from(r.input()) + i64::from(r.generated) - joined_at as i64;
         self.context_offset_sum += offset;
@@ -355,10 +361,32 @@ impl Instance {
         r.decode_join_generated + (s - r.decode_join_step) as u32
     }
 
+    /// Records that `id` starts running here; returns its admission number. Numbers are
+    /// unique across the cluster (this instance's id in the low bits), so an entry of
+    /// `running` is current exactly when its request still carries its number and runs.
+    fn start_running(&mut self, id: ReqId) -> u64 {
+        let seq = (self.admissions << INSTANCE_BITS) | u64::from(self.id);
+        self.admissions += 1;
+        self.running.push((seq, id));
+        self.running_count += 1;
+        seq
+    }
+
+    /// Removes and returns the most recently admitted running request.
+    fn pop_newest_running(&mut self, reqs: &[Request]) -> Option<ReqId> {
+        while let Some((seq, id)) = self.running.pop() {
+            if is_running(&reqs[id], seq) {
+                self.running_count -= 1;
+                return Some(id);
+            }
+        }
+        None
+    }
+
     /// Preempts the most recently admitted running request (recompute: its blocks are
     /// freed and it goes back to the front of the queue). Returns false if none runs.
     fn preempt_newest(&mut self, reqs: &mut [Request]) -> bool {
-        let Some((_, id)) = self.running.pop_last() else {
+        let Some(id) = self.pop_newest_running(reqs) else {
             return false;
         };
         let bs = self.limits.block_size;
@@ -414,7 +442,7 @@ impl Instance {
             let generated = self.leave_decoders(r, s + 1);
             let r = &mut reqs[id];
             r.generated = generated;
-            self.running.remove(&r.admit_seq);
+            self.running_count -= 1;
             self.kv
                 .release(r.prefix, r.blocks_for(generated, bs) - r.prefix.len());
             r.times.completion = now;
@@ -435,7 +463,7 @@ impl Instance {
                 && r.generated == 0
             {
                 // The prefill part is done; blocks stay held until the KV has left.
-                self.running.remove(&r.admit_seq);
+                self.running_count -= 1;
                 r.times.prefill_end = now;
                 r.stage = Stage::Transferring;
                 outcome.prefill_done.push(id);
@@ -448,7 +476,7 @@ impl Instance {
                 r.times.first_token = now;
             }
             if r.generated >= r.spec.output_tokens {
-                self.running.remove(&r.admit_seq);
+                self.running_count -= 1;
                 self.kv.release(r.prefix, r.anonymous_blocks);
                 r.anonymous_blocks = 0;
                 r.times.completion = now;
@@ -468,6 +496,11 @@ impl Instance {
         self.step.chunks = chunks;
     }
 
+    /// Whether a step is running.
+    pub fn is_stepping(&self) -> bool {
+        self.stepping
+    }
+
     /// Start time of the running step.
     pub fn step_start(&self) -> Option<Nanos> {
         self.stepping.then_some(self.step.start)
@@ -481,6 +514,15 @@ impl Instance {
             (0, 0)
         }
     }
+}
+
+/// Low bits of an admission number that hold the instance id.
+const INSTANCE_BITS: u32 = 12;
+const _: () = assert!(3 * crate::validate::MAX_INSTANCES <= 1 << INSTANCE_BITS);
+
+/// Whether the `running` entry `(seq, r)` is current.
+fn is_running(r: &Request, seq: u64) -> bool {
+    r.admit_seq == seq && matches!(r.stage, Stage::Prefilling | Stage::Decoding)
 }
 
 fn add_chunk(work: &mut StepWork, done: u32, chunk: u32) {

@@ -153,9 +153,15 @@ impl BlockPool {
     /// Drops least recently used cached blocks until held + cached fit in the pool.
     fn evict_overflow(&mut self) {
         self.peak_used = self.peak_used.max(self.used());
-        if self.used() + self.cached() <= self.total {
-            return;
+        if self.used() + self.cached() > self.total {
+            self.evict();
         }
+    }
+
+    /// The eviction itself, out of line: most calls find nothing to evict.
+    #[cold]
+    #[inline(never)]
+    fn evict(&mut self) {
         self.lru.arm(
             self.blocks
                 .iter()
