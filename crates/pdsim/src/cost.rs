@@ -76,23 +76,30 @@ impl CostModel {
 
     /// Duration of a step doing `work`, in nanoseconds (rounded up, at least 1).
     pub fn step_time(&self, work: &StepWork) -> Nanos {
-        let prefill_flops = self.linear_flops_per_token * work.prefill_tokens as f64
+        let prefill_flops = self.linear_flops_per_token * float(work.prefill_tokens)
             + self.attention_flops_per_pair * work.prefill_attention_pairs;
-        let decode_flops = self.linear_flops_per_token * work.decode_seqs as f64
-            + self.attention_flops_per_pair * work.decode_context_tokens as f64;
+        let decode_flops = self.linear_flops_per_token * float(work.decode_seqs)
+            + self.attention_flops_per_pair * float(work.decode_context_tokens);
         let compute =
             prefill_flops / self.prefill_flops_per_s + decode_flops / self.decode_flops_per_s;
         // Prefill reads back its own earlier chunks' KV about once per chunk; counted as the
         // new tokens' KV written plus the decoders' contexts read.
-        let kv_tokens =
-            (work.decode_context_tokens + work.prefill_tokens + work.decode_seqs) as f64;
+        let kv_tokens = float(work.decode_context_tokens + work.prefill_tokens + work.decode_seqs);
         let memory =
             (self.weight_bytes + kv_tokens * self.kv_bytes_per_token) / self.memory_bytes_per_s;
-        let tokens = (work.prefill_tokens + work.decode_seqs) as f64;
+        let tokens = float(work.prefill_tokens + work.decode_seqs);
         let all_reduce = self.all_reduce_fixed_s + self.all_reduce_s_per_token * tokens;
         let seconds = compute.max(memory) + all_reduce + self.overhead_s;
         crate::time::s_to_ns(seconds).max(1)
     }
+}
+
+/// A token count as f64, through i64: the same value as `x as f64` for counts below 2^63
+/// (token counts are far below), and one instruction instead of several on x86-64, in the
+/// function every step calls.
+fn float(x: u64) -> f64 {
+    debug_assert!(x < 1 << 63);
+    x as i64 as f64
 }
 
 /// KV blocks an instance can hold: the memory left after the weights, at the engine's

@@ -6,6 +6,9 @@ pub type Nanos = u64;
 /// Nanoseconds in a millisecond.
 pub const NS_PER_MS: f64 = 1e6;
 
+/// 2^63: below it a non-negative f64 converts to and from i64 exactly (after truncation).
+const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
+
 /// Milliseconds to nanoseconds, rounded up and saturating (negative or NaN gives 0), so a
 /// user pushing a value to an extreme gets a huge time, never a wrapped one.
 pub fn ms_to_ns(ms: f64) -> Nanos {
@@ -14,16 +17,20 @@ pub fn ms_to_ns(ms: f64) -> Nanos {
         0
     } else if ns >= u64::MAX as f64 {
         u64::MAX
-    } else {
-        // The ceiling, exactly: truncate, then add one if a fraction was cut off. (Every
-        // step's duration goes through here; `f64::ceil` is a library call on baseline
-        // x86-64. Above 2^52 every f64 is an integer, so the comparison is exact there too.)
-        let truncated = ns as u64;
-        if (truncated as f64) < ns {
+    } else if ns < I64_LIMIT {
+        // The ceiling, exactly: truncate, then add one if a fraction was cut off. Every
+        // step's duration goes through here: `f64::ceil` is a library call on baseline
+        // x86-64, and signed conversions are single instructions where unsigned ones are
+        // not. (From 2^52 on every f64 is an integer, so the comparison is exact there too.)
+        let truncated = ns as i64;
+        (if (truncated as f64) < ns {
             truncated + 1
         } else {
             truncated
-        }
+        }) as u64
+    } else {
+        // Already an integer.
+        ns as u64
     }
 }
 

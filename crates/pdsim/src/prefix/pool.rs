@@ -74,19 +74,22 @@ impl BlockPool {
     /// Takes the blocks of `prefix` (sharing those present) plus `anonymous` private
     /// blocks, or takes nothing and returns false if they do not fit.
     pub fn try_acquire(&mut self, prefix: SharedPrefix, anonymous: u64) -> bool {
-        let stored = self.blocks.prefix(prefix);
-        let mut revived = 0;
-        let mut present = 0;
-        for block in stored.iter().flatten() {
-            present += 1;
-            if block.refs == 0 {
-                revived += 1;
+        // Each shared block is either new or revived (both take space) or already held (free):
+        // when all of them fit, there is nothing to count.
+        if prefix.len() + anonymous > self.available() {
+            let mut revived = 0;
+            let mut present = 0;
+            for block in self.blocks.prefix(prefix).iter().flatten() {
+                present += 1;
+                if block.refs == 0 {
+                    revived += 1;
+                }
             }
-        }
-        let new = prefix.len() - present;
-        // Revived blocks stop being reclaimable, so they reduce what is available.
-        if new + anonymous + revived > self.available() {
-            return false;
+            let new = prefix.len() - present;
+            // Revived blocks stop being reclaimable, so they reduce what is available.
+            if new + anonymous + revived > self.available() {
+                return false;
+            }
         }
         let referenced = &mut self.referenced;
         self.blocks.update(prefix, 0..prefix.blocks, |_, slot| {
