@@ -1,59 +1,36 @@
 //! The router's belief of which prompt blocks each instance holds.
 
-use super::lru::LruOrder;
-use super::slots::GroupSlots;
+use super::runs::PrefixRuns;
 use super::SharedPrefix;
 
 /// Updated when a request is routed (before any compute happens), bounded by the
 /// instance's capacity, least recently routed blocks forgotten first.
 #[derive(Debug)]
 pub struct PrefixIndex {
-    capacity: usize,
-    /// Each remembered block's last touch.
-    ticks: GroupSlots<u64>,
-    lru: LruOrder,
+    capacity: u64,
+    blocks: PrefixRuns,
 }
 
 impl PrefixIndex {
     /// An empty index remembering at most `capacity` blocks.
     pub fn new(capacity: u64) -> Self {
         Self {
-            capacity: capacity as usize,
-            ticks: GroupSlots::default(),
-            lru: LruOrder::default(),
+            capacity,
+            blocks: PrefixRuns::default(),
         }
     }
 
     /// How many leading blocks of `prefix` the instance is believed to hold.
     pub fn matched_prefix(&self, prefix: SharedPrefix) -> usize {
-        self.ticks.leading(prefix)
+        self.blocks.present(prefix) as usize
     }
 
-    /// Records that the instance now holds the blocks of `prefix`.
+    /// Records that the instance now holds the blocks of `prefix`: they become the most
+    /// recent (taken and returned at once, so the head is the most recent of all).
     pub fn insert(&mut self, prefix: SharedPrefix) {
-        let lru = &mut self.lru;
-        // Insert the tail first so the head is the most recent.
-        self.ticks
-            .update(prefix, (0..prefix.blocks).rev(), |key, slot| {
-                *slot = Some(lru.touch(key));
-            });
-        if self.ticks.len() > self.capacity {
-            self.lru
-                .arm(self.ticks.iter().map(|(key, tick)| (tick, key)));
-        }
-        while self.ticks.len() > self.capacity {
-            let ticks = &self.ticks;
-            match self
-                .lru
-                .pop_oldest(|key, tick| ticks.get(key) == Some(tick))
-            {
-                Some(key) => self.ticks.remove(key),
-                None => break,
-            }
-        }
-        let ticks = &self.ticks;
-        self.lru
-            .compact(ticks.len(), |key, tick| ticks.get(key) == Some(tick));
+        self.blocks.take(prefix);
+        self.blocks.give_back(prefix, true);
+        while self.blocks.len() > self.capacity && self.blocks.evict_oldest() {}
     }
 }
 

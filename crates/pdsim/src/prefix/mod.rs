@@ -9,9 +9,8 @@
 //! blocks of a prompt are only counted.
 
 mod index;
-mod lru;
 mod pool;
-mod slots;
+mod runs;
 
 pub use index::PrefixIndex;
 pub use pool::BlockPool;

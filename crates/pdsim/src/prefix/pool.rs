@@ -1,27 +1,18 @@
 //! One instance's KV block pool, with vLLM-style reuse of released prompt blocks.
 
-use super::lru::LruOrder;
-use super::slots::GroupSlots;
+use super::runs::PrefixRuns;
 use super::SharedPrefix;
 
-#[derive(Clone, Copy, Debug)]
-struct Block {
-    refs: u32,
-    /// When it was last released (meaningful while `refs` is 0).
-    tick: u64,
-}
-
-/// One instance's KV blocks: blocks held by requests (shareable prompt blocks are
-/// reference-counted by (group, index); the rest are anonymous) and, with prefix caching,
-/// released prompt blocks kept for reuse until space is needed (least recently used
-/// first), as in vLLM's prefix cache.
+/// One instance's KV blocks: blocks held by requests (shareable prompt blocks are shared
+/// by (group, index); the rest are anonymous) and, with prefix caching, returned prompt
+/// blocks kept for reuse until space is needed (least recently returned first), as in
+/// vLLM's prefix cache.
 #[derive(Debug)]
 pub struct BlockPool {
     total: u64,
     referenced: u64,
     anonymous: u64,
-    blocks: GroupSlots<Block>,
-    lru: LruOrder,
+    blocks: PrefixRuns,
     caching: bool,
     peak_used: u64,
     /// Calls of [`Self::release`] so far.
@@ -35,8 +26,7 @@ impl BlockPool {
             total,
             referenced: 0,
             anonymous: 0,
-            blocks: GroupSlots::default(),
-            lru: LruOrder::default(),
+            blocks: PrefixRuns::default(),
             caching,
             peak_used: 0,
             releases: 0,
@@ -68,37 +58,24 @@ impl BlockPool {
         if !self.caching {
             return 0;
         }
-        self.blocks.leading(prefix)
+        self.blocks.present(prefix) as usize
     }
 
     /// Takes the blocks of `prefix` (sharing those present) plus `anonymous` private
     /// blocks, or takes nothing and returns false if they do not fit.
     pub fn try_acquire(&mut self, prefix: SharedPrefix, anonymous: u64) -> bool {
-        // Each shared block is either new or revived (both take space) or already held (free):
-        // when all of them fit, there is nothing to count.
+        // Each shared block is either new or reusable (both take space) or already held
+        // (free): when all of them fit, there is nothing to count.
         if prefix.len() + anonymous > self.available() {
-            let mut revived = 0;
-            let mut present = 0;
-            for block in self.blocks.prefix(prefix).iter().flatten() {
-                present += 1;
-                if block.refs == 0 {
-                    revived += 1;
-                }
-            }
+            let present = u64::from(self.blocks.present(prefix));
+            let revived = present - u64::from(self.blocks.held(prefix));
             let new = prefix.len() - present;
             // Revived blocks stop being reclaimable, so they reduce what is available.
             if new + anonymous + revived > self.available() {
                 return false;
             }
         }
-        let referenced = &mut self.referenced;
-        self.blocks.update(prefix, 0..prefix.blocks, |_, slot| {
-            let block = slot.get_or_insert(Block { refs: 0, tick: 0 });
-            if block.refs == 0 {
-                *referenced += 1;
-            }
-            block.refs += 1;
-        });
+        self.referenced += u64::from(self.blocks.take(prefix));
         self.anonymous += anonymous;
         self.evict_overflow();
         true
@@ -131,68 +108,23 @@ impl BlockPool {
             self.anonymous
         );
         self.anonymous -= anonymous.min(self.anonymous);
-        let (referenced, lru, caching) = (&mut self.referenced, &mut self.lru, self.caching);
-        // Release the tail first so the prompt's head stays cached longest.
-        self.blocks
-            .update(prefix, (0..prefix.blocks).rev(), |key, slot| {
-                let Some(block) = slot else {
-                    return;
-                };
-                block.refs = block.refs.saturating_sub(1);
-                if block.refs == 0 {
-                    *referenced -= 1;
-                    if caching {
-                        block.tick = lru.touch(key);
-                    } else {
-                        *slot = None;
-                    }
-                }
-            });
-        let blocks = &self.blocks;
-        self.lru
-            .compact(blocks.len(), |key, tick| is_evictable(blocks, key, tick));
+        self.referenced -= u64::from(self.blocks.give_back(prefix, self.caching));
     }
 
-    /// Drops least recently used cached blocks until held + cached fit in the pool.
+    /// Drops least recently returned cached blocks until held + cached fit in the pool.
     fn evict_overflow(&mut self) {
         self.peak_used = self.peak_used.max(self.used());
-        if self.used() + self.cached() > self.total {
-            self.evict();
-        }
-    }
-
-    /// The eviction itself, out of line: most calls find nothing to evict.
-    #[cold]
-    #[inline(never)]
-    fn evict(&mut self) {
-        self.lru.arm(
-            self.blocks
-                .iter()
-                .filter(|(_, b)| b.refs == 0)
-                .map(|(key, b)| (b.tick, key)),
-        );
         while self.used() + self.cached() > self.total {
-            let blocks = &self.blocks;
-            match self
-                .lru
-                .pop_oldest(|key, tick| is_evictable(blocks, key, tick))
-            {
-                Some(key) => self.blocks.remove(key),
-                None => break,
+            if !self.blocks.evict_oldest() {
+                break;
             }
         }
     }
 
     /// Blocks holding only reusable cache.
     fn cached(&self) -> u64 {
-        self.blocks.len() as u64 - self.referenced
+        self.blocks.len() - self.referenced
     }
-}
-
-fn is_evictable(blocks: &GroupSlots<Block>, key: u64, tick: u64) -> bool {
-    blocks
-        .get(key)
-        .is_some_and(|b| b.refs == 0 && b.tick == tick)
 }
 
 #[cfg(test)]
@@ -258,5 +190,8 @@ mod tests {
         assert_eq!(pool.cached_prefix(prefix), 0);
         assert_eq!(pool.available(), 10);
         assert_eq!(pool.blocks.len(), 0);
+        // Held blocks are still shared while held.
+        assert!(pool.try_acquire(prefix, 0) && pool.try_acquire(prefix, 0));
+        assert_eq!(pool.used(), 4);
     }
 }
