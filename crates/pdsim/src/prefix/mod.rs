@@ -6,7 +6,9 @@
 //! Only blocks inside a prefix group's shared prefix can ever be shared (every later token
 //! belongs to one request alone), and those are identified by (group, block index): the
 //! caches key blocks by that pair ([`SharedPrefix`]) and never hash tokens. The private
-//! blocks of a prompt are only counted.
+//! blocks of a prompt are only counted. Because every request holds a prefix of its
+//! group's blocks, a cache keeps each group as a few runs, not one entry per block
+//! (`runs.rs`): sharing, returning and matching a prompt's prefix cost O(1).
 
 mod index;
 mod pool;
@@ -83,8 +85,7 @@ impl Prompt {
 /// prefix those are the group's, so two shareable blocks hash equal exactly when they have
 /// the same group and index (`shared_blocks_are_identified_by_group_and_index` checks this
 /// against [`Prompt::block_hashes`]). Keying the caches by the pair instead of the hash
-/// means no hashing and no allocation per request, and one lookup per group instead of one
-/// per block.
+/// means no hashing and no allocation per request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SharedPrefix {
     /// The prefix group (meaningless when `blocks` is 0).

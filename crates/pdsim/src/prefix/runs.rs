@@ -182,7 +182,7 @@ impl PrefixRuns {
 
     /// Drops the queue entries of runs that no longer exist once they outnumber live ones.
     fn compact(&mut self) {
-        if self.queue.len() > 2 * self.live_runs + 1024 {
+        if self.queue.len() > 2 * self.live_runs + 64 {
             let groups = &self.groups;
             self.queue.retain(|&(id, group)| {
                 groups
