@@ -48,7 +48,8 @@
 //! ## Modules
 //! - [`config`]: the scenario (shared by CLI, playground, URL state, JS API); [`validate`]
 //!   checks it and resolves [`presets`].
-//! - [`workload`]: arrivals, lengths, prompts; [`prefix`]: shared prompt blocks, KV pools and prefix caches.
+//! - [`workload`]: arrivals, lengths, prompts; [`prefix`]: shared prompt blocks, KV pools
+//!   and prefix caches.
 //! - [`cost`]: the step-time roofline and KV capacity.
 //! - [`engine`]: the event loop, instances, routing, deciders, KV transfer.
 //! - [`metrics`] builds the [`Report`] (percentiles exact or from a [`histogram`]);
