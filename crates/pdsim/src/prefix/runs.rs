@@ -122,7 +122,9 @@ impl PrefixRuns {
             return 0;
         };
         let before = g.held();
-        if let Ok(at) = g.holders.binary_search(&prefix.blocks) {
+        let holder = g.holders.binary_search(&prefix.blocks);
+        debug_assert!(holder.is_ok(), "{prefix:?} returned but not held");
+        if let Ok(at) = holder {
             g.holders.remove(at);
         }
         let after = g.held();
