@@ -38,7 +38,8 @@ fn select_value(event: &Event) -> String {
         .unwrap_or_default()
 }
 
-fn input_value(event: &InputEvent) -> String {
+/// The value of the input element an event (input or change) came from.
+pub(crate) fn input_value(event: &Event) -> String {
     event
         .target_dyn_into::<HtmlInputElement>()
         .map(|i| i.value())
@@ -336,11 +337,7 @@ pub fn controls(props: &ControlsProps) -> Html {
     let on_slider_change = {
         let state = state.clone();
         Callback::from(move |e: Event| {
-            let value = e
-                .target_dyn_into::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
-            if let Ok(tokens) = value.parse::<u32>() {
+            if let Ok(tokens) = input_value(&e).parse::<u32>() {
                 state.dispatch(Action::SetThreshold(tokens));
             }
         })

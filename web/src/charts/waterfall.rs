@@ -5,13 +5,14 @@ use pdsim::report::{RequestRecord, Role};
 use pdsim::Report;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use web_sys::{HtmlCanvasElement, HtmlInputElement};
+use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use crate::state::Shared;
 
 use super::breakdown::{css, PHASES};
 use super::{ms_tick, use_window_width, Surface, GRID};
+use crate::controls::input_value;
 use crate::format;
 
 /// Which request the waterfall shows.
@@ -278,11 +279,7 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
     let on_id = {
         let choice = choice.clone();
         Callback::from(move |e: InputEvent| {
-            let text = e
-                .target_dyn_into::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
-            if let Ok(id) = text.trim().parse::<u64>() {
+            if let Ok(id) = input_value(&e).trim().parse::<u64>() {
                 choice.set(Pick::Id(id));
             }
         })
