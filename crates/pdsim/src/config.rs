@@ -58,14 +58,16 @@ impl Default for Config {
     }
 }
 
-/// A model preset id or custom model numbers.
+/// A catalog model id, a model's architecture, or a HuggingFace `config.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ModelSpec {
-    /// A preset id, one of [`crate::presets::MODEL_IDS`].
+    /// A catalog id, one of [`crate::presets::MODEL_IDS`].
     Preset(String),
-    /// A model given by its numbers.
+    /// A model given by its architecture.
     Custom(ModelParams),
+    /// The contents of a HuggingFace `config.json` (an object with `architectures`).
+    HuggingFace(serde_json::Map<String, serde_json::Value>),
 }
 
 impl Default for ModelSpec {
@@ -129,6 +131,11 @@ pub struct PoolConfig {
     pub instances: u32,
     /// Tensor-parallel degree: GPUs per instance.
     pub tp: u32,
+    /// Expert-parallel degree for MoE models: whole experts spread over this many GPUs (a
+    /// multiple of `tp`; above `tp` the instance runs `ep / tp` attention replicas).
+    /// `null`: experts are sliced by tensor parallelism over the `tp` GPUs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ep: Option<u32>,
     /// GPU of this pool; `null` uses the top-level `hardware`.
     pub hardware: Option<HardwareSpec>,
 }
@@ -138,6 +145,7 @@ impl Default for PoolConfig {
         Self {
             instances: 0,
             tp: 1,
+            ep: None,
             hardware: None,
         }
     }
@@ -575,7 +583,12 @@ impl Config {
         merge_onto(&mut merged, given);
         // Preset-or-object fields are untagged enums, whose own errors say only "did not
         // match any variant": check their object form first for a precise message.
-        check_spec::<ModelParams>(&merged, &["model"], "a model preset id")?;
+        if !merged
+            .get("model")
+            .is_some_and(crate::hf_config::is_hf_config)
+        {
+            check_spec::<ModelParams>(&merged, &["model"], "a model catalog id")?;
+        }
         check_spec::<GpuParams>(&merged, &["hardware"], "a GPU preset id")?;
         for pool in ["unified", "prefill", "decode"] {
             check_spec::<GpuParams>(&merged, &["topology", pool, "hardware"], "a GPU preset id")?;

@@ -50,16 +50,22 @@
 //!   checks it and resolves [`presets`].
 //! - [`workload`]: arrivals, lengths, prompts; [`prefix`]: shared prompt blocks, KV pools
 //!   and prefix caches.
-//! - [`cost`]: the step-time roofline and KV capacity.
+//! - [`arch`]: a model's architecture; [`presets`] the catalog of models and GPUs;
+//!   [`hf_config`] reads HuggingFace `config.json` files.
+//! - [`cost`]: the step time derived from the architecture, by part, and KV capacity;
+//!   [`calibration`] holds the per-GPU efficiency factors fitted to measured step times.
 //! - [`engine`]: the event loop, instances, routing, deciders, KV transfer.
 //! - [`metrics`] builds the [`Report`] (percentiles exact or from a [`histogram`]);
 //!   [`sweep`] varies one field; [`examples`] are named scenarios.
 
+pub mod arch;
+pub mod calibration;
 pub mod config;
 pub mod cost;
 pub mod engine;
 pub mod error;
 pub mod examples;
+pub mod hf_config;
 pub mod histogram;
 pub mod metrics;
 pub mod prefix;

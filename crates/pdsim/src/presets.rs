@@ -1,44 +1,17 @@
-//! Model and GPU presets: the one table of published numbers the simulator uses.
+//! The catalog: models by their architecture and GPUs by their datasheet numbers, the one
+//! table of published numbers the simulator uses.
 //!
-//! Sources: model cards (layers, hidden size, heads, KV heads, head dim, FFN, parameters),
-//! vendor datasheets (dense BF16 TFLOPs, HBM bandwidth, memory), and BLIS's calibrated
-//! efficiency factors for MFU (H100 0.45/0.30, A100 0.38/0.18, L40S 0.32/0.08).
-//! H200 and B200 reuse H100's factors: no published calibration exists (an assumption).
+//! Sources: each model's HuggingFace `config.json` (layers, sizes, heads, experts, MLA ranks,
+//! vocabulary, quantization), vendor datasheets for the GPUs (dense tensor FLOP/s without
+//! sparsity, HBM bandwidth and capacity, GPU-to-GPU bandwidth); docs/MODEL.md lists them.
+//! Efficiency factors come from [`crate::calibration`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A model, by its architecture numbers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ModelParams {
-    /// Display name.
-    #[serde(default)]
-    pub name: String,
-    /// Total parameters, in billions.
-    pub params_b: f64,
-    /// Transformer layers.
-    pub layers: u32,
-    /// Hidden size.
-    pub hidden: u32,
-    /// Attention (query) heads.
-    pub heads: u32,
-    /// KV heads (GQA); equal to `heads` for MHA.
-    pub kv_heads: u32,
-    /// Dimension of one head.
-    pub head_dim: u32,
-    /// Bytes per weight and per KV element (2 for BF16, 1 for FP8).
-    #[serde(default = "two")]
-    pub bytes_per_param: f64,
-    /// MLA (DeepSeek-style) compressed KV: `kv_lora_rank + qk_rope_head_dim` per layer;
-    /// when set, KV bytes use the MLA formula and are not divided by TP.
-    #[serde(default)]
-    pub mla_kv_dim: Option<u32>,
-}
-
-fn two() -> f64 {
-    2.0
-}
+pub use crate::arch::{Dtype, ModelParams};
+use crate::arch::{Mla, Moe};
+use crate::calibration::{self, Efficiency};
 
 /// A GPU, by its datasheet numbers and efficiency factors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -47,152 +20,358 @@ pub struct GpuParams {
     /// Display name.
     #[serde(default)]
     pub name: String,
-    /// Dense BF16 TFLOPs (1e12 FLOP/s).
+    /// Dense BF16 tensor TFLOP/s (1e12 FLOP/s).
     pub tflops: f64,
+    /// Dense FP8 tensor TFLOP/s; `null`: no FP8 tensor cores.
+    #[serde(default)]
+    pub fp8_tflops: Option<f64>,
+    /// Dense FP4 tensor TFLOP/s; `null`: no FP4 tensor cores.
+    #[serde(default)]
+    pub fp4_tflops: Option<f64>,
     /// HBM bandwidth, in TB/s (1e12 bytes/s).
     pub hbm_tb_per_s: f64,
     /// Memory, in GiB.
     pub memory_gib: f64,
-    /// Model FLOPs utilization reached by prefill, in (0, 1].
-    pub mfu_prefill: f64,
-    /// Model FLOPs utilization reached by decode, in (0, 1].
-    pub mfu_decode: f64,
-    /// Share of HBM bandwidth reached, in (0, 1].
-    #[serde(default = "default_bw_eff")]
-    pub bandwidth_efficiency: f64,
-    /// GPU-to-GPU bandwidth inside an instance (NVLink or PCIe), in GB/s, for TP all-reduce.
+    /// GPU-to-GPU bandwidth inside an instance (NVLink, Infinity Fabric or PCIe), in GB/s
+    /// per direction, for tensor-parallel all-reduce and expert-parallel dispatch.
     #[serde(default = "default_interconnect")]
     pub interconnect_gb_per_s: f64,
-}
-
-fn default_bw_eff() -> f64 {
-    0.8
+    /// Kernel efficiencies; `null` uses round, uncalibrated factors.
+    #[serde(default)]
+    pub efficiency: Option<Efficiency>,
 }
 
 fn default_interconnect() -> f64 {
     450.0
 }
 
-/// Ids of the model presets.
-pub const MODEL_IDS: [&str; 4] = ["llama-3.1-8b", "llama-3.1-70b", "qwen2.5-7b", "qwen3-32b"];
+impl GpuParams {
+    /// Peak dense tensor FLOP/s for weights in `dtype`, if the GPU has such tensor cores.
+    pub fn peak_flops(&self, dtype: Dtype) -> Option<f64> {
+        let tflops = match dtype {
+            Dtype::Bf16 => Some(self.tflops),
+            Dtype::Fp8 | Dtype::Fp8Block => self.fp8_tflops,
+            Dtype::Fp4 => self.fp4_tflops,
+        };
+        tflops.map(|t| t * 1e12)
+    }
 
-/// Ids of the GPU presets.
-pub const GPU_IDS: [&str; 5] = ["h100-sxm", "h200", "a100-80g", "b200", "l40s"];
+    /// The efficiency factors in use.
+    pub fn efficiency(&self) -> Efficiency {
+        self.efficiency.clone().unwrap_or_else(Efficiency::generic)
+    }
+}
 
-/// The model preset with this id.
-pub fn model(id: &str) -> Option<ModelParams> {
-    let (name, params_b, layers, hidden, heads, kv_heads, head_dim) = match id {
-        "llama-3.1-8b" => ("Llama-3.1-8B", 8.0, 32, 4096, 32, 8, 128),
-        "llama-3.1-70b" => ("Llama-3.1-70B", 70.6, 80, 8192, 64, 8, 128),
-        "qwen2.5-7b" => ("Qwen2.5-7B", 7.6, 28, 3584, 28, 4, 128),
-        "qwen3-32b" => ("Qwen3-32B", 32.8, 64, 5120, 64, 8, 128),
-        _ => return None,
-    };
-    Some(ModelParams {
+/// Ids of the model catalog.
+pub const MODEL_IDS: &[&str] = &[
+    "llama-3.1-8b",
+    "llama-3.1-8b-fp8",
+    "llama-3.1-70b",
+    "llama-3.1-70b-fp8",
+    "llama-3.3-70b",
+    "llama-3.1-405b",
+    "llama-3.1-405b-fp8",
+    "mistral-7b",
+    "qwen2.5-7b",
+    "qwen3-8b",
+    "qwen3-8b-fp8",
+    "qwen3-14b",
+    "qwen3-14b-fp8",
+    "qwen3-32b",
+    "qwen3-32b-fp8",
+    "qwen3-30b-a3b",
+    "qwen3-30b-a3b-fp8",
+    "qwen3-235b-a22b",
+    "qwen3-235b-a22b-fp8",
+    "mixtral-8x7b",
+    "gpt-oss-20b",
+    "gpt-oss-120b",
+    "deepseek-v3",
+    "deepseek-r1",
+    "kimi-k2",
+];
+
+/// Ids of the GPU catalog.
+pub const GPU_IDS: &[&str] = &[
+    "h100-sxm", "h200", "h20", "b200", "b300", "gb200", "a100-80g", "l40s", "mi300x", "mi325x",
+    "mi355x",
+];
+
+/// A dense GQA model in BF16.
+#[allow(clippy::too_many_arguments)]
+fn dense(
+    name: &str,
+    layers: u32,
+    hidden: u32,
+    heads: u32,
+    kv_heads: u32,
+    head_dim: u32,
+    intermediate: u32,
+    vocab: u32,
+) -> ModelParams {
+    ModelParams {
         name: name.into(),
-        params_b,
         layers,
         hidden,
         heads,
         kv_heads,
         head_dim,
-        bytes_per_param: 2.0,
-        mla_kv_dim: None,
+        intermediate,
+        vocab,
+        mla: None,
+        moe: None,
+        weight_dtype: Dtype::Bf16,
+        kv_dtype: Dtype::Bf16,
+    }
+}
+
+/// `model` with MoE layers of `experts` experts, `top_k` per token, each of `intermediate`.
+fn with_experts(
+    mut model: ModelParams,
+    experts: u32,
+    top_k: u32,
+    intermediate: u32,
+) -> ModelParams {
+    model.moe = Some(Moe {
+        experts,
+        experts_per_token: top_k,
+        intermediate,
+        shared_intermediate: 0,
+        dense_layers: 0,
+        dtype: None,
+    });
+    model
+}
+
+/// DeepSeek-V3's architecture (also R1's and, with other counts, Kimi-K2's).
+fn deepseek(name: &str, heads: u32, experts: u32, dense_layers: u32, vocab: u32) -> ModelParams {
+    let mut m = dense(name, 61, 7168, heads, heads, 128, 18_432, vocab);
+    m.mla = Some(Mla {
+        q_lora_rank: 1536,
+        kv_lora_rank: 512,
+        qk_nope_head_dim: 128,
+        qk_rope_head_dim: 64,
+        v_head_dim: 128,
+    });
+    m.moe = Some(Moe {
+        experts,
+        experts_per_token: 8,
+        intermediate: 2048,
+        shared_intermediate: 2048,
+        dense_layers,
+        dtype: None,
+    });
+    m.weight_dtype = Dtype::Fp8Block;
+    m
+}
+
+fn quantized(mut model: ModelParams, dtype: Dtype, suffix: &str) -> ModelParams {
+    model.weight_dtype = dtype;
+    model.name.push_str(suffix);
+    model
+}
+
+/// The catalog model with this id.
+pub fn model(id: &str) -> Option<ModelParams> {
+    const LLAMA_VOCAB: u32 = 128_256;
+    const QWEN3_VOCAB: u32 = 151_936;
+    let llama_8b = || dense("Llama-3.1-8B", 32, 4096, 32, 8, 128, 14_336, LLAMA_VOCAB);
+    let llama_70b = || dense("Llama-3.1-70B", 80, 8192, 64, 8, 128, 28_672, LLAMA_VOCAB);
+    let llama_405b = || {
+        dense(
+            "Llama-3.1-405B",
+            126,
+            16_384,
+            128,
+            8,
+            128,
+            53_248,
+            LLAMA_VOCAB,
+        )
+    };
+    let qwen3_8b = || dense("Qwen3-8B", 36, 4096, 32, 8, 128, 12_288, QWEN3_VOCAB);
+    let qwen3_14b = || dense("Qwen3-14B", 40, 5120, 40, 8, 128, 17_408, QWEN3_VOCAB);
+    let qwen3_32b = || dense("Qwen3-32B", 64, 5120, 64, 8, 128, 25_600, QWEN3_VOCAB);
+    let qwen3_30b = || {
+        with_experts(
+            dense("Qwen3-30B-A3B", 48, 2048, 32, 4, 128, 6144, QWEN3_VOCAB),
+            128,
+            8,
+            768,
+        )
+    };
+    let qwen3_235b = || {
+        with_experts(
+            dense("Qwen3-235B-A22B", 94, 4096, 64, 4, 128, 12_288, QWEN3_VOCAB),
+            128,
+            8,
+            1536,
+        )
+    };
+    // gpt-oss: attention in BF16, experts in MXFP4 (the checkpoint's quantization).
+    let gpt_oss = |name: &str, layers, experts| {
+        let mut m = with_experts(
+            dense(name, layers, 2880, 64, 8, 64, 2880, 201_088),
+            experts,
+            4,
+            2880,
+        );
+        if let Some(moe) = m.moe.as_mut() {
+            moe.dtype = Some(Dtype::Fp4);
+        }
+        m
+    };
+    let fp8 = " FP8";
+    Some(match id {
+        "llama-3.1-8b" => llama_8b(),
+        "llama-3.1-8b-fp8" => quantized(llama_8b(), Dtype::Fp8, fp8),
+        "llama-3.1-70b" => llama_70b(),
+        "llama-3.1-70b-fp8" => quantized(llama_70b(), Dtype::Fp8, fp8),
+        "llama-3.3-70b" => dense("Llama-3.3-70B", 80, 8192, 64, 8, 128, 28_672, LLAMA_VOCAB),
+        "llama-3.1-405b" => llama_405b(),
+        "llama-3.1-405b-fp8" => quantized(llama_405b(), Dtype::Fp8, fp8),
+        "mistral-7b" => dense("Mistral-7B-v0.3", 32, 4096, 32, 8, 128, 14_336, 32_768),
+        "qwen2.5-7b" => dense("Qwen2.5-7B", 28, 3584, 28, 4, 128, 18_944, 152_064),
+        "qwen3-8b" => qwen3_8b(),
+        "qwen3-8b-fp8" => quantized(qwen3_8b(), Dtype::Fp8Block, "-FP8"),
+        "qwen3-14b" => qwen3_14b(),
+        "qwen3-14b-fp8" => quantized(qwen3_14b(), Dtype::Fp8Block, "-FP8"),
+        "qwen3-32b" => qwen3_32b(),
+        "qwen3-32b-fp8" => quantized(qwen3_32b(), Dtype::Fp8Block, "-FP8"),
+        "qwen3-30b-a3b" => qwen3_30b(),
+        "qwen3-30b-a3b-fp8" => quantized(qwen3_30b(), Dtype::Fp8Block, "-FP8"),
+        "qwen3-235b-a22b" => qwen3_235b(),
+        "qwen3-235b-a22b-fp8" => quantized(qwen3_235b(), Dtype::Fp8Block, "-FP8"),
+        "mixtral-8x7b" => with_experts(
+            dense("Mixtral-8x7B", 32, 4096, 32, 8, 128, 14_336, 32_000),
+            8,
+            2,
+            14_336,
+        ),
+        "gpt-oss-20b" => gpt_oss("gpt-oss-20b", 24, 32),
+        "gpt-oss-120b" => gpt_oss("gpt-oss-120b", 36, 128),
+        "deepseek-v3" => deepseek("DeepSeek-V3", 128, 256, 3, 129_280),
+        "deepseek-r1" => deepseek("DeepSeek-R1", 128, 256, 3, 129_280),
+        "kimi-k2" => deepseek("Kimi-K2", 64, 384, 1, 163_840),
+        _ => return None,
     })
 }
 
-/// The GPU preset with this id.
+/// Where a GPU's numbers come from, for the docs table.
+pub fn gpu_source(id: &str) -> &'static str {
+    match id {
+        "h100-sxm" | "h200" | "h20" => "NVIDIA H100/H200/H20 datasheets",
+        "b200" => "NVIDIA HGX B200 datasheet (bandwidth as AIConfigurator uses it)",
+        "b300" => "NVIDIA HGX B300 datasheet",
+        "gb200" => "NVIDIA GB200 NVL72 datasheet, per GPU",
+        "a100-80g" => "NVIDIA A100 datasheet",
+        "l40s" => "NVIDIA L40S datasheet (PCIe Gen4 x16 between GPUs)",
+        "mi300x" | "mi325x" | "mi355x" => "AMD Instinct datasheets (7 Infinity Fabric links)",
+        _ => "",
+    }
+}
+
+/// Which calibrated GPU's efficiency factors an uncalibrated GPU borrows (itself when it
+/// has reference data).
+pub fn calibrated_as(id: &str) -> &'static str {
+    match id {
+        "h200" => "h200",
+        "b200" | "b300" | "gb200" => "b200",
+        "a100-80g" => "a100-80g",
+        "l40s" => "l40s",
+        // H20, and AMD's GPUs: no reference data; H100's factors (an assumption).
+        _ => "h100-sxm",
+    }
+}
+
+/// The catalog GPU with this id.
 pub fn gpu(id: &str) -> Option<GpuParams> {
-    let (name, tflops, hbm_tb_per_s, memory_gib, mfu_prefill, mfu_decode, interconnect) = match id {
-        "h100-sxm" => ("H100 SXM", 989.0, 3.35, 80.0, 0.45, 0.30, 450.0),
-        "h200" => ("H200 SXM", 989.0, 4.8, 141.0, 0.45, 0.30, 450.0),
-        "a100-80g" => ("A100 SXM 80G", 312.0, 2.039, 80.0, 0.38, 0.18, 300.0),
-        "b200" => ("B200", 2250.0, 7.7, 180.0, 0.45, 0.30, 900.0),
-        // L40S has no NVLink: PCIe Gen4 x16.
-        "l40s" => ("L40S", 362.0, 0.864, 48.0e9 / GIB, 0.32, 0.08, 32.0),
+    // (name, BF16, FP8, FP4 dense TFLOP/s, HBM TB/s, memory GiB, interconnect GB/s)
+    let (name, tflops, fp8, fp4, hbm_tb_per_s, memory_gib, interconnect) = match id {
+        "h100-sxm" => ("H100 SXM", 989.0, Some(1979.0), None, 3.35, 80.0, 450.0),
+        "h200" => ("H200 SXM", 989.0, Some(1979.0), None, 4.8, 141.0, 450.0),
+        "h20" => ("H20", 148.0, Some(296.0), None, 4.0, 96.0, 450.0),
+        "b200" => (
+            "B200",
+            2250.0,
+            Some(4500.0),
+            Some(9000.0),
+            7.7,
+            180.0,
+            900.0,
+        ),
+        "b300" => (
+            "B300",
+            2250.0,
+            Some(4500.0),
+            Some(13_500.0),
+            8.0,
+            270.0,
+            900.0,
+        ),
+        "gb200" => (
+            "GB200",
+            2500.0,
+            Some(5000.0),
+            Some(10_000.0),
+            8.0,
+            186.0,
+            900.0,
+        ),
+        "a100-80g" => ("A100 SXM 80G", 312.0, None, None, 2.039, 80.0, 300.0),
+        "l40s" => ("L40S", 362.0, Some(733.0), None, 0.864, 44.99, 32.0),
+        "mi300x" => ("MI300X", 1307.0, Some(2615.0), None, 5.3, 192.0, 448.0),
+        "mi325x" => ("MI325X", 1307.0, Some(2615.0), None, 6.0, 256.0, 448.0),
+        "mi355x" => (
+            "MI355X",
+            2500.0,
+            Some(5000.0),
+            Some(10_000.0),
+            8.0,
+            288.0,
+            1075.0,
+        ),
         _ => return None,
     };
     Some(GpuParams {
         name: name.into(),
         tflops,
+        fp8_tflops: fp8,
+        fp4_tflops: fp4,
         hbm_tb_per_s,
         memory_gib,
-        mfu_prefill,
-        mfu_decode,
-        bandwidth_efficiency: default_bw_eff(),
         interconnect_gb_per_s: interconnect,
+        efficiency: calibration::fitted(calibrated_as(id)),
     })
 }
 
 /// Bytes in a GiB.
 pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-impl ModelParams {
-    /// KV-cache bytes of one token across the whole instance (all TP ranks together).
-    pub fn kv_bytes_per_token(&self) -> u64 {
-        let per_layer = match self.mla_kv_dim {
-            Some(dim) => f64::from(dim),
-            None => 2.0 * f64::from(self.kv_heads) * f64::from(self.head_dim),
-        };
-        (f64::from(self.layers) * per_layer * self.bytes_per_param) as u64
-    }
-
-    /// KV bytes of one token held (and sent) by one TP rank: GQA shards KV heads across
-    /// ranks when they divide evenly; MLA's compressed KV is replicated on every rank.
-    pub fn kv_bytes_per_token_per_rank(&self, tp: u32) -> u64 {
-        let sharded = self.mla_kv_dim.is_none() && tp > 0 && self.kv_heads % tp == 0;
-        if sharded {
-            self.kv_bytes_per_token() / u64::from(tp)
-        } else {
-            self.kv_bytes_per_token()
-        }
-    }
-
-    /// Bytes of all weights.
-    pub fn weight_bytes(&self) -> f64 {
-        self.params_b * 1e9 * self.bytes_per_param
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn kv_bytes_per_token_match_the_reference_table() {
-        let kib = |id: &str| model(id).unwrap().kv_bytes_per_token() / 1024;
-        assert_eq!(model("llama-3.1-8b").unwrap().kv_bytes_per_token(), 131_072);
-        assert_eq!(kib("llama-3.1-70b"), 320);
-        assert_eq!(kib("qwen2.5-7b"), 56);
-        assert_eq!(kib("qwen3-32b"), 256);
-    }
-
-    #[test]
-    fn mla_kv_is_not_divided_by_tp() {
-        // DeepSeek-V3: 61 layers x (512 + 64) x 2 bytes = 70,272 B (~68.6 KiB).
-        let ds = ModelParams {
-            name: "DeepSeek-V3".into(),
-            params_b: 671.0,
-            layers: 61,
-            hidden: 7168,
-            heads: 128,
-            kv_heads: 128,
-            head_dim: 128,
-            bytes_per_param: 2.0,
-            mla_kv_dim: Some(576),
-        };
-        assert_eq!(ds.kv_bytes_per_token(), 70_272);
-        assert_eq!(ds.kv_bytes_per_token_per_rank(8), 70_272);
-        let llama = model("llama-3.1-8b").unwrap();
-        assert_eq!(llama.kv_bytes_per_token_per_rank(2), 65_536);
-        // 8 KV heads cannot be sharded 16 ways: replicated.
-        assert_eq!(llama.kv_bytes_per_token_per_rank(16), 131_072);
-    }
-
-    #[test]
-    fn every_listed_id_resolves() {
+    fn every_listed_id_resolves_and_the_catalog_is_large_enough() {
         assert!(MODEL_IDS.iter().all(|id| model(id).is_some()));
         assert!(GPU_IDS.iter().all(|id| gpu(id).is_some()));
+        assert!(MODEL_IDS.len() >= 20 && GPU_IDS.len() >= 8);
         assert!(model("gpt-5").is_none());
+        // Every GPU has fitted factors, its own or borrowed.
+        assert!(GPU_IDS
+            .iter()
+            .all(|id| gpu(id).unwrap().efficiency.is_some()));
+    }
+
+    #[test]
+    fn fp8_rates_exist_only_where_the_hardware_has_them() {
+        let a100 = gpu("a100-80g").unwrap();
+        assert_eq!(a100.peak_flops(Dtype::Fp8), None);
+        assert_eq!(
+            gpu("h100-sxm").unwrap().peak_flops(Dtype::Fp8),
+            Some(1979e12)
+        );
+        assert_eq!(gpu("h100-sxm").unwrap().peak_flops(Dtype::Fp4), None);
     }
 }

@@ -1,10 +1,11 @@
 //! Validation: every field checked before the run starts, each error naming the field and
 //! what is allowed. A config that passes cannot make the engine panic or loop forever.
 
+use crate::arch::Dtype;
 use crate::config::{
     ArrivalProcess, Config, Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig,
 };
-use crate::cost::kv_capacity_blocks;
+use crate::cost::{kv_capacity_blocks, memory_budget};
 use crate::error::Error;
 use crate::presets::{self, GpuParams, ModelParams, GIB};
 use crate::report::Role;
@@ -24,6 +25,8 @@ pub struct ResolvedPool {
     pub instances: u32,
     /// TP degree.
     pub tp: u32,
+    /// Expert-parallel degree (1: experts sliced by TP).
+    pub ep: u32,
     /// GPU numbers.
     pub gpu: GpuParams,
     /// KV blocks per instance.
@@ -217,21 +220,33 @@ fn resolve_pool(
     if pool.instances == 0 {
         return Ok(None);
     }
+    let ep = check_parallelism(model, pool.tp, pool.ep, &field("tp"), &field("ep"))?;
+    check_precision(model, &gpu, &field("hardware"))?;
     let e = &config.engine;
     let kv_blocks = match e.kv_cache_blocks {
         Some(blocks) => blocks,
         None => {
-            let blocks =
-                kv_capacity_blocks(model, &gpu, pool.tp, e.gpu_memory_utilization, e.block_size);
+            let budget = memory_budget(
+                model,
+                &gpu,
+                pool.tp,
+                ep,
+                e.gpu_memory_utilization,
+                e.max_num_batched_tokens,
+                e.max_num_seqs,
+            );
+            let blocks = kv_capacity_blocks(model, e.block_size, &budget, pool.tp);
             check(blocks > 0, &field("tp"), || {
                 format!(
-                    "{} does not fit: {:.1} GB of weights leave no KV space on {} x {} ({:.0} GiB each at \
-                     gpu_memory_utilization {}); raise tp or pick a larger GPU",
+                    "{} does not fit: per GPU, {:.1} GB of weights and {:.1} GB of activations and reserve \
+                     leave no KV space in {:.1} GB ({} x {}, gpu_memory_utilization {}); raise tp or ep, \
+                     or pick a larger GPU",
                     model.name,
-                    model.weight_bytes() / 1e9,
-                    pool.tp,
+                    budget.weights / 1e9,
+                    (budget.activations + budget.reserved) / 1e9,
+                    budget.usable / 1e9,
+                    pool.tp.max(ep),
                     gpu.name,
-                    gpu.memory_gib,
                     e.gpu_memory_utilization
                 )
             })?;
@@ -242,53 +257,88 @@ fn resolve_pool(
         role,
         instances: pool.instances,
         tp: pool.tp,
+        ep,
         gpu,
         kv_blocks,
     }))
 }
 
-/// Resolves a model preset id or checks custom model numbers.
+/// Checks that `tp` and `ep` split the model's heads and experts evenly; returns the
+/// expert-parallel degree (1 when experts are sliced by TP).
+pub fn check_parallelism(
+    model: &ModelParams,
+    tp: u32,
+    ep: Option<u32>,
+    tp_field: &str,
+    ep_field: &str,
+) -> Result<u32> {
+    check(model.heads % tp == 0, tp_field, || {
+        format!(
+            "must divide {}'s {} attention heads, got {tp}",
+            model.name, model.heads
+        )
+    })?;
+    let Some(ep) = ep else {
+        return Ok(1);
+    };
+    in_range(u64::from(ep), 1, 1024, ep_field)?;
+    let Some(moe) = &model.moe else {
+        return check(ep == 1, ep_field, || {
+            format!(
+                "expert parallelism needs a mixture-of-experts model; {} is dense, so leave ep out",
+                model.name
+            )
+        })
+        .map(|()| 1);
+    };
+    check(moe.experts % ep == 0, ep_field, || {
+        format!(
+            "must divide {}'s {} experts, got {ep}",
+            model.name, moe.experts
+        )
+    })?;
+    check(ep % tp == 0, ep_field, || {
+        format!("must be a multiple of tp ({tp}), got {ep}")
+    })?;
+    Ok(ep)
+}
+
+/// Checks that the GPU has tensor cores for the model's weight formats.
+pub fn check_precision(model: &ModelParams, gpu: &GpuParams, field: &str) -> Result<()> {
+    for dtype in [model.weight_dtype, model.expert_dtype(), model.kv_dtype] {
+        check(gpu.peak_flops(dtype).is_some(), field, || {
+            format!(
+                "{} has no {} support, which {} needs; pick another GPU, or a BF16 model or \
+                     weight_dtype",
+                gpu.name,
+                dtype.id(),
+                model.name
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Resolves a catalog id or a HuggingFace config, or checks an inline architecture.
 pub fn resolve_model(spec: &ModelSpec) -> Result<ModelParams> {
     match spec {
         ModelSpec::Preset(id) => presets::model(id).ok_or_else(|| {
             Error::invalid(
                 "model",
                 format!(
-                    "unknown preset '{id}'; use one of {}, or an object with the model's numbers",
+                    "unknown model '{id}'; use one of {}, an object with the architecture, or a \
+                     HuggingFace config.json",
                     presets::MODEL_IDS.join(", ")
                 ),
             )
         }),
+        ModelSpec::HuggingFace(map) => {
+            let m = crate::hf_config::parse(&serde_json::Value::Object(map.clone()), "model")?;
+            check_architecture(&m)?;
+            Ok(m)
+        }
         ModelSpec::Custom(m) => {
-            positive(m.params_b, "model.params_b", "billions")?;
-            check(m.params_b <= 100_000.0, "model.params_b", || {
-                format!("must be at most 100000 billions, got {}", m.params_b)
-            })?;
-            in_range(u64::from(m.layers), 1, 1000, "model.layers")?;
-            in_range(u64::from(m.hidden), 1, 1 << 20, "model.hidden")?;
-            in_range(u64::from(m.heads), 1, 4096, "model.heads")?;
-            in_range(
-                u64::from(m.kv_heads),
-                1,
-                u64::from(m.heads),
-                "model.kv_heads",
-            )?;
-            in_range(u64::from(m.head_dim), 1, 4096, "model.head_dim")?;
-            check(
-                m.bytes_per_param.is_finite()
-                    && m.bytes_per_param > 0.0
-                    && m.bytes_per_param <= 8.0,
-                "model.bytes_per_param",
-                || {
-                    format!(
-                        "must be in (0, 8] bytes (2 for BF16, 1 for FP8), got {}",
-                        m.bytes_per_param
-                    )
-                },
-            )?;
-            if let Some(dim) = m.mla_kv_dim {
-                in_range(u64::from(dim), 1, 1 << 16, "model.mla_kv_dim")?;
-            }
+            check_architecture(m)?;
             let mut m = m.clone();
             if m.name.is_empty() {
                 m.name = "custom model".into();
@@ -296,6 +346,87 @@ pub fn resolve_model(spec: &ModelSpec) -> Result<ModelParams> {
             Ok(m)
         }
     }
+}
+
+/// Checks an architecture's numbers (from any source) against sane bounds.
+fn check_architecture(m: &ModelParams) -> Result<()> {
+    in_range(u64::from(m.layers), 1, 1000, "model.layers")?;
+    in_range(u64::from(m.hidden), 1, 1 << 20, "model.hidden")?;
+    in_range(u64::from(m.heads), 1, 4096, "model.heads")?;
+    in_range(
+        u64::from(m.kv_heads),
+        1,
+        u64::from(m.heads),
+        "model.kv_heads",
+    )?;
+    in_range(u64::from(m.head_dim), 1, 4096, "model.head_dim")?;
+    in_range(u64::from(m.intermediate), 1, 1 << 22, "model.intermediate")?;
+    in_range(u64::from(m.vocab), 1, 1 << 24, "model.vocab")?;
+    check(
+        m.kv_dtype != Dtype::Fp4 && m.kv_dtype != Dtype::Fp8Block,
+        "model.kv_dtype",
+        || format!("must be bf16 or fp8, got {}", m.kv_dtype.id()),
+    )?;
+    if let Some(mla) = &m.mla {
+        in_range(
+            u64::from(mla.kv_lora_rank),
+            1,
+            1 << 16,
+            "model.mla.kv_lora_rank",
+        )?;
+        in_range(
+            u64::from(mla.qk_rope_head_dim),
+            1,
+            1 << 12,
+            "model.mla.qk_rope_head_dim",
+        )?;
+        in_range(
+            u64::from(mla.qk_nope_head_dim),
+            1,
+            1 << 12,
+            "model.mla.qk_nope_head_dim",
+        )?;
+        in_range(
+            u64::from(mla.v_head_dim),
+            1,
+            1 << 12,
+            "model.mla.v_head_dim",
+        )?;
+        in_range(
+            u64::from(mla.q_lora_rank),
+            0,
+            1 << 16,
+            "model.mla.q_lora_rank",
+        )?;
+    }
+    if let Some(moe) = &m.moe {
+        in_range(u64::from(moe.experts), 1, 65_536, "model.moe.experts")?;
+        in_range(
+            u64::from(moe.experts_per_token),
+            1,
+            u64::from(moe.experts),
+            "model.moe.experts_per_token",
+        )?;
+        in_range(
+            u64::from(moe.intermediate),
+            1,
+            1 << 22,
+            "model.moe.intermediate",
+        )?;
+        in_range(
+            u64::from(moe.shared_intermediate),
+            0,
+            1 << 22,
+            "model.moe.shared_intermediate",
+        )?;
+        in_range(
+            u64::from(moe.dense_layers),
+            0,
+            u64::from(m.layers) - 1,
+            "model.moe.dense_layers",
+        )?;
+    }
+    Ok(())
 }
 
 /// Resolves a GPU preset id or checks custom GPU numbers; `field` names where it was given.
@@ -318,9 +449,25 @@ pub fn resolve_gpu(spec: &HardwareSpec, field: &str) -> Result<GpuParams> {
             check(g.memory_gib * GIB < 1e18, &f("memory_gib"), || {
                 format!("must be below 1e9 GiB, got {}", g.memory_gib)
             })?;
-            fraction(g.mfu_prefill, &f("mfu_prefill"), false)?;
-            fraction(g.mfu_decode, &f("mfu_decode"), false)?;
-            fraction(g.bandwidth_efficiency, &f("bandwidth_efficiency"), false)?;
+            for (value, name) in [(g.fp8_tflops, "fp8_tflops"), (g.fp4_tflops, "fp4_tflops")] {
+                if let Some(v) = value {
+                    positive(v, &f(name), "TFLOPs")?;
+                }
+            }
+            if let Some(e) = &g.efficiency {
+                for (name, value) in crate::calibration::Efficiency::NAMES.iter().zip(e.values()) {
+                    let field = f(&format!("efficiency.{name}"));
+                    if name.contains("latency") || name.contains("rows") || name.contains("passes")
+                    {
+                        non_negative(value, &field, "")?;
+                        check(value <= 1e6, &field, || {
+                            format!("must be at most 1e6, got {value}")
+                        })?;
+                    } else {
+                        fraction(value, &field, false)?;
+                    }
+                }
+            }
             positive(g.interconnect_gb_per_s, &f("interconnect_gb_per_s"), "GB/s")?;
             let mut g = g.clone();
             if g.name.is_empty() {

@@ -237,7 +237,7 @@ impl Instance {
             let r = &reqs[id];
             let chunk = u64::from(r.target - r.computed).min(budget) as u32;
             budget -= u64::from(chunk);
-            add_chunk(&mut self.step.work, r.computed, chunk);
+            add_chunk(&mut self.step.work, r.computed, chunk, r.target);
             self.step.chunks.push((id, chunk));
         }
 
@@ -251,6 +251,7 @@ impl Instance {
         }
         let work = &mut step.work;
         work.decode_seqs = decode_seqs;
+        work.logit_tokens += decode_seqs;
         work.decode_context_tokens =
             (self.context_offset_sum + (self.decoders * s) as i64).max(0) as u64;
         let duration = self.cost.step_time(work);
@@ -324,7 +325,7 @@ impl Instance {
             let chunk = u64::from(r.target - r.computed).min(*budget) as u32;
             *budget -= u64::from(chunk);
             *seqs += 1;
-            add_chunk(&mut self.step.work, r.computed, chunk);
+            add_chunk(&mut self.step.work, r.computed, chunk, r.target);
             self.step.chunks.push((id, chunk));
             self.prefilling.push(id);
         }
@@ -525,8 +526,11 @@ fn is_running(r: &Request, seq: u64) -> bool {
     r.admit_seq == seq && matches!(r.stage, Stage::Prefilling | Stage::Decoding)
 }
 
-fn add_chunk(work: &mut StepWork, done: u32, chunk: u32) {
+/// Adds a prefill chunk of `chunk` tokens after `done` computed ones, of a prompt of
+/// `target` tokens: the chunk that finishes the prompt computes one token's logits.
+fn add_chunk(work: &mut StepWork, done: u32, chunk: u32, target: u32) {
     let (p, q) = (f64::from(done), f64::from(chunk));
     work.prefill_tokens += u64::from(chunk);
+    work.logit_tokens += u64::from(done + chunk == target);
     work.prefill_attention_pairs += q * p + q * (q + 1.0) / 2.0;
 }

@@ -100,6 +100,7 @@ impl<'a> Simulation<'a> {
                         &resolved.model,
                         &pool.gpu,
                         pool.tp,
+                        pool.ep,
                         engine.step_overhead_ms,
                     ),
                     pool.kv_blocks,

@@ -44,12 +44,17 @@ pub fn ns(ms: f64) -> u64 {
 }
 
 /// Step time of a prompt chunk of `q` tokens after `p` computed ones, alone on one
-/// Llama-3.1-8B H100 instance, worked from the roofline formula: the larger of compute
-/// (FLOPs at 45% of 989 TFLOPs) and memory (weights + new KV at 80% of 3.35 TB/s).
-pub fn prefill_chunk_ns(p: f64, q: f64) -> u64 {
-    let flops = 2.0 * 8e9 * q + 4.0 * 32.0 * 4096.0 * (q * p + q * (q + 1.0) / 2.0);
-    let compute = flops / (989e12 * 0.45);
-    let memory = (16e9 + q * 131_072.0) / (3.35e12 * 0.8);
-    let seconds = compute.max(memory) + 0.3e-3;
-    (seconds * 1e9).ceil() as u64
+/// Llama-3.1-8B H100 instance with the default 0.3 ms step overhead, from the cost model
+/// (whose formulas `cost.rs` and the calibration test check); `last` when the chunk ends
+/// the prompt and so computes one token's logits.
+pub fn prefill_chunk_ns(p: f64, q: f64, last: bool) -> u64 {
+    let model = pdsim::presets::model("llama-3.1-8b").unwrap();
+    let gpu = pdsim::presets::gpu("h100-sxm").unwrap();
+    let cost = pdsim::cost::CostModel::new(&model, &gpu, 1, 1, 0.3);
+    cost.step_time(&pdsim::cost::StepWork {
+        prefill_tokens: q as u64,
+        prefill_attention_pairs: q * p + q * (q + 1.0) / 2.0,
+        logit_tokens: u64::from(last),
+        ..pdsim::cost::StepWork::default()
+    })
 }

@@ -112,7 +112,19 @@ fn decode_without_kv_room_drops_with_reason_and_conserves_transfers() {
         ],
     );
     let mut small = gpu("h100-sxm").unwrap();
-    small.memory_gib = (16e9 + 300.0 * 2_097_152.0) / 0.9 / GIB;
+    let model = pdsim::presets::model("llama-3.1-8b").unwrap();
+    let engine = &config.engine;
+    let used = pdsim::cost::memory_budget(
+        &model,
+        &small,
+        1,
+        1,
+        0.9,
+        engine.max_num_batched_tokens,
+        engine.max_num_seqs,
+    );
+    small.memory_gib =
+        (used.weights + used.activations + used.reserved + 300.0 * 2_097_152.0) / 0.9 / GIB;
     config.topology.decode.hardware = Some(HardwareSpec::Custom(small));
     let report = pdsim::run(&config).unwrap();
     let s = &report.summary;

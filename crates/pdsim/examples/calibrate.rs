@@ -1,0 +1,125 @@
+//! Fits the per-GPU efficiency factors to the reference step times and prints the agreement
+//! table (docs/MODEL.md quotes it).
+//!
+//! ```sh
+//! cargo run --release -p pdsim --example calibrate            # the table, current factors
+//! cargo run --release -p pdsim --example calibrate -- --write # refit, rewrite the factors
+//! ```
+//!
+//! `--write` replaces the block between `BEGIN FITTED` and `END FITTED` in
+//! `crates/pdsim/src/calibration/mod.rs`; rebuild and run again to see the new table.
+#![allow(clippy::print_stdout)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use pdsim::calibration::reference::{self, Reference};
+use pdsim::calibration::Efficiency;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = root.join("tests/data/calibration");
+    let steps = std::fs::read_to_string(data.join("steps.jsonl"))?;
+    let mut configs = BTreeMap::new();
+    for entry in std::fs::read_dir(data.join("hf-configs"))? {
+        let path = entry?.path();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        configs.insert(name, std::fs::read_to_string(&path)?);
+    }
+    let reference = Reference::parse(&steps, &configs)?;
+    let mut gpus = reference::catalog_gpus();
+    let args: Vec<String> = std::env::args().collect();
+    // `--holdout MODEL`: fit without MODEL's rows, then show the agreement on all rows: how
+    // the factors do on a model they were not fitted to.
+    if let Some(at) = args.iter().position(|a| a == "--holdout") {
+        let held = &args[at + 1];
+        let keep: Vec<usize> = (0..reference.rows.len())
+            .filter(|&i| !reference.rows[i].model.contains(held.as_str()))
+            .collect();
+        let training = Reference {
+            rows: keep.iter().map(|&i| reference.rows[i].clone()).collect(),
+            models: keep.iter().map(|&i| reference.models[i].clone()).collect(),
+        };
+        for (id, gpu) in gpus.iter_mut() {
+            *gpu = reference::fit(&training, id, &reference::catalog_gpus()[id]);
+        }
+        print!(
+            "{}",
+            reference::markdown_table(&reference::agreement(&reference, &gpus))
+        );
+        return Ok(());
+    }
+    if std::env::args().any(|a| a == "--write") {
+        let mut block = String::new();
+        for (id, gpu) in gpus.iter_mut() {
+            *gpu = reference::fit(&reference, id, gpu);
+            let values = gpu.efficiency().values();
+            let constant = match id.as_str() {
+                "h100-sxm" => "H100",
+                "h200" => "H200",
+                "a100-80g" => "A100",
+                "b200" => "B200",
+                _ => "L40S",
+            };
+            let list: Vec<String> = values.iter().map(|v| format!("{:?}", round4(*v))).collect();
+            block.push_str(&format!(
+                "const {constant}: [f64; {}] = [{}];\n",
+                Efficiency::NAMES.len(),
+                list.join(", ")
+            ));
+        }
+        let file = root.join("src/calibration/mod.rs");
+        let source = std::fs::read_to_string(&file)?;
+        let (head, rest) = source
+            .split_once("// BEGIN FITTED\n")
+            .ok_or("no BEGIN FITTED")?;
+        let (_, tail) = rest.split_once("// END FITTED").ok_or("no END FITTED")?;
+        std::fs::write(
+            &file,
+            format!("{head}// BEGIN FITTED\n{block}// END FITTED{tail}"),
+        )?;
+        println!("wrote {}", file.display());
+    }
+    // `--show MODEL SYSTEM`: predicted against reference parts, row by row (for diagnosis).
+    if let Some(at) = args.iter().position(|a| a == "--show") {
+        let (model, system) = (&args[at + 1], &args[at + 2]);
+        for i in 0..reference.rows.len() {
+            let row = &reference.rows[i];
+            if !row.model.contains(model.as_str()) || !row.system.contains(system.as_str()) {
+                continue;
+            }
+            let Some(gpu) = gpus.get(row.gpu_id()) else {
+                continue;
+            };
+            let p = reference.predict(i, gpu);
+            let r = |k: &str| row.parts_ms.get(k).copied().unwrap_or(0.0);
+            println!(
+                "{} {} {} b{} ctx{} isl{} ratio {:.2} | gemm {:.2}/{:.2} attn {:.2}/{:.2} moe {:.2}/{:.2} ar {:.2}/{:.2} disp {:.2}/{:.2} other {:.2}/{:.2}",
+                row.layout, row.variant, row.kind, row.batch, row.context, row.isl,
+                p.total() * 1e3 / row.ms,
+                p.gemm * 1e3, r("gemm"), p.attention * 1e3, r("attention"), p.moe * 1e3, r("moe"),
+                p.all_reduce * 1e3, r("comm"), p.dispatch * 1e3, r("moe_comm"), p.other * 1e3, r("other"),
+            );
+        }
+        return Ok(());
+    }
+    print!(
+        "{}",
+        reference::markdown_table(&reference::agreement(&reference, &gpus))
+    );
+    Ok(())
+}
+
+/// Four significant digits, so the table in the source stays readable.
+fn round4(v: f64) -> f64 {
+    if v == 0.0 {
+        return 0.0;
+    }
+    let digits = 3 - libm::floor(libm::log10(v.abs())) as i32;
+    let scale = libm::pow(10.0, f64::from(digits));
+    libm::round(v * scale) / scale
+}
