@@ -64,6 +64,48 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
     },
+    /// The time of one prefill or decode step of a model on an instance, by part.
+    #[command(group(clap::ArgGroup::new("step").required(true).args(["prefill", "decode"])))]
+    StepTime {
+        /// Catalog model id (see `pdsim catalog`) or path to a HuggingFace config.json.
+        #[arg(long)]
+        model: String,
+        /// Catalog GPU id (see `pdsim catalog`).
+        #[arg(long)]
+        hardware: String,
+        /// Tensor-parallel GPUs.
+        #[arg(long)]
+        tp: u32,
+        /// Expert-parallel GPUs (MoE models): whole experts spread over N GPUs; without it
+        /// experts are sliced over the TP GPUs. Above --tp, the instance runs ep/tp
+        /// attention replicas, each running the step given.
+        #[arg(long)]
+        ep: Option<u32>,
+        /// Weight format instead of the checkpoint's.
+        #[arg(long, value_enum)]
+        weight_dtype: Option<CliDtype>,
+        /// KV-cache format instead of the checkpoint's.
+        #[arg(long, value_enum)]
+        kv_dtype: Option<CliDtype>,
+        /// One request of TOKENS prompt tokens, no cached prefix, in one step.
+        #[arg(long, value_name = "TOKENS")]
+        prefill: Option<u32>,
+        /// One decode step of BATCH sequences (needs --context).
+        #[arg(long, value_name = "BATCH", requires = "context")]
+        decode: Option<u32>,
+        /// KV tokens each decoding sequence holds, including the one being generated.
+        #[arg(long, value_name = "TOKENS", requires = "decode")]
+        context: Option<u32>,
+        /// Print one JSON object instead of a readable table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the catalog's models and GPUs.
+    Catalog {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure simulation speed on fixed scenarios.
     Bench {
         /// Scale every scenario's request count by this factor (for quick runs).
@@ -73,6 +115,22 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+}
+
+/// Number formats a user may pick on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CliDtype {
+    Bf16,
+    Fp8,
+}
+
+impl From<CliDtype> for pdsim::arch::Dtype {
+    fn from(d: CliDtype) -> Self {
+        match d {
+            CliDtype::Bf16 => Self::Bf16,
+            CliDtype::Fp8 => Self::Fp8,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -95,9 +153,17 @@ fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::print_stdout)]
+/// Writes the output; a reader that closed the pipe early (`pdsim run x.json | head`) ends
+/// the program quietly, as other command-line tools do.
 fn print_out(text: &str) {
-    println!("{text}");
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: writing the output: {e}");
+            std::process::exit(1);
+        }
+    }
 }
 
 fn read_input(path: &str) -> Result<String, String> {
@@ -114,6 +180,33 @@ fn read_input(path: &str) -> Result<String, String> {
 
 fn load_config(path: &str) -> Result<Config, String> {
     Config::from_json(&read_input(path)?).map_err(|e| format!("{path}: {e}"))
+}
+
+/// A catalog id, or the path of a HuggingFace `config.json` (anything that names a file).
+fn model_spec(model: &str) -> Result<pdsim::config::ModelSpec, String> {
+    let path = std::path::Path::new(model);
+    if !path.is_file() {
+        if model.ends_with(".json") {
+            return Err(format!("--model: no such file: {model}"));
+        }
+        return Ok(pdsim::config::ModelSpec::Preset(model.to_string()));
+    }
+    let text = read_input(model)?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{model}: not JSON: {e}"))?;
+    match value {
+        serde_json::Value::Object(mut map) if map.contains_key("architectures") => {
+            // Name the model after its file (`DeepSeek-V3.json`) unless the config names it.
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                map.entry("_name_or_path")
+                    .or_insert_with(|| serde_json::Value::String(stem.to_string()));
+            }
+            Ok(pdsim::config::ModelSpec::HuggingFace(map))
+        }
+        _ => Err(format!(
+            "{model}: not a HuggingFace config.json (it has no \"architectures\" field)"
+        )),
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
@@ -189,6 +282,60 @@ fn execute(command: Command) -> Result<String, String> {
                 Format::Json => to_json(&rows)?,
                 Format::Csv => table::sweep_csv(&param, &rows),
             })
+        }
+        Command::StepTime {
+            model,
+            hardware,
+            tp,
+            ep,
+            weight_dtype,
+            kv_dtype,
+            prefill,
+            decode,
+            context,
+            json,
+        } => {
+            let step = match (prefill, decode, context) {
+                (Some(tokens), _, _) => pdsim::step_time::Step::Prefill { tokens },
+                (None, Some(batch), Some(context)) => {
+                    pdsim::step_time::Step::Decode { batch, context }
+                }
+                _ => return Err("give --prefill TOKENS, or --decode BATCH --context TOKENS".into()),
+            };
+            let query = pdsim::step_time::StepTimeQuery {
+                model: model_spec(&model)?,
+                hardware: pdsim::config::HardwareSpec::Preset(hardware),
+                tp,
+                ep,
+                weight_dtype: weight_dtype.map(Into::into),
+                kv_dtype: kv_dtype.map(Into::into),
+                step,
+            };
+            let t = pdsim::step_time::step_time(&query).map_err(|e| {
+                let field = e.field();
+                let flag = match field {
+                    "step.tokens" => "--prefill".to_string(),
+                    "step.batch" => "--decode".to_string(),
+                    "step.context" => "--context".to_string(),
+                    f => format!("--{}", f.split('.').next().unwrap_or(f).replace('_', "-")),
+                };
+                format!(
+                    "{flag}: {}",
+                    e.to_string().trim_start_matches(&format!("{field}: "))
+                )
+            })?;
+            if json {
+                serde_json::to_string(&t).map_err(|e| e.to_string())
+            } else {
+                Ok(table::step_time(&t))
+            }
+        }
+        Command::Catalog { json } => {
+            if json {
+                to_json(&table::catalog_json())
+            } else {
+                Ok(table::catalog())
+            }
         }
         Command::Bench { scale, repeat } => bench::run(scale, repeat.max(1)),
     }

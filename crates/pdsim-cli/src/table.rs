@@ -136,3 +136,118 @@ pub fn sweep_csv(param: &str, rows: &[SweepRow]) -> String {
     }
     out
 }
+
+/// `pdsim step-time` without `--json`: the step, one line per part, and the bound.
+pub fn step_time(t: &pdsim::step_time::StepTime) -> String {
+    let p = &t.parts_ms;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} on {} x {} (tp {}, ep {}; weights {}, KV {}): {:.3} ms, {}-bound",
+        t.model,
+        t.gpus,
+        t.hardware,
+        t.tp,
+        t.ep,
+        t.weight_dtype.id(),
+        t.kv_dtype.id(),
+        t.ms,
+        t.bound
+    );
+    for (name, ms) in [
+        ("matmul (GEMM)", p.gemm),
+        ("attention + KV", p.attention),
+        ("experts (MoE)", p.moe),
+        ("all-reduce (TP)", p.all_reduce),
+        ("dispatch (MoE)", p.dispatch),
+        ("other (norms, ...)", p.other),
+    ] {
+        if ms > 0.0 {
+            let _ = writeln!(
+                out,
+                "  {name:<20} {ms:>10.3} ms  {:>5.1}%",
+                100.0 * ms / t.ms
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  compute-bound kernels {:.3} ms, memory-bound kernels {:.3} ms",
+        t.compute_bound_ms, t.memory_bound_ms
+    );
+    let _ = write!(
+        out,
+        "  weights {:.1} GB per GPU; KV cache holds {} tokens per instance (gpu_memory_utilization 0.9)",
+        t.weights_per_gpu_gb, t.kv_capacity_tokens
+    );
+    out
+}
+
+/// `pdsim catalog --json`: every model and GPU with its numbers.
+pub fn catalog_json() -> serde_json::Value {
+    use pdsim::presets::{gpu, model, GPU_IDS, MODEL_IDS};
+    let models: Vec<serde_json::Value> = MODEL_IDS
+        .iter()
+        .filter_map(|id| {
+            model(id).map(|m| serde_json::json!({"id": id, "params_b": m.params_b(), "model": m}))
+        })
+        .collect();
+    let gpus: Vec<serde_json::Value> = GPU_IDS
+        .iter()
+        .filter_map(|id| {
+            gpu(id).map(|g| {
+                serde_json::json!({"id": id, "calibrated_as": pdsim::presets::calibrated_as(id), "hardware": g})
+            })
+        })
+        .collect();
+    serde_json::json!({"models": models, "gpus": gpus})
+}
+
+/// `pdsim catalog`: the models and GPUs, one line each.
+pub fn catalog() -> String {
+    use pdsim::presets::{gpu, model, GPU_IDS, MODEL_IDS};
+    let mut out = String::from("Models (use the id with --model, or in a config's \"model\"):\n");
+    let _ = writeln!(
+        out,
+        "  {:<20} {:<20} {:>9} {:>7} {:<10} {:<10} {:>12}",
+        "id", "name", "params", "layers", "attention", "weights", "KV/token"
+    );
+    for id in MODEL_IDS {
+        let Some(m) = model(id) else { continue };
+        let attention = if m.mla.is_some() { "MLA" } else { "GQA" };
+        let kind = match &m.moe {
+            Some(moe) => format!("{attention} MoE {}/{}", moe.experts_per_token, moe.experts),
+            None => attention.to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  {id:<20} {:<20} {:>8.1}B {:>7} {kind:<10} {:<10} {:>9.1} KiB",
+            m.name,
+            m.params_b(),
+            m.layers,
+            m.weight_dtype.id(),
+            m.kv_bytes_per_token() as f64 / 1024.0
+        );
+    }
+    out.push_str("\nGPUs (use the id with --hardware, or in a config's \"hardware\"):\n");
+    let _ = writeln!(
+        out,
+        "  {:<10} {:<14} {:>10} {:>10} {:>9} {:>9} {:>10}  factors from",
+        "id", "name", "BF16 TF/s", "FP8 TF/s", "HBM TB/s", "memory", "link GB/s"
+    );
+    for id in GPU_IDS {
+        let Some(g) = gpu(id) else { continue };
+        let _ = writeln!(
+            out,
+            "  {id:<10} {:<14} {:>10.0} {:>10} {:>9.2} {:>5.0} GiB {:>10.0}  {}",
+            g.name,
+            g.tflops,
+            g.fp8_tflops.map_or("-".to_string(), |f| format!("{f:.0}")),
+            g.hbm_tb_per_s,
+            g.memory_gib,
+            g.interconnect_gb_per_s,
+            pdsim::presets::calibrated_as(id)
+        );
+    }
+    out.trim_end().to_string()
+}

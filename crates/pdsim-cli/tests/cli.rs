@@ -150,3 +150,198 @@ fn schema_describes_the_config() {
         "{schema}"
     );
 }
+
+#[test]
+fn step_time_answers_for_catalog_ids_and_huggingface_configs() {
+    let out = pdsim(
+        &[
+            "step-time",
+            "--model",
+            "llama-3.1-8b",
+            "--hardware",
+            "h100-sxm",
+            "--tp",
+            "1",
+            "--prefill",
+            "1024",
+            "--json",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ms = t["ms"].as_f64().unwrap();
+    let parts: f64 = t["parts_ms"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!((parts - ms).abs() < 1e-9 && ms > 10.0 && ms < 40.0, "{t}");
+    assert_eq!(t["bound"], "compute");
+
+    // The five reference models' config.json, decode and prefill, with EP for the MoE ones.
+    let configs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../pdsim/tests/data/calibration/hf-configs");
+    for (file, extra) in [
+        ("Meta-Llama-3.1-8B.json", vec![]),
+        ("Meta-Llama-3.1-70B.json", vec![]),
+        ("Qwen3-32B-FP8.json", vec![]),
+        ("Qwen3-30B-A3B.json", vec!["--ep", "8"]),
+        ("DeepSeek-V3.json", vec!["--ep", "8", "--kv-dtype", "fp8"]),
+    ] {
+        let path = configs.join(file);
+        let path = path.to_str().unwrap();
+        for step in [
+            vec!["--prefill", "2048"],
+            vec!["--decode", "32", "--context", "4096"],
+        ] {
+            let mut args = vec![
+                "step-time",
+                "--model",
+                path,
+                "--hardware",
+                "h200",
+                "--tp",
+                "8",
+            ];
+            args.extend(&extra);
+            args.extend(&step);
+            let out = pdsim(&args, "");
+            assert!(
+                out.status.success(),
+                "{file}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = stdout(&out);
+            assert!(
+                text.contains(" ms, ") && text.contains("-bound"),
+                "{file}: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn step_time_refuses_bad_input_naming_the_flag() {
+    let dir = std::env::temp_dir().join(format!("pdsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mamba = dir.join("mamba.json");
+    std::fs::write(&mamba, r#"{"architectures": ["MambaForCausalLM"]}"#).unwrap();
+    let cases: [(Vec<&str>, &str); 5] = [
+        (
+            vec![
+                "--model",
+                "gpt-5",
+                "--hardware",
+                "h100-sxm",
+                "--tp",
+                "1",
+                "--prefill",
+                "8",
+            ],
+            "--model: unknown model 'gpt-5'",
+        ),
+        (
+            vec![
+                "--model",
+                mamba.to_str().unwrap(),
+                "--hardware",
+                "h100-sxm",
+                "--tp",
+                "1",
+                "--prefill",
+                "8",
+            ],
+            "MambaForCausalLM' is not supported",
+        ),
+        (
+            vec![
+                "--model",
+                "llama-3.1-8b",
+                "--hardware",
+                "a100-80g",
+                "--tp",
+                "1",
+                "--weight-dtype",
+                "fp8",
+                "--prefill",
+                "8",
+            ],
+            "--weight-dtype: A100 SXM 80G has no fp8 support",
+        ),
+        (
+            vec![
+                "--model",
+                "qwen3-30b-a3b",
+                "--hardware",
+                "h100-sxm",
+                "--tp",
+                "1",
+                "--ep",
+                "3",
+                "--prefill",
+                "8",
+            ],
+            "--ep: must divide",
+        ),
+        (
+            vec![
+                "--model",
+                "deepseek-v3",
+                "--hardware",
+                "h100-sxm",
+                "--tp",
+                "2",
+                "--prefill",
+                "8",
+            ],
+            "--tp: DeepSeek-V3 does not fit",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut full = vec!["step-time"];
+        full.extend(args);
+        let out = pdsim(&full, "");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(message),
+            "{full:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn catalog_lists_at_least_20_models_and_8_gpus_and_a_closed_pipe_ends_quietly() {
+    let out = pdsim(&["catalog", "--json"], "");
+    let c: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(c["models"].as_array().unwrap().len() >= 20);
+    assert!(c["gpus"].as_array().unwrap().len() >= 8);
+    // A reader that closes the pipe before the report (about 170 KB, more than a pipe
+    // buffers) is written: exit status 0, nothing on stderr.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pdsim"))
+        .args(["run", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.stdin.take().unwrap().write_all(b"{}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

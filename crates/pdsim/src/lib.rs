@@ -53,7 +53,8 @@
 //! - [`arch`]: a model's architecture; [`presets`] the catalog of models and GPUs;
 //!   [`hf_config`] reads HuggingFace `config.json` files.
 //! - [`cost`]: the step time derived from the architecture, by part, and KV capacity;
-//!   [`calibration`] holds the per-GPU efficiency factors fitted to measured step times.
+//!   [`calibration`] holds the per-GPU efficiency factors fitted to measured step times;
+//!   [`step_time`] answers "how long does this one step take".
 //! - [`engine`]: the event loop, instances, routing, deciders, KV transfer.
 //! - [`metrics`] builds the [`Report`] (percentiles exact or from a [`histogram`]);
 //!   [`sweep`] varies one field; [`examples`] are named scenarios.
@@ -73,6 +74,7 @@ pub mod presets;
 pub mod report;
 pub mod rng;
 pub mod samples;
+pub mod step_time;
 pub mod sweep;
 pub mod time;
 pub mod validate;
