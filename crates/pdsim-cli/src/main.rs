@@ -49,6 +49,12 @@ enum Command {
         /// The report's schema instead of the config's.
         #[arg(long)]
         report: bool,
+        /// The schema of a step-time query (the JavaScript API's stepTime argument).
+        #[arg(long, conflicts_with_all = ["report", "step_time"])]
+        step_time_query: bool,
+        /// The schema of a step-time answer (`pdsim step-time --json`).
+        #[arg(long, conflicts_with = "report")]
+        step_time: bool,
     },
     /// Run one config once per value of a numeric field and print a summary row per value.
     Sweep {
@@ -209,6 +215,10 @@ fn model_spec(model: &str) -> Result<pdsim::config::ModelSpec, String> {
     }
 }
 
+fn schema_of<T: schemars::JsonSchema>() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default()
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
     serde_json::to_string_pretty(value).map_err(|e| e.to_string())
 }
@@ -268,8 +278,19 @@ fn execute(command: Command) -> Result<String, String> {
             pdsim::validate::validate(&parsed).map_err(|e| format!("{config}: {e}"))?;
             Ok(format!("{config}: valid"))
         }
-        Command::Schema { report: false } => to_json(&Config::json_schema()),
-        Command::Schema { report: true } => to_json(&Config::report_json_schema()),
+        Command::Schema {
+            report,
+            step_time_query,
+            step_time,
+        } => to_json(&if report {
+            Config::report_json_schema()
+        } else if step_time_query {
+            schema_of::<pdsim::step_time::StepTimeQuery>()
+        } else if step_time {
+            schema_of::<pdsim::step_time::StepTime>()
+        } else {
+            Config::json_schema()
+        }),
         Command::Sweep {
             config,
             param,

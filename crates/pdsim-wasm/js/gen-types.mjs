@@ -13,6 +13,8 @@ const options = { bannerComment: "", additionalProperties: false, strictIndexSig
 
 const config = await compile(schema(), "Config", options);
 const report = await compile(schema("--report"), "Report", options);
+const query = await compile(schema("--step-time-query"), "StepTimeQuery", options);
+const stepTime = await compile(schema("--step-time"), "StepTime", options);
 // Both schemas define some of the same helper types (none today); keep the first of each.
 const seen = new Set();
 const dedupe = (text) =>
@@ -49,6 +51,8 @@ export interface SweepRow {
 }
 
 ${dedupe(config)}
-${dedupe(report)}`,
+${dedupe(report)}
+${dedupe(query)}
+${dedupe(stepTime)}`,
 );
 console.log(`wrote ${out}`);

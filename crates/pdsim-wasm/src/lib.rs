@@ -16,8 +16,8 @@ use wasm_bindgen::prelude::*;
 // pdsim-types.d.ts by scripts/build-js-api.sh.
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
-import type { Config, ConfigInput, Example, Report, SweepRow } from "./pdsim-types";
-export type { Config, ConfigInput, Example, Report, SweepRow };
+import type { Config, ConfigInput, Example, Report, StepTime, StepTimeQuery, SweepRow } from "./pdsim-types";
+export type { Config, ConfigInput, Example, Report, StepTime, StepTimeQuery, SweepRow };
 "#;
 
 /// Converts a JS value (object or JSON string) to config JSON text.
@@ -97,4 +97,44 @@ pub fn sweep(
     let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
     let rows = pdsim::sweep::sweep(&parsed, path, values).map_err(|e| core_error(&e))?;
     to_js(&json(&rows)?)
+}
+
+/// The time of one step of a model on an instance, by part (what `pdsim step-time --json`
+/// prints): `stepTime({ model: "llama-3.1-8b", hardware: "h100-sxm", tp: 1,
+/// step: { prefill: { tokens: 1024 } } }).ms`. `model` may be a catalog id, an architecture
+/// or the contents of a HuggingFace `config.json`.
+#[wasm_bindgen(js_name = stepTime, unchecked_return_type = "StepTime")]
+pub fn step_time(
+    #[wasm_bindgen(unchecked_param_type = "StepTimeQuery | string")] query: &JsValue,
+) -> Result<JsValue, JsError> {
+    let text = match query.as_string() {
+        Some(text) => text,
+        None => js_sys::JSON::stringify(query)
+            .map(String::from)
+            .map_err(|_| JsError::new("query: must be an object or a JSON string"))?,
+    };
+    let parsed: pdsim::step_time::StepTimeQuery =
+        serde_json::from_str(&text).map_err(|e| JsError::new(&format!("query: {e}")))?;
+    let result = pdsim::step_time::step_time(&parsed).map_err(|e| core_error(&e))?;
+    to_js(&json(&result)?)
+}
+
+/// The catalog: `{ models: [{ id, name, ... }], gpus: [{ id, name, ... }] }`.
+#[wasm_bindgen]
+pub fn catalog() -> Result<JsValue, JsError> {
+    let models: Vec<serde_json::Value> = pdsim::presets::MODEL_IDS
+        .iter()
+        .filter_map(|id| {
+            pdsim::presets::model(id).map(|m| serde_json::json!({ "id": id, "model": m }))
+        })
+        .collect();
+    let gpus: Vec<serde_json::Value> = pdsim::presets::GPU_IDS
+        .iter()
+        .filter_map(|id| {
+            pdsim::presets::gpu(id).map(|g| serde_json::json!({ "id": id, "hardware": g }))
+        })
+        .collect();
+    to_js(&json(
+        &serde_json::json!({ "models": models, "gpus": gpus }),
+    )?)
 }
