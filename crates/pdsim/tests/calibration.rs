@@ -38,6 +38,33 @@ fn at_least_90_percent_of_reference_steps_within_15_percent() {
         100.0 * all.share(),
         reference::markdown_table(&table)
     );
+    // docs/MODEL.md quotes this table; it must be the table the model gives today
+    // (PDSIM_BLESS_DOCS=1 rewrites it).
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/MODEL.md");
+    let doc = std::fs::read_to_string(&doc_path).unwrap();
+    let (open, close) = (
+        "<!-- calibration-table -->\n",
+        "<!-- /calibration-table -->",
+    );
+    let start = doc
+        .find(open)
+        .expect("MODEL.md has the calibration table markers")
+        + open.len();
+    let end = doc.find(close).unwrap();
+    let fresh = reference::markdown_table(&table);
+    if std::env::var_os("PDSIM_BLESS_DOCS").is_some() {
+        std::fs::write(
+            &doc_path,
+            format!("{}{fresh}{}", &doc[..start], &doc[end..]),
+        )
+        .unwrap();
+    } else {
+        assert_eq!(
+            &doc[start..end],
+            fresh,
+            "docs/MODEL.md's calibration table is stale"
+        );
+    }
     // No GPU and kind is far off on its median either.
     for ((group, kind), a) in &table {
         assert!(
