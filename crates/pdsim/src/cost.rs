@@ -529,7 +529,7 @@ mod tests {
         assert_eq!(budget.activations, 341_049_344.0);
         assert_eq!(kv_capacity_blocks(&m, 16, &budget, 1), 28_531);
         // FP8 KV doubles the blocks (within one for the rounding).
-        let mut fp8 = m.clone();
+        let mut fp8 = m;
         fp8.kv_dtype = Dtype::Fp8;
         assert_eq!(kv_capacity_blocks(&fp8, 16, &budget, 1), 57_062);
         // 70B (141 GB of weights) does not fit on one H100, but does on four.

@@ -38,7 +38,7 @@ pub struct GpuParams {
     pub interconnect_gb_per_s: f64,
     /// Kernel efficiencies; `null` uses round, uncalibrated factors.
     #[serde(default)]
-    pub efficiency: Option<Efficiency>,
+    pub efficiency: Option<Box<Efficiency>>,
 }
 
 fn default_interconnect() -> f64 {
@@ -58,7 +58,10 @@ impl GpuParams {
 
     /// The efficiency factors in use.
     pub fn efficiency(&self) -> Efficiency {
-        self.efficiency.clone().unwrap_or_else(Efficiency::generic)
+        self.efficiency
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(Efficiency::generic)
     }
 }
 
@@ -341,7 +344,7 @@ pub fn gpu(id: &str) -> Option<GpuParams> {
         hbm_tb_per_s,
         memory_gib,
         interconnect_gb_per_s: interconnect,
-        efficiency: calibration::fitted(calibrated_as(id)),
+        efficiency: calibration::fitted(calibrated_as(id)).map(Box::new),
     })
 }
 

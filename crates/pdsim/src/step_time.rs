@@ -212,7 +212,7 @@ pub fn step_time(query: &StepTimeQuery) -> Result<StepTime, Error> {
         compute_bound_ms: parts.compute_bound * 1e3,
         memory_bound_ms: parts.memory_bound * 1e3,
         model: model.name.clone(),
-        hardware: gpu.name.clone(),
+        hardware: gpu.name,
         tp: query.tp,
         ep,
         gpus: query.tp.max(ep),

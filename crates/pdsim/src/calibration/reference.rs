@@ -363,7 +363,7 @@ pub fn fit(reference: &Reference, id: &str, start: &GpuParams) -> GpuParams {
                 };
                 let is_share =
                     !(name.contains("latency") || name.contains("rows") || name.contains("passes"));
-                gpu.efficiency = Some(eff.clone());
+                gpu.efficiency = Some(Box::new(eff.clone()));
                 let mut best = loss(reference, &rows, &gpu, category);
                 for factor in [2.0, 0.5, 1.2, 1.0 / 1.2, 1.05, 1.0 / 1.05] {
                     loop {
@@ -373,7 +373,7 @@ pub fn fit(reference: &Reference, id: &str, start: &GpuParams) -> GpuParams {
                             break;
                         }
                         *eff.values_mut()[index] = new;
-                        gpu.efficiency = Some(eff.clone());
+                        gpu.efficiency = Some(Box::new(eff.clone()));
                         let l = loss(reference, &rows, &gpu, category);
                         if l < best - 1e-12 {
                             best = l;
@@ -386,7 +386,7 @@ pub fn fit(reference: &Reference, id: &str, start: &GpuParams) -> GpuParams {
             }
         }
     }
-    gpu.efficiency = Some(eff);
+    gpu.efficiency = Some(Box::new(eff));
     gpu
 }
 
