@@ -345,3 +345,16 @@ fn catalog_lists_at_least_20_models_and_8_gpus_and_a_closed_pipe_ends_quietly() 
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn two_processes_give_byte_identical_reports() {
+    // Determinism across processes (not only two runs in one): a fresh process has fresh
+    // allocations, hash seeds and stack addresses, none of which may reach the report.
+    for name in ["default", "threshold-sweep", "short-prompts-disagg"] {
+        let config = stdout(&pdsim(&["example", name], ""));
+        let first = pdsim(&["run", "-"], &config);
+        let second = pdsim(&["run", "-"], &config);
+        assert!(first.status.success(), "{name}");
+        assert_eq!(first.stdout, second.stdout, "{name}");
+    }
+}
