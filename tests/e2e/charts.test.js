@@ -25,9 +25,9 @@ async function waitForRun(page, old) {
 test('pinning a baseline, then switching the decider to "always" shows signed deltas', async () => {
   const page = await openApp();
   await page.click('#pin');
-  await page.waitForSelector('#unpin');
+  await page.waitForSelector('#pin[aria-pressed="true"]');
   const deltas = page.locator('.delta');
-  assert.equal(await deltas.count(), 10, 'one delta per card');
+  assert.equal(await deltas.count(), 11, 'one delta per card');
   for (const text of await deltas.allInnerTexts()) assert.equal(text.trim(), '= no change');
 
   const run = await runOf(page);
@@ -53,8 +53,8 @@ test('pinning a baseline, then switching the decider to "always" shows signed de
   assert.match(await page.locator('.cdfs .help').innerText(), /baseline/);
   await shot(page, 'compare-always-vs-baseline');
 
-  await page.click('#unpin');
-  await page.waitForSelector('#pin');
+  await page.click('#pin');
+  await page.waitForSelector('#pin[aria-pressed="false"]');
   assert.equal(await page.locator('.delta').count(), 0, 'no deltas after unpinning');
   assert.deepEqual(errorsOf(page), []);
   await page.close();
@@ -259,7 +259,7 @@ test('a long run shows "simulating…" while the page stays responsive', async (
   t.diagnostic(`longest main-thread pause: ${during.toFixed(0)} ms while simulating, ${total.toFixed(0)} ms including decoding and drawing the 50,000-request report`);
   assert.ok(during < 200, `the page is not frozen while the worker runs (${during.toFixed(0)} ms)`);
   assert.equal((await page.locator('#simulating').innerText()).trim(), '');
-  assert.match(await page.locator('.summary').innerText(), /50000 of 50000 requests/);
+  assert.match(await page.locator('.summary').innerText(), /50,000 of 50,000 requests/);
   assert.deepEqual(errorsOf(page), []);
   await page.close();
 });

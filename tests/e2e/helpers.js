@@ -74,10 +74,16 @@ export async function baseUrl() {
  *
  * Errors reported later are collected: read them with `errorsOf(page)`.
  * @param {string} [path]
- * @param {{timeout?: number, ready?: string}} [options] `ready`: the selector to wait for
+ * @param {{timeout?: number, ready?: string, base?: string,
+ *   before?: (page: import('playwright-core').Page) => Promise<void>}} [options] `ready`: the
+ *   selector to wait for; `base`: another server's URL (default: the server of dist/ at the
+ *   root); `before`: called with the page before it loads (e.g. to route requests)
  * @returns {Promise<import('playwright-core').Page>}
  */
-export async function openApp(path = '/', { timeout = TIMEOUT, ready = '[data-ready="true"]' } = {}) {
+export async function openApp(
+  path = '/',
+  { timeout = TIMEOUT, ready = '[data-ready="true"]', base, before } = {},
+) {
   const { server: srv, context: ctx } = await start();
   const page = await ctx.newPage();
   const errors = [];
@@ -110,7 +116,8 @@ export async function openApp(path = '/', { timeout = TIMEOUT, ready = '[data-re
     worker.on('console', onConsole(`worker ${worker.url()}`));
   });
 
-  await page.goto(srv.url + path);
+  await before?.(page);
+  await page.goto((base ?? srv.url) + path);
   await Promise.race([page.waitForSelector(ready, { state: 'attached', timeout }), failed]);
   return page;
 }

@@ -39,7 +39,7 @@ test('the default result shows TTFT cards in ms and a nonzero KV transfer', asyn
   const cards = page.locator('#cards');
   assert.ok(await cards.isVisible(), 'the cards are visible');
   for (const id of ['card-ttft-p50', 'card-ttft-p90', 'card-ttft-p99', 'card-itl-p50', 'card-e2e-p90']) {
-    assert.match(await page.locator(`#${id}`).innerText(), /^\d+(\.\d+)? ms$/, `#${id}`);
+    assert.match(await page.locator(`#${id}`).innerText(), /^\d[\d,]*(\.\d+)? ms$/, `#${id}`);
   }
   assert.match(await page.locator('#card-throughput').innerText(), /^\d+(\.\d+)? req\/s$/);
   assert.match(await share(page), /^\d+(\.\d+)?%$/);

@@ -1,5 +1,8 @@
-//! The headline numbers of a report, one card each with its unit.
+//! The headline numbers of a report, one card each with its unit and, for latencies, how many
+//! requests they describe. The completed and dropped counts come first: in compare mode a
+//! latency is never called better when fewer requests completed.
 
+use pdsim::report::{Stat, Summary};
 use pdsim::Report;
 use yew::prelude::*;
 
@@ -17,20 +20,23 @@ pub struct CardsProps {
     pub baseline: Option<Shared<Report>>,
 }
 
-struct Card {
-    id: &'static str,
-    label: &'static str,
-    value: String,
-    unit: &'static str,
-    title: &'static str,
-    /// (current, baseline) raw values and whether higher is better, in compare mode.
-    delta: Option<(f64, f64, Option<bool>)>,
+/// What a card's number is, for formatting its value and its change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A duration in ms (shown by [`format::duration`]).
+    Duration,
+    /// Requests per second.
+    Rate,
+    /// A share in [0, 1], shown in %.
+    Share,
+    /// A number of requests.
+    Count,
 }
 
 /// How a change is judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// No visible change.
+    /// No change, or one within the no-change band.
     Same,
     /// An improvement.
     Better,
@@ -38,36 +44,61 @@ pub enum Verdict {
     Worse,
     /// A change that is neither (e.g. the disaggregated share).
     Neutral,
+    /// A latency over another set of requests than the baseline's (fewer or more completed):
+    /// neither better nor worse.
+    Incomparable,
+}
+
+/// Relative changes smaller than this (in %) show as no change.
+pub const NO_CHANGE_PERCENT: f64 = 1.0;
+
+/// The magnitude of a change, with its unit.
+fn magnitude(diff: f64, kind: Kind) -> String {
+    match kind {
+        Kind::Duration => format::duration(diff.abs()),
+        Kind::Rate => format!("{} req/s", format::rate(diff.abs())),
+        Kind::Share => format!("{:.1} pp", diff.abs() * 100.0),
+        Kind::Count => format!("{} requests", format::count(diff.abs().round() as u64)),
+    }
 }
 
 /// The difference of `current` from `baseline` as shown under a card: sign arrow, absolute
-/// change in the card's unit, relative change; and how it is judged (`higher_is_better`:
-/// `None` for neither).
+/// change with its unit, relative change; and how it is judged (`higher_is_better`: `None`
+/// for neither). Changes that round to nothing, or below [`NO_CHANGE_PERCENT`] of the
+/// baseline, are no change.
 pub fn delta_text(
     current: f64,
     baseline: f64,
-    unit: &str,
+    kind: Kind,
     higher_is_better: Option<bool>,
 ) -> (String, Verdict) {
     let diff = current - baseline;
-    let shown = match unit {
-        "%" => format!("{:.1} pp", diff.abs() * 100.0),
-        "ms" => format!("{} ms", format::ms(diff.abs())),
-        "req/s" => format!("{} req/s", format::rate(diff.abs())),
-        _ => format!("{} {unit}", diff.abs()),
-    };
-    let negligible = diff == 0.0 || shown.starts_with("0 ") || shown.starts_with("0.0 ");
-    if negligible {
-        return ("= no change".into(), Verdict::Same);
-    }
-    let arrow = if diff > 0.0 { "▲" } else { "▼" };
+    let shown = magnitude(diff, kind);
     let percent = if baseline != 0.0 {
         diff / baseline.abs() * 100.0
     } else {
         0.0
     };
-    // A relative change that rounds to 0.0% is left out.
-    let relative = if unit != "%" && percent.abs() >= 0.05 {
+    if diff == 0.0 {
+        return ("= no change".into(), Verdict::Same);
+    }
+    let rounds_to_nothing = shown
+        .split(' ')
+        .next()
+        .and_then(|n| n.replace(',', "").parse::<f64>().ok())
+        .is_some_and(|n| n == 0.0);
+    // Counts are exact: one more dropped request is a change.
+    let in_band = kind != Kind::Count && baseline != 0.0 && percent.abs() < NO_CHANGE_PERCENT;
+    if rounds_to_nothing || in_band {
+        let relative = if baseline != 0.0 && kind != Kind::Share {
+            format!(" ({percent:+.1}%)")
+        } else {
+            String::new()
+        };
+        return (format!("≈ no change{relative}"), Verdict::Same);
+    }
+    let arrow = if diff > 0.0 { "▲" } else { "▼" };
+    let relative = if kind != Kind::Share && baseline != 0.0 {
         format!(" ({percent:+.1}%)")
     } else {
         String::new()
@@ -80,65 +111,119 @@ pub fn delta_text(
     (format!("{arrow} {shown}{relative}"), verdict)
 }
 
+/// A card's value as text and its unit.
+fn value_of(value: f64, kind: Kind) -> (String, String) {
+    match kind {
+        Kind::Duration => {
+            let (v, unit) = format::duration_parts(value);
+            (v, format!(" {unit}"))
+        }
+        Kind::Rate => (format::rate(value), " req/s".into()),
+        Kind::Share => (format::percent(value), "%".into()),
+        Kind::Count => (format::count(value.round() as u64), " requests".into()),
+    }
+}
+
+struct Card {
+    id: &'static str,
+    label: &'static str,
+    value: f64,
+    kind: Kind,
+    title: String,
+    /// What the number describes, under it (e.g. "of 295 requests").
+    sub: Option<String>,
+    /// Requests behind a latency (0: none, the card says "none").
+    count: Option<u64>,
+    /// (baseline value, whether higher is better, whether the two are comparable).
+    delta: Option<(f64, Option<bool>, bool)>,
+}
+
 impl Card {
     fn view(self) -> Html {
-        let delta = self.delta.map(|(current, baseline, higher_is_better)| {
-            let (text, better) = delta_text(current, baseline, self.unit, higher_is_better);
-            let class = match better {
+        let delta = self.delta.map(|(baseline, higher_is_better, comparable)| {
+            let (text, mut verdict) = delta_text(self.value, baseline, self.kind, higher_is_better);
+            if !comparable && matches!(verdict, Verdict::Better | Verdict::Worse) {
+                verdict = Verdict::Incomparable;
+            }
+            let class = match verdict {
                 Verdict::Same => "same",
                 Verdict::Better => "better",
                 Verdict::Worse => "worse",
                 Verdict::Neutral => "neutral",
+                Verdict::Incomparable => "incomparable",
             };
+            let (base_value, base_unit) = value_of(baseline, self.kind);
             let title = format!(
-                "Change from the baseline ({}{}); {}",
-                match self.unit {
-                    "%" => format::percent(baseline),
-                    "ms" => format::ms(baseline),
-                    "req/s" => format::rate(baseline),
-                    _ => baseline.to_string(),
-                },
-                if self.unit == "%" {
-                    "%".to_owned()
-                } else {
-                    format!(" {}", self.unit)
-                },
-                match better {
-                    Verdict::Same => "no change",
+                "Change from the baseline ({base_value}{base_unit}); {}",
+                match verdict {
+                    Verdict::Same => "no change (within 1%)",
                     Verdict::Better => "better",
                     Verdict::Worse => "worse",
                     Verdict::Neutral => "neither better nor worse",
+                    Verdict::Incomparable =>
+                        "not comparable: the two runs completed different shares of their \
+                         requests, so their latencies describe different requests",
                 }
             );
             // Screen readers hear the verdict in words, not only the arrow and the colour.
-            let spoken = match better {
+            let spoken = match verdict {
                 Verdict::Same => "",
                 Verdict::Better => ", better than the baseline",
                 Verdict::Worse => ", worse than the baseline",
                 Verdict::Neutral => " from the baseline",
+                Verdict::Incomparable => ", not comparable: different requests completed",
             };
             html! {
                 <span class={classes!("delta", class)} {title}>
                     { text }
+                    if verdict == Verdict::Incomparable {
+                        <span class="not-comparable" aria-hidden="true">{ " not comparable" }</span>
+                    }
                     if !spoken.is_empty() { <span class="visually-hidden">{ spoken }</span> }
                 </span>
             }
         });
         // The value and its unit share one element so that it reads "81.2 ms" as a whole.
-        let unit = if self.unit == "%" {
-            "%".to_owned()
-        } else {
-            format!(" {}", self.unit)
-        };
+        let (value, unit) = value_of(self.value, self.kind);
+        let empty = self.count == Some(0);
         html! {
-            <div class="card" title={self.title}>
+            <div class={classes!("card", empty.then_some("empty"))} title={self.title}>
                 <span class="card-label">{ self.label }</span>
                 <span class="card-value" id={self.id}>
-                    { self.value }<span class="card-unit">{ unit }</span>
+                    if empty {
+                        { "none" }
+                    } else {
+                        { value }<span class="card-unit">{ unit }</span>
+                    }
                 </span>
+                if let Some(sub) = self.sub {
+                    <span class="card-sub">{ sub }</span>
+                }
                 { for delta }
             </div>
         }
+    }
+}
+
+/// Whether two runs' latencies describe comparable sets of requests: their completed shares
+/// differ by less than half a percentage point.
+pub fn comparable(current: &Report, baseline: &Report) -> bool {
+    let share = |r: &Report| {
+        if r.summary.injected == 0 {
+            0.0
+        } else {
+            r.summary.completed as f64 / r.summary.injected as f64
+        }
+    };
+    (share(current) - share(baseline)).abs() < 0.005
+}
+
+/// "of 295 requests" under a latency card (or "no completed requests").
+fn described(stat: &Stat, what: &str) -> String {
+    match stat.count {
+        0 => format!("no {what}"),
+        1 => format!("of 1 {}", what.trim_end_matches('s')),
+        n => format!("of {} {what}", format::count(n)),
     }
 }
 
@@ -147,86 +232,131 @@ impl Card {
 pub fn cards(props: &CardsProps) -> Html {
     let s = &props.report.summary;
     let base = props.baseline.as_deref();
+    let same_requests = base.is_none_or(|b| comparable(&props.report, b));
+    let latency =
+        |id, label, of: fn(&Summary) -> &Stat, pick: fn(&Stat) -> f64, title: &str, what: &str| {
+            let stat = of(s);
+            Card {
+                id,
+                label,
+                value: pick(stat),
+                kind: Kind::Duration,
+                title: format!("{title}, over the {} {what}", format::count(stat.count)),
+                sub: Some(described(stat, what)),
+                count: Some(stat.count),
+                delta: base.map(|b| (pick(of(&b.summary)), Some(false), same_requests)),
+            }
+        };
+    let completed_requests = "completed requests";
     let cards = [
         Card {
-            id: "card-ttft-p50",
-            label: "TTFT p50",
-            value: format::ms(s.ttft_ms.p50),
-            unit: "ms",
-            title: "Median time to first token",
-            delta: base.map(|b| (s.ttft_ms.p50, b.summary.ttft_ms.p50, Some(false))),
-        },
-        Card {
-            id: "card-ttft-p90",
-            label: "TTFT p90",
-            value: format::ms(s.ttft_ms.p90),
-            unit: "ms",
-            title: "90th percentile of the time to first token",
-            delta: base.map(|b| (s.ttft_ms.p90, b.summary.ttft_ms.p90, Some(false))),
-        },
-        Card {
-            id: "card-ttft-p99",
-            label: "TTFT p99",
-            value: format::ms(s.ttft_ms.p99),
-            unit: "ms",
-            title: "99th percentile of the time to first token",
-            delta: base.map(|b| (s.ttft_ms.p99, b.summary.ttft_ms.p99, Some(false))),
-        },
-        Card {
-            id: "card-itl-p50",
-            label: "ITL p50",
-            value: format::ms(s.itl_ms.p50),
-            unit: "ms",
-            title: "Median of the requests' mean inter-token latency",
-            delta: base.map(|b| (s.itl_ms.p50, b.summary.itl_ms.p50, Some(false))),
-        },
-        Card {
-            id: "card-itl-p90",
-            label: "ITL p90",
-            value: format::ms(s.itl_ms.p90),
-            unit: "ms",
-            title: "90th percentile of the requests' mean inter-token latency",
-            delta: base.map(|b| (s.itl_ms.p90, b.summary.itl_ms.p90, Some(false))),
-        },
-        Card {
-            id: "card-e2e-p90",
-            label: "E2E p90",
-            value: format::ms(s.e2e_ms.p90),
-            unit: "ms",
-            title: "90th percentile of the end-to-end latency (arrival to last token)",
-            delta: base.map(|b| (s.e2e_ms.p90, b.summary.e2e_ms.p90, Some(false))),
-        },
-        Card {
-            id: "card-throughput",
-            label: "Throughput",
-            value: format::rate(s.throughput_rps),
-            unit: "req/s",
-            title: "Completed requests per second of simulated time",
-            delta: base.map(|b| (s.throughput_rps, b.summary.throughput_rps, Some(true))),
-        },
-        Card {
-            id: "card-goodput",
-            label: "Goodput",
-            value: format::rate(s.goodput_rps),
-            unit: "req/s",
-            title: "Completed requests per second that met the latency targets (SLO)",
-            delta: base.map(|b| (s.goodput_rps, b.summary.goodput_rps, Some(true))),
-        },
-        Card {
-            id: "share-disaggregated",
-            label: "Disaggregated",
-            value: format::percent(s.disaggregated_share),
-            unit: "%",
-            title: "Share of requests whose prefill ran on a separate prefill instance",
-            delta: base.map(|b| (s.disaggregated_share, b.summary.disaggregated_share, None)),
+            id: "card-completed",
+            label: "Completed",
+            value: s.completed as f64,
+            kind: Kind::Count,
+            title: "Requests that emitted all their output tokens".into(),
+            sub: Some(format!("of {} injected", format::count(s.injected))),
+            count: None,
+            delta: base.map(|b| (b.summary.completed as f64, Some(true), true)),
         },
         Card {
             id: "card-dropped",
             label: "Dropped",
-            value: s.dropped.to_string(),
-            unit: "requests",
-            title: "Requests the simulator had to drop (e.g. a prompt larger than the KV cache)",
-            delta: base.map(|b| (s.dropped as f64, b.summary.dropped as f64, Some(false))),
+            value: s.dropped as f64,
+            kind: Kind::Count,
+            title: "Requests the simulator had to drop: a decode instance without KV room for a \
+                    transferred prompt, or a prompt larger than an instance's KV cache"
+                .into(),
+            sub: Some(if s.dropped == 0 {
+                "none dropped".to_owned()
+            } else {
+                format!("{}% of injected", format::percent(s.dropped as f64 / s.injected.max(1) as f64))
+            }),
+            count: None,
+            delta: base.map(|b| (b.summary.dropped as f64, Some(false), true)),
+        },
+        latency(
+            "card-ttft-p50",
+            "TTFT p50",
+            |s| &s.ttft_ms,
+            |x| x.p50,
+            "Median time to first token",
+            completed_requests,
+        ),
+        latency(
+            "card-ttft-p90",
+            "TTFT p90",
+            |s| &s.ttft_ms,
+            |x| x.p90,
+            "90th percentile of the time to first token",
+            completed_requests,
+        ),
+        latency(
+            "card-ttft-p99",
+            "TTFT p99",
+            |s| &s.ttft_ms,
+            |x| x.p99,
+            "99th percentile of the time to first token",
+            completed_requests,
+        ),
+        latency(
+            "card-itl-p50",
+            "ITL p50",
+            |s| &s.itl_ms,
+            |x| x.p50,
+            "Median of the requests' mean inter-token latency (requests with 2 or more output tokens)",
+            "requests",
+        ),
+        latency(
+            "card-itl-p90",
+            "ITL p90",
+            |s| &s.itl_ms,
+            |x| x.p90,
+            "90th percentile of the requests' mean inter-token latency",
+            "requests",
+        ),
+        latency(
+            "card-e2e-p90",
+            "E2E p90",
+            |s| &s.e2e_ms,
+            |x| x.p90,
+            "90th percentile of the end-to-end latency (arrival to last token)",
+            completed_requests,
+        ),
+        Card {
+            id: "card-throughput",
+            label: "Throughput",
+            value: s.throughput_rps,
+            kind: Kind::Rate,
+            title: "Completed requests per second of simulated time".into(),
+            sub: None,
+            count: None,
+            delta: base.map(|b| (b.summary.throughput_rps, Some(true), true)),
+        },
+        Card {
+            id: "card-goodput",
+            label: "Goodput",
+            value: s.goodput_rps,
+            kind: Kind::Rate,
+            title: "Completed requests per second that met the latency targets (SLO); dropped \
+                    requests count as misses"
+                .into(),
+            sub: Some(format!(
+                "{}% met the SLO",
+                format::percent(s.slo_attainment)
+            )),
+            count: None,
+            delta: base.map(|b| (b.summary.goodput_rps, Some(true), true)),
+        },
+        Card {
+            id: "share-disaggregated",
+            label: "Disaggregated",
+            value: s.disaggregated_share,
+            kind: Kind::Share,
+            title: "Share of requests whose prefill ran on a separate prefill instance".into(),
+            sub: None,
+            count: None,
+            delta: base.map(|b| (b.summary.disaggregated_share, None, true)),
         },
     ];
     html! {
@@ -243,18 +373,70 @@ mod tests {
     #[test]
     fn deltas_have_sign_arrows_and_a_verdict() {
         assert_eq!(
-            delta_text(112.3, 100.0, "ms", Some(false)),
+            delta_text(112.3, 100.0, Kind::Duration, Some(false)),
             ("▲ 12.3 ms (+12.3%)".to_owned(), Verdict::Worse)
         );
         assert_eq!(
-            delta_text(0.40, 0.45, "%", None),
+            delta_text(0.40, 0.45, Kind::Share, None),
             ("▼ 5.0 pp".to_owned(), Verdict::Neutral)
         );
-        assert_eq!(delta_text(9.5, 10.0, "req/s", Some(true)).1, Verdict::Worse);
-        assert_eq!(delta_text(5.0, 5.0, "ms", Some(false)).1, Verdict::Same);
         assert_eq!(
-            delta_text(37.41, 37.4, "req/s", Some(true)).0,
-            "▲ 0.01 req/s"
+            delta_text(9.5, 10.0, Kind::Rate, Some(true)).1,
+            Verdict::Worse
         );
+        assert_eq!(
+            delta_text(5.0, 5.0, Kind::Duration, Some(false)),
+            ("= no change".to_owned(), Verdict::Same)
+        );
+        assert_eq!(
+            delta_text(117_927.0, 42_500.0, Kind::Duration, Some(false)).0,
+            "▲ 75.4 s (+177.5%)"
+        );
+        assert_eq!(
+            delta_text(305.0, 0.0, Kind::Count, Some(false)),
+            ("▲ 305 requests".to_owned(), Verdict::Worse)
+        );
+    }
+
+    #[test]
+    fn tiny_changes_are_no_change() {
+        // The issue's case: 0.00 req/s, -0.2% read as worse.
+        assert_eq!(
+            delta_text(37.32, 37.4, Kind::Rate, Some(true)),
+            ("≈ no change (-0.2%)".to_owned(), Verdict::Same)
+        );
+        assert_eq!(
+            delta_text(100.5, 100.0, Kind::Duration, Some(false)),
+            ("≈ no change (+0.5%)".to_owned(), Verdict::Same)
+        );
+        // 1% and more is a change.
+        assert_eq!(
+            delta_text(101.0, 100.0, Kind::Duration, Some(false)).1,
+            Verdict::Worse
+        );
+        // One more dropped request is a change, however many there were.
+        assert_eq!(
+            delta_text(1001.0, 1000.0, Kind::Count, Some(false)).1,
+            Verdict::Worse
+        );
+    }
+
+    #[test]
+    fn runs_that_complete_different_shares_are_not_comparable() {
+        let report = |injected, completed| Report {
+            summary: Summary {
+                injected,
+                completed,
+                ..Default::default()
+            },
+            requests: Vec::new(),
+            instances: Vec::new(),
+            pools: Vec::new(),
+            timeline: pdsim::report::Timeline::default(),
+        };
+        assert!(comparable(&report(600, 600), &report(600, 600)));
+        assert!(!comparable(&report(600, 295), &report(600, 600)));
+        assert!(!comparable(&report(600, 600), &report(600, 295)));
+        assert!(comparable(&report(1000, 998), &report(1000, 1000)));
     }
 }

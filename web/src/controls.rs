@@ -212,16 +212,27 @@ fn lengths(state: &UseReducerHandle<State>, which: Lengths) -> Html {
 
 /// Boxes of the pools: instances (one square each), TP, and the KV link between prefill and
 /// decode instances.
-fn topology_diagram(config: &Config) -> Html {
+fn topology_diagram(config: &Config, report: Option<&pdsim::Report>) -> Html {
     let t = &config.topology;
+    // A pool the last result left idle (e.g. the prefill pool under the `never` decider).
+    let idle = |pool: Pool| {
+        report.is_some_and(|r| {
+            r.pools
+                .iter()
+                .any(|p| p.role.id() == pool.id() && p.instances > 0 && p.utilization < 0.005)
+        })
+    };
+    let never = config.disaggregation.decider == Decider::Never;
     let pool = |pool: Pool, instances: u32, tp: u32| {
         let squares = (0..instances.min(8)).map(|_| html! { <span class="gpu"></span> });
         let more = instances.saturating_sub(8);
+        let idle = instances > 0 && idle(pool);
         html! {
-            <div class={classes!("pool-box", pool.id(), (instances == 0).then_some("empty"))}
+            <div class={classes!("pool-box", pool.id(), (instances == 0).then_some("empty"), idle.then_some("idle"))}
                  id={format!("diagram-{}", pool.id())}>
                 <strong>{ format!("{} ×{instances}", pool.label()) }</strong>
                 <span class="tp">{ format!("TP {tp} · {} GPUs", instances * tp) }</span>
+                if idle { <span class="idle-tag">{ "idle in the last result" }</span> }
                 <span class="gpus" aria-hidden="true">
                     { for squares }
                     if more > 0 { <span class="more">{ format!("+{more}") }</span> }
@@ -231,14 +242,19 @@ fn topology_diagram(config: &Config) -> Html {
     };
     let link = format!("{} GB/s", config.kv_transfer.bandwidth_gb_per_s);
     let description = format!(
-        "{} prefill instances (TP {}) send KV caches over a {link} link to {} decode instances (TP {}); {} unified instances (TP {}).",
-        t.prefill.instances, t.prefill.tp, t.decode.instances, t.decode.tp, t.unified.instances, t.unified.tp
+        "{} prefill instances (TP {}) send KV caches over a {link} link to {} decode instances (TP {}); {} unified instances (TP {}).{}",
+        t.prefill.instances, t.prefill.tp, t.decode.instances, t.decode.tp, t.unified.instances, t.unified.tp,
+        if never && t.prefill.instances > 0 {
+            " The decider never sends prompts to the prefill pool: it idles."
+        } else {
+            ""
+        }
     );
     html! {
         <div class="diagram" id="topology-diagram" role="img" aria-label={description.clone()} title={description}>
             <div class="disagg">
                 { pool(Pool::Prefill, t.prefill.instances, t.prefill.tp) }
-                <div class={classes!("link", (t.prefill.instances == 0).then_some("empty"))}>
+                <div class={classes!("link", (t.prefill.instances == 0 || never).then_some("empty"))}>
                     <span class="arrow" aria-hidden="true">{ "KV →" }</span>
                     <span class="bw">{ link }</span>
                 </div>
@@ -380,6 +396,15 @@ pub fn controls(props: &ControlsProps) -> Html {
         html! { <div class="pair">{ instances.view(state) }{ tp.view(state) }</div> }
     });
 
+    let same_gpus = |aggregated: bool| {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::SameGpus { aggregated }))
+    };
+    let gpus = state::total_gpus(config);
+    let gpu_total = format!(
+        "{gpus} GPUs in all. The two buttons rebuild this layout on the same {gpus} GPUs, for a fair comparison (pin one first)."
+    );
+
     let threshold = config.disaggregation.threshold_tokens.min(MAX_THRESHOLD);
     let threshold_invalid = state
         .error()
@@ -394,10 +419,10 @@ pub fn controls(props: &ControlsProps) -> Html {
                     on_select(|v| Some(Action::LoadExample(v)))) }
                 <p class="help">{ scenario_help }</p>
                 { select("model", "Model", "The served model (preset)",
-                    presets(&MODEL_IDS, state::model_id(config)), state::model_id(config),
+                    presets(MODEL_IDS, state::model_id(config)), state::model_id(config),
                     on_select(|v| Some(Action::SetModel(v)))) }
                 { select("gpu", "GPU", "The GPU of every instance (preset)",
-                    presets(&GPU_IDS, state::gpu_id(config)), state::gpu_id(config),
+                    presets(GPU_IDS, state::gpu_id(config)), state::gpu_id(config),
                     on_select(|v| Some(Action::SetGpu(v)))) }
             </fieldset>
             }
@@ -405,8 +430,30 @@ pub fn controls(props: &ControlsProps) -> Html {
             if shown("topology") {
             <fieldset id="group-topology">
                 <legend>{ "Topology" }</legend>
-                { topology_diagram(config) }
+                { topology_diagram(config, state.report.as_deref()) }
                 { for pool_rows }
+                <div class="fair">
+                    <button type="button" id="same-gpus-agg" onclick={same_gpus(true)}
+                            title="Put every GPU of this layout into unified instances (decider never), at the TP of the decode (or unified) pool">
+                        { "Same GPUs, aggregated" }
+                    </button>
+                    <button type="button" id="same-gpus-disagg" onclick={same_gpus(false)}
+                            title="Split every GPU of this layout into prefill and decode instances (half each, decider always), at the same TP">
+                        { "Same GPUs, disaggregated" }
+                    </button>
+                </div>
+                <p class="help" id="gpu-total">{ gpu_total }</p>
+                <div class="triple" role="group" aria-label="Engine of every instance">
+                    { NumberBox { id: "chunk-tokens".into(), label: "Chunk size".into(), unit: "tokens",
+                        title: "engine.max_num_batched_tokens: the token budget of one step (prefill chunk tokens + one per decoding sequence). Smaller chunks stall decoding less but prefill slower".into(),
+                        field: Field::ChunkTokens, min: "1", max: None, step: "256" }.view(state) }
+                    { NumberBox { id: "max-seqs".into(), label: "Max sequences".into(), unit: "per step",
+                        title: "engine.max_num_seqs: the most requests in one step's batch".into(),
+                        field: Field::MaxSeqs, min: "1", max: Some("65536"), step: "1" }.view(state) }
+                    { NumberBox { id: "gpu-memory".into(), label: "GPU memory".into(), unit: "share, 0–1",
+                        title: "engine.gpu_memory_utilization: share of each GPU's memory the engine may use for weights and KV cache; the rest of that share after the weights is KV cache".into(),
+                        field: Field::GpuMemory, min: "0.05", max: Some("1"), step: "0.01" }.view(state) }
+                </div>
             </fieldset>
             }
 
@@ -418,6 +465,11 @@ pub fn controls(props: &ControlsProps) -> Html {
                     deciders, config.disaggregation.decider.id(),
                     on_select(|v| Decider::ALL.into_iter().find(|d| d.id() == v).map(Action::SetDecider))) }
                 <p class="help">{ decider_help(config.disaggregation.decider) }</p>
+                if config.disaggregation.decider == Decider::Conditional {
+                    { NumberBox { id: "max-prefill-queue".into(), label: "Prefill queue limit".into(), unit: "requests",
+                        title: "disaggregation.max_prefill_queue: the conditional decider disaggregates only while the chosen prefill instance has at most this many requests waiting".into(),
+                        field: Field::MaxPrefillQueue, min: "0", max: None, step: "1" }.view(state) }
+                }
                 <div class="field">
                     <label for="threshold">{ "Threshold" }<span class="unit">{ " (tokens)" }</span></label>
                     <div class="range-pair">

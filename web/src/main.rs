@@ -6,6 +6,7 @@ mod charts;
 mod controls;
 mod export;
 mod format;
+mod health;
 mod state;
 mod url;
 
@@ -129,6 +130,67 @@ fn share() -> Html {
                 { "Copy embed code" }
             </button>
             <span id="copy-status" role="status">{ (*status).clone() }</span>
+        </div>
+    }
+}
+
+/// A same-page link's click: scrolls to the element `id` and moves the focus there, without
+/// touching the URL's hash (it holds the settings).
+fn jump(id: &'static str) -> Callback<MouseEvent> {
+    Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        let target = gloo::utils::document()
+            .get_element_by_id(id)
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(target) = target {
+            target.scroll_into_view();
+            // Failure only leaves the focus where it was.
+            let _ = target.focus();
+        }
+    })
+}
+
+/// The headline strip: a few results that stay in view while the controls are edited (at the
+/// top of the controls' column on a laptop, fixed at the bottom of the screen on a phone), with
+/// a link to the full results.
+fn headline(report: Option<&pdsim::Report>, warnings: usize, stale: bool, running: bool) -> Html {
+    let Some(report) = report else {
+        return html! {
+            <div id="headline" class="headline" aria-label="Headline results">
+                <span class="mini-card">{ "Running the simulation…" }</span>
+            </div>
+        };
+    };
+    let s = &report.summary;
+    let mini = |id: &'static str, label: &'static str, value: String| {
+        html! {
+            <span class="mini-card" id={id}>
+                <span class="mini-label">{ label }</span>
+                <span class="mini-value">{ value }</span>
+            </span>
+        }
+    };
+    let count_of = |stat: &pdsim::report::Stat, value: f64| {
+        if stat.count == 0 {
+            "none".to_owned()
+        } else {
+            format::duration(value)
+        }
+    };
+    html! {
+        <div id="headline" class={classes!("headline", stale.then_some("stale"), running.then_some("busy"))}
+             aria-label="Headline results">
+            { mini("mini-ttft", "TTFT p50", count_of(&s.ttft_ms, s.ttft_ms.p50)) }
+            { mini("mini-itl", "ITL p50", count_of(&s.itl_ms, s.itl_ms.p50)) }
+            { mini("mini-throughput", "Throughput", format!("{} req/s", format::rate(s.throughput_rps))) }
+            { mini("mini-completed", "Completed", format!("{} of {}", format::count(s.completed), format::count(s.injected))) }
+            if warnings > 0 {
+                <a class="mini-card mini-warning" id="mini-warning" href="#result-warning"
+                   onclick={jump("result-warning")}>
+                    { format!("⚠ {} {}", warnings, if warnings == 1 { "warning" } else { "warnings" }) }
+                </a>
+            }
+            <a class="mini-link" href="#results" onclick={jump("results")}>{ "All results ↓" }</a>
         </div>
     }
 }
@@ -258,6 +320,35 @@ fn app() -> Html {
     use_effect_with(state.shown_run, |_| mark_render());
 
     {
+        // A link with a pinned baseline (`b`): run it once, on the sweep worker (the first run
+        // of the page is not delayed), and pin its report.
+        let dispatcher = state.dispatcher();
+        let workers = Rc::clone(&workers);
+        use_effect_with((), move |()| {
+            if let Some(config) = url::start_baseline() {
+                let answer = pdsim_web::post(
+                    &workers.borrow().sweep,
+                    Job::Run(AsJson(state::for_worker(&config))),
+                );
+                wasm_bindgen_futures::spawn_local(async move {
+                    match answer.await {
+                        Answer::Run(result) => match *result {
+                            Ok(report) => dispatcher.dispatch(Action::PinLoaded {
+                                config: Box::new(config),
+                                report: Box::new(report),
+                            }),
+                            Err(err) => gloo::console::warn!(format!(
+                                "cannot run the baseline of the link: {err}"
+                            )),
+                        },
+                        _ => gloo::console::warn!("the worker answered another job"),
+                    }
+                });
+            }
+        });
+    }
+
+    {
         // A crashed worker (see index.html: every Worker's `error` event is forwarded to the
         // window as `pdsim-worker-error`): new workers, and the banner.
         let dispatcher = state.dispatcher();
@@ -298,56 +389,100 @@ fn app() -> Html {
     let error = state.error().map(|err| err.message.clone());
     let baseline = state.baseline.as_ref().map(|b| b.report.clone());
     let compare = {
-        let pin = {
+        // One toggle button (the same element pinned or not, so focus stays on it) and a
+        // Re-pin button beside it when pinned.
+        // The pinned baseline's config goes in the URL (`b`), so a comparison can be shared.
+        let toggle = {
             let state = state.clone();
-            Callback::from(move |_| state.dispatch(Action::Pin))
-        };
-        let unpin = {
-            let state = state.clone();
-            Callback::from(move |_| state.dispatch(Action::Unpin))
-        };
-        match &state.baseline {
-            None => html! {
-                <div class="compare">
-                    <button type="button" id="pin" onclick={pin}
-                            title="Keep this result and show every later result's difference from it">
-                        { "Pin as baseline" }
-                    </button>
-                </div>
-            },
-            Some(b) => {
-                let changes = state::config_changes(&b.config, &state.config);
-                let changed = if changes.is_empty() {
-                    "Same settings as the baseline.".to_owned()
+            let pinned = state.baseline.is_some();
+            Callback::from(move |_| {
+                if pinned {
+                    url::write_baseline(None);
+                    state.dispatch(Action::Unpin);
                 } else {
-                    let shown: Vec<&str> = changes.iter().take(4).map(String::as_str).collect();
-                    let more = changes.len().saturating_sub(shown.len());
-                    format!(
-                        "Changed since pinning: {}{}.",
-                        shown.join("; "),
-                        if more > 0 {
-                            format!(" and {more} more")
-                        } else {
-                            String::new()
-                        }
-                    )
-                };
-                let note = format!(
-                    "Comparing with the pinned baseline (TTFT p50 {} ms). ▲ = higher, ▼ = lower; \
-                     green is better, red worse. ",
-                    format::ms(b.report.summary.ttft_ms.p50)
-                );
-                html! {
-                    <div class="compare pinned">
-                        <span id="baseline-note">
-                            { note }
-                            <span id="baseline-changes">{ changed }</span>
-                        </span>
-                        <button type="button" id="pin" onclick={pin} title="Pin the current result instead">{ "Re-pin" }</button>
-                        <button type="button" id="unpin" onclick={unpin}>{ "Unpin" }</button>
-                    </div>
+                    url::write_baseline(Some(&state.config));
+                    state.dispatch(Action::Pin);
                 }
+            })
+        };
+        let repin = {
+            let state = state.clone();
+            Callback::from(move |_| {
+                url::write_baseline(Some(&state.config));
+                state.dispatch(Action::Pin);
+            })
+        };
+        let pinned = state.baseline.is_some();
+        let note = state.baseline.as_ref().map(|b| {
+            let changes = state::config_changes(&b.config, &state.config);
+            let changed = if changes.is_empty() {
+                "Same settings as the baseline.".to_owned()
+            } else {
+                let shown: Vec<&str> = changes.iter().take(4).map(String::as_str).collect();
+                let more = changes.len().saturating_sub(shown.len());
+                format!(
+                    "Changed since pinning: {}{}.",
+                    shown.join("; "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            };
+            let counts = |r: &pdsim::Report| {
+                format!(
+                    "{} of {} requests completed, {} dropped",
+                    format::count(r.summary.completed),
+                    format::count(r.summary.injected),
+                    format::count(r.summary.dropped)
+                )
+            };
+            let (now, comparable) = match &state.report {
+                Some(report) => (
+                    format!("; now {}", counts(report)),
+                    cards::comparable(report, &b.report),
+                ),
+                None => (String::new(), true),
+            };
+            let caveat = if comparable {
+                ""
+            } else {
+                " The two runs completed different shares of their requests, so their latencies \
+                 describe different requests: latency changes are marked not comparable."
+            };
+            html! {
+                <span id="baseline-note">
+                    <span id="baseline-counts">
+                        { format!("Baseline: {}{now}.", counts(&b.report)) }
+                        { caveat }
+                    </span>
+                    { format!(
+                        " Baseline TTFT p50 {}. ▲ = higher, ▼ = lower; green is better, red \
+                         worse, grey no change (within 1%). ",
+                        format::duration(b.report.summary.ttft_ms.p50)
+                    ) }
+                    <span id="baseline-changes">{ changed }</span>
+                </span>
             }
+        });
+        html! {
+            <div class={classes!("compare", pinned.then_some("pinned"))}>
+                <button type="button" id="pin" onclick={toggle} aria-pressed={pinned.to_string()}
+                        title={if pinned {
+                            "Forget the pinned baseline"
+                        } else {
+                            "Keep this result and show every later result's difference from it"
+                        }}>
+                    { if pinned { "Unpin baseline" } else { "Pin as baseline" } }
+                </button>
+                // Always there (hidden when nothing is pinned): children that come and go
+                // would make Yew reuse the Pin button's element for another one, and the
+                // focus would move with it.
+                <button type="button" id="repin" onclick={repin} hidden={!pinned}
+                        title="Pin the current result instead">{ "Re-pin" }</button>
+                <span class="baseline-slot">{ for note }</span>
+            </div>
         }
     };
     // The sweep marks the threshold of the result on screen: its marker moves with the other
@@ -362,6 +497,22 @@ fn app() -> Html {
             state.config.disaggregation.threshold_tokens,
             |(_, config)| config.disaggregation.threshold_tokens,
         );
+    // The config of the result on screen (its warnings are about it, not about a newer edit).
+    let (warnings, idle) = state
+        .report
+        .as_ref()
+        .map_or_else(Default::default, |report| {
+            let configs = run_configs.borrow();
+            let config = configs
+                .iter()
+                .find(|(run, _)| *run == state.shown_run)
+                .map_or(&state.config, |(_, config)| config);
+            (
+                health::warnings(config, report),
+                health::idle_pools(config, report),
+            )
+        });
+    let warnings_count = warnings.len();
     let results = match &state.report {
         None => match &state.run_error {
             None if error.is_some() => html! {
@@ -428,12 +579,26 @@ fn app() -> Html {
             };
             html! {
                 <>
+                    if !warnings.is_empty() {
+                        <div id="result-warning" class="result-warning" role="alert" tabindex="-1">
+                            { for warnings.iter().map(|w| html! { <p>{ w.clone() }</p> }) }
+                        </div>
+                    }
+                    if !idle.is_empty() {
+                        <div id="idle-note" class="idle-note" role="note">
+                            { for idle.iter().map(|w| html! { <p>{ w.clone() }</p> }) }
+                        </div>
+                    }
                     <div class="results-head">
+                        if !view.no_controls() {
+                            <a class="to-controls" href="#controls" onclick={jump("controls")}>{ "↑ Controls" }</a>
+                        }
                         <p class="summary" aria-live="polite">
-                            <span id="ttft-p50">{ format!("TTFT p50: {} ms", format::ms(s.ttft_ms.p50)) }</span>
+                            <span id="ttft-p50">{ format!("TTFT p50: {}", format::duration(s.ttft_ms.p50)) }</span>
                             { format!(
-                                " · {} of {} requests completed in {:.1} s of simulated time",
-                                s.completed, s.injected, s.duration_s
+                                " · {} of {} requests completed in {} of simulated time",
+                                format::count(s.completed), format::count(s.injected),
+                                format::duration(s.duration_s * 1000.0)
                             ) }
                         </p>
                         <span id="simulating" class={classes!("running", (!state.slow || stale).then_some("idle"))}
@@ -527,6 +692,12 @@ fn app() -> Html {
         }
     });
 
+    let strip = headline(
+        state.report.as_deref(),
+        warnings_count,
+        stale,
+        state.running,
+    );
     html! {
         // data-ready tells the browser tests that the first result is on screen; data-busy that a
         // run is pending.
@@ -534,6 +705,9 @@ fn app() -> Html {
         <main id="app" class={classes!(view.embed.then_some("embed"))}
               data-ready={state.ready().to_string()} data-busy={state.running.to_string()}
               data-run={state.shown_run.to_string()}>
+            if !view.no_controls() {
+                <a class="skip-link" href="#results" onclick={jump("results")}>{ "Skip to results" }</a>
+            }
             { header }
             if let Some(note) = url_note {
                 <p id="url-note" role="status" class="url-note">{ note }</p>
@@ -541,14 +715,17 @@ fn app() -> Html {
             { for fatal }
             <div class={classes!("layout", view.no_controls().then_some("no-side"))}>
                 if !view.no_controls() {
-                    <div class="side">
-                        <Controls state={state.clone()} />
-                        <div id="error" role="alert" class={classes!("error", error.is_none().then_some("empty"))}>
-                            { error.clone().unwrap_or_default() }
+                    <div class="side" id="controls" tabindex="-1">
+                        <div class="side-head">
+                            <div id="error" role="alert" class={classes!("error", error.is_none().then_some("empty"))}>
+                                { error.clone().unwrap_or_default() }
+                            </div>
+                            { strip }
                         </div>
+                        <Controls state={state.clone()} />
                     </div>
                 }
-                <section id="results" class={classes!("results", stale.then_some("stale"))}
+                <section id="results" tabindex="-1" class={classes!("results", stale.then_some("stale"))}
                          aria-label="Results" aria-busy={state.running.to_string()}>
                     if view.no_controls() && error.is_some() {
                         <p id="error" role="alert" class="error">{ error.clone().unwrap_or_default() }</p>
@@ -566,5 +743,9 @@ fn app() -> Html {
 
 fn main() {
     console_error_panic_hook::set_once();
+    // index.html's loading text, shown until this wasm arrived.
+    if let Some(loading) = gloo::utils::document().get_element_by_id("loading") {
+        loading.remove();
+    }
     yew::Renderer::<App>::new().render();
 }

@@ -195,7 +195,7 @@ pub fn example_id(config: &Config) -> &'static str {
 pub fn model_id(config: &Config) -> &str {
     match &config.model {
         ModelSpec::Preset(id) => id,
-        ModelSpec::Custom(_) => "custom",
+        ModelSpec::Custom(_) | ModelSpec::HuggingFace(_) => "custom",
     }
 }
 
@@ -240,6 +240,14 @@ pub enum Field {
     PrefixFraction,
     /// A parameter of `workload.<input|output>_tokens`.
     Len(Lengths, Param),
+    /// `engine.max_num_batched_tokens` (the chunk size of chunked prefill)
+    ChunkTokens,
+    /// `engine.max_num_seqs`
+    MaxSeqs,
+    /// `engine.gpu_memory_utilization`
+    GpuMemory,
+    /// `disaggregation.max_prefill_queue`
+    MaxPrefillQueue,
 }
 
 /// Which length distribution of the workload.
@@ -384,6 +392,10 @@ impl Field {
             Self::PrefixTokens => "workload.prefix.tokens".into(),
             Self::PrefixFraction => "workload.prefix.fraction".into(),
             Self::Len(which, param) => format!("{}.{}", which.path(), param.id()),
+            Self::ChunkTokens => "engine.max_num_batched_tokens".into(),
+            Self::MaxSeqs => "engine.max_num_seqs".into(),
+            Self::GpuMemory => "engine.gpu_memory_utilization".into(),
+            Self::MaxPrefillQueue => "disaggregation.max_prefill_queue".into(),
         }
     }
 
@@ -404,6 +416,10 @@ impl Field {
             Self::PrefixGroups => config.workload.prefix.groups.to_string(),
             Self::PrefixTokens => config.workload.prefix.tokens.to_string(),
             Self::PrefixFraction => config.workload.prefix.fraction.to_string(),
+            Self::ChunkTokens => config.engine.max_num_batched_tokens.to_string(),
+            Self::MaxSeqs => config.engine.max_num_seqs.to_string(),
+            Self::GpuMemory => config.engine.gpu_memory_utilization.to_string(),
+            Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue.to_string(),
             Self::Len(which, param) => match (which.of(config), param) {
                 (LengthDist::Constant { value }, Param::Value) => value.to_string(),
                 (LengthDist::Uniform { min, .. }, Param::Min) => min.to_string(),
@@ -501,6 +517,12 @@ impl Field {
             Self::PrefixGroups => config.workload.prefix.groups = whole("groups")?,
             Self::PrefixTokens => config.workload.prefix.tokens = whole("tokens")?,
             Self::PrefixFraction => config.workload.prefix.fraction = real("[0, 1]")?,
+            Self::ChunkTokens => config.engine.max_num_batched_tokens = whole("tokens")?,
+            Self::MaxSeqs => config.engine.max_num_seqs = whole("sequences")?,
+            Self::GpuMemory => {
+                config.engine.gpu_memory_utilization = real("shares of GPU memory (0 to 1]")?;
+            }
+            Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue = whole("requests")?,
             Self::Len(which, param) => match (which.of_mut(config), param) {
                 (LengthDist::Constant { value }, Param::Value) => *value = whole("tokens")?,
                 (LengthDist::Uniform { min, .. }, Param::Min) => *min = whole("tokens")?,
@@ -675,6 +697,52 @@ impl State {
     }
 }
 
+/// GPUs of every pool together.
+pub fn total_gpus(config: &Config) -> u32 {
+    Pool::ALL
+        .iter()
+        .map(|p| p.of(config).instances.saturating_mul(p.of(config).tp))
+        .fold(0, u32::saturating_add)
+}
+
+/// Rebuilds the topology on the same GPUs: `aggregated`, all of them in unified instances
+/// (decider `never`) at the TP of the decode pool (else of the unified, else of the prefill
+/// pool); else split in half into prefill and decode instances at the TP of the unified pool
+/// (else of the decode pool), with the decider `always` if it was `never`. GPUs that do not
+/// fill a whole instance are left out.
+pub fn same_gpus(config: &mut Config, aggregated: bool) {
+    let gpus = total_gpus(config);
+    let t = &config.topology;
+    let tp_of = |pools: &[&PoolConfig]| {
+        pools
+            .iter()
+            .find(|p| p.instances > 0)
+            .map_or(1, |p| p.tp.max(1))
+    };
+    if aggregated {
+        let tp = tp_of(&[&t.decode, &t.unified, &t.prefill]);
+        config.topology.unified.instances = (gpus / tp).max(1);
+        config.topology.unified.tp = tp;
+        config.topology.prefill.instances = 0;
+        config.topology.decode.instances = 0;
+        config.disaggregation.decider = Decider::Never;
+    } else {
+        let mut tp = tp_of(&[&t.unified, &t.decode, &t.prefill]);
+        if gpus / tp < 2 {
+            tp = 1;
+        }
+        let instances = (gpus / tp).max(2);
+        config.topology.prefill.instances = instances / 2;
+        config.topology.decode.instances = instances - instances / 2;
+        config.topology.prefill.tp = tp;
+        config.topology.decode.tp = tp;
+        config.topology.unified.instances = 0;
+        if config.disaggregation.decider == Decider::Never {
+            config.disaggregation.decider = Decider::Always;
+        }
+    }
+}
+
 /// Validates a config for the playground.
 pub fn check(config: &Config) -> Option<FieldError> {
     pdsim::validate::validate(config)
@@ -795,6 +863,13 @@ pub enum Action {
     Pin,
     /// Forget the baseline.
     Unpin,
+    /// The baseline of the page's link was run: pin it (unless one was pinned meanwhile).
+    PinLoaded {
+        /// Its config.
+        config: Box<Config>,
+        /// Its report.
+        report: Box<Report>,
+    },
     /// Run `n` is still running after the progress delay.
     Slow(u64),
     /// A sweep of this config was asked for.
@@ -829,6 +904,12 @@ pub enum Action {
     SetContention(bool),
     /// Text typed into a number box.
     Text(Field, String),
+    /// Rebuild the layout on the same GPUs: all unified (`aggregated`) or split into prefill
+    /// and decode pools.
+    SameGpus {
+        /// Aggregated (unified instances, decider never) or disaggregated.
+        aggregated: bool,
+    },
     /// The app started run `n`.
     Started(u64),
     /// Run `run` answered.
@@ -855,7 +936,8 @@ impl Reducible for State {
             | Action::Finished { .. }
             | Action::Fatal(_)
             | Action::Pin
-            | Action::Unpin => {}
+            | Action::Unpin
+            | Action::PinLoaded { .. } => {}
             _ => state.typing = false,
         }
         match action {
@@ -938,6 +1020,24 @@ impl Reducible for State {
                 }
             }
             Action::Unpin => state.baseline = None,
+            Action::PinLoaded { config, report } => {
+                if state.baseline.is_some() {
+                    return self;
+                }
+                state.baseline = Some(Baseline {
+                    report: Shared::new(*report),
+                    config: *config,
+                });
+            }
+            Action::SameGpus { aggregated } => {
+                same_gpus(&mut config, aggregated);
+                for pool in Pool::ALL {
+                    for field in [Field::Instances(pool), Field::Tp(pool)] {
+                        state.drafts.remove(&field);
+                        state.bad_inputs.remove(&field);
+                    }
+                }
+            }
             Action::Slow(run) => {
                 if run == state.latest_run && state.running {
                     state.slow = true;
@@ -1189,6 +1289,64 @@ mod tests {
                 "disaggregation.decider: prefix-threshold → always".to_owned(),
                 "disaggregation.threshold_tokens: 512 → 4096".to_owned(),
             ]
+        );
+    }
+
+    #[test]
+    fn same_gpus_rebuilds_the_layout_on_the_same_gpus() {
+        // 2 prefill + 2 decode at TP 2 = 8 GPUs -> 4 unified at TP 2, decider never.
+        let mut config = Config::default();
+        config.topology.prefill.tp = 2;
+        config.topology.decode.tp = 2;
+        assert_eq!(total_gpus(&config), 8);
+        let state = reduce(State::new(config), Action::SameGpus { aggregated: true });
+        let t = &state.config.topology;
+        assert_eq!((t.unified.instances, t.unified.tp), (4, 2));
+        assert_eq!((t.prefill.instances, t.decode.instances), (0, 0));
+        assert_eq!(state.config.disaggregation.decider, Decider::Never);
+        assert_eq!(total_gpus(&state.config), 8);
+        assert!(state.error().is_none());
+        // And back: 2 prefill + 2 decode at TP 2, decider always.
+        let state = reduce(state, Action::SameGpus { aggregated: false });
+        let t = &state.config.topology;
+        assert_eq!((t.prefill.instances, t.prefill.tp), (2, 2));
+        assert_eq!((t.decode.instances, t.decode.tp), (2, 2));
+        assert_eq!(t.unified.instances, 0);
+        assert_eq!(state.config.disaggregation.decider, Decider::Always);
+        assert!(state.error().is_none());
+        // 3 GPUs at TP 2 leave one out; 1 GPU cannot be split and stays at 1 + 1 (TP 1).
+        let mut odd = Config::default();
+        odd.topology.prefill.instances = 0;
+        odd.topology.decode.instances = 3;
+        same_gpus(&mut odd, false);
+        assert_eq!(
+            (
+                odd.topology.prefill.instances,
+                odd.topology.decode.instances
+            ),
+            (1, 2)
+        );
+    }
+
+    #[test]
+    fn engine_knobs_parse_into_their_fields() {
+        let state = reduce(
+            State::default(),
+            Action::Text(Field::ChunkTokens, "512".into()),
+        );
+        assert_eq!(state.config.engine.max_num_batched_tokens, 512);
+        let state = reduce(state, Action::Text(Field::MaxSeqs, "64".into()));
+        assert_eq!(state.config.engine.max_num_seqs, 64);
+        let state = reduce(state, Action::Text(Field::GpuMemory, "0.8".into()));
+        assert_eq!(state.config.engine.gpu_memory_utilization, 0.8);
+        let state = reduce(state, Action::Text(Field::MaxPrefillQueue, "3".into()));
+        assert_eq!(state.config.disaggregation.max_prefill_queue, 3);
+        assert!(state.error().is_none());
+        // A chunk smaller than the batch is refused by pdsim's validation, naming the field.
+        let state = reduce(state, Action::Text(Field::ChunkTokens, "32".into()));
+        assert_eq!(
+            state.error().map(|e| e.field.as_str()),
+            Some("engine.max_num_batched_tokens")
         );
     }
 

@@ -264,6 +264,29 @@ pub fn start() -> &'static (Config, Option<String>, View) {
     START.get_or_init(|| read(&gloo::utils::window().location().hash().unwrap_or_default()))
 }
 
+/// The pinned baseline's config of the page's URL (`b`, encoded like `c`; empty: the
+/// defaults), if the link has one that can be used.
+pub fn start_baseline() -> Option<Config> {
+    static BASELINE: OnceLock<Option<Config>> = OnceLock::new();
+    BASELINE
+        .get_or_init(|| read_baseline(&gloo::utils::window().location().hash().unwrap_or_default()))
+        .clone()
+}
+
+/// The baseline config of a hash's `b` parameter (see [`start_baseline`]).
+pub fn read_baseline(hash: &str) -> Option<Config> {
+    match Params::parse(hash).get("b") {
+        None => None,
+        Some("") => Some(Config::default()),
+        Some(b) => decode_config(b).ok(),
+    }
+}
+
+/// Puts the pinned baseline's config in the URL (`b`), or removes it.
+pub fn write_baseline(config: Option<&Config>) {
+    write("b", config.map(|c| encode_config(c).unwrap_or_default()));
+}
+
 /// The view of the page.
 pub fn view() -> &'static View {
     &start().2
@@ -426,6 +449,21 @@ mod tests {
         let (_, note, view) = read("#embed=1&hide=topology,slo&charts=cards");
         assert_eq!(note, None);
         assert!(view.embed && view.hides("slo") && view.shows("cards") && !view.shows("cdf"));
+    }
+
+    #[test]
+    fn the_baseline_travels_in_the_url() {
+        let mut config = Config::default();
+        config.disaggregation.decider = pdsim::config::Decider::Never;
+        let b = encode_config(&config).unwrap_or_default();
+        assert_eq!(read_baseline(&format!("#v=1&b={b}")), Some(config));
+        assert_eq!(read_baseline("#v=1&b="), Some(Config::default()));
+        assert_eq!(read_baseline("#v=1"), None);
+        assert_eq!(
+            read_baseline("#v=1&b=!!!"),
+            None,
+            "a damaged baseline is dropped"
+        );
     }
 
     /// docs/embed.html embeds the two long-prompt examples by their URL.

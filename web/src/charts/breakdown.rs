@@ -39,6 +39,9 @@ pub struct Row {
     pub values: [f64; 5],
     /// Requests behind the row.
     pub count: u64,
+    /// Whether the phases add up to something meaningful: means do (the mean TTFT), per-phase
+    /// percentiles do not (the p50s of the phases are not the phases of the p50 request).
+    pub adds_up: bool,
 }
 
 impl Row {
@@ -48,25 +51,44 @@ impl Row {
     }
 }
 
-fn row(label: &'static str, phases: &Phases<Stat>, pick: fn(&Stat) -> f64) -> Row {
+fn row(label: &'static str, phases: &Phases<Stat>, pick: fn(&Stat) -> f64, adds_up: bool) -> Row {
     let named = phases.named();
     Row {
         label,
         values: named.map(|(_, stat)| pick(stat)),
         count: phases.prefill.count,
+        adds_up,
     }
 }
 
 /// The bars: mean, p50, p90, p99 of all requests, then the local and the disaggregated means.
 pub fn rows(all: &Phases<Stat>, local: &Phases<Stat>, disaggregated: &Phases<Stat>) -> Vec<Row> {
     vec![
-        row("mean", all, |s| s.mean),
-        row("p50", all, |s| s.p50),
-        row("p90", all, |s| s.p90),
-        row("p99", all, |s| s.p99),
-        row("local mean", local, |s| s.mean),
-        row("disagg. mean", disaggregated, |s| s.mean),
+        row("mean", all, |s| s.mean, true),
+        row("p50", all, |s| s.p50, false),
+        row("p90", all, |s| s.p90, false),
+        row("p99", all, |s| s.p99, false),
+        row("local mean", local, |s| s.mean, true),
+        row("disagg. mean", disaggregated, |s| s.mean, true),
     ]
+}
+
+/// What the table's "Sum of means" row shows in each column: the mean TTFT of the column's
+/// requests (the sum of its phase means) in ms; `None` for a percentile column (per-phase
+/// percentiles do not add up to a TTFT percentile) or an empty group.
+pub fn sum_cells(rows: &[Row]) -> Vec<Option<f64>> {
+    rows.iter()
+        .map(|r| (r.adds_up && r.count > 0).then(|| r.total()))
+        .collect()
+}
+
+/// The text of a table cell: the duration, or "none" for a group without requests.
+pub fn cell_text(row: &Row, value: f64) -> String {
+    if row.count == 0 {
+        "none".into()
+    } else {
+        format::duration(value)
+    }
 }
 
 /// The bars of the chart: the mean of all requests; the phases of the requests at the p50,
@@ -77,6 +99,7 @@ pub fn chart_rows(s: &pdsim::report::Summary) -> Vec<Row> {
         label,
         values: phases.named().map(|(_, v)| *v),
         count: s.breakdown_ms.prefill.count,
+        adds_up: true,
     };
     let mut rows = rows(
         &s.breakdown_ms,
@@ -130,6 +153,8 @@ pub fn draw(
         1.0
     };
     let font = f64::from(px(if narrow { 11.0 } else { 13.0 }));
+    // Ticks in the unit the page's duration rule gives the longest bar.
+    let (divisor, unit) = format::axis_unit(longest);
     let mut chart = ChartBuilder::on(&root)
         .margin(px(8.0))
         .margin_right(px(16.0))
@@ -144,14 +169,8 @@ pub fn draw(
         .configure_mesh()
         .disable_y_mesh()
         .x_labels(if narrow { 4 } else { 8 })
-        .x_desc("time to first token (ms)")
-        .x_label_formatter(&|x| {
-            if x_max >= 20.0 {
-                format!("{x:.0}")
-            } else {
-                format::ms(*x)
-            }
-        })
+        .x_desc(format!("time to first token ({unit})"))
+        .x_label_formatter(&|x| format::tick(*x / divisor, x_max / divisor))
         .x_max_light_lines(1)
         .y_max_light_lines(0)
         .y_label_formatter(&y_label)
@@ -195,7 +214,7 @@ pub fn draw(
             let style = TextStyle::from(("sans-serif", small).into_font())
                 .pos(Pos::new(HPos::Left, VPos::Top))
                 .color(&super::BASELINE);
-            let label = format!("baseline {} ms", format::ms(base_row.total()));
+            let label = format!("baseline {}", format::duration(base_row.total()));
             chart
                 .draw_series(std::iter::once(Text::new(
                     label,
@@ -224,7 +243,7 @@ pub fn draw(
         let total = if row.count == 0 {
             "no requests".to_owned()
         } else {
-            format!("{} ms", format::ms(row.total()))
+            format::duration(row.total())
         };
         let style = TextStyle::from(("sans-serif", font).into_font())
             .pos(Pos::new(
@@ -292,12 +311,21 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
         }
     });
     let header = rows.iter().map(|r| {
-        html! { <th scope="col" title={format!("{} requests", r.count)}>{ r.label }</th> }
+        html! {
+            <th scope="col" title={format!("{} requests", format::count(r.count))}>
+                { r.label }
+                <span class="th-count">{ format!("{} req.", format::count(r.count)) }</span>
+            </th>
+        }
     });
     let body = PHASES.iter().enumerate().map(|(p, (id, label, color))| {
         let cells = rows.iter().map(|r| {
             let value = r.values.get(p).copied().unwrap_or_default();
-            html! { <td data-value={value.to_string()}>{ format::ms(value) }</td> }
+            html! {
+                <td data-value={value.to_string()} class={classes!((r.count == 0).then_some("none"))}>
+                    { cell_text(r, value) }
+                </td>
+            }
         });
         html! {
             <tr data-phase={*id}>
@@ -309,18 +337,23 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
             </tr>
         }
     });
-    let totals = rows.iter().map(|r| {
-        html! { <td data-value={r.total().to_string()}>{ format::ms(r.total()) }</td> }
+    let totals = rows.iter().zip(sum_cells(&rows)).map(|(r, sum)| match sum {
+        Some(total) => html! { <td data-value={total.to_string()}>{ format::duration(total) }</td> },
+        None if r.count == 0 => html! { <td class="none">{ "none" }</td> },
+        None => html! {
+            <td class="na" title="Per-phase percentiles do not add up to a TTFT percentile: \
+                                  see the TTFT cards, or the chart's p50/p90/p99 request bars">{ "—" }</td>
+        },
     });
     let bars = chart_rows(s);
     let description = format!(
-        "Stacked bars of the five phases of time to first token, in milliseconds: mean {} ms; \
-         the requests at p50 TTFT {} ms, at p90 {} ms, at p99 {} ms; the table below lists \
-         every phase's own statistics.",
-        format::ms(bars.first().map_or(0.0, Row::total)),
-        format::ms(bars.get(1).map_or(0.0, Row::total)),
-        format::ms(bars.get(2).map_or(0.0, Row::total)),
-        format::ms(bars.get(3).map_or(0.0, Row::total)),
+        "Stacked bars of the five phases of time to first token, in milliseconds: mean {}; \
+         the requests at p50 TTFT {}, at p90 {}, at p99 {}; the table below lists every \
+         phase's own statistics.",
+        format::duration(bars.first().map_or(0.0, Row::total)),
+        format::duration(bars.get(1).map_or(0.0, Row::total)),
+        format::duration(bars.get(2).map_or(0.0, Row::total)),
+        format::duration(bars.get(3).map_or(0.0, Row::total)),
     );
 
     html! {
@@ -341,18 +374,72 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
             <super::PngButton canvas="breakdown-chart" />
             <canvas ref={canvas} id="breakdown-chart" role="img" aria-label={description}
                     height={HEIGHT.to_string()}></canvas>
-            <div class="table-wrap">
+            <p class="scroll-hint" aria-hidden="true">{ "The table scrolls sideways →" }</p>
+            <div class="table-wrap" tabindex="0" role="region" aria-label="TTFT phases table (scrolls sideways)">
                 <table id="breakdown-table">
-                    <caption>{ "TTFT phases (ms)" }</caption>
+                    <caption>{ "TTFT phases: each phase's own mean and percentiles" }</caption>
                     <thead>
-                        <tr><th scope="col">{ "Phase (ms)" }</th>{ for header }</tr>
+                        <tr><th scope="col">{ "Phase" }</th>{ for header }</tr>
                     </thead>
                     <tbody>{ for body }</tbody>
                     <tfoot>
-                        <tr data-phase="total"><th scope="row">{ "Sum" }</th>{ for totals }</tr>
+                        <tr data-phase="total">
+                            <th scope="row" title="The phase means add up to the mean TTFT; \
+                                                   percentiles do not add up, so their columns stay empty">
+                                { "Sum of means" }
+                            </th>
+                            { for totals }
+                        </tr>
                     </tfoot>
                 </table>
             </div>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(count: u64, mean: f64, p50: f64) -> Stat {
+        Stat {
+            count,
+            mean,
+            p50,
+            p90: p50 * 2.0,
+            p99: p50 * 3.0,
+            max: p50 * 4.0,
+        }
+    }
+
+    #[test]
+    fn the_sum_row_adds_means_only() {
+        // Hand-checked: phase means 10 + 20 + 5 + 2.5 + 4 = 41.5 ms (the mean TTFT); the p50s
+        // 8 + 18 + 4 + 2 + 3 = 35 ms would not be the TTFT p50, so that column has no sum.
+        let all = Phases {
+            prefill_queue: stat(100, 10.0, 8.0),
+            prefill: stat(100, 20.0, 18.0),
+            transfer: stat(100, 5.0, 4.0),
+            decode_queue: stat(100, 2.5, 2.0),
+            first_decode: stat(100, 4.0, 3.0),
+        };
+        let local = Phases {
+            prefill_queue: stat(40, 1.0, 1.0),
+            prefill: stat(40, 2.0, 2.0),
+            transfer: stat(40, 0.0, 0.0),
+            decode_queue: stat(40, 0.0, 0.0),
+            first_decode: stat(40, 0.0, 0.0),
+        };
+        let empty = Phases::<Stat>::default();
+        let rows = rows(&all, &local, &empty);
+        assert_eq!(
+            sum_cells(&rows),
+            vec![Some(41.5), None, None, None, Some(3.0), None]
+        );
+        assert_eq!(rows[1].total(), 35.0, "what the old Sum row showed for p50");
+        // An empty group says so instead of 0 ms.
+        assert_eq!(cell_text(&rows[5], 0.0), "none");
+        assert_eq!(cell_text(&rows[0], 41.5), "41.5 ms");
+        assert_eq!(cell_text(&rows[0], 117_927.0), "117.9 s");
     }
 }

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use crate::state::Shared;
 
-use super::{ms_tick, use_window_width, Surface, BASELINE, GRID};
+use super::{use_window_width, Surface, BASELINE, GRID};
 use crate::format;
 
 /// Most points drawn per curve (larger samples are thinned evenly by rank).
@@ -87,6 +87,8 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
             .unwrap_or(f64::MAX),
     );
     let x_max = if top > 0.0 { top * 1.05 } else { 1.0 };
+    // Ticks in the unit the page's duration rule gives the largest value.
+    let (divisor, unit) = format::axis_unit(top);
     // A narrow sample (e.g. ITL, all within a few ms) is zoomed in: the axis starts just
     // below its smallest value instead of at 0.
     let x_min = if low > 0.3 * top {
@@ -105,9 +107,9 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
         .configure_mesh()
         .x_labels(if surface.narrow { 5 } else { 8 })
         .y_labels(6)
-        .x_desc(data.axis)
+        .x_desc(format!("{} ({unit})", data.axis))
         .y_desc("share of requests")
-        .x_label_formatter(&|x| ms_tick(x_max - x_min, *x))
+        .x_label_formatter(&|x| format::tick(*x / divisor, (x_max - x_min) / divisor))
         .y_label_formatter(&|y| format!("{y:.1}"))
         .max_light_lines(1)
         .label_style(("sans-serif", font))
@@ -169,28 +171,32 @@ fn panel(props: &PanelProps) -> Html {
     let v = &props.data.values;
     let summary = if v.is_empty() {
         format!(
-            "{}: no per-request records (kept for runs of up to {} requests).",
+            "{}: no distribution to draw. Per-request records are kept for runs of up to {} \
+             requests; lower the request count to see this chart.",
             props.title,
-            crate::state::MAX_PER_REQUEST
+            format::count(crate::state::MAX_PER_REQUEST)
         )
     } else {
         format!(
-            "{} of {} requests: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms.",
+            "{} of {} requests: p50 {}, p90 {}, p99 {}, max {}.",
             props.title,
             v.len(),
-            format::ms(percentile(v, 50)),
-            format::ms(percentile(v, 90)),
-            format::ms(percentile(v, 99)),
-            format::ms(v.last().copied().unwrap_or_default()),
+            format::duration(percentile(v, 50)),
+            format::duration(percentile(v, 90)),
+            format::duration(percentile(v, 99)),
+            format::duration(v.last().copied().unwrap_or_default()),
         )
     };
     html! {
         <div class="panel">
             <h3>{ props.title }</h3>
-            <super::PngButton canvas={format!("{}-chart", props.id)} />
-            <canvas ref={canvas} id={format!("{}-chart", props.id)} role="img"
-                    aria-label={format!("Cumulative distribution. {summary}")}
-                    height={HEIGHT.to_string()}></canvas>
+            // Without per-request records there is no curve to draw: the message says why.
+            if !v.is_empty() {
+                <super::PngButton canvas={format!("{}-chart", props.id)} />
+                <canvas ref={canvas} id={format!("{}-chart", props.id)} role="img"
+                        aria-label={format!("Cumulative distribution. {summary}")}
+                        height={HEIGHT.to_string()}></canvas>
+            }
             <p class="chart-summary" id={format!("{}-summary", props.id)}>{ summary }</p>
         </div>
     }
@@ -201,14 +207,14 @@ fn panel(props: &PanelProps) -> Html {
 pub fn cdfs(props: &CdfsProps) -> Html {
     let ttft = use_memo((props.report.clone(), props.baseline.clone()), |(r, b)| {
         Data {
-            axis: "time to first token (ms)",
+            axis: "time to first token",
             values: sorted(&r.requests, |q| q.ttft_ms),
             baseline: b.as_ref().map(|b| sorted(&b.requests, |q| q.ttft_ms)),
         }
     });
     let itl = use_memo((props.report.clone(), props.baseline.clone()), |(r, b)| {
         Data {
-            axis: "mean inter-token latency (ms)",
+            axis: "mean inter-token latency",
             values: sorted(&r.requests, |q| q.itl_ms),
             baseline: b.as_ref().map(|b| sorted(&b.requests, |q| q.itl_ms)),
         }

@@ -104,14 +104,3 @@ pub fn row_label(labels: &[&str], n: i32, value: &SegmentValue<i32>) -> String {
         _ => String::new(),
     }
 }
-
-/// Axis tick label of a millisecond value: whole numbers on wide ranges, else at most two
-/// decimals without trailing zeros.
-pub fn ms_tick(range: f64, x: f64) -> String {
-    if range >= 20.0 {
-        format!("{x:.0}")
-    } else {
-        let text = format!("{x:.2}");
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
-}

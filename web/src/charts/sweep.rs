@@ -107,13 +107,16 @@ fn panel(
         .max(1.0);
     let top = data.points.iter().map(value).fold(0.0, f64::max);
     let y_max = if top > 0.0 { top * 1.2 } else { 1.0 };
+    // The axis follows the page's duration rule (ms below 10 s, then s, then min), so its
+    // labels stay short enough for the label area.
+    let (divisor, unit) = format::axis_unit(top);
     let thresholds: Vec<f64> = data.points.iter().map(|p| p.threshold).collect();
     let mut chart = ChartBuilder::on(area)
         .margin(surface.px(6.0))
         .margin_right(surface.px(16.0))
         .caption(title, ("sans-serif", font))
         .x_label_area_size(surface.px(if x_axis { 40.0 } else { 18.0 }))
-        .y_label_area_size(surface.px(48.0))
+        .y_label_area_size(surface.px(52.0))
         .build_cartesian_2d(-0.2..x_max + 0.2, 0.0..y_max)
         .map_err(|e| e.to_string())?;
     let x_label = |x: &f64| {
@@ -125,14 +128,15 @@ fn panel(
             .filter(|(i, _)| !surface.narrow || i % 2 == 1 || *i == 0)
             .map_or_else(String::new, |(_, t)| format!("{t:.0}"))
     };
+    let y_tick = |y: &f64| format::tick(y / divisor, y_max / divisor);
     let mut mesh = chart.configure_mesh();
     mesh.disable_x_mesh()
         .y_labels(4)
         // About one label per unit: the sweep's thresholds.
         .x_labels(x_max as usize + 2)
         .x_label_formatter(&x_label)
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .y_desc("ms")
+        .y_label_formatter(&y_tick)
+        .y_desc(unit)
         .max_light_lines(0)
         .label_style(("sans-serif", font))
         .axis_desc_style(("sans-serif", font))
@@ -206,14 +210,14 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
         .split_vertically(surface.px(f64::from(HEIGHT) * 0.47));
     let best = data.best();
     let ttft = Panel {
-        title: "p90 TTFT (ms)",
+        title: "p90 TTFT",
         value: |p| p.ttft_p90,
         color: TTFT,
         best,
         x_axis: false,
     };
     let itl = Panel {
-        title: "p90 ITL (ms)",
+        title: "p90 ITL",
         value: |p| p.itl_p90,
         color: ITL,
         best: None,
@@ -271,15 +275,15 @@ pub fn sweep(props: &SweepProps) -> Html {
                         .iter()
                         .find(|p| p.threshold == f64::from(data.current));
                     format!(
-                        "Best p90 TTFT: {} ms at threshold {:.0} tokens (p90 ITL {} ms there). Current threshold {} tokens{}.",
-                        format::ms(best.ttft_p90),
+                        "Best p90 TTFT: {} at threshold {:.0} tokens (p90 ITL {} there). Current threshold {} tokens{}.",
+                        format::duration(best.ttft_p90),
                         best.threshold,
-                        format::ms(best.itl_p90),
+                        format::duration(best.itl_p90),
                         data.current,
                         current.map_or_else(String::new, |c| format!(
-                            ": p90 TTFT {} ms, p90 ITL {} ms",
-                            format::ms(c.ttft_p90),
-                            format::ms(c.itl_p90)
+                            ": p90 TTFT {}, p90 ITL {}",
+                            format::duration(c.ttft_p90),
+                            format::duration(c.itl_p90)
                         )),
                     )
                 }
@@ -289,8 +293,8 @@ pub fn sweep(props: &SweepProps) -> Html {
                 html! {
                     <tr data-threshold={p.threshold.to_string()}>
                         <th scope="row">{ format!("{:.0}", p.threshold) }</th>
-                        <td>{ format::ms(p.ttft_p90) }</td>
-                        <td>{ format::ms(p.itl_p90) }</td>
+                        <td>{ format::duration(p.ttft_p90) }</td>
+                        <td>{ format::duration(p.itl_p90) }</td>
                     </tr>
                 }
             });
@@ -308,8 +312,8 @@ pub fn sweep(props: &SweepProps) -> Html {
                         <table class="data" id="sweep-table">
                             <thead><tr>
                                 <th scope="col">{ "Threshold (tokens)" }</th>
-                                <th scope="col">{ "p90 TTFT (ms)" }</th>
-                                <th scope="col">{ "p90 ITL (ms)" }</th>
+                                <th scope="col">{ "p90 TTFT" }</th>
+                                <th scope="col">{ "p90 ITL" }</th>
                             </tr></thead>
                             <tbody>{ for table }</tbody>
                         </table>

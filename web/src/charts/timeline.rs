@@ -164,6 +164,51 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
     surface.root.present().map_err(|e| e.to_string())
 }
 
+/// Every instance's totals: busy share, mean batch, KV peak and preemptions.
+fn instances_table(report: &Report) -> Html {
+    const SHOWN: usize = 32;
+    let more = report.instances.len().saturating_sub(SHOWN);
+    let rows = report.instances.iter().take(SHOWN).map(|i| {
+        html! {
+            <tr data-instance={i.id.to_string()}>
+                <th scope="row">{ format!("{} {}", i.role.id(), i.id) }</th>
+                <td>{ i.tp }</td>
+                <td>{ format!("{}%", format::percent(i.busy_fraction)) }</td>
+                <td>{ format!("{:.1}", i.mean_batch_size) }</td>
+                <td class="kv-peak" data-value={i.kv_peak_utilization.to_string()}>
+                    { format!("{}%", format::percent(i.kv_peak_utilization)) }
+                </td>
+                <td class="preemptions">{ format::count(i.preemptions) }</td>
+                <td>{ format::count(i.requests) }</td>
+            </tr>
+        }
+    });
+    html! {
+        <div class="instances">
+            <h3>{ "Instances: load, KV peak and preemptions" }</h3>
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Instances table (scrolls sideways)">
+                <table id="instances-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">{ "Instance" }</th>
+                            <th scope="col" title="Tensor-parallel degree: GPUs of the instance">{ "TP (GPUs)" }</th>
+                            <th scope="col" title="Share of the run the instance was running a step">{ "Busy" }</th>
+                            <th scope="col" title="Mean number of requests in a step's batch">{ "Mean batch (requests)" }</th>
+                            <th scope="col" title="Highest share of the instance's KV-cache blocks in use at once">{ "KV peak" }</th>
+                            <th scope="col" title="Requests evicted from the batch for lack of KV blocks and recomputed later">{ "Preemptions (count)" }</th>
+                            <th scope="col" title="Requests the instance served (prefill or decode)">{ "Requests (count)" }</th>
+                        </tr>
+                    </thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+            if more > 0 {
+                <p class="help">{ format!("… and {} more instances (see the JSON report).", format::count(more as u64)) }</p>
+            }
+        </div>
+    }
+}
+
 /// Properties of [`Timeline`].
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
@@ -224,8 +269,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
             <figcaption>
                 <h2>{ "Instance timeline" }</h2>
                 <p class="help">
-                    { format!("How busy each instance is per {} ms bucket (darker = busier); ",
-                        format::ms(report.timeline.bucket_ms)) }
+                    { format!("How busy each instance is per {} bucket (darker = busier); ",
+                        format::duration(report.timeline.bucket_ms)) }
                     { "pink marks: KV transfers arriving, taller for more." }
                 </p>
             </figcaption>
@@ -246,6 +291,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 { summary }
                 if hidden > 0 { { format!(" Only the first {} instances are drawn.", data.rows.len()) } }
             </p>
+            { instances_table(report) }
         </figure>
     }
 }

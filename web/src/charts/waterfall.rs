@@ -11,7 +11,7 @@ use yew::prelude::*;
 use crate::state::Shared;
 
 use super::breakdown::{css, PHASES};
-use super::{ms_tick, use_window_width, Surface, GRID};
+use super::{use_window_width, Surface, GRID};
 use crate::controls::input_value;
 use crate::format;
 
@@ -123,6 +123,8 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
         1.0
     };
     let n = 5_i32;
+    // Ticks in the unit the page's duration rule gives the request's TTFT.
+    let (divisor, unit) = format::axis_unit(ttft);
     let mut chart = ChartBuilder::on(&surface.root)
         .margin(surface.px(8.0))
         .margin_right(surface.px(12.0))
@@ -141,8 +143,8 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
         .configure_mesh()
         .disable_y_mesh()
         .x_labels(if surface.narrow { 4 } else { 8 })
-        .x_desc("time since arrival (ms)")
-        .x_label_formatter(&|x| ms_tick(x_max, *x))
+        .x_desc(format!("time since arrival ({unit})"))
+        .x_label_formatter(&|x| format::tick(*x / divisor, x_max / divisor))
         .x_max_light_lines(1)
         .y_max_light_lines(0)
         .y_label_formatter(&y_label)
@@ -178,7 +180,7 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
             .color(&BLACK);
         chart
             .draw_series(std::iter::once(Text::new(
-                format!("{} ms", format::ms(*value)),
+                format::duration(*value),
                 (shown_end + x_max * 0.01, SegmentValue::CenterOf(y)),
                 style,
             )))
@@ -326,7 +328,7 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                 html! {
                     <li data-phase={*id} data-value={v.to_string()}>
                         <span class="swatch" style={format!("background:{}", css(*color))}></span>
-                        { format!("{label} {} ms", format::ms(v)) }
+                        { format!("{label} {}", format::duration(v)) }
                     </li>
                 }
             });
@@ -336,8 +338,8 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                        data-disaggregated={r.disaggregated.to_string()}>
                         <strong>{ format!("Request #{} ({})", r.id, choice.label()) }</strong>
                         { format!(
-                            ": TTFT {} ms; {} input tokens, {} of them cached; {} output tokens; {}.",
-                            format::ms(data.ttft()),
+                            ": TTFT {}; {} input tokens, {} of them cached; {} output tokens; {}.",
+                            format::duration(data.ttft()),
                             r.input_tokens,
                             r.cached_tokens,
                             r.output_tokens,
@@ -351,15 +353,15 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
     };
     let description = match (request, &data) {
         (Some(r), Some(d)) => format!(
-            "Waterfall of request {}: {}; first token at {} ms after arrival.",
+            "Waterfall of request {}: {}; first token at {} after arrival.",
             r.id,
             PHASES
                 .iter()
                 .zip(d.phases)
-                .map(|((_, label, _), v)| format!("{label} {} ms", format::ms(v)))
+                .map(|((_, label, _), v)| format!("{label} {}", format::duration(v)))
                 .collect::<Vec<_>>()
                 .join(", "),
-            format::ms(d.ttft())
+            format::duration(d.ttft())
         ),
         _ => "No request to show.".into(),
     };
