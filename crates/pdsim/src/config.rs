@@ -607,33 +607,7 @@ impl Config {
     }
 }
 
-/// Deep-merges `given` onto `base`: objects merge field by field, anything else replaces.
-/// A length distribution naming another `dist` replaces the default distribution whole.
-/// [`Config::from_json`] applies it to the defaults; the playground's URL state uses it too.
-pub fn merge_onto(base: &mut serde_json::Value, given: serde_json::Value) {
-    use serde_json::Value;
-    match (base, given) {
-        (Value::Object(base_map), Value::Object(given_map)) => {
-            let other_dist = matches!(
-                (base_map.get("dist"), given_map.get("dist")),
-                (Some(a), Some(b)) if a != b
-            );
-            if other_dist {
-                *base_map = given_map;
-                return;
-            }
-            for (key, value) in given_map {
-                match base_map.get_mut(&key) {
-                    Some(slot) => merge_onto(slot, value),
-                    None => {
-                        base_map.insert(key, value);
-                    }
-                }
-            }
-        }
-        (slot, value) => *slot = value,
-    }
-}
+pub use crate::config_json::merge_onto;
 
 fn parse_at<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,

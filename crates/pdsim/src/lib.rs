@@ -46,7 +46,8 @@
 //! deciders and their origins, and the assumptions.
 //!
 //! ## Modules
-//! - [`config`]: the scenario (shared by CLI, playground, URL state, JS API); [`validate`]
+//! - [`config`]: the scenario (shared by CLI, playground, URL state, JS API), and
+//!   [`config_json`] its JSON form (merge, diff, changes, paths); [`validate`]
 //!   checks it and resolves [`presets`].
 //! - [`workload`]: arrivals, lengths, prompts; [`prefix`]: shared prompt blocks, KV pools
 //!   and prefix caches.
@@ -62,6 +63,7 @@
 pub mod arch;
 pub mod calibration;
 pub mod config;
+pub mod config_json;
 pub mod cost;
 pub mod engine;
 pub mod error;

@@ -22,35 +22,19 @@ pub struct SweepRow {
 /// the field.
 pub fn with_field(config: &Config, path: &str, value: f64) -> Result<Config, Error> {
     let mut json = serde_json::to_value(config).map_err(|e| Error::invalid(path, e))?;
-    let mut node = &mut json;
-    let parts: Vec<&str> = path.split('.').collect();
-    for (i, part) in parts.iter().enumerate() {
-        let so_far = parts[..=i].join(".");
-        let object = node
-            .as_object_mut()
-            .ok_or_else(|| Error::invalid(&so_far, "is not an object, so it has no fields"))?;
-        if !object.contains_key(*part) {
-            let known: Vec<&str> = object.keys().map(String::as_str).collect();
-            return Err(Error::invalid(
-                &so_far,
-                format!("no such field; known here: {}", known.join(", ")),
-            ));
-        }
-        node = object
-            .get_mut(*part)
-            .ok_or_else(|| Error::invalid(&so_far, "no such field"))?;
-    }
-    if !(node.is_number() || node.is_null()) {
+    let current = crate::config_json::get(&json, path);
+    if current.is_some_and(|v| !(v.is_number() || v.is_null())) {
         return Err(Error::invalid(path, "is not a numeric field"));
     }
     // Integers stay integers so that integer fields accept them.
-    *node = if value.fract() == 0.0 && value.abs() < 9.0e15 {
+    let number = if value.fract() == 0.0 && value.abs() < 9.0e15 {
         serde_json::Value::from(value as i64)
     } else {
         serde_json::Number::from_f64(value)
             .map(serde_json::Value::Number)
             .ok_or_else(|| Error::invalid(path, format!("{value} is not a finite number")))?
     };
+    crate::config_json::set(&mut json, path, number)?;
     Config::from_json(&json.to_string())
 }
 
