@@ -3,22 +3,8 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn pdsim(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pdsim"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn pdsim");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
-}
+mod common;
+use common::pdsim;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -232,80 +218,37 @@ fn step_time_refuses_bad_input_naming_the_flag() {
     std::fs::create_dir_all(&dir).unwrap();
     let mamba = dir.join("mamba.json");
     std::fs::write(&mamba, r#"{"architectures": ["MambaForCausalLM"]}"#).unwrap();
-    let cases: [(Vec<&str>, &str); 5] = [
+    let cases = [
         (
-            vec![
-                "--model",
-                "gpt-5",
-                "--hardware",
-                "h100-sxm",
-                "--tp",
-                "1",
-                "--prefill",
-                "8",
-            ],
+            "--model gpt-5 --hardware h100-sxm --tp 1",
             "--model: unknown model 'gpt-5'",
         ),
         (
-            vec![
-                "--model",
-                mamba.to_str().unwrap(),
-                "--hardware",
-                "h100-sxm",
-                "--tp",
-                "1",
-                "--prefill",
-                "8",
-            ],
+            "--model MAMBA --hardware h100-sxm --tp 1",
             "MambaForCausalLM' is not supported",
         ),
         (
-            vec![
-                "--model",
-                "llama-3.1-8b",
-                "--hardware",
-                "a100-80g",
-                "--tp",
-                "1",
-                "--weight-dtype",
-                "fp8",
-                "--prefill",
-                "8",
-            ],
+            "--model llama-3.1-8b --hardware a100-80g --tp 1 --weight-dtype fp8",
             "--weight-dtype: A100 SXM 80G has no fp8 support",
         ),
         (
-            vec![
-                "--model",
-                "qwen3-30b-a3b",
-                "--hardware",
-                "h100-sxm",
-                "--tp",
-                "1",
-                "--ep",
-                "3",
-                "--prefill",
-                "8",
-            ],
+            "--model qwen3-30b-a3b --hardware h100-sxm --tp 1 --ep 3",
             "--ep: must divide",
         ),
         (
-            vec![
-                "--model",
-                "deepseek-v3",
-                "--hardware",
-                "h100-sxm",
-                "--tp",
-                "2",
-                "--prefill",
-                "8",
-            ],
+            "--model deepseek-v3 --hardware h100-sxm --tp 2",
             "--tp: DeepSeek-V3 does not fit",
         ),
     ];
     for (args, message) in cases {
-        let mut full = vec!["step-time"];
-        full.extend(args);
+        let mut full = vec!["step-time", "--prefill", "8"];
+        full.extend(args.split_whitespace().map(|a| {
+            if a == "MAMBA" {
+                mamba.to_str().unwrap()
+            } else {
+                a
+            }
+        }));
         let out = pdsim(&full, "");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(

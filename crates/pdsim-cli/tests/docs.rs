@@ -10,31 +10,17 @@
 //! PDSIM_BLESS_DOCS=1 cargo test -p pdsim-cli --test docs
 //! ```
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 const MARKER: &str = "<!-- pdsim: ";
+
+mod common;
 
 fn run_pipeline(pipeline: &str) -> String {
     let mut input = Vec::new();
     for stage in pipeline.split(" | ") {
         let args: Vec<&str> = stage.split_whitespace().collect();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pdsim"))
-            .args(&args)
-            .current_dir(root())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn pdsim");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(&input)
-            .expect("stdin");
-        let out = child.wait_with_output().expect("wait");
+        let out = common::pdsim(&args, &input);
         assert!(
             out.status.success(),
             "`pdsim {stage}` failed: {}",
