@@ -23,6 +23,7 @@ STAGES=(
   "clippy (host)|cargo clippy --workspace --all-targets -- -D warnings"
   "clippy (wasm32)|wasm_cargo clippy -p pdsim -p pdsim-wasm -p pdsim-web --target $WASM_TARGET -- -D warnings"
   "unit tests (host)|cargo test --workspace"
+  "rustdoc|RUSTDOCFLAGS='-D warnings' cargo doc --no-deps -p pdsim -p pdsim-cli"
   "licenses, bans, sources|cargo deny --log-level error check licenses bans sources"
   "native vs wasm determinism|bash scripts/check-wasm-determinism.sh"
   "JS API|bash scripts/check-js-api.sh"
