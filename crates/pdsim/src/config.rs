@@ -312,6 +312,21 @@ pub struct KvTransferConfig {
     pub base_latency_ms: f64,
     /// Whether concurrent transfers into one decode instance share its ingress bandwidth.
     pub contention: bool,
+    /// What a finished prefill does when its decode instance cannot reserve KV blocks for
+    /// the prompt: `wait` until it can (vLLM, Dynamo), or `drop` the request.
+    pub reservation: ReservationPolicy,
+}
+
+/// What happens when the decode instance has no room for a transferred prompt's KV.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReservationPolicy {
+    /// Keep the prompt on the prefill instance until the decode instance has room (as vLLM's
+    /// `WAITING_FOR_REMOTE_KVS` and Dynamo do); requests wait first come, first served.
+    #[default]
+    Wait,
+    /// Drop the request at once (reason `decode_kv_full`).
+    Drop,
 }
 
 impl Default for KvTransferConfig {
@@ -320,6 +335,7 @@ impl Default for KvTransferConfig {
             bandwidth_gb_per_s: 25.0,
             base_latency_ms: 0.05,
             contention: false,
+            reservation: ReservationPolicy::Wait,
         }
     }
 }

@@ -27,7 +27,10 @@ pub fn phases_ns(r: &Request) -> Option<Phases<Nanos>> {
                 prefill_queue: t.prefill_start - arrival,
                 prefill: t.prefill_end - t.prefill_start,
                 transfer: t.transfer_end - t.transfer_start,
-                decode_queue: t.first_token_step_start - t.transfer_end,
+                // Waiting on the decode instance: for room to reserve the prompt's KV
+                // before the transfer, and for a batch slot after it.
+                decode_queue: (t.transfer_start - t.prefill_end)
+                    + (t.first_token_step_start - t.transfer_end),
                 first_decode: t.first_token - t.first_token_step_start,
             }
         } else {
@@ -125,8 +128,12 @@ impl Collector {
             summary.disaggregated += 1;
         }
         if r.times.transfer_end != UNSET {
+            let waited = r.times.transfer_start - r.times.prefill_end;
+            if waited > 0 {
+                summary.transfer.waited += 1;
+            }
             self.samples
-                .transfer(r.times.transfer_end - r.times.transfer_start);
+                .transfer(r.times.transfer_end - r.times.transfer_start, waited);
             summary.transfer.bytes += r.transfer_bytes;
         }
         let st = status(r);
@@ -184,6 +191,11 @@ impl Collector {
                     .then(|| ns_to_ms(r.times.completion - r.spec.arrival)),
                 itl_ms: itl_ns.map(ns_to_ms),
                 breakdown_ms: phases.map(|p| p.map(|&v| ns_to_ms(v))),
+                kv_wait_ms: if r.times.transfer_start != UNSET && r.times.prefill_end != UNSET {
+                    ns_to_ms(r.times.transfer_start - r.times.prefill_end)
+                } else {
+                    0.0
+                },
             };
         }
     }
@@ -242,6 +254,8 @@ impl Collector {
             in_flight: transfers_started.saturating_sub(completed_transfers + dropped_transfers),
             bytes: summary.transfer.bytes,
             time_ms: d.transfer,
+            waited: summary.transfer.waited,
+            kv_wait_ms: d.kv_wait,
         };
         summary.events = events;
         (summary, self.records)

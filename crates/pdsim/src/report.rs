@@ -51,7 +51,9 @@ pub struct Phases<T> {
     pub prefill: T,
     /// KV transfer from the prefill to the decode instance (0 when served locally).
     pub transfer: T,
-    /// From the end of the transfer to the start of the first decode step (0 locally).
+    /// Waiting on the decode instance: for room to reserve the prompt's KV blocks before
+    /// the transfer, then from the end of the transfer to the start of the first decode
+    /// step (0 locally).
     pub decode_queue: T,
     /// The decode step that emits the first token (0 locally: the prefill step emits it).
     pub first_decode: T,
@@ -151,7 +153,7 @@ pub struct PercentileBreakdowns {
 /// KV transfer totals.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TransferSummary {
-    /// Transfers attempted (completed + dropped + still running).
+    /// Transfers attempted (completed + dropped + still running or waiting for room).
     pub started: u64,
     /// Transfers that delivered their KV.
     pub completed: u64,
@@ -164,6 +166,13 @@ pub struct TransferSummary {
     pub bytes: u64,
     /// Duration of each completed transfer, in ms.
     pub time_ms: Stat,
+    /// Completed transfers whose request waited for the decode instance to reserve KV
+    /// blocks (reservation policy `wait`).
+    pub waited: u64,
+    /// Per completed transfer, how long its finished prefill waited for the decode
+    /// instance to reserve KV blocks before the transfer could start, in ms (counted in the
+    /// `decode_queue` phase).
+    pub kv_wait_ms: Stat,
 }
 
 /// How a request ended.
@@ -214,6 +223,9 @@ pub struct RequestRecord {
     pub itl_ms: Option<f64>,
     /// The five TTFT phases, in ms (`null` if it never got a first token).
     pub breakdown_ms: Option<Phases<f64>>,
+    /// How long its finished prefill waited for the decode instance to reserve KV blocks
+    /// before the transfer started, in ms (part of `decode_queue`; 0 when it did not wait).
+    pub kv_wait_ms: f64,
 }
 
 /// Role of an instance.

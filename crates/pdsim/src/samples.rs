@@ -69,6 +69,8 @@ pub struct Distributions {
     pub e2e: Stat,
     /// KV transfer time.
     pub transfer: Stat,
+    /// Time a finished prefill waited for its decode instance to reserve KV blocks.
+    pub kv_wait: Stat,
     /// The phases over all, local and disaggregated completed requests.
     pub breakdown: [Phases<Stat>; 3],
     /// The phases of the requests at the p50, p90 and p99 TTFT.
@@ -94,6 +96,7 @@ impl Samples {
                 itl: Vec::with_capacity(expected),
                 e2e: Vec::with_capacity(expected),
                 transfer: Vec::new(),
+                kv_wait: Vec::new(),
                 completed: Vec::with_capacity(expected),
             })),
             Percentiles::Histogram => Self::Histogram(Box::default()),
@@ -144,11 +147,18 @@ impl Samples {
         }
     }
 
-    /// A completed KV transfer's duration.
-    pub fn transfer(&mut self, v: Nanos) {
+    /// A completed KV transfer's duration, and how long its request waited for the decode
+    /// instance to reserve KV blocks before it.
+    pub fn transfer(&mut self, v: Nanos, kv_wait: Nanos) {
         match self {
-            Self::Exact(s) => s.transfer.push(v),
-            Self::Histogram(h) => h.transfer.record(v),
+            Self::Exact(s) => {
+                s.transfer.push(v);
+                s.kv_wait.push(kv_wait);
+            }
+            Self::Histogram(h) => {
+                h.transfer.record(v);
+                h.kv_wait.record(kv_wait);
+            }
         }
     }
 
@@ -160,6 +170,7 @@ impl Samples {
                 let itl = stat(&mut s.itl);
                 let e2e = stat(&mut s.e2e);
                 let transfer = stat(&mut s.transfer);
+                let kv_wait = stat(&mut s.kv_wait);
                 // Reorders `completed`; the phase statistics below do not depend on order.
                 let at_ttft = breakdowns_at_percentiles(&mut s.completed);
                 // The consumed columns become the five phase columns (no new memory beyond
@@ -181,6 +192,7 @@ impl Samples {
                     itl,
                     e2e,
                     transfer,
+                    kv_wait,
                     breakdown,
                     at_ttft,
                 }
@@ -197,6 +209,7 @@ impl Samples {
                     itl: h.itl.stat(),
                     e2e: h.e2e.stat(),
                     transfer: h.transfer.stat(),
+                    kv_wait: h.kv_wait.stat(),
                     breakdown: h.phases.each_ref().map(|p| p.map(LogHistogram::stat)),
                     at_ttft: PercentileBreakdowns {
                         p50: at(buckets.map(|b| b[0])),
@@ -216,6 +229,7 @@ pub struct ExactSamples {
     itl: Vec<Nanos>,
     e2e: Vec<Nanos>,
     transfer: Vec<Nanos>,
+    kv_wait: Vec<Nanos>,
     completed: Vec<Completed>,
 }
 
@@ -261,6 +275,7 @@ pub struct HistogramSamples {
     itl: LogHistogram,
     e2e: LogHistogram,
     transfer: LogHistogram,
+    kv_wait: LogHistogram,
     /// Phases of all, local and disaggregated completed requests.
     phases: [Phases<LogHistogram>; 3],
     /// Per TTFT bucket, the phases of the request of lowest arrival id in it.
@@ -375,7 +390,7 @@ mod tests {
             };
             for s in [&mut exact, &mut histogram] {
                 s.completed(c, ttft + 100_000_000, (i % 5 > 0).then_some(9_000_000 + i));
-                s.transfer(1_500_000 + i);
+                s.transfer(1_500_000 + i, i % 4 * 1_000_000);
             }
         }
         let (e, h) = (exact.finish(), histogram.finish());
@@ -391,6 +406,7 @@ mod tests {
             (&h.itl, &e.itl),
             (&h.e2e, &e.e2e),
             (&h.transfer, &e.transfer),
+            (&h.kv_wait, &e.kv_wait),
         ] {
             close(x, y);
         }

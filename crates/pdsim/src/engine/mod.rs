@@ -7,7 +7,9 @@ pub mod router;
 mod timeline;
 pub mod transfer;
 
-use crate::config::Config;
+use std::collections::VecDeque;
+
+use crate::config::{Config, ReservationPolicy};
 use crate::error::Error;
 use crate::metrics::Collector;
 use crate::prefix::SharedPrefix;
@@ -69,6 +71,9 @@ pub struct Simulation<'a> {
     horizon: Option<Nanos>,
     max_time: Nanos,
     transfers_started: u64,
+    /// Per instance, disaggregated requests waiting for it to reserve KV blocks for their
+    /// prompt (reservation policy `wait`), first come, first served.
+    awaiting_room: Vec<VecDeque<ReqId>>,
     scratch_dropped: Vec<ReqId>,
     scratch_outcome: StepOutcome,
     scratch_finished: Vec<ReqId>,
@@ -147,6 +152,7 @@ impl<'a> Simulation<'a> {
             horizon: config.workload.horizon_s.map(s_to_ns),
             max_time: s_to_ns(config.limits.max_sim_time_s),
             transfers_started: 0,
+            awaiting_room: (0..n).map(|_| VecDeque::new()).collect(),
             scratch_dropped: Vec::new(),
             scratch_outcome: StepOutcome::default(),
             scratch_finished: Vec::new(),
@@ -157,7 +163,16 @@ impl<'a> Simulation<'a> {
     /// Runs until no event is left or the horizon is reached.
     pub fn run(mut self) -> Result<Outcome, Error> {
         let mut events: u64 = 0;
-        while let Some((time, event)) = self.queue.pop() {
+        loop {
+            let Some((time, event)) = self.queue.pop() else {
+                // Nothing left to happen, yet prefills wait for KV room: every instance they
+                // wait on is itself stuck (unified instances each holding the prompt the
+                // other waits for). The oldest waiter gives up, as with policy `drop`.
+                if self.break_reservation_deadlock() {
+                    continue;
+                }
+                break;
+            };
             if self.horizon.is_some_and(|h| time > h) {
                 self.now = self.horizon.unwrap_or(time);
                 break;
@@ -375,31 +390,87 @@ impl<'a> Simulation<'a> {
             self.start_transfer(self.scratch_outcome.prefill_done[k]);
         }
         self.scratch_outcome.prefill_done.clear();
+        if !self.awaiting_room[instance].is_empty() {
+            self.retry_reservations(instance);
+        }
         self.kick(instance);
     }
 
-    /// The prefill part is done: reserve KV on the decode instance and send it.
+    /// The prefill part is done: reserve KV on the decode instance and send it, or wait for
+    /// room (policy `wait`), or drop the request (policy `drop`, or a prompt that can never
+    /// fit).
     fn start_transfer(&mut self, id: ReqId) {
-        let now = self.now;
         self.transfers_started += 1;
         let block_size = self.config.engine.block_size;
+        let r = &self.requests[id];
+        let d = r.decode_instance as usize;
+        let fits_ever = r.blocks_for(0, block_size) <= self.instances[d].kv.total();
+        // Requests already waiting for this instance go first.
+        if fits_ever && self.awaiting_room[d].is_empty() && self.try_reserve(id) {
+            return;
+        }
+        if fits_ever && self.config.kv_transfer.reservation == ReservationPolicy::Wait {
+            self.requests[id].stage = Stage::AwaitingKvRoom;
+            self.awaiting_room[d].push_back(id);
+            return;
+        }
+        self.drop_transfer(id);
+    }
+
+    /// Drops a request whose prefill is done for want of KV room on its decode instance.
+    fn drop_transfer(&mut self, id: ReqId) {
         let r = &mut self.requests[id];
-        r.times.transfer_start = now;
+        let p = r.prefill_instance as usize;
+        r.dropped = Some(DropReason::DecodeKvFull);
+        self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
+        r.anonymous_blocks = 0;
+        self.instances[p].outstanding -= 1;
+        self.finish_dropped(id);
+        if !self.awaiting_room[p].is_empty() {
+            self.retry_reservations(p);
+        }
+        self.kick(p);
+    }
+
+    /// Drops the first request waiting for room on the lowest instance that has one;
+    /// returns false when none waits.
+    fn break_reservation_deadlock(&mut self) -> bool {
+        let Some(d) = self.awaiting_room.iter().position(|q| !q.is_empty()) else {
+            return false;
+        };
+        let Some(id) = self.awaiting_room[d].pop_front() else {
+            return false;
+        };
+        self.drop_transfer(id);
+        true
+    }
+
+    /// Starts the transfers of the requests waiting for room on `instance` that fit now, in
+    /// arrival order at the reservation (the first that does not fit blocks the others).
+    fn retry_reservations(&mut self, instance: usize) {
+        while let Some(&id) = self.awaiting_room[instance].front() {
+            if !self.try_reserve(id) {
+                break;
+            }
+            self.awaiting_room[instance].pop_front();
+        }
+    }
+
+    /// Reserves the prompt's KV blocks (plus the first token's slot) on the decode
+    /// instance, as vLLM does for `WAITING_FOR_REMOTE_KVS`, and starts moving the KV;
+    /// returns false, changing nothing, when they do not fit now.
+    fn try_reserve(&mut self, id: ReqId) -> bool {
+        let now = self.now;
+        let block_size = self.config.engine.block_size;
+        let r = &mut self.requests[id];
         let d = r.decode_instance as usize;
         let p = r.prefill_instance as usize;
         let reserve = r.blocks_for(0, block_size);
         let anonymous = reserve - r.prefix.len();
-        if reserve > self.instances[d].kv.total()
-            || !self.instances[d].kv.try_acquire(r.prefix, anonymous)
-        {
-            r.dropped = Some(DropReason::DecodeKvFull);
-            self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
-            r.anonymous_blocks = 0;
-            self.instances[p].outstanding -= 1;
-            self.finish_dropped(id);
-            self.kick(p);
-            return;
+        if !self.instances[d].kv.try_acquire(r.prefix, anonymous) {
+            return false;
         }
+        r.times.transfer_start = now;
         // Whole blocks of the prompt; each TP rank of the sender moves its shard in parallel.
         let blocks = u64::from(r.input()).div_ceil(u64::from(block_size));
         let tokens = blocks * u64::from(block_size);
@@ -417,6 +488,7 @@ impl<'a> Simulation<'a> {
             self.queue
                 .push(now.saturating_add(duration), Event::TransferDone(id));
         }
+        true
     }
 
     fn transfer_done(&mut self, id: ReqId) {
@@ -431,6 +503,9 @@ impl<'a> Simulation<'a> {
         self.instances[p].outstanding -= 1;
         self.timeline.transfer_in(d, now);
         self.instances[d].enqueue_ready(id);
+        if !self.awaiting_room[p].is_empty() {
+            self.retry_reservations(p);
+        }
         self.kick(p);
         self.kick(d);
     }

@@ -17,6 +17,10 @@ pub enum Stage {
     Queued,
     /// Admitted, computing its prompt in chunks.
     Prefilling,
+    /// Prefill part done on a prefill instance; waiting for its decode instance to reserve
+    /// KV blocks for the prompt (reservation policy `wait`), its blocks held where it
+    /// prefilled.
+    AwaitingKvRoom,
     /// Prefill part done on a prefill instance; its KV is on the link.
     Transferring,
     /// KV arrived; waiting in the decode instance's queue with its blocks reserved.
@@ -53,7 +57,8 @@ pub struct Times {
     pub prefill_start: Nanos,
     /// End of the step that finished its prompt (on the prefill instance when remote).
     pub prefill_end: Nanos,
-    /// KV transfer start (= `prefill_end` for disaggregated requests).
+    /// KV transfer start: when the decode instance reserved the prompt's blocks
+    /// (`prefill_end`, unless the request waited for room).
     pub transfer_start: Nanos,
     /// KV transfer end.
     pub transfer_end: Nanos,

@@ -1,6 +1,6 @@
 //! Disaggregated serving: transfer time, router-side prefix index, drops.
 
-use pdsim::config::{Decider, HardwareSpec};
+use pdsim::config::{Decider, HardwareSpec, ReservationPolicy};
 use pdsim::presets::{gpu, GIB};
 
 use crate::common::{ns, traced};
@@ -97,9 +97,9 @@ fn conditional_keeps_requests_local_when_the_prefill_queue_is_deep() {
     );
 }
 
-#[test]
-fn decode_without_kv_room_drops_with_reason_and_conserves_transfers() {
-    // A decode GPU with room for about 300 blocks; two 4,000-token prompts need 251 each.
+/// Two 4,000-token prompts (251 blocks each) and a 100-token one, all disaggregated onto
+/// one decode GPU with room for about 300 blocks.
+fn decode_without_room_for_two(reservation: ReservationPolicy) -> pdsim::Report {
     let mut config = traced(
         2,
         1,
@@ -111,6 +111,7 @@ fn decode_without_kv_room_drops_with_reason_and_conserves_transfers() {
             (0.0, 100, 50, None),
         ],
     );
+    config.kv_transfer.reservation = reservation;
     let mut small = gpu("h100-sxm").unwrap();
     let model = pdsim::presets::model("llama-3.1-8b").unwrap();
     let engine = &config.engine;
@@ -127,12 +128,18 @@ fn decode_without_kv_room_drops_with_reason_and_conserves_transfers() {
         (used.weights + used.activations + used.reserved + 300.0 * 2_097_152.0) / 0.9 / GIB;
     config.topology.decode.hardware = Some(HardwareSpec::Custom(small));
     let report = pdsim::run(&config).unwrap();
-    let s = &report.summary;
     assert!(
         report.instances[2].kv_blocks < 502,
         "{}",
         report.instances[2].kv_blocks
     );
+    report
+}
+
+#[test]
+fn decode_without_kv_room_drops_with_reason_and_conserves_transfers() {
+    let report = decode_without_room_for_two(ReservationPolicy::Drop);
+    let s = &report.summary;
     assert_eq!(s.dropped_by_reason.get("decode_kv_full"), Some(&1));
     assert_eq!(s.completed, 2);
     assert_eq!(
@@ -147,6 +154,42 @@ fn decode_without_kv_room_drops_with_reason_and_conserves_transfers() {
         .collect();
     assert_eq!(dropped.len(), 1);
     assert_eq!(dropped[0].input_tokens, 4000);
+    assert_eq!(s.transfer.waited, 0);
+}
+
+#[test]
+fn decode_without_kv_room_makes_the_transfer_wait_in_the_decode_queue_phase() {
+    let report = decode_without_room_for_two(ReservationPolicy::Wait);
+    let s = &report.summary;
+    assert_eq!((s.completed, s.dropped), (3, 0));
+    assert_eq!(
+        (s.transfer.started, s.transfer.completed, s.transfer.dropped),
+        (3, 3, 0)
+    );
+    let [r0, r1, r2] = [0, 1, 2].map(|i| &report.requests[i]);
+    let (b0, b1) = (r0.breakdown_ms.unwrap(), r1.breakdown_ms.unwrap());
+    let prefill_end = |b: &pdsim::report::Phases<f64>| ns(b.prefill_queue) + ns(b.prefill);
+    // The short prompt shares the second prefill step of the first long one (chunks of
+    // 2,048 tokens), so the second long one finishes its prefill first, reserves 251
+    // blocks, and the first waits until the second completes and frees its 254 (it
+    // arrived at 0, so it completes at its E2E latency).
+    assert!(prefill_end(&b1) < prefill_end(&b0));
+    assert_eq!(r1.kv_wait_ms, 0.0);
+    assert_eq!(ns(r0.kv_wait_ms), ns(r1.e2e_ms.unwrap()) - prefill_end(&b0));
+    assert!(r0.kv_wait_ms > 100.0, "{}", r0.kv_wait_ms);
+    // The wait is part of the decode-queue phase, so the phases still add up to TTFT.
+    assert!(b0.decode_queue >= r0.kv_wait_ms);
+    let sum = ns(b0.prefill_queue)
+        + ns(b0.prefill)
+        + ns(b0.transfer)
+        + ns(b0.decode_queue)
+        + ns(b0.first_decode);
+    assert_eq!(sum, ns(r0.ttft_ms.unwrap()));
+    // The short prompt would fit, but waits behind the long one (first come, first served).
+    assert!(r2.kv_wait_ms > 0.0);
+    assert_eq!(s.transfer.waited, 2);
+    assert_eq!(s.transfer.kv_wait_ms.count, 3);
+    assert_eq!(s.transfer.kv_wait_ms.max, r0.kv_wait_ms.max(r2.kv_wait_ms));
 }
 
 #[test]
