@@ -66,7 +66,7 @@ test('the dropping 70B scenario says how many requests were dropped and why', as
   const sub = await page.locator('#card-ttft-p50 + .card-sub').innerText();
   assert.equal(sub, `of ${completed.toLocaleString('en-US')} completed requests`);
   // The headline strip flags the warning.
-  assert.match(await page.locator('#mini-warning').innerText(), /⚠ \d warnings?/);
+  assert.match(await page.locator('#mini-warning').innerText(), /^⚠ \d warnings?$/);
   await shot(page, 'honest-drops-desktop');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(200);

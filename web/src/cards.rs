@@ -18,6 +18,10 @@ pub struct CardsProps {
     /// The pinned report to compare with, if any.
     #[prop_or_default]
     pub baseline: Option<Shared<Report>>,
+    /// The latency targets of the shown result in words, if it has any (goodput counts the
+    /// requests that meet them).
+    #[prop_or_default]
+    pub slo: Option<String>,
 }
 
 /// What a card's number is, for formatting its value and its change.
@@ -341,10 +345,13 @@ pub fn cards(props: &CardsProps) -> Html {
             title: "Completed requests per second that met the latency targets (SLO); dropped \
                     requests count as misses"
                 .into(),
-            sub: Some(format!(
-                "{}% met the SLO",
-                format::percent(s.slo_attainment)
-            )),
+            sub: Some(match &props.slo {
+                Some(slo) => format!(
+                    "{}% of requests met the SLO: {slo}",
+                    format::percent(s.slo_attainment)
+                ),
+                None => "no SLO set: every completed request counts".to_owned(),
+            }),
             count: None,
             delta: base.map(|b| (b.summary.goodput_rps, Some(true), true)),
         },

@@ -197,6 +197,16 @@ pub fn in_flight(report: &Report) -> Option<String> {
     })
 }
 
+/// The latency targets of a config in words (`TTFT ≤ 1,000 ms, ITL ≤ 12.5 ms`), or `None`
+/// without any.
+pub fn slo_text(config: &Config) -> Option<String> {
+    let parts: Vec<String> = [("TTFT", config.slo.ttft_ms), ("ITL", config.slo.itl_ms)]
+        .into_iter()
+        .filter_map(|(what, target)| target.map(|t| format!("{what} ≤ {}", format::duration(t))))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 /// Every warning of a result, most important first.
 pub fn warnings(config: &Config, report: &Report) -> Vec<String> {
     [drops(report), overload(config, report), in_flight(report)]
@@ -340,6 +350,18 @@ mod tests {
         let report = run(&config);
         let light = load(&config, &report).unwrap_or_else(|| panic!("no load"));
         assert!(!light.overloaded(), "{light:?}");
+    }
+
+    #[test]
+    fn slo_targets_are_said_in_words() {
+        let mut config = Config::default();
+        assert_eq!(slo_text(&config), None);
+        config.slo.ttft_ms = Some(1000.0);
+        config.slo.itl_ms = Some(12.5);
+        assert_eq!(
+            slo_text(&config).as_deref(),
+            Some("TTFT ≤ 1,000 ms, ITL ≤ 12.5 ms")
+        );
     }
 
     #[test]

@@ -187,10 +187,13 @@ fn headline(report: Option<&pdsim::Report>, warnings: usize, stale: bool, runnin
             if warnings > 0 {
                 <a class="mini-card mini-warning" id="mini-warning" href="#result-warning"
                    onclick={jump("result-warning")}>
-                    { format!("⚠ {} {}", warnings, if warnings == 1 { "warning" } else { "warnings" }) }
+                    <span>
+                        { format!("⚠ {warnings}") }
+                        <span class="wide-only">{ if warnings == 1 { " warning" } else { " warnings" } }</span>
+                    </span>
                 </a>
             }
-            <a class="mini-link" href="#results" onclick={jump("results")}>{ "All results ↓" }</a>
+            <a class="mini-link" href="#results" onclick={jump("results")}>{ "Results ↓" }</a>
         </div>
     }
 }
@@ -498,7 +501,7 @@ fn app() -> Html {
             |(_, config)| config.disaggregation.threshold_tokens,
         );
     // The config of the result on screen (its warnings are about it, not about a newer edit).
-    let (warnings, idle) = state
+    let (warnings, idle, slo) = state
         .report
         .as_ref()
         .map_or_else(Default::default, |report| {
@@ -510,6 +513,7 @@ fn app() -> Html {
             (
                 health::warnings(config, report),
                 health::idle_pools(config, report),
+                health::slo_text(config),
             )
         });
     let warnings_count = warnings.len();
@@ -613,7 +617,7 @@ fn app() -> Html {
                         { downloads }
                     }
                     if view.shows("cards") {
-                        <Cards report={report.clone()} baseline={baseline.clone()} />
+                        <Cards report={report.clone()} baseline={baseline.clone()} {slo} />
                     }
                     if view.shows("breakdown") {
                         <Breakdown report={report.clone()} baseline={baseline.clone()} />

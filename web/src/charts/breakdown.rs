@@ -214,7 +214,11 @@ pub fn draw(
             let style = TextStyle::from(("sans-serif", small).into_font())
                 .pos(Pos::new(HPos::Left, VPos::Top))
                 .color(&super::BASELINE);
-            let label = format!("baseline {}", format::duration(base_row.total()));
+            let label = if base_row.count == 0 {
+                "baseline: no requests".to_owned()
+            } else {
+                format!("baseline {}", format::duration(base_row.total()))
+            };
             chart
                 .draw_series(std::iter::once(Text::new(
                     label,
