@@ -1,6 +1,7 @@
 //! `pdsim`: the command-line program over the pdsim core.
 
 mod bench;
+mod plan;
 mod table;
 
 use std::io::Read;
@@ -112,6 +113,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find the serving layouts that carry the most traffic per GPU within latency
+    /// targets, for a GPU budget (`pdsim plan merge` combines `--shard` slices).
+    Plan(plan::PlanArgs),
     /// Measure simulation speed on fixed scenarios.
     Bench {
         /// Scale every scenario's request count by this factor (for quick runs).
@@ -359,5 +363,6 @@ fn execute(command: Command) -> Result<String, String> {
             }
         }
         Command::Bench { scale, repeat } => bench::run(scale, repeat.max(1)),
+        Command::Plan(args) => plan::run(args),
     }
 }

@@ -59,6 +59,7 @@
 //! - [`engine`]: the event loop, instances, routing, deciders, KV transfer.
 //! - [`metrics`] builds the [`Report`] (percentiles exact or from a [`histogram`]);
 //!   [`sweep`] varies one field; [`examples`] are named scenarios.
+//! - [`plan`] searches serving layouts for a GPU budget and latency targets.
 
 pub mod arch;
 pub mod calibration;
@@ -71,6 +72,7 @@ pub mod examples;
 pub mod hf_config;
 pub mod histogram;
 pub mod metrics;
+pub mod plan;
 pub mod prefix;
 pub mod presets;
 pub mod report;

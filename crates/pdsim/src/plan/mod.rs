@@ -1,0 +1,479 @@
+//! Capacity planning: for a GPU budget, a model, a workload and latency targets, find the
+//! serving layouts that carry the most traffic per GPU within the targets.
+//!
+//! The search is three pure, deterministic functions, so that any runner can spread the
+//! work: the CLI runs [`evaluate`] on all cores, a browser runs it in a pool of Web
+//! Workers, a batch system runs slices of the list on many machines.
+//!
+//! ```
+//! use pdsim::plan::{self, PlanRequest, Targets};
+//! let mut request = PlanRequest::new(pdsim::Config::default(), 4);
+//! request.targets = Targets { ttft_ms: Some(200.0), tpot_ms: Some(12.0), attainment: 0.9 };
+//! request.space.tp = vec![1];
+//! let candidates = plan::candidates(&request).unwrap();
+//! let results: Vec<_> = candidates.iter().map(|c| plan::evaluate(&request, c)).collect();
+//! let plan = plan::summarize(&request, results).unwrap();
+//! let best = plan.best.unwrap();
+//! assert!(best.meets_targets && best.attainment >= 0.9);
+//! // Its config, run again, gives the same numbers.
+//! let report = pdsim::run(&best.config).unwrap();
+//! assert_eq!(report.summary.slo_attainment, best.attainment);
+//! ```
+//!
+//! - [`candidates`] lists the layouts of the search space: aggregated (unified instances)
+//!   at each tensor-parallel degree that fits, and disaggregated (prefill and decode pools at
+//!   their own degrees, every split that leaves fewer spare GPUs than one more instance
+//!   would take) under each decider setting.
+//! - [`evaluate`] finds one candidate's highest arrival rate that still meets the targets:
+//!   a bracketing search on the rate, same seed at every probe, each probe a full
+//!   [`crate::run`]. It is independent of every other candidate.
+//! - [`summarize`] ranks the results, finds the best and the Pareto frontiers, and lists
+//!   the tensor-parallel degrees that could not hold the model.
+//!
+//! [`plan`] runs all three in one thread.
+
+mod search;
+mod space;
+mod summary;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Decider};
+use crate::error::Error;
+use crate::report::Stat;
+
+pub use search::{confirm_rate, evaluate, round_rate, round_significant, CONFIRM_FACTOR};
+pub use space::{candidate_config, candidates, exclusions};
+pub use summary::{frontier, summarize};
+
+/// Most GPUs a plan may budget.
+pub const MAX_GPUS: u32 = 4096;
+
+/// What to plan for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    /// The scenario: model, GPU, engine settings, routing and workload. Its topology and
+    /// decider are replaced by each candidate's, its arrival rate by the rate probed, its
+    /// `slo` by the targets. Pools keep their `hardware`.
+    pub config: Config,
+    /// GPUs a layout may use at most.
+    pub gpus: u32,
+    /// Latency targets.
+    #[serde(default)]
+    pub targets: Targets,
+    /// Which layouts to consider, and the search's caps.
+    #[serde(default)]
+    pub space: SearchSpace,
+}
+
+impl PlanRequest {
+    /// A request with the default targets and search space.
+    pub fn new(config: Config, gpus: u32) -> Self {
+        Self {
+            config,
+            gpus,
+            targets: Targets::default(),
+            space: SearchSpace::default(),
+        }
+    }
+}
+
+/// Latency targets: the share of all requests that must meet both limits (a dropped or
+/// unfinished request is a miss).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Targets {
+    /// Time to first token limit, in ms.
+    pub ttft_ms: Option<f64>,
+    /// Time per output token limit, in ms: a request's mean gap between output tokens
+    /// (the report's per-request `itl_ms`, what vLLM calls TPOT).
+    pub tpot_ms: Option<f64>,
+    /// Share of requests, in (0, 1], that must complete within both limits.
+    pub attainment: f64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Self {
+            ttft_ms: None,
+            tpot_ms: None,
+            attainment: 0.9,
+        }
+    }
+}
+
+/// One decider setting to try on disaggregated layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeciderChoice {
+    /// The rule (`never` is not a disaggregated layout, and is refused).
+    pub decider: Decider,
+    /// Its threshold, in tokens (threshold deciders only; `null` for `always`).
+    #[serde(default)]
+    pub threshold_tokens: Option<u32>,
+}
+
+/// The layouts to consider and the search's caps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchSpace {
+    /// Consider aggregated layouts (unified instances, no disaggregation).
+    pub aggregated: bool,
+    /// Consider disaggregated layouts (prefill and decode pools).
+    pub disaggregated: bool,
+    /// Tensor-parallel degrees to try; empty: the powers of two up to 8 that divide the
+    /// model's attention heads and fit the budget.
+    pub tp: Vec<u32>,
+    /// Decider settings of disaggregated layouts; empty: `always`, and `prefix-threshold`
+    /// at 256, 1,024 and 4,096 tokens.
+    pub deciders: Vec<DeciderChoice>,
+    /// Most candidates a search may have; a larger space is refused before any run.
+    pub max_candidates: u32,
+    /// Most simulation runs for one candidate's rate search.
+    pub max_probes: u32,
+    /// The rate search stops when the lowest failing rate is within this share of the
+    /// highest passing one.
+    pub rate_tolerance: f64,
+    /// Highest arrival rate probed, per GPU of the layout, in requests per second.
+    pub max_rate_per_gpu: f64,
+}
+
+impl Default for SearchSpace {
+    fn default() -> Self {
+        Self {
+            aggregated: true,
+            disaggregated: true,
+            tp: Vec::new(),
+            deciders: Vec::new(),
+            max_candidates: 2000,
+            max_probes: 30,
+            rate_tolerance: 0.02,
+            max_rate_per_gpu: 1000.0,
+        }
+    }
+}
+
+impl SearchSpace {
+    /// The decider settings searched: the given ones, or the defaults.
+    pub fn decider_choices(&self) -> Vec<DeciderChoice> {
+        if !self.deciders.is_empty() {
+            return self.deciders.clone();
+        }
+        let threshold = |t| DeciderChoice {
+            decider: Decider::PrefixThreshold,
+            threshold_tokens: Some(t),
+        };
+        vec![
+            DeciderChoice {
+                decider: Decider::Always,
+                threshold_tokens: None,
+            },
+            threshold(256),
+            threshold(1024),
+            threshold(4096),
+        ]
+    }
+}
+
+/// Aggregated (unified instances) or disaggregated (prefill and decode pools).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum LayoutKind {
+    /// Unified instances that prefill and decode; decider `never`.
+    Aggregated,
+    /// Prefill and decode pools; the decide sends prompts away.
+    Disaggregated,
+}
+
+/// A pool of a candidate: instances and their tensor-parallel degree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PoolShape {
+    /// Instances.
+    pub instances: u32,
+    /// GPUs per instance.
+    pub tp: u32,
+}
+
+impl PoolShape {
+    /// GPUs of the pool.
+    pub fn gpus(&self) -> u32 {
+        self.instances * self.tp
+    }
+}
+
+/// One layout to evaluate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Candidate {
+    /// Index in the list of [`candidates`], from 0 (stable for a given request).
+    pub id: u32,
+    /// A short human name (`"3P x TP2 + 2D x TP4, always"`).
+    pub label: String,
+    /// Aggregated or disaggregated.
+    pub kind: LayoutKind,
+    /// Unified instances (aggregated layouts).
+    pub unified: PoolShape,
+    /// Prefill instances (disaggregated layouts).
+    pub prefill: PoolShape,
+    /// Decode instances (disaggregated layouts).
+    pub decode: PoolShape,
+    /// The decider.
+    pub decider: Decider,
+    /// The decider's threshold, in tokens (`null`: the config's, unused by this decider).
+    pub threshold_tokens: Option<u32>,
+    /// GPUs the layout uses.
+    pub gpus: u32,
+}
+
+/// How a candidate's search ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// It meets the targets up to the rate found.
+    Meets,
+    /// It misses the targets even at the lowest rate probed (requests nearly alone).
+    Misses,
+    /// A run failed (a limit, or a config the core refuses); `reason` says which.
+    Error,
+}
+
+/// Which target stopped the rate from rising.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// Too many requests over the TTFT limit.
+    Ttft,
+    /// Too many requests over the TPOT limit.
+    Tpot,
+    /// Each limit alone holds, both together do not; or each alone fails.
+    Both,
+    /// Dropped (decode KV full) or unfinished requests alone exceed the allowed misses.
+    Dropped,
+    /// Nothing: the targets still hold at the highest rate probed (`max_rate_per_gpu`).
+    RateCap,
+}
+
+/// One run of the rate search.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Probe {
+    /// Arrival rate, in requests per second.
+    pub rate_per_s: f64,
+    /// Share of requests that met both targets.
+    pub attainment: f64,
+}
+
+/// Why a rate misses: each target's attainment alone, from the run's per-request records.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Miss {
+    /// Arrival rate of the run, in requests per second.
+    pub rate_per_s: f64,
+    /// Share of requests that met both targets.
+    pub attainment: f64,
+    /// Share of requests that completed within the TTFT limit.
+    pub ttft_attainment: f64,
+    /// Share of requests that completed within the TPOT limit.
+    pub tpot_attainment: f64,
+    /// Share of requests dropped or unfinished.
+    pub dropped_share: f64,
+}
+
+/// One candidate's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CandidateResult {
+    /// The layout.
+    #[serde(flatten)]
+    pub candidate: Candidate,
+    /// How the search ended.
+    pub status: Status,
+    /// Whether it meets the targets at `rate_per_s`.
+    pub meets_targets: bool,
+    /// Why it misses or failed, or a note on the search (probe cap, rate cap).
+    pub reason: Option<String>,
+    /// Which target stops the rate from rising (or why it misses at the lowest rate).
+    pub bound_by: Option<Bound>,
+    /// Highest arrival rate found that meets the targets (for a miss, the lowest probed).
+    pub rate_per_s: f64,
+    /// `rate_per_s / gpus`.
+    pub rate_per_gpu: f64,
+    /// Output tokens per second of the run at `rate_per_s`, per GPU.
+    pub output_tokens_per_s_per_gpu: f64,
+    /// Share of requests meeting both targets at `rate_per_s`.
+    pub attainment: f64,
+    /// TTFT of completed requests at `rate_per_s`, in ms.
+    pub ttft_ms: Stat,
+    /// TPOT (mean inter-token gap) of completed requests at `rate_per_s`, in ms.
+    pub tpot_ms: Stat,
+    /// The run that missed just above `rate_per_s` (`rate_per_s` x 1.05), with each
+    /// target's attainment; for a miss, the run at the lowest rate.
+    pub miss: Option<Miss>,
+    /// Whether the search narrowed the rate to `rate_tolerance` within `max_probes`.
+    pub converged: bool,
+    /// Every run of the search, in order.
+    pub probes: Vec<Probe>,
+    /// The runnable scenario: the request's config with this layout, the targets as `slo`
+    /// and the arrival rate set to `rate_per_s`. `pdsim run` on it gives these numbers.
+    pub config: Config,
+}
+
+/// A tensor-parallel degree that cannot hold the model, for one pool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Exclusion {
+    /// Which pool (`unified`, `prefill` or `decode`).
+    pub pool: String,
+    /// The degree.
+    pub tp: u32,
+    /// Why.
+    pub reason: String,
+}
+
+/// The answer: every candidate ranked, the best, the frontiers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Plan {
+    /// Model name.
+    pub model: String,
+    /// GPU name (of the config's top-level hardware).
+    pub hardware: String,
+    /// The budget.
+    pub gpus: u32,
+    /// The targets.
+    pub targets: Targets,
+    /// Candidates that meet the targets.
+    pub meeting: u32,
+    /// Simulation runs, all candidates together.
+    pub runs: u64,
+    /// The candidate with the highest rate per GPU that meets the targets (ties: higher
+    /// total rate, then lower p90 TTFT, then lower id).
+    pub best: Option<CandidateResult>,
+    /// Ids of the candidates on the frontier of rate per GPU (higher is better) against
+    /// p90 TTFT (lower is better), best rate first.
+    pub frontier_ttft: Vec<u32>,
+    /// The same against p90 TPOT.
+    pub frontier_tpot: Vec<u32>,
+    /// Every candidate: those meeting the targets ranked as `best`, then the others by id.
+    pub candidates: Vec<CandidateResult>,
+    /// Pools and degrees left out because the model does not fit.
+    pub excluded: Vec<Exclusion>,
+}
+
+/// Lists, evaluates and summarizes every candidate, in one thread.
+pub fn plan(request: &PlanRequest) -> Result<Plan, Error> {
+    let list = candidates(request)?;
+    let results = list.iter().map(|c| evaluate(request, c)).collect();
+    summarize(request, results)
+}
+
+/// Checks the request's own fields (the config is checked with each candidate).
+pub fn check_request(request: &PlanRequest) -> Result<(), Error> {
+    let t = &request.targets;
+    if !(1..=MAX_GPUS).contains(&request.gpus) {
+        return Err(Error::invalid(
+            "gpus",
+            format!("must be between 1 and {MAX_GPUS}, got {}", request.gpus),
+        ));
+    }
+    for (value, field) in [
+        (t.ttft_ms, "targets.ttft_ms"),
+        (t.tpot_ms, "targets.tpot_ms"),
+    ] {
+        if let Some(v) = value {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::invalid(
+                    field,
+                    format!("must be a finite number > 0 ms, got {v}"),
+                ));
+            }
+        }
+    }
+    if t.ttft_ms.is_none() && t.tpot_ms.is_none() {
+        return Err(Error::invalid(
+            "targets",
+            "give a TTFT limit, a TPOT limit or both: without one, every rate meets the targets",
+        ));
+    }
+    if !(t.attainment.is_finite() && t.attainment > 0.0 && t.attainment <= 1.0) {
+        return Err(Error::invalid(
+            "targets.attainment",
+            format!("must be in (0, 1], got {}", t.attainment),
+        ));
+    }
+    let s = &request.space;
+    if !s.aggregated && !s.disaggregated {
+        return Err(Error::invalid(
+            "space",
+            "consider aggregated layouts, disaggregated ones, or both",
+        ));
+    }
+    for &tp in &s.tp {
+        if !(1..=64).contains(&tp) {
+            return Err(Error::invalid(
+                "space.tp",
+                format!("each degree must be between 1 and 64 GPUs, got {tp}"),
+            ));
+        }
+    }
+    for d in &s.deciders {
+        let threshold = matches!(
+            d.decider,
+            Decider::PrefixThreshold | Decider::LengthThreshold | Decider::Conditional
+        );
+        if d.decider == Decider::Never {
+            return Err(Error::invalid(
+                "space.deciders",
+                "'never' does not disaggregate; aggregated layouts are searched with space.aggregated",
+            ));
+        }
+        if threshold != d.threshold_tokens.is_some() {
+            return Err(Error::invalid(
+                "space.deciders",
+                format!(
+                    "'{}' {} a threshold",
+                    d.decider.id(),
+                    if threshold { "needs" } else { "takes no" }
+                ),
+            ));
+        }
+    }
+    if !(1..=1000).contains(&s.max_probes) {
+        return Err(Error::invalid(
+            "space.max_probes",
+            format!("must be between 1 and 1000, got {}", s.max_probes),
+        ));
+    }
+    if s.max_candidates < 1 {
+        return Err(Error::invalid("space.max_candidates", "must be at least 1"));
+    }
+    if !(s.rate_tolerance.is_finite() && s.rate_tolerance >= 0.001 && s.rate_tolerance <= 1.0) {
+        return Err(Error::invalid(
+            "space.rate_tolerance",
+            format!("must be between 0.001 and 1, got {}", s.rate_tolerance),
+        ));
+    }
+    if !(s.max_rate_per_gpu.is_finite() && s.max_rate_per_gpu > 0.0) {
+        return Err(Error::invalid(
+            "space.max_rate_per_gpu",
+            format!(
+                "must be a finite number > 0 req/s, got {}",
+                s.max_rate_per_gpu
+            ),
+        ));
+    }
+    let w = &request.config.workload;
+    if w.trace.is_some() {
+        return Err(Error::invalid(
+            "workload.trace",
+            "a replayed trace has fixed arrival times, but the planner varies the arrival rate; \
+             use a generated workload (requests, arrival, lengths)",
+        ));
+    }
+    let rate = w.arrival.rate_per_s;
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(Error::invalid(
+            "workload.arrival.rate_per_s",
+            format!("must be a finite number > 0 req/s (the search starts from it), got {rate}"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Ranking, the best layout and the Pareto frontiers.
+
+use std::cmp::Ordering;
+
+use super::{exclusions, CandidateResult, Plan, PlanRequest};
+use crate::error::Error;
+
+/// Best first: higher rate per GPU, then higher total rate, then lower p90 TTFT, then
+/// lower id. Every key is a total order, so the ranking never depends on input order.
+fn rank(a: &CandidateResult, b: &CandidateResult) -> Ordering {
+    b.meets_targets
+        .cmp(&a.meets_targets)
+        .then_with(|| {
+            if a.meets_targets {
+                b.rate_per_gpu
+                    .total_cmp(&a.rate_per_gpu)
+                    .then_with(|| b.rate_per_s.total_cmp(&a.rate_per_s))
+                    .then_with(|| a.ttft_ms.p90.total_cmp(&b.ttft_ms.p90))
+            } else {
+                Ordering::Equal
+            }
+        })
+        .then_with(|| a.candidate.id.cmp(&b.candidate.id))
+}
+
+/// The ids of the points not dominated by another: `(id, throughput, latency)` with higher
+/// throughput and lower latency better. A point is dominated when another is at least as
+/// good on both axes and better on one. Returned by throughput, highest first (ties by
+/// latency, then id).
+pub fn frontier(points: &[(u32, f64, f64)]) -> Vec<u32> {
+    let mut on: Vec<(u32, f64, f64)> = points
+        .iter()
+        .filter(|&&(id, x, y)| {
+            !points
+                .iter()
+                .any(|&(other, ox, oy)| other != id && ox >= x && oy <= y && (ox > x || oy < y))
+        })
+        .copied()
+        .collect();
+    on.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| a.2.total_cmp(&b.2))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    on.into_iter().map(|(id, _, _)| id).collect()
+}
+
+/// Ranks `results` (from [`super::evaluate`], in any order, e.g. as workers finish),
+/// picks the best and the frontiers of the candidates that meet the targets, and lists
+/// the exclusions. The same results give the same plan whatever their order.
+pub fn summarize(request: &PlanRequest, mut results: Vec<CandidateResult>) -> Result<Plan, Error> {
+    let excluded = exclusions(request)?;
+    results.sort_by(rank);
+    let meeting: Vec<&CandidateResult> = results.iter().filter(|r| r.meets_targets).collect();
+    let points = |latency: fn(&CandidateResult) -> f64| -> Vec<(u32, f64, f64)> {
+        meeting
+            .iter()
+            .map(|r| (r.candidate.id, r.rate_per_gpu, latency(r)))
+            .collect()
+    };
+    let frontier_ttft = frontier(&points(|r| r.ttft_ms.p90));
+    let frontier_tpot = frontier(&points(|r| r.tpot_ms.p90));
+    let model = crate::validate::resolve_model(&request.config.model)
+        .map(|m| m.name)
+        .unwrap_or_default();
+    let hardware = crate::validate::resolve_gpu(&request.config.hardware, "hardware")
+        .map(|g| g.name)
+        .unwrap_or_default();
+    Ok(Plan {
+        model,
+        hardware,
+        gpus: request.gpus,
+        targets: request.targets.clone(),
+        meeting: meeting.len() as u32,
+        runs: results.iter().map(|r| r.probes.len() as u64).sum(),
+        best: meeting.first().map(|r| (*r).clone()),
+        frontier_ttft,
+        frontier_tpot,
+        candidates: results,
+        excluded,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dominated_points_are_off_the_frontier() {
+        // 1 beats 0 on both axes; 2 trades throughput for latency; 3 ties 2 exactly.
+        let points = [
+            (0, 1.0, 50.0),
+            (1, 2.0, 40.0),
+            (2, 1.5, 30.0),
+            (3, 1.5, 30.0),
+            (4, 2.0, 45.0),
+        ];
+        assert_eq!(frontier(&points), vec![1, 2, 3]);
+        assert!(frontier(&[]).is_empty());
+    }
+}
