@@ -73,6 +73,12 @@ impl EventQueue {
         self.next_seq += 1;
     }
 
+    /// Time of the earliest event.
+    #[inline]
+    pub fn peek_time(&self) -> Option<Nanos> {
+        self.heap.peek().map(|Reverse(e)| e.time)
+    }
+
     /// Removes the earliest event.
     pub fn pop(&mut self) -> Option<(Nanos, Event)> {
         self.heap.pop().map(|Reverse(e)| (e.time, e.event))

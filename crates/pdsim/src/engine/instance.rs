@@ -417,6 +417,7 @@ impl Instance {
     }
 
     /// Finishes the running step at `now`.
+    #[inline]
     pub fn finish_step(&mut self, now: Nanos, reqs: &mut [Request], outcome: &mut StepOutcome) {
         if !self.stepping {
             return;

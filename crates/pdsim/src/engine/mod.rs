@@ -74,6 +74,11 @@ pub struct Simulation<'a> {
     /// Per instance, disaggregated requests waiting for it to reserve KV blocks for their
     /// prompt (reservation policy `wait`), first come, first served.
     awaiting_room: Vec<VecDeque<ReqId>>,
+    /// Idle instances with new work, whose next step starts once every event of the
+    /// current instant has happened (so requests arriving together share a step).
+    pending_kicks: Vec<u32>,
+    /// Whether an instance is in `pending_kicks`.
+    kick_pending: Vec<bool>,
     scratch_dropped: Vec<ReqId>,
     scratch_outcome: StepOutcome,
     scratch_finished: Vec<ReqId>,
@@ -153,6 +158,8 @@ impl<'a> Simulation<'a> {
             max_time: s_to_ns(config.limits.max_sim_time_s),
             transfers_started: 0,
             awaiting_room: (0..n).map(|_| VecDeque::new()).collect(),
+            pending_kicks: Vec::with_capacity(n),
+            kick_pending: vec![false; n],
             scratch_dropped: Vec::new(),
             scratch_outcome: StepOutcome::default(),
             scratch_finished: Vec::new(),
@@ -164,6 +171,10 @@ impl<'a> Simulation<'a> {
     pub fn run(mut self) -> Result<Outcome, Error> {
         let mut events: u64 = 0;
         loop {
+            // Every event of the instant `now` has happened: start the kicked steps.
+            if !self.pending_kicks.is_empty() && self.queue.peek_time() != Some(self.now) {
+                self.start_pending_steps();
+            }
             let Some((time, event)) = self.queue.pop() else {
                 // Nothing left to happen, yet prefills wait for KV room: every instance they
                 // wait on is itself stuck (unified instances each holding the prompt the
@@ -345,13 +356,35 @@ impl<'a> Simulation<'a> {
         self.kick(target);
     }
 
-    /// Starts a step on an idle instance that has work.
+    /// Starts a step on an idle instance that may have work, once every event of the
+    /// current instant has happened.
     #[inline]
     fn kick(&mut self, instance: usize) {
-        // A quarter of the calls find the instance busy: checked before the call.
-        if !self.instances[instance].is_stepping() {
+        // A quarter of the calls find the instance busy: checked first.
+        if self.instances[instance].is_stepping() || self.kick_pending[instance] {
+            return;
+        }
+        if self.queue.peek_time() == Some(self.now) {
+            // More happens at this instant (another arrival, say): start after it.
+            self.kick_pending[instance] = true;
+            self.pending_kicks.push(instance as u32);
+        } else {
+            // Events scheduled from here on are later (steps and transfers take time).
             self.start_step(instance);
         }
+    }
+
+    /// Starts the steps of the kicked instances (in the order they were kicked; starting
+    /// one can kick another, which is started too).
+    fn start_pending_steps(&mut self) {
+        let mut k = 0;
+        while k < self.pending_kicks.len() {
+            let instance = self.pending_kicks[k] as usize;
+            self.kick_pending[instance] = false;
+            self.start_step(instance);
+            k += 1;
+        }
+        self.pending_kicks.clear();
     }
 
     fn start_step(&mut self, instance: usize) {

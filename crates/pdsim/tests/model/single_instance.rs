@@ -24,6 +24,39 @@ fn idle_ttft_is_one_prefill_step() {
 }
 
 #[test]
+fn requests_arriving_at_the_same_instant_share_the_first_step() {
+    let trace = [
+        (0.0, 100, 1, None),
+        (0.0, 300, 1, None),
+        (20.0, 100, 1, None),
+    ];
+    let report = pdsim::run(&traced(0, 0, 1, Decider::Never, &trace)).unwrap();
+    let model = pdsim::presets::model("llama-3.1-8b").unwrap();
+    let gpu = pdsim::presets::gpu("h100-sxm").unwrap();
+    let cost = pdsim::cost::CostModel::new(&model, &gpu, 1, 1, 0.3);
+    // One step computes both prompts: 400 tokens, the causal pairs of each prompt
+    // (100 x 101 / 2 + 300 x 301 / 2), and a logit row for each.
+    let both = cost.step_time(&pdsim::cost::StepWork {
+        prefill_tokens: 400,
+        prefill_attention_pairs: 5050.0 + 45150.0,
+        logit_tokens: 2,
+        ..pdsim::cost::StepWork::default()
+    });
+    for r in &report.requests[..2] {
+        assert_eq!(ns(r.ttft_ms.unwrap()), both);
+        assert_eq!(r.breakdown_ms.unwrap().prefill_queue, 0.0);
+    }
+    // The third arrives after that step (about 12 ms) on an idle instance: a step of its own.
+    assert!(both < 20_000_000, "{both}");
+    let third = &report.requests[2];
+    assert_eq!(
+        ns(third.ttft_ms.unwrap()),
+        prefill_chunk_ns(0.0, 100.0, true)
+    );
+    assert_eq!(report.instances[0].steps, 2);
+}
+
+#[test]
 fn kv_capacity_of_llama_8b_on_one_h100() {
     let report = pdsim::run(&traced(0, 0, 1, Decider::Never, &[(0.0, 16, 1, None)])).unwrap();
     // (80 GiB x 0.9 - 16.06e9 B of weights - 0.34e9 B of activations - 1 GiB) / (128 KiB
