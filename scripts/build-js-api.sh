@@ -9,13 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PDSIM_ROOT"
 out="${1:-target/js-api}"
 
-wasm_cargo build -p pdsim-wasm --target "$WASM_TARGET" --release
-wasm-bindgen --target web --out-dir "$out" "target/$WASM_TARGET/release/pdsim_wasm.wasm"
-if command -v wasm-opt >/dev/null; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    -o "$out/pdsim_wasm_bg.wasm" "$out/pdsim_wasm_bg.wasm"
-fi
+pdsim_build_js_module "$out"
 cargo build -p pdsim-cli --release
 (cd crates/pdsim-wasm/js && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; })
 node crates/pdsim-wasm/js/gen-types.mjs target/release/pdsim "$out/pdsim-types.d.ts"

@@ -95,3 +95,23 @@ wasm_run() {
 wasm_cargo() {
   wasm_run cargo "$@"
 }
+
+# The wasm-opt flags of every wasm module pdsim ships (index.html repeats them for Trunk,
+# which takes them from the page).
+PDSIM_WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+
+# pdsim_build_js_module OUT_DIR [PROFILE]: the JavaScript API's ES module (pdsim_wasm.js and
+# pdsim_wasm_bg.wasm, wasm-bindgen --target web, wasm-opt when available) into OUT_DIR, built
+# with cargo PROFILE (default release; the lessons page takes web-release, the smallest).
+# Used by scripts/build-js-api.sh and scripts/stage-lessons.sh.
+pdsim_build_js_module() {
+  local out="$1"
+  local profile="${2:-release}"
+  local target_dir="${CARGO_TARGET_DIR:-$PDSIM_ROOT/target}"
+  wasm_cargo build -p pdsim-wasm --target "$WASM_TARGET" --profile "$profile" || return 1
+  wasm-bindgen --target web --out-dir "$out" "$target_dir/$WASM_TARGET/$profile/pdsim_wasm.wasm" || return 1
+  if command -v wasm-opt >/dev/null; then
+    wasm-opt "${PDSIM_WASM_OPT_FLAGS[@]}" -o "$out/pdsim_wasm_bg.wasm" "$out/pdsim_wasm_bg.wasm" || return 1
+  fi
+}
