@@ -33,7 +33,7 @@ fn empty_config_and_every_example_run() {
     for name in names.into_iter().filter(|n| *n != "bench") {
         let config = pdsim(&["example", name], "");
         assert!(config.status.success(), "{name}");
-        let report = pdsim(&["run", "-"], &stdout(&config));
+        let report = pdsim(&["run", "-"], stdout(&config));
         assert!(
             report.status.success(),
             "{name}: {}",

@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-/// Why a config could not be parsed, validated or run.
+/// Why a config could not be parsed, validated or run. Every variant names the field it is
+/// about ([`Error::field`]); more variants may come, so match with a wildcard arm.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The JSON does not match the config's shape.
     #[error("{}", with_field(field, message))]
@@ -22,10 +24,10 @@ pub enum Error {
         message: String,
     },
     /// The run hit one of `limits` and was stopped.
-    #[error("limits.{limit}: {message}")]
+    #[error("{field}: {message}")]
     Limit {
-        /// Which limit.
-        limit: &'static str,
+        /// Path of the limit (`limits.max_events`).
+        field: String,
         /// What happened and how to raise the limit.
         message: String,
     },
@@ -48,11 +50,12 @@ impl Error {
         }
     }
 
-    /// The path of the field the error is about (empty for the root or a limit).
+    /// The path of the field the error is about (empty for the config as a whole).
     pub fn field(&self) -> &str {
         match self {
-            Self::Parse { field, .. } | Self::Invalid { field, .. } => field,
-            Self::Limit { .. } => "",
+            Self::Parse { field, .. } | Self::Invalid { field, .. } | Self::Limit { field, .. } => {
+                field
+            }
         }
     }
 }

@@ -60,6 +60,7 @@
 //! - [`metrics`] builds the [`Report`] (percentiles exact or from a [`histogram`]);
 //!   [`sweep`] varies one field; [`examples`] are named scenarios.
 //! - [`plan`] searches serving layouts for a GPU budget and latency targets.
+#![warn(missing_docs)]
 
 pub mod arch;
 pub mod calibration;

@@ -190,7 +190,7 @@ impl<'a> Simulation<'a> {
             }
             if time > self.max_time {
                 return Err(Error::Limit {
-                    limit: "max_sim_time_s",
+                    field: "limits.max_sim_time_s".into(),
                     message: format!(
                         "the run passed {} s of simulated time; the cluster cannot keep up with \
                          the load, or raise the limit",
@@ -201,7 +201,7 @@ impl<'a> Simulation<'a> {
             events += 1;
             if events > self.config.limits.max_events {
                 return Err(Error::Limit {
-                    limit: "max_events",
+                    field: "limits.max_events".into(),
                     message: format!(
                         "the run needed more than {} events; lower the request count or raise the limit",
                         self.config.limits.max_events

@@ -335,6 +335,7 @@ fn limits_stop_runaway_runs_with_a_clear_error() {
     config.limits.max_events = 100;
     let err = pdsim::run(&config).unwrap_err();
     assert!(err.to_string().starts_with("limits.max_events:"), "{err}");
+    assert_eq!(err.field(), "limits.max_events");
     // An overloaded cluster: arrivals far beyond capacity hit the simulated-time guard.
     let mut config = pdsim::Config::default();
     config.workload.requests = Some(2000);
