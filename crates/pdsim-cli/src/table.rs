@@ -68,7 +68,8 @@ pub fn summary(report: &Report) -> String {
         let _ = writeln!(out, "  (percentiles: {})", s.percentile_method);
     }
     stat_row(&mut out, "TTFT", &s.ttft_ms);
-    stat_row(&mut out, "ITL", &s.itl_ms);
+    stat_row(&mut out, "TPOT", &s.tpot_ms);
+    stat_row(&mut out, "ITL (every token)", &s.itl_ms);
     stat_row(&mut out, "E2E", &s.e2e_ms);
     phases(&mut out, "TTFT phases, all", &s.breakdown_ms);
     phases(&mut out, "TTFT phases, local", &s.breakdown_local_ms);

@@ -509,7 +509,8 @@ pub struct TraceRecord {
 pub struct SloConfig {
     /// Time-to-first-token target, in milliseconds.
     pub ttft_ms: Option<f64>,
-    /// Mean inter-token latency target, in milliseconds.
+    /// Target of each request's time per output token (TPOT: its mean inter-token gap),
+    /// in milliseconds.
     pub itl_ms: Option<f64>,
 }
 

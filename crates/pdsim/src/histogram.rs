@@ -135,6 +135,15 @@ impl LogHistogram {
         self.max = self.max.max(v);
     }
 
+    /// Counts `v` `n` times.
+    #[inline]
+    pub fn record_n(&mut self, v: Nanos, n: u64) {
+        *self.counts.slot(bucket_of(v)) += n;
+        self.count += n;
+        self.sum += u128::from(v) * u128::from(n);
+        self.max = self.max.max(v);
+    }
+
     /// The buckets holding the nearest-rank p50, p90 and p99 (`None` when empty).
     pub fn percentile_buckets(&self) -> Option<[Bucket; 3]> {
         let n = self.count as usize;

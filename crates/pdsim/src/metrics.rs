@@ -58,7 +58,7 @@ fn status(r: &Request) -> RequestStatus {
     }
 }
 
-fn mean_itl_ns(r: &Request) -> Option<Nanos> {
+fn tpot_ns(r: &Request) -> Option<Nanos> {
     let t = &r.times;
     (t.completion != UNSET && r.spec.output_tokens > 1)
         .then(|| (t.completion - t.first_token) / u64::from(r.spec.output_tokens - 1))
@@ -119,6 +119,12 @@ impl Collector {
         }
     }
 
+    /// `tokens` output tokens were emitted, each `gap` after its request's previous token.
+    #[inline]
+    pub fn token_gaps(&mut self, gap: Nanos, tokens: u64) {
+        self.samples.token_gaps(gap, tokens);
+    }
+
     /// Folds in a request that leaves the simulation; its state may be dropped afterwards.
     pub fn leave(&mut self, r: &Request) {
         let summary = &mut self.summary;
@@ -138,7 +144,7 @@ impl Collector {
         }
         let st = status(r);
         let phases = phases_ns(r);
-        let itl_ns = mean_itl_ns(r);
+        let tpot_ns = tpot_ns(r);
         match st {
             RequestStatus::Completed => {
                 summary.completed += 1;
@@ -153,10 +159,10 @@ impl Collector {
                         disaggregated: r.disaggregated,
                     },
                     r.times.completion - r.spec.arrival,
-                    itl_ns,
+                    tpot_ns,
                 );
                 let meets_ttft = self.slo_ttft.is_none_or(|s| t <= s);
-                let meets_itl = self.slo_itl.is_none_or(|s| itl_ns.is_none_or(|i| i <= s));
+                let meets_itl = self.slo_itl.is_none_or(|s| tpot_ns.is_none_or(|i| i <= s));
                 if meets_ttft && meets_itl {
                     self.good += 1;
                 }
@@ -189,7 +195,8 @@ impl Collector {
                     .then(|| ns_to_ms(r.times.first_token - r.spec.arrival)),
                 e2e_ms: (st == RequestStatus::Completed)
                     .then(|| ns_to_ms(r.times.completion - r.spec.arrival)),
-                itl_ms: itl_ns.map(ns_to_ms),
+                tpot_ms: tpot_ns.map(ns_to_ms),
+                itl_ms: tpot_ns.map(ns_to_ms),
                 breakdown_ms: phases.map(|p| p.map(|&v| ns_to_ms(v))),
                 kv_wait_ms: if r.times.transfer_start != UNSET && r.times.prefill_end != UNSET {
                     ns_to_ms(r.times.transfer_start - r.times.prefill_end)
@@ -233,6 +240,7 @@ impl Collector {
             0.0
         };
         summary.ttft_ms = d.ttft;
+        summary.tpot_ms = d.tpot;
         summary.itl_ms = d.itl;
         summary.e2e_ms = d.e2e;
         let [all, local, remote] = d.breakdown;

@@ -112,7 +112,14 @@ pub struct Summary {
     pub output_tokens_per_s: f64,
     /// Time to first token of completed requests, in ms.
     pub ttft_ms: Stat,
-    /// Mean inter-token latency of each completed request with 2+ output tokens, in ms.
+    /// Time per output token (TPOT, as vLLM's benchmark names it): each completed
+    /// request's mean gap between its output tokens, `(completion - first token) /
+    /// (output tokens - 1)`, over requests with 2+ output tokens, in ms.
+    pub tpot_ms: Stat,
+    /// Inter-token latency (ITL, as vLLM's benchmark names it): every gap between two
+    /// consecutive output tokens of a request, over every token emitted after a request's
+    /// first, in ms (`count` is the number of such tokens). Until this distinction existed
+    /// this field held what is now `tpot_ms`.
     pub itl_ms: Stat,
     /// End-to-end latency of completed requests, in ms.
     pub e2e_ms: Stat,
@@ -219,7 +226,11 @@ pub struct RequestRecord {
     pub ttft_ms: Option<f64>,
     /// End-to-end latency, in ms (`null` unless completed).
     pub e2e_ms: Option<f64>,
-    /// Mean inter-token latency, in ms (`null` with fewer than 2 tokens).
+    /// Time per output token: its mean gap between output tokens, in ms (`null` unless
+    /// completed with 2 tokens or more).
+    pub tpot_ms: Option<f64>,
+    /// The same as `tpot_ms` (its name before TPOT and ITL were told apart; kept for
+    /// readers of older reports).
     pub itl_ms: Option<f64>,
     /// The five TTFT phases, in ms (`null` if it never got a first token).
     pub breakdown_ms: Option<Phases<f64>>,

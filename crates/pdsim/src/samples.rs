@@ -45,6 +45,136 @@ pub fn stat(values: &mut [Nanos]) -> Stat {
     }
 }
 
+/// Bits of a packed token-gap entry that hold its weight (tokens); the rest hold the gap.
+const WEIGHT_BITS: u32 = 18;
+const WEIGHT_MASK: u64 = (1 << WEIGHT_BITS) - 1;
+/// Gaps at or above this many nanoseconds (19.5 hours) are kept unpacked.
+const PACKED_GAP_LIMIT: Nanos = 1 << (64 - WEIGHT_BITS);
+
+/// The inter-token gaps of a run: each entry is one gap length shared by some number of
+/// tokens (a step's duration and the tokens it emitted after an earlier one), packed in one
+/// `u64` as `gap << 18 | tokens`, so ordering entries orders gaps.
+#[derive(Debug, Default)]
+pub struct TokenGaps {
+    packed: Vec<u64>,
+    /// Gaps too long to pack (all longer than every packed one).
+    long: Vec<(Nanos, u64)>,
+}
+
+impl TokenGaps {
+    /// `tokens` tokens each came `gap` after the previous token of their request.
+    pub fn record(&mut self, gap: Nanos, mut tokens: u64) {
+        if gap >= PACKED_GAP_LIMIT {
+            self.long.push((gap, tokens));
+            return;
+        }
+        while tokens > 0 {
+            let w = tokens.min(WEIGHT_MASK);
+            self.packed.push(gap << WEIGHT_BITS | w);
+            tokens -= w;
+        }
+    }
+
+    /// Mean and nearest-rank percentiles over every token (each entry counts as many
+    /// times as its tokens), in milliseconds. Reorders the entries (selection: O(n) each).
+    pub fn stat(&mut self) -> Stat {
+        let weight = |e: u64| e & WEIGHT_MASK;
+        let packed_tokens: u64 = self.packed.iter().map(|&e| weight(e)).sum();
+        let long_tokens: u64 = self.long.iter().map(|e| e.1).sum();
+        let n = packed_tokens + long_tokens;
+        if n == 0 {
+            return Stat::default();
+        }
+        let sum: u128 = self
+            .packed
+            .iter()
+            .map(|&e| u128::from(e >> WEIGHT_BITS) * u128::from(weight(e)))
+            .chain(
+                self.long
+                    .iter()
+                    .map(|&(g, w)| u128::from(g) * u128::from(w)),
+            )
+            .sum();
+        self.long.sort_unstable();
+        let max = match self.long.last() {
+            Some(&(g, _)) => g,
+            None => self.packed.iter().max().map_or(0, |&e| e >> WEIGHT_BITS),
+        };
+        // Each percentile is searched above the previous one: the selection leaves only
+        // larger entries after the one it found.
+        let (mut from, mut skipped) = (0, 0);
+        let mut at = |rank: u64| -> Nanos {
+            if rank <= packed_tokens {
+                let (i, below) = weighted_select(&mut self.packed[from..], rank - skipped);
+                from += i;
+                skipped += below;
+                self.packed[from] >> WEIGHT_BITS
+            } else {
+                let mut seen = packed_tokens;
+                self.long
+                    .iter()
+                    .find(|&&(_, w)| {
+                        seen += w;
+                        seen >= rank
+                    })
+                    .map_or(max, |e| e.0)
+            }
+        };
+        let rank = |p: u64| (p * n).div_ceil(100).max(1);
+        let [p50, p90, p99] = [50, 90, 99].map(|p| at(rank(p)));
+        Stat {
+            count: n,
+            mean: sum as f64 / n as f64 / 1e6,
+            p50: ns_to_ms(p50),
+            p90: ns_to_ms(p90),
+            p99: ns_to_ms(p99),
+            max: ns_to_ms(max),
+        }
+    }
+}
+
+/// Finds the entry holding the `rank`-th smallest token (1-based, at most the entries'
+/// total weight) among packed entries; returns its index and the weight of the entries
+/// before it, and leaves every entry before the index no larger and every entry after it no
+/// smaller. Quickselect with a median-of-three pivot and a three-way partition, descending
+/// by the weights on each side: expected O(n), one pass per level.
+fn weighted_select(entries: &mut [u64], mut rank: u64) -> (usize, u64) {
+    let (mut lo, mut hi) = (0, entries.len());
+    let mut before = 0;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        let (a, b, c) = (entries[lo], entries[mid], entries[hi - 1]);
+        let pivot = a.max(b).min(a.min(b).max(c));
+        let (mut lt, mut i, mut gt) = (lo, lo, hi);
+        let (mut w_lt, mut w_eq) = (0, 0);
+        while i < gt {
+            let e = entries[i];
+            if e < pivot {
+                entries.swap(lt, i);
+                lt += 1;
+                i += 1;
+                w_lt += e & WEIGHT_MASK;
+            } else if e > pivot {
+                gt -= 1;
+                entries.swap(i, gt);
+            } else {
+                i += 1;
+                w_eq += e & WEIGHT_MASK;
+            }
+        }
+        if rank <= w_lt {
+            hi = lt;
+        } else if rank <= w_lt + w_eq {
+            return (lt, before + w_lt);
+        } else {
+            rank -= w_lt + w_eq;
+            before += w_lt + w_eq;
+            lo = gt;
+        }
+    }
+    (lo.min(entries.len().saturating_sub(1)), before)
+}
+
 /// A completed request's TTFT and its phases.
 #[derive(Clone, Copy, Debug)]
 pub struct Completed {
@@ -63,7 +193,9 @@ pub struct Completed {
 pub struct Distributions {
     /// Time to first token.
     pub ttft: Stat,
-    /// Mean inter-token latency per request.
+    /// Time per output token: each request's mean inter-token gap.
+    pub tpot: Stat,
+    /// Every inter-token gap.
     pub itl: Stat,
     /// End-to-end latency.
     pub e2e: Stat,
@@ -93,7 +225,8 @@ impl Samples {
         match method {
             Percentiles::Exact => Self::Exact(Box::new(ExactSamples {
                 ttft: Vec::with_capacity(expected),
-                itl: Vec::with_capacity(expected),
+                tpot: Vec::with_capacity(expected),
+                itl: TokenGaps::default(),
                 e2e: Vec::with_capacity(expected),
                 transfer: Vec::new(),
                 kv_wait: Vec::new(),
@@ -111,21 +244,33 @@ impl Samples {
         }
     }
 
-    /// A completed request: its end-to-end latency, mean ITL (if it had two tokens or more)
+    /// `tokens` output tokens each came `gap` after the previous token of their request.
+    #[inline]
+    pub fn token_gaps(&mut self, gap: Nanos, tokens: u64) {
+        if tokens == 0 {
+            return;
+        }
+        match self {
+            Self::Exact(s) => s.itl.record(gap, tokens),
+            Self::Histogram(h) => h.itl.record_n(gap, tokens),
+        }
+    }
+
+    /// A completed request: its end-to-end latency, TPOT (if it had two tokens or more)
     /// and its TTFT with phases.
-    pub fn completed(&mut self, c: Completed, e2e: Nanos, itl: Option<Nanos>) {
+    pub fn completed(&mut self, c: Completed, e2e: Nanos, tpot: Option<Nanos>) {
         match self {
             Self::Exact(s) => {
                 s.ttft.push(c.ttft);
                 s.e2e.push(e2e);
-                s.itl.extend(itl);
+                s.tpot.extend(tpot);
                 s.completed.push(c);
             }
             Self::Histogram(h) => {
                 h.ttft.record(c.ttft);
                 h.e2e.record(e2e);
-                if let Some(i) = itl {
-                    h.itl.record(i);
+                if let Some(i) = tpot {
+                    h.tpot.record(i);
                 }
                 let split = if c.disaggregated { 2 } else { 1 };
                 for k in [0, split] {
@@ -167,7 +312,9 @@ impl Samples {
         match self {
             Self::Exact(mut s) => {
                 let ttft = stat(&mut s.ttft);
-                let itl = stat(&mut s.itl);
+                let tpot = stat(&mut s.tpot);
+                let itl = s.itl.stat();
+                s.itl = TokenGaps::default();
                 let e2e = stat(&mut s.e2e);
                 let transfer = stat(&mut s.transfer);
                 let kv_wait = stat(&mut s.kv_wait);
@@ -178,7 +325,7 @@ impl Samples {
                 let mut columns = [
                     std::mem::take(&mut s.ttft),
                     std::mem::take(&mut s.e2e),
-                    std::mem::take(&mut s.itl),
+                    std::mem::take(&mut s.tpot),
                     std::mem::take(&mut s.transfer),
                     Vec::new(),
                 ];
@@ -189,6 +336,7 @@ impl Samples {
                 ];
                 Distributions {
                     ttft,
+                    tpot,
                     itl,
                     e2e,
                     transfer,
@@ -206,6 +354,7 @@ impl Samples {
                 let buckets = h.ttft.percentile_buckets();
                 Distributions {
                     ttft: h.ttft.stat(),
+                    tpot: h.tpot.stat(),
                     itl: h.itl.stat(),
                     e2e: h.e2e.stat(),
                     transfer: h.transfer.stat(),
@@ -226,7 +375,8 @@ impl Samples {
 #[derive(Debug, Default)]
 pub struct ExactSamples {
     ttft: Vec<Nanos>,
-    itl: Vec<Nanos>,
+    tpot: Vec<Nanos>,
+    itl: TokenGaps,
     e2e: Vec<Nanos>,
     transfer: Vec<Nanos>,
     kv_wait: Vec<Nanos>,
@@ -272,6 +422,7 @@ impl ExactSamples {
 #[derive(Debug, Default)]
 pub struct HistogramSamples {
     ttft: LogHistogram,
+    tpot: LogHistogram,
     itl: LogHistogram,
     e2e: LogHistogram,
     transfer: LogHistogram,
@@ -340,6 +491,41 @@ mod tests {
     }
 
     #[test]
+    fn token_gaps_weigh_each_gap_by_its_tokens() {
+        // Gaps of 10 ms (3 tokens), 20 ms (1 token), 5 ms (6 tokens): sorted by token,
+        // 5 x6, 10 x3, 20 x1. Nearest rank over 10 tokens: p50 = 5th = 5 ms, p90 = 9th =
+        // 10 ms, p99 = 10th = 20 ms; mean (30 + 20 + 30) / 10 = 8 ms.
+        let mut gaps = TokenGaps::default();
+        gaps.record(10_000_000, 3);
+        gaps.record(20_000_000, 1);
+        gaps.record(5_000_000, 6);
+        gaps.record(7_000_000, 0);
+        let s = gaps.stat();
+        assert_eq!(
+            (s.count, s.mean, s.p50, s.p90, s.p99, s.max),
+            (10, 8.0, 5.0, 10.0, 20.0, 20.0)
+        );
+        // Against every token listed one by one, with huge weights and unpackable gaps.
+        let mut gaps = TokenGaps::default();
+        let mut tokens = Vec::new();
+        for i in 0..3_001u64 {
+            let (gap, w) = ((i * 7919) % 1_009 * 1_000, (i * 31) % 17);
+            gaps.record(gap, w);
+            tokens.extend(std::iter::repeat_n(gap, w as usize));
+        }
+        gaps.record(5, 300_000);
+        tokens.extend(std::iter::repeat_n(5, 300_000));
+        gaps.record(PACKED_GAP_LIMIT + 3, 2);
+        tokens.extend([PACKED_GAP_LIMIT + 3; 2]);
+        let (s, exact) = (gaps.stat(), stat(&mut tokens));
+        assert_eq!(
+            (s.count, s.p50, s.p90, s.p99, s.max),
+            (exact.count, exact.p50, exact.p90, exact.p99, exact.max)
+        );
+        assert!((s.mean - exact.mean).abs() < 1e-9);
+    }
+
+    #[test]
     fn breakdowns_are_those_of_the_requests_at_the_ttft_percentiles() {
         // Many equal TTFTs: ties must go to the lower id, as a full sort by (ttft, id) does.
         let mut completed: Vec<Completed> = (0..997u64)
@@ -389,6 +575,7 @@ mod tests {
                 disaggregated: i % 3 != 0,
             };
             for s in [&mut exact, &mut histogram] {
+                s.token_gaps(8_000_000 + i % 37 * 10_000, 1 + i % 9);
                 s.completed(c, ttft + 100_000_000, (i % 5 > 0).then_some(9_000_000 + i));
                 s.transfer(1_500_000 + i, i % 4 * 1_000_000);
             }
@@ -403,6 +590,7 @@ mod tests {
         };
         for (x, y) in [
             (&h.ttft, &e.ttft),
+            (&h.tpot, &e.tpot),
             (&h.itl, &e.itl),
             (&h.e2e, &e.e2e),
             (&h.transfer, &e.transfer),

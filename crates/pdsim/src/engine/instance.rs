@@ -40,6 +40,15 @@ pub struct StepOutcome {
     pub prefill_done: Vec<ReqId>,
     /// Requests that emitted their last token.
     pub completed: Vec<ReqId>,
+    /// Tokens the step emitted after an earlier token of the same request, each one step
+    /// duration after it (decoders, but not the first decode step of a disaggregated
+    /// request).
+    pub gap_tokens: u64,
+    /// The step's duration.
+    pub duration: Nanos,
+    /// Gaps of tokens emitted by a recompute after a preemption: since the request's
+    /// previous token, not one step.
+    pub resumed_gaps: Vec<Nanos>,
 }
 
 /// Counters reported per instance.
@@ -221,7 +230,7 @@ impl Instance {
             if need == 0 || self.kv.try_grow(need) {
                 break;
             }
-            if !self.preempt_newest(reqs) {
+            if !self.preempt_newest(now, reqs) {
                 break;
             }
         }
@@ -386,7 +395,7 @@ impl Instance {
 
     /// Preempts the most recently admitted running request (recompute: its blocks are
     /// freed and it goes back to the front of the queue). Returns false if none runs.
-    fn preempt_newest(&mut self, reqs: &mut [Request]) -> bool {
+    fn preempt_newest(&mut self, now: Nanos, reqs: &mut [Request]) -> bool {
         let Some(id) = self.pop_newest_running(reqs) else {
             return false;
         };
@@ -397,6 +406,8 @@ impl Instance {
             Stage::Decoding => {
                 let generated = self.leave_decoders(r, s);
                 r.generated = generated;
+                // Its last token came at the end of the previous step, which is now.
+                r.last_token_at = now;
                 r.blocks_for(generated, bs) - r.prefix.len()
             }
             _ => {
@@ -425,6 +436,8 @@ impl Instance {
         self.stepping = false;
         let s = self.step_counter;
         let bs = self.limits.block_size;
+        outcome.duration = now - self.step.start;
+        outcome.gap_tokens = self.step.work.decode_seqs - self.step.joined.len() as u64;
         for &id in &self.step.joined {
             reqs[id].times.first_token = now;
         }
@@ -476,6 +489,9 @@ impl Instance {
                 r.times.prefill_end = now;
                 r.times.first_token_step_start = self.step.start;
                 r.times.first_token = now;
+            } else {
+                // A recompute after a preemption emits its next token.
+                outcome.resumed_gaps.push(now - r.last_token_at);
             }
             if r.generated >= r.spec.output_tokens {
                 self.running_count -= 1;

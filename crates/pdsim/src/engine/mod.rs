@@ -412,6 +412,12 @@ impl<'a> Simulation<'a> {
         let (prefill, decode) = self.instances[instance].step_tokens();
         self.timeline.step(instance, start, now, prefill, decode);
         self.instances[instance].finish_step(now, &mut self.requests, &mut self.scratch_outcome);
+        let outcome = &mut self.scratch_outcome;
+        self.collector
+            .token_gaps(outcome.duration, outcome.gap_tokens);
+        for gap in outcome.resumed_gaps.drain(..) {
+            self.collector.token_gaps(gap, 1);
+        }
         for k in 0..self.scratch_outcome.completed.len() {
             let id = self.scratch_outcome.completed[k];
             let d = self.requests[id].decode_instance as usize;

@@ -125,6 +125,8 @@ pub struct Request {
     pub dropped: Option<DropReason>,
     /// Its timestamps.
     pub times: Times,
+    /// When it emitted its last token before a preemption (`UNSET` until then).
+    pub last_token_at: Nanos,
 }
 
 impl Request {
@@ -150,6 +152,7 @@ impl Request {
             transfer_bytes: 0,
             dropped: None,
             times: Times::default(),
+            last_token_at: UNSET,
         }
     }
 

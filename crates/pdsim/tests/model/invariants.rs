@@ -89,6 +89,26 @@ pub fn check_invariants(config: &Config) -> Option<String> {
     );
     assert_eq!(s.dropped, s.dropped_by_reason.values().sum::<u64>());
     assert_eq!(report.requests.len() as u64, s.injected);
+    if s.dropped == 0 {
+        // ITL counts every token after a request's first; its gaps add up to the time
+        // between each request's first and last token.
+        let tokens: u64 = report
+            .requests
+            .iter()
+            .map(|r| u64::from(r.output_tokens - 1))
+            .sum();
+        assert_eq!(s.itl_ms.count, tokens);
+        let gaps: f64 = report
+            .requests
+            .iter()
+            .map(|r| r.e2e_ms.unwrap() - r.ttft_ms.unwrap())
+            .sum();
+        let itl_sum = s.itl_ms.mean * s.itl_ms.count as f64;
+        assert!(
+            (itl_sum - gaps).abs() <= 1e-6 * gaps.max(1.0),
+            "{itl_sum} vs {gaps}"
+        );
+    }
     for r in &report.requests {
         let prefill_role = report.instances[r.prefill_instance as usize].role;
         let decode_role = report.instances[r.decode_instance as usize].role;

@@ -57,6 +57,38 @@ fn requests_arriving_at_the_same_instant_share_the_first_step() {
 }
 
 #[test]
+fn itl_counts_every_token_gap_and_tpot_each_requests_mean() {
+    // Request 0 (100 tokens, 3 out) prefills alone in step 0 and emits its first token.
+    // Request 1 (2,000 tokens, 2 out) arrives during it; step 1 decodes request 0 and
+    // prefills request 1 (a long step d1); step 2 decodes both (a short step d2).
+    let trace = [(0.0, 100, 3, None), (1.0, 2000, 2, None)];
+    let report = pdsim::run(&traced(0, 0, 1, Decider::Never, &trace)).unwrap();
+    let [r0, r1] = [0, 1].map(|i| &report.requests[i]);
+    let step0_end = ns(r0.ttft_ms.unwrap());
+    let step1_end = 1_000_000 + ns(r1.ttft_ms.unwrap());
+    let step2_end = ns(r0.e2e_ms.unwrap());
+    assert_eq!(step2_end, 1_000_000 + ns(r1.e2e_ms.unwrap()));
+    let (d1, d2) = (step1_end - step0_end, step2_end - step1_end);
+    assert!(d1 > 5 * d2, "{d1} {d2}");
+    assert_eq!(report.instances[0].steps, 3);
+    // Gaps, one per token after a request's first: d1 and d2 (request 0), d2 (request 1).
+    // Nearest rank over 3: p50 = 2nd smallest = d2, p90 = p99 = 3rd = d1.
+    let itl = &report.summary.itl_ms;
+    assert_eq!(itl.count, 3);
+    assert_eq!((ns(itl.p50), ns(itl.p90), ns(itl.p99)), (d2, d1, d1));
+    assert_eq!(ns(itl.max), d1);
+    assert!((itl.mean - (d1 + 2 * d2) as f64 / 3e6).abs() < 1e-9);
+    // TPOT: request 0's mean gap (d1 + d2) / 2, request 1's d2.
+    assert_eq!(ns(r0.tpot_ms.unwrap()), (d1 + d2) / 2);
+    assert_eq!(ns(r1.tpot_ms.unwrap()), d2);
+    let tpot = &report.summary.tpot_ms;
+    assert_eq!(tpot.count, 2);
+    assert_eq!((ns(tpot.p50), ns(tpot.p90)), (d2, (d1 + d2) / 2));
+    // The old per-request name still holds TPOT.
+    assert_eq!(r0.itl_ms, r0.tpot_ms);
+}
+
+#[test]
 fn kv_capacity_of_llama_8b_on_one_h100() {
     let report = pdsim::run(&traced(0, 0, 1, Decider::Never, &[(0.0, 16, 1, None)])).unwrap();
     // (80 GiB x 0.9 - 16.06e9 B of weights - 0.34e9 B of activations - 1 GiB) / (128 KiB
