@@ -70,6 +70,9 @@ pub struct PlanArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Set the workload's number of requests (as workload.requests in the config would).
+    #[arg(long)]
+    requests: Option<u64>,
     /// Rows of the ranked table (the JSON lists every candidate).
     #[arg(long, default_value_t = 15)]
     top: usize,
@@ -125,7 +128,10 @@ pub fn run(args: PlanArgs) -> Result<String, String> {
         return merge(&files, json, top);
     }
     let path = args.config.clone().unwrap_or_default();
-    let config = crate::load_config(&path)?;
+    let mut config = crate::load_config(&path)?;
+    if let Some(n) = args.requests {
+        config.workload.requests = Some(n);
+    }
     let request = PlanRequest {
         targets: Targets {
             ttft_ms: args.ttft_ms.or(config.slo.ttft_ms),
@@ -623,6 +629,9 @@ fn table(plan: &Plan, top: usize) -> String {
             r.candidate.label,
             r.reason.as_deref().unwrap_or("")
         );
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "warning: {w}");
     }
     for e in &plan.excluded {
         let _ = writeln!(out, "left out: {} at TP{}: {}", e.pool, e.tp, e.reason);

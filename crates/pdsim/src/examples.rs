@@ -185,6 +185,44 @@ fn threshold_sweep() -> Config {
     c
 }
 
+/// "How many prefill GPUs for my decode GPUs?": Llama-3.1-8B on H100s, ~3,000-token
+/// prompts and ~300-token outputs, TTFT <= 500 ms and TPOT <= 15 ms (`slo`). Run as it is,
+/// 2 prefill + 2 decode instances that always disaggregate; `pdsim plan - --gpus 8` finds
+/// the split (docs/PLANNING.md).
+fn pd_ratio() -> Config {
+    let mut c = Config {
+        topology: pools(2, 2, 0),
+        disaggregation: decider(Decider::Always, 0),
+        ..Config::default()
+    };
+    c.workload.requests = Some(2000);
+    c.workload.arrival = ArrivalConfig {
+        process: ArrivalProcess::Poisson,
+        rate_per_s: 16.0,
+        cv: 1.0,
+    };
+    c.workload.input_tokens = LengthDist::Normal {
+        mean: 3000.0,
+        std: 600.0,
+        min: Some(256),
+        max: Some(8192),
+    };
+    c.workload.output_tokens = LengthDist::Normal {
+        mean: 300.0,
+        std: 60.0,
+        min: Some(16),
+        max: Some(1024),
+    };
+    c.workload.prefix = PrefixConfig {
+        groups: 0,
+        tokens: 0,
+        fraction: 0.0,
+    };
+    c.slo.ttft_ms = Some(500.0);
+    c.slo.itl_ms = Some(15.0);
+    c
+}
+
 /// The reference scenario of `pdsim bench`: 100,000 requests, prompts around 1,024 tokens,
 /// outputs around 128, 4 prefill + 4 decode instances, prefix-threshold decider, 8 prefix groups.
 pub fn bench_reference() -> Config {
@@ -252,6 +290,11 @@ pub fn all() -> Vec<Example> {
             name: "threshold-sweep",
             description: "mixed prompt lengths; sweep disaggregation.threshold_tokens to find the crossover",
             config: threshold_sweep(),
+        },
+        Example {
+            name: "pd-ratio",
+            description: "how many prefill GPUs for my decode GPUs? ~3k-token prompts with TTFT and TPOT targets; plan it with pdsim plan - --gpus 8",
+            config: pd_ratio(),
         },
         Example {
             name: "bench",

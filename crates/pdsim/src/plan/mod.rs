@@ -306,6 +306,8 @@ pub struct CandidateResult {
     pub ttft_ms: Stat,
     /// TPOT (mean inter-token gap) of completed requests at `rate_per_s`, in ms.
     pub tpot_ms: Stat,
+    /// End-to-end latency of completed requests at `rate_per_s`, in ms.
+    pub e2e_ms: Stat,
     /// The run that missed just above `rate_per_s` (`rate_per_s` x 1.05), with each
     /// target's attainment; for a miss, the run at the lowest rate.
     pub miss: Option<Miss>,
@@ -356,6 +358,8 @@ pub struct Plan {
     pub candidates: Vec<CandidateResult>,
     /// Pools and degrees left out because the model does not fit.
     pub excluded: Vec<Exclusion>,
+    /// What makes the answer less trustworthy (a workload too short for its rate).
+    pub warnings: Vec<String>,
 }
 
 /// Lists, evaluates and summarizes every candidate, in one thread.

@@ -275,6 +275,7 @@ pub fn evaluate(request: &PlanRequest, candidate: &Candidate) -> CandidateResult
         attainment: 0.0,
         ttft_ms: Stat::default(),
         tpot_ms: Stat::default(),
+        e2e_ms: Stat::default(),
         miss: None,
         converged: false,
         probes: Vec::new(),
@@ -365,7 +366,8 @@ pub fn evaluate(request: &PlanRequest, candidate: &Candidate) -> CandidateResult
             result.meets_targets = s.slo_attainment >= request.targets.attainment;
             result.output_tokens_per_s_per_gpu = s.output_tokens_per_s / gpus;
             result.ttft_ms = s.ttft_ms;
-            result.tpot_ms = s.itl_ms;
+            result.tpot_ms = s.tpot_ms;
+            result.e2e_ms = s.e2e_ms;
             if status == Status::Meets && !result.meets_targets {
                 // Only if the config's own output settings changed the run, which they
                 // must not: say so rather than report a rate that does not hold.

@@ -66,6 +66,12 @@ pub fn summarize(request: &PlanRequest, mut results: Vec<CandidateResult>) -> Re
     let hardware = crate::validate::resolve_gpu(&request.config.hardware, "hardware")
         .map(|g| g.name)
         .unwrap_or_default();
+    let warnings = meeting
+        .first()
+        .map(|best| short_run(best))
+        .into_iter()
+        .flatten()
+        .collect();
     Ok(Plan {
         model,
         hardware,
@@ -78,6 +84,35 @@ pub fn summarize(request: &PlanRequest, mut results: Vec<CandidateResult>) -> Re
         frontier_tpot,
         candidates: results,
         excluded,
+        warnings,
+    })
+}
+
+/// Arrivals spanning fewer than this many mean end-to-end latencies are mostly warm-up
+/// and drain.
+const MIN_SPAN_E2E: f64 = 10.0;
+/// A 5% overload shows in TTFT only after `ttft / 5%` of arrivals; ask for this many
+/// TTFT limits.
+const MIN_SPAN_TTFT: f64 = 20.0;
+
+/// A warning when the best candidate's run is too short to tell a steady state from a
+/// burst: its requests arrive within a few of their own latencies.
+fn short_run(best: &CandidateResult) -> Option<String> {
+    let requests = best.config.workload.requests? as f64;
+    let span_s = requests / best.rate_per_s;
+    let e2e_s = best.e2e_ms.mean / 1e3;
+    let ttft_s = best.config.slo.ttft_ms.unwrap_or(0.0) / 1e3;
+    let need_s = (MIN_SPAN_E2E * e2e_s).max(MIN_SPAN_TTFT * ttft_s);
+    (span_s < need_s).then(|| {
+        let enough = super::round_significant(need_s * best.rate_per_s, 2);
+        format!(
+            "the best layout's {requests} requests arrive within {span_s:.1} s at {} req/s, less \
+             than {MIN_SPAN_E2E} mean end-to-end latencies ({e2e_s:.2} s each) or \
+             {MIN_SPAN_TTFT} TTFT limits: the run is mostly warm-up and drain, so the rate \
+             found is a burst's rather than a steady state's, and optimistic; give \
+             workload.requests at least {enough}",
+            best.rate_per_s
+        )
     })
 }
 
