@@ -176,6 +176,9 @@ test('the report downloads as JSON, its requests as CSV, a chart as PNG', async 
   assert.equal(png.suggestedFilename(), 'pdsim-breakdown-chart.png');
   const bytes = await readFile(await png.path());
   assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+  // The image carries the chart's title above it and its legend below: taller than the canvas.
+  const canvasHeight = await page.$eval('#breakdown-chart', (c) => c.height);
+  assert.ok(bytes.readUInt32BE(20) > canvasHeight + 20, `PNG ${bytes.readUInt32BE(20)} px high, canvas ${canvasHeight}`);
   assert.deepEqual(errorsOf(page), []);
   await page.close();
 });

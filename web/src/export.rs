@@ -81,7 +81,102 @@ pub struct PngButtonProps {
     pub canvas: AttrValue,
 }
 
-/// A "PNG" button that saves the canvas `canvas` as `pdsim-<canvas>.png`.
+/// Draws `chart` on a new canvas under its figure's title and above its legend (the
+/// `<h2>`/`<h3>` and `ul.legend` of the chart's `<figure>`), so a saved image explains itself.
+fn with_title_and_legend(chart: &HtmlCanvasElement) -> Result<HtmlCanvasElement, JsValue> {
+    let document = gloo::utils::document();
+    let figure = chart.closest("figure")?;
+    let text_of = |selector: &str| -> Option<String> {
+        figure
+            .as_ref()
+            .and_then(|f| f.query_selector(selector).ok().flatten())
+            .and_then(|e| e.text_content())
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+    };
+    let panel = chart
+        .closest(".panel")?
+        .and_then(|p| p.query_selector("h3").ok().flatten())
+        .and_then(|h| h.text_content());
+    let title = match (text_of("h2"), panel) {
+        (Some(h2), Some(h3)) => format!("{h2}: {h3}"),
+        (Some(h2), None) => h2,
+        (None, Some(h3)) => h3,
+        (None, None) => "pdsim".to_owned(),
+    };
+    // (label, CSS colour of its swatch) of every legend item.
+    let mut legend = Vec::new();
+    if let Some(items) = figure
+        .as_ref()
+        .and_then(|f| f.query_selector_all("ul.legend li").ok())
+    {
+        let window = gloo::utils::window();
+        for i in 0..items.length() {
+            let Some(item) = items
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            else {
+                continue;
+            };
+            let color = item
+                .query_selector(".swatch")
+                .ok()
+                .flatten()
+                .and_then(|s| window.get_computed_style(&s).ok().flatten())
+                .and_then(|style| style.get_property_value("background-color").ok())
+                .unwrap_or_default();
+            legend.push((
+                item.text_content().unwrap_or_default().trim().to_owned(),
+                color,
+            ));
+        }
+    }
+    let width = f64::from(chart.width());
+    let scale = (width / f64::from(chart.client_width().max(1))).clamp(1.0, 4.0);
+    let font = 14.0 * scale;
+    let line = font * 1.6;
+    let legend_lines = if legend.is_empty() { 0.0 } else { 1.0 };
+    let out: HtmlCanvasElement = document.create_element("canvas")?.dyn_into()?;
+    out.set_width(chart.width());
+    // Room for a wrapped legend is found while drawing; start with two lines.
+    let height =
+        |legend_rows: f64| line * 1.5 + f64::from(chart.height()) + line * legend_rows + font;
+    out.set_height(height(legend_lines * 2.0) as u32);
+    let ctx: web_sys::CanvasRenderingContext2d = out
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2D context"))?
+        .dyn_into()?;
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, width, f64::from(out.height()));
+    ctx.set_fill_style_str("#1b1f24");
+    ctx.set_font(&format!("600 {font}px sans-serif"));
+    ctx.set_text_baseline("middle");
+    ctx.fill_text(&title, font * 0.6, line * 0.75)?;
+    ctx.draw_image_with_html_canvas_element(chart, 0.0, line * 1.5)?;
+    ctx.set_font(&format!("{}px sans-serif", font * 0.9));
+    let (mut x, mut y) = (
+        font * 0.6,
+        line * 1.5 + f64::from(chart.height()) + line * 0.6,
+    );
+    for (label, color) in &legend {
+        let label_width = ctx.measure_text(label)?.width();
+        if x + font * 1.4 + label_width > width && x > font {
+            x = font * 0.6;
+            y += line;
+        }
+        if !color.is_empty() && color != "rgba(0, 0, 0, 0)" {
+            ctx.set_fill_style_str(color);
+            ctx.fill_rect(x, y - font * 0.4, font * 0.8, font * 0.8);
+        }
+        ctx.set_fill_style_str("#1b1f24");
+        ctx.fill_text(label, x + font * 1.1, y)?;
+        x += font * 2.2 + label_width;
+    }
+    Ok(out)
+}
+
+/// A "PNG" button that saves the canvas `canvas` as `pdsim-<canvas>.png`, with the chart's
+/// title above it and its legend below.
 #[function_component(PngButton)]
 pub fn png_button(props: &PngButtonProps) -> Html {
     let id = props.canvas.clone();
@@ -92,7 +187,11 @@ pub fn png_button(props: &PngButtonProps) -> Html {
                 .get_element_by_id(&id)
                 .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok());
             if let Some(canvas) = canvas {
-                match canvas.to_data_url_with_type("image/png") {
+                let image = with_title_and_legend(&canvas).unwrap_or_else(|err| {
+                    gloo::console::warn!(format!("saving the chart without its legend: {err:?}"));
+                    canvas.clone()
+                });
+                match image.to_data_url_with_type("image/png") {
                     Ok(url) => {
                         let _ = save(&format!("pdsim-{id}.png"), &url);
                     }
@@ -103,7 +202,7 @@ pub fn png_button(props: &PngButtonProps) -> Html {
     };
     html! {
         <button type="button" class="png" id={format!("png-{id}")} {onclick}
-                title="Download this chart as a PNG image">{ "PNG" }</button>
+                title="Download this chart as a PNG image, with its title and legend">{ "PNG" }</button>
     }
 }
 
