@@ -33,7 +33,7 @@ fn request(gpus: u32) -> PlanRequest {
 }
 
 fn planned(r: &PlanRequest) -> Plan {
-    plan::plan(r).unwrap()
+    plan::plan(r).expect("a plan")
 }
 
 #[test]

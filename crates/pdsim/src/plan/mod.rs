@@ -433,9 +433,13 @@ pub fn check_request(request: &PlanRequest) -> Result<(), Error> {
             return Err(Error::invalid(
                 "space.deciders",
                 format!(
-                    "'{}' {} a threshold",
+                    "'{}' {}",
                     d.decider.id(),
-                    if threshold { "needs" } else { "takes no" }
+                    if threshold {
+                        "needs a threshold"
+                    } else {
+                        "takes no threshold"
+                    }
                 ),
             ));
         }
