@@ -195,17 +195,24 @@ pub enum RoutingPolicy {
     LeastLoaded,
     /// Most cached prompt blocks in the router's prefix index; ties to the least loaded.
     PrefixAware,
-    /// Dynamo's KV-router cost `overlap_weight x blocks to prefill + active KV blocks`; minimum wins.
+    /// Dynamo's KV-router cost: `overlap_weight x prefill blocks + decode blocks`, minimum
+    /// wins. Prefill blocks are the request's blocks not in the instance's prefix index
+    /// plus the uncached blocks of the requests routed there whose prefill has not ended;
+    /// decode blocks are the prompt blocks of every request routed there and not gone.
     KvCost,
+    /// `kv-cost` with Dynamo's staged decode term: a routed request's uncached blocks
+    /// count in the prefill term until its prefill ends, and only then in the decode term.
+    KvCostStaged,
 }
 
 impl RoutingPolicy {
     /// Every policy, in the order the UI lists them.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::RoundRobin,
         Self::LeastLoaded,
         Self::PrefixAware,
         Self::KvCost,
+        Self::KvCostStaged,
     ];
 
     /// The id used in configs.
@@ -215,6 +222,7 @@ impl RoutingPolicy {
             Self::LeastLoaded => "least-loaded",
             Self::PrefixAware => "prefix-aware",
             Self::KvCost => "kv-cost",
+            Self::KvCostStaged => "kv-cost-staged",
         }
     }
 }

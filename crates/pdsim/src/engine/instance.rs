@@ -107,6 +107,12 @@ pub struct Instance {
     pub index: PrefixIndex,
     /// Requests routed here and not yet gone (router load: queued + running + in flight).
     pub outstanding: u64,
+    /// Router's view: prompt blocks of the requests routed here (to decode, or to prefill
+    /// until their KV has left) and not yet gone.
+    pub routed_blocks: u64,
+    /// Router's view: blocks the requests routed here to prefill had to compute (not in
+    /// the prefix index when routed), until their prefill ends.
+    pub pending_prefill_blocks: u64,
     /// Counters.
     pub stats: InstanceStats,
     waiting: VecDeque<ReqId>,
@@ -168,6 +174,8 @@ impl Instance {
             kv: BlockPool::new(kv_blocks, prefix_caching),
             index: PrefixIndex::new(kv_blocks),
             outstanding: 0,
+            routed_blocks: 0,
+            pending_prefill_blocks: 0,
             stats: InstanceStats::default(),
             waiting: VecDeque::new(),
             ready: VecDeque::new(),
@@ -479,6 +487,8 @@ impl Instance {
             {
                 // The prefill part is done; blocks stay held until the KV has left.
                 self.running_count -= 1;
+                self.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
+                r.routed_prefill_blocks = 0;
                 r.times.prefill_end = now;
                 r.stage = Stage::Transferring;
                 outcome.prefill_done.push(id);
@@ -486,6 +496,8 @@ impl Instance {
             }
             r.generated += 1;
             if r.times.first_token == UNSET {
+                self.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
+                r.routed_prefill_blocks = 0;
                 r.times.prefill_end = now;
                 r.times.first_token_step_start = self.step.start;
                 r.times.first_token = now;

@@ -247,6 +247,12 @@ impl<'a> Simulation<'a> {
             }
         }
         let end = self.now;
+        if self.requests.iter().all(|r| r.stage == Stage::Done) {
+            // Nothing left: the router's bookkeeping is back to zero.
+            debug_assert!(self.instances.iter().all(|i| i.outstanding == 0
+                && i.routed_blocks == 0
+                && i.pending_prefill_blocks == 0));
+        }
         // Whatever is still in the cluster at the end is in flight.
         for r in &self.requests {
             if r.stage != Stage::Done {
@@ -333,13 +339,20 @@ impl<'a> Simulation<'a> {
         request.prefill_instance = remote.unwrap_or(d);
         request.disaggregated = remote.is_some();
         let target = remote.unwrap_or(d) as usize;
+        let prompt_blocks = request.prompt_blocks(block_size);
+        // What the target must compute, as the router sees it (before this routing).
+        let to_prefill = prompt_blocks - self.instances[target].index.matched_prefix(prefix) as u64;
+        request.routed_prefill_blocks = to_prefill as u32;
+        self.instances[target].pending_prefill_blocks += to_prefill;
         self.instances[d as usize].index.insert(prefix);
         self.instances[d as usize].outstanding += 1;
+        self.instances[d as usize].routed_blocks += prompt_blocks;
         self.instances[d as usize].stats.requests += 1;
         if let Some(p) = remote {
             let p = p as usize;
             self.instances[p].index.insert(prefix);
             self.instances[p].outstanding += 1;
+            self.instances[p].routed_blocks += prompt_blocks;
             self.instances[p].stats.requests += 1;
         }
         let id = match self.free_slots.pop() {
@@ -464,6 +477,7 @@ impl<'a> Simulation<'a> {
         self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
         r.anonymous_blocks = 0;
         self.instances[p].outstanding -= 1;
+        self.instances[p].routed_blocks -= r.prompt_blocks(self.config.engine.block_size);
         self.finish_dropped(id);
         if !self.awaiting_room[p].is_empty() {
             self.retry_reservations(p);
@@ -540,6 +554,7 @@ impl<'a> Simulation<'a> {
         self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
         r.anonymous_blocks = 0;
         self.instances[p].outstanding -= 1;
+        self.instances[p].routed_blocks -= r.prompt_blocks(self.config.engine.block_size);
         self.timeline.transfer_in(d, now);
         self.instances[d].enqueue_ready(id);
         if !self.awaiting_room[p].is_empty() {
@@ -554,6 +569,16 @@ impl<'a> Simulation<'a> {
         r.stage = Stage::Done;
         let d = r.decode_instance as usize;
         self.instances[d].outstanding -= 1;
+        if r.disaggregated
+            && r.dropped == Some(DropReason::PromptExceedsKv)
+            && r.times.transfer_start == request::UNSET
+        {
+            // Dropped by its prefill instance, which counted it too.
+            let p = r.prefill_instance as usize;
+            let blocks = r.prompt_blocks(self.config.engine.block_size);
+            self.instances[p].outstanding -= 1;
+            self.instances[p].routed_blocks -= blocks;
+        }
         self.leave(id);
     }
 
@@ -561,6 +586,13 @@ impl<'a> Simulation<'a> {
     /// free its slot. Nothing may refer to the slot afterwards except stale entries of an
     /// instance's finishing heap, which check the request's instance and admission order.
     fn leave(&mut self, id: ReqId) {
+        let r = &mut self.requests[id];
+        let d = r.decode_instance as usize;
+        self.instances[d].routed_blocks -= r.prompt_blocks(self.config.engine.block_size);
+        // Dropped before its prefill ended.
+        let p = r.prefill_instance as usize;
+        self.instances[p].pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
+        r.routed_prefill_blocks = 0;
         self.collector.leave(&self.requests[id]);
         self.free_slots.push(id);
     }

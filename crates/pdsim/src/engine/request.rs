@@ -127,6 +127,9 @@ pub struct Request {
     pub times: Times,
     /// When it emitted its last token before a preemption (`UNSET` until then).
     pub last_token_at: Nanos,
+    /// Blocks counted for it in its prefill instance's `pending_prefill_blocks` (0 once its
+    /// prefill ended).
+    pub routed_prefill_blocks: u32,
 }
 
 impl Request {
@@ -153,7 +156,13 @@ impl Request {
             dropped: None,
             times: Times::default(),
             last_token_at: UNSET,
+            routed_prefill_blocks: 0,
         }
+    }
+
+    /// Blocks of its prompt.
+    pub fn prompt_blocks(&self, block_size: u32) -> u64 {
+        u64::from(self.input()).div_ceil(u64::from(block_size))
     }
 
     /// Prompt length.

@@ -32,13 +32,22 @@ pub fn pick(
                 )
             })
         }
-        RoutingPolicy::KvCost => {
-            // Dynamo's KV router: overlap_weight x blocks to prefill + active KV blocks.
+        RoutingPolicy::KvCost | RoutingPolicy::KvCostStaged => {
+            // Dynamo's KV router: overlap_weight x prefill blocks + decode blocks, both from
+            // what the router itself sent (queued prefills weigh as much as running ones).
+            let staged = policy == RoutingPolicy::KvCostStaged;
             let cost = |i: u32| {
                 let inst = &instances[i as usize];
-                let to_prefill =
-                    (prefix.blocks as usize - inst.index.matched_prefix(prefix)) as f64;
-                overlap_weight * to_prefill + inst.kv.used() as f64
+                // (The request's private blocks are to prefill everywhere: a constant left
+                // out.)
+                let to_prefill = prefix.blocks as usize - inst.index.matched_prefix(prefix);
+                let prefill = to_prefill as u64 + inst.pending_prefill_blocks;
+                let decode = if staged {
+                    inst.routed_blocks - inst.pending_prefill_blocks.min(inst.routed_blocks)
+                } else {
+                    inst.routed_blocks
+                };
+                overlap_weight * prefill as f64 + decode as f64
             };
             let mut best = candidates[0];
             let mut best_cost = cost(best);

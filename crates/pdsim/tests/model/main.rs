@@ -10,5 +10,6 @@ mod determinism;
 mod disaggregation;
 mod fuzz;
 mod invariants;
+mod routing;
 mod single_instance;
 mod validation;
