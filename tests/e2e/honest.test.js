@@ -11,15 +11,16 @@ after(closeAll);
 
 /**
  * Llama-3.1-70B on 2 prefill + 2 decode H100s at TP 2, every prompt disaggregated, ~4k-token
- * prompts at 9 req/s: the decode instances have room for the KV of only a few prompts, so many
- * requests are dropped (`decode_kv_full`). The exact count follows the cost model; the test
- * checks the pattern.
+ * prompts at 9 req/s, reservation policy `drop`: the decode instances have room for the KV of
+ * only a few prompts, so many requests are dropped (`decode_kv_full`). The exact count follows
+ * the cost model; the test checks the pattern.
  */
 export const DROPPING = {
   model: 'llama-3.1-70b',
   hardware: 'h100-sxm',
   topology: { prefill: { instances: 2, tp: 2 }, decode: { instances: 2, tp: 2 }, unified: { instances: 0 } },
   disaggregation: { decider: 'always' },
+  kv_transfer: { reservation: 'drop' },
   workload: {
     requests: 600,
     arrival: { rate_per_s: 9.0 },

@@ -153,8 +153,8 @@ test('a scenario preset loads its config, and the page fits a 390 px wide phone'
   await page.setViewportSize({ width: 390, height: 844 });
 
   await page.selectOption('#scenario', 'long-prompts-agg');
-  await page.waitForFunction(() => document.querySelector('#unified-instances').value === '4');
-  assert.equal(await page.inputValue('#prefill-instances'), '0');
+  await page.waitForFunction(() => document.querySelector('#prefill-instances').value === '0');
+  assert.ok(Number(await page.inputValue('#unified-instances')) > 0);
   assert.equal(await page.inputValue('#decider'), 'never');
   await page.waitForFunction(() => document.querySelector('#share-disaggregated').innerText.trim() === '0.0%');
 

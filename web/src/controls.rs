@@ -1,10 +1,11 @@
 //! The form: every control edits the [`pdsim::Config`] of the state through an [`Action`].
 
-use pdsim::config::{ArrivalProcess, Config, Decider, RoutingPolicy};
+use pdsim::config::{ArrivalProcess, Config, Decider, ReservationPolicy, RoutingPolicy};
 use pdsim::presets::{GPU_IDS, MODEL_IDS};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::model_input::{HfModelInput, StepTimeNote};
 use crate::state::{self, Action, Field, Lengths, Param, Pool, State, DISTS, LINKS, MAX_THRESHOLD};
 
 /// Properties of [`Controls`].
@@ -418,9 +419,10 @@ pub fn controls(props: &ControlsProps) -> Html {
                 { select("scenario", "Preset", scenario_help, scenarios, scenario,
                     on_select(|v| Some(Action::LoadExample(v)))) }
                 <p class="help">{ scenario_help }</p>
-                { select("model", "Model", "The served model (preset)",
+                { select("model", "Model", "The served model (catalog id; `pdsim catalog` lists them)",
                     presets(MODEL_IDS, state::model_id(config)), state::model_id(config),
-                    on_select(|v| Some(Action::SetModel(v)))) }
+                    on_select(|v| (v != "custom").then_some(Action::SetModel(v)))) }
+                <HfModelInput state={state.clone()} />
                 { select("gpu", "GPU", "The GPU of every instance (preset)",
                     presets(GPU_IDS, state::gpu_id(config)), state::gpu_id(config),
                     on_select(|v| Some(Action::SetGpu(v)))) }
@@ -431,6 +433,7 @@ pub fn controls(props: &ControlsProps) -> Html {
             <fieldset id="group-topology">
                 <legend>{ "Topology" }</legend>
                 { topology_diagram(config, state.report.as_deref()) }
+                <StepTimeNote config={config.clone()} />
                 { for pool_rows }
                 <div class="fair">
                     <button type="button" id="same-gpus-agg" onclick={same_gpus(true)}
@@ -534,6 +537,12 @@ pub fn controls(props: &ControlsProps) -> Html {
                            onchange={on_contention} />
                     <label for="contention">{ "Contention (shared ingress)" }</label>
                 </div>
+                { select("reservation", "When a decode instance has no KV room",
+                    "kv_transfer.reservation: a finished prefill waits on its prefill instance until the decode instance can reserve KV blocks for it (wait, as vLLM and Dynamo), or the request is dropped (drop, reason decode_kv_full)",
+                    vec![("wait".to_owned(), "wait for room (queue)".to_owned()),
+                         ("drop".to_owned(), "drop the request".to_owned())],
+                    if config.kv_transfer.reservation == ReservationPolicy::Drop { "drop" } else { "wait" },
+                    on_select(|v| Some(Action::SetReservation(if v == "drop" { ReservationPolicy::Drop } else { ReservationPolicy::Wait })))) }
             </fieldset>
             }
 

@@ -12,7 +12,8 @@ const REASONS: [(&str, &str, &str); 2] = [
     (
         "decode_kv_full",
         "the decode instances had no KV room for them",
-        "raise decode TP, add decode instances, pick a GPU with more memory or lower the rate",
+        "raise decode TP, add decode instances, pick a GPU with more memory, lower the rate \
+         or let requests wait for KV room (reservation policy wait)",
     ),
     (
         "prompt_exceeds_kv",
@@ -252,8 +253,9 @@ mod tests {
     use super::*;
     use pdsim::config::{HardwareSpec, ModelSpec};
 
-    /// Llama-3.1-70B on 2 prefill + 2 decode H100s at TP 2, long prompts at a high rate: the
-    /// decode instances run out of KV room for the transferred prompts.
+    /// Llama-3.1-70B on 2 prefill + 2 decode H100s at TP 2, ~4k-token prompts at 9 req/s,
+    /// reservation policy `drop`: the decode instances run out of KV room for the transferred
+    /// prompts.
     pub(crate) fn dropping() -> Config {
         let mut c = pdsim::examples::by_name("long-prompts-disagg")
             .map(|e| e.config)
@@ -262,6 +264,9 @@ mod tests {
         c.hardware = HardwareSpec::Preset("h100-sxm".into());
         c.topology.prefill.tp = 2;
         c.topology.decode.tp = 2;
+        // Drop (not wait) when a decode instance has no KV room for a transferred prompt.
+        c.kv_transfer.reservation = pdsim::config::ReservationPolicy::Drop;
+        c.workload.arrival.rate_per_s = 9.0;
         c.output.per_request = true;
         c
     }
@@ -293,8 +298,9 @@ mod tests {
             Some(
                 "201 of 600 requests dropped: the decode instances had no KV room for them \
                  (decode_kv_full); raise decode TP, add decode instances, pick a GPU with more \
-                 memory or lower the rate. Dropped requests count as SLO misses; the latencies \
-                 below describe only the 399 completed ones."
+                 memory, lower the rate or let requests wait for KV room (reservation policy \
+                 wait). Dropped requests count as SLO misses; the latencies below describe only \
+                 the 399 completed ones."
             )
         );
         report

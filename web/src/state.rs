@@ -10,7 +10,8 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 use pdsim::config::{
-    ArrivalProcess, Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig, RoutingPolicy,
+    ArrivalProcess, Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig, ReservationPolicy,
+    RoutingPolicy,
 };
 use pdsim::examples::Example;
 use pdsim::sweep::SweepRow;
@@ -845,6 +846,8 @@ pub enum Action {
     LoadExample(String),
     /// Pick a model preset.
     SetModel(String),
+    /// Use a model given by its architecture or HuggingFace config.
+    SetModelSpec(ModelSpec),
     /// Pick a GPU preset.
     SetGpu(String),
     /// Pick the disaggregation decider.
@@ -902,6 +905,8 @@ pub enum Action {
     SetLink(String),
     /// Toggle link contention.
     SetContention(bool),
+    /// What a finished prefill does when its decode instance has no KV room: wait or drop.
+    SetReservation(ReservationPolicy),
     /// Text typed into a number box.
     Text(Field, String),
     /// Rebuild the layout on the same GPUs: all unified (`aggregated`) or split into prefill
@@ -970,6 +975,7 @@ impl Reducible for State {
                 }
             }
             Action::SetModel(id) => config.model = ModelSpec::Preset(id),
+            Action::SetModelSpec(spec) => config.model = spec,
             Action::SetGpu(id) => config.hardware = HardwareSpec::Preset(id),
             Action::SetDecider(decider) => config.disaggregation.decider = decider,
             Action::SetPolicy(policy) => config.routing.policy = policy,
@@ -989,6 +995,7 @@ impl Reducible for State {
                 }
             }
             Action::SetContention(on) => config.kv_transfer.contention = on,
+            Action::SetReservation(policy) => config.kv_transfer.reservation = policy,
             Action::SetPrefillPolicy(policy) => config.routing.prefill_policy = policy,
             Action::SetArrival(process) => config.workload.arrival.process = process,
             Action::SetDist(which, id) => {
@@ -1177,7 +1184,8 @@ mod tests {
             Action::LoadExample("long-prompts-agg".into()),
         );
         assert_eq!(example_id(&state.config), "long-prompts-agg");
-        assert_eq!(state.config.topology.unified.instances, 4);
+        assert!(state.config.topology.unified.instances > 0);
+        assert_eq!(state.config.topology.prefill.instances, 0);
         let state = reduce(state, Action::SetLink("ib-400g".into()));
         assert_eq!(link_id(&state.config), "ib-400g");
         assert_eq!(state.config.kv_transfer.bandwidth_gb_per_s, 45.0);
