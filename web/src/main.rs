@@ -7,6 +7,7 @@ mod controls;
 mod export;
 mod format;
 mod health;
+mod model_input;
 mod state;
 mod url;
 
@@ -22,6 +23,7 @@ use yew::prelude::*;
 use crate::cards::Cards;
 use crate::charts::breakdown::Breakdown;
 use crate::charts::cdf::Cdfs;
+use crate::charts::flow::Flow;
 use crate::charts::sweep::Sweep;
 use crate::charts::timeline::Timeline;
 use crate::charts::waterfall::Waterfall;
@@ -621,6 +623,9 @@ fn app() -> Html {
                     }
                     if view.shows("breakdown") {
                         <Breakdown report={report.clone()} baseline={baseline.clone()} />
+                    }
+                    if view.shows("flow") {
+                        <Flow report={report.clone()} block_size={state.config.engine.block_size} />
                     }
                     if view.shows("waterfall") {
                         <Waterfall report={report.clone()} />

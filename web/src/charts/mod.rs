@@ -4,6 +4,7 @@
 
 pub mod breakdown;
 pub mod cdf;
+pub mod flow;
 pub mod sweep;
 pub mod timeline;
 pub mod waterfall;

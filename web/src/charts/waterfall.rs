@@ -5,6 +5,7 @@ use pdsim::report::{RequestRecord, Role};
 use pdsim::Report;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -61,6 +62,18 @@ impl Pick {
             Self::Percentile(p) => format!("p{p}"),
             Self::Id(id) => format!("#{id}"),
         }
+    }
+}
+
+/// The window event that asks the waterfall to show one request (its `detail` is the id).
+const SHOW_REQUEST: &str = "pdsim-show-request";
+
+/// Shows request `id` in the waterfall (the request-flow view calls it on a click).
+pub fn show_request(id: u64) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&wasm_bindgen::JsValue::from_f64(id as f64));
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(SHOW_REQUEST, &init) {
+        gloo::utils::window().dispatch_event(&event).ok();
     }
 }
 
@@ -229,6 +242,23 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
             .and_then(Pick::parse)
             .unwrap_or(Pick::Percentile(90))
     });
+    // A click on a request elsewhere (the request-flow view) picks it here.
+    {
+        let choice = choice.clone();
+        use_effect_with((), move |()| {
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), SHOW_REQUEST, move |e| {
+                    let id = e
+                        .dyn_ref::<web_sys::CustomEvent>()
+                        .and_then(|c| c.detail().as_f64())
+                        .filter(|id| *id >= 0.0);
+                    if let Some(id) = id {
+                        choice.set(Pick::Id(id as u64));
+                    }
+                });
+            move || drop(listener)
+        });
+    }
     // The pick lives in the URL (`w=`); the default is left out.
     use_effect_with(*choice, |choice| {
         let text = (*choice != Pick::Percentile(90)).then(|| choice.url_text());
