@@ -5,10 +5,11 @@
 //! every probe sees the same requests, only closer together or further apart. Probes ask
 //! for histogram percentiles, no per-request records and no timeline: the attainment they
 //! need is a count, exact either way, and the run then keeps memory only for the requests
-//! in flight. Two runs are richer: the one just above the rate found (and the one at the
-//! lowest rate, for a candidate that misses) keep per-request records to tell which target
-//! failed, and the final run at the rate found is the candidate's own config, untouched,
-//! so that `pdsim run` on it reproduces every number.
+//! in flight. Two runs keep per-request records to tell which target failed: the one just
+//! above the rate found, and the one at the lowest rate (which runs only the workload's
+//! first [`FLOOR_REQUESTS`] requests: served nearly alone, a request costs a step per
+//! output token). The final run at the rate found is the candidate's own config,
+//! untouched, so that `pdsim run` on it reproduces every number.
 
 use super::{
     candidate_config, Bound, Candidate, CandidateResult, Miss, PlanRequest, Probe, Status,
@@ -56,6 +57,19 @@ pub fn confirm_rate(rate: f64) -> f64 {
 /// How far above the rate found the confirming run probes: the rate is reported only
 /// when this run misses.
 pub const CONFIRM_FACTOR: f64 = 1.05;
+/// Requests of the run at the lowest rate: with requests nearly alone, a run costs one
+/// step per output token, so the first few stand for the rest.
+pub const FLOOR_REQUESTS: u64 = 100;
+
+/// The workload's request count cut to [`FLOOR_REQUESTS`], if it has more (`None`: as is).
+fn floor_requests(config: &Config) -> Option<u64> {
+    config
+        .workload
+        .requests
+        .filter(|&n| n > FLOOR_REQUESTS)
+        .map(|_| FLOOR_REQUESTS)
+}
+
 /// Growth of the rate while no probe has missed yet.
 const EXPAND: f64 = 4.0;
 /// The lowest rate probed, as a fraction of the first: requests there barely overlap, so
@@ -69,8 +83,11 @@ struct Searcher<'a> {
 }
 
 impl Searcher<'_> {
-    fn config(&self, rate: f64, per_request: bool) -> Config {
+    fn config(&self, rate: f64, per_request: bool, requests: Option<u64>) -> Config {
         let mut config = candidate_config(self.request, self.candidate, rate);
+        if requests.is_some() {
+            config.workload.requests = requests;
+        }
         config.output = OutputConfig {
             per_request,
             percentiles: Percentiles::Histogram,
@@ -85,7 +102,17 @@ impl Searcher<'_> {
 
     /// Runs at `rate`; records the probe.
     fn run(&mut self, rate: f64, per_request: bool) -> Result<Report, Error> {
-        let report = crate::run(&self.config(rate, per_request))?;
+        self.run_with(rate, per_request, None)
+    }
+
+    /// Runs at `rate`, with the workload cut to `requests` if given; records the probe.
+    fn run_with(
+        &mut self,
+        rate: f64,
+        per_request: bool,
+        requests: Option<u64>,
+    ) -> Result<Report, Error> {
+        let report = crate::run(&self.config(rate, per_request, requests))?;
         self.probes.push(Probe {
             rate_per_s: rate,
             attainment: report.summary.slo_attainment,
@@ -149,7 +176,11 @@ enum Found {
         converged: bool,
     },
     /// Misses even at the lowest rate.
-    Misses { rate: f64, miss: Miss },
+    Misses {
+        rate: f64,
+        miss: Miss,
+        requests: Option<u64>,
+    },
 }
 
 fn search(s: &mut Searcher<'_>, start: f64) -> Result<Found, Error> {
@@ -167,13 +198,19 @@ fn search(s: &mut Searcher<'_>, start: f64) -> Result<Found, Error> {
         let config = &s.request.config;
         let mut floor = start * FLOOR;
         if let Some(n) = config.workload.requests {
+            let n = n.min(FLOOR_REQUESTS);
             floor = floor.max(2.0 * n as f64 / config.limits.max_sim_time_s);
         }
         let floor = round_rate(floor.min(start));
-        let report = s.run(floor, true)?;
+        let requests = floor_requests(config);
+        let report = s.run_with(floor, true, requests)?;
         if !s.passes(&report) {
             let miss = s.miss(floor, &report);
-            return Ok(Found::Misses { rate: floor, miss });
+            return Ok(Found::Misses {
+                rate: floor,
+                miss,
+                requests,
+            });
         }
         (floor, Some(start))
     };
@@ -300,6 +337,7 @@ pub fn evaluate(request: &PlanRequest, candidate: &Candidate) -> CandidateResult
         }
     };
     let gpus = f64::from(candidate.gpus.max(1));
+    let mut cut = None;
     let (rate, status) = match found {
         Found::Meets {
             rate,
@@ -330,13 +368,19 @@ pub fn evaluate(request: &PlanRequest, candidate: &Candidate) -> CandidateResult
             result.miss = miss;
             (rate, Status::Meets)
         }
-        Found::Misses { rate, miss } => {
+        Found::Misses {
+            rate,
+            miss,
+            requests,
+        } => {
+            cut = requests;
             let bound = searcher.bound(&miss);
             result.bound_by = Some(bound);
             result.reason = Some(format!(
-                "misses the targets even at {rate} req/s, where requests barely overlap: \
+                "misses the targets even at {rate} req/s, where requests barely overlap{}: \
                  {:.1}% of requests meet both ({:.1}% the TTFT limit, {:.1}% the TPOT limit, \
                  {:.1}% dropped or unfinished)",
+                requests.map_or(String::new(), |n| format!(" (its first {n} requests)")),
                 miss.attainment * 100.0,
                 miss.ttft_attainment * 100.0,
                 miss.tpot_attainment * 100.0,
@@ -348,7 +392,10 @@ pub fn evaluate(request: &PlanRequest, candidate: &Candidate) -> CandidateResult
         }
     };
     // The final run: the candidate's own config, exactly what `pdsim run` will see.
-    let config = candidate_config(request, candidate, rate);
+    let mut config = candidate_config(request, candidate, rate);
+    if cut.is_some() {
+        config.workload.requests = cut;
+    }
     let report = crate::run(&config);
     searcher.probes.push(Probe {
         rate_per_s: rate,
