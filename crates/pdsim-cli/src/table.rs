@@ -54,9 +54,10 @@ pub fn summary(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "KV transfers: {} completed, {:.1} MB, mean {:.2} ms; prefix-cache hits {} tokens",
+        "KV transfers: {} completed, {:.1} MB moved, {:.1} MB already on the decode instance, mean {:.2} ms; prefix-cache hits {} tokens",
         s.transfer.completed,
         s.transfer.bytes as f64 / 1e6,
+        s.transfer.skipped_bytes as f64 / 1e6,
         s.transfer.time_ms.mean,
         s.cached_tokens
     );

@@ -73,6 +73,7 @@ fn tpot_ns(r: &Request) -> Option<Nanos> {
 #[derive(Debug)]
 pub struct Collector {
     per_request: bool,
+    block_size: u32,
     slo_ttft: Option<Nanos>,
     slo_itl: Option<Nanos>,
     summary: Summary,
@@ -92,6 +93,7 @@ impl Collector {
         let samples = Samples::new(config.output.percentiles, expected);
         Self {
             per_request,
+            block_size: config.engine.block_size,
             slo_ttft: config.slo.ttft_ms.map(crate::time::ms_to_ns),
             slo_itl: config.slo.itl_ms.map(crate::time::ms_to_ns),
             summary: Summary {
@@ -127,6 +129,7 @@ impl Collector {
 
     /// Folds in a request that leaves the simulation; its state may be dropped afterwards.
     pub fn leave(&mut self, r: &Request) {
+        let (moved, skipped) = r.transfer_bytes(self.block_size);
         let summary = &mut self.summary;
         summary.preemptions += u64::from(r.preemptions);
         summary.cached_tokens += u64::from(r.cached_tokens);
@@ -140,7 +143,8 @@ impl Collector {
             }
             self.samples
                 .transfer(r.times.transfer_end - r.times.transfer_start, waited);
-            summary.transfer.bytes += r.transfer_bytes;
+            summary.transfer.bytes += moved;
+            summary.transfer.skipped_bytes += skipped;
         }
         let st = status(r);
         let phases = phases_ns(r);
@@ -154,7 +158,7 @@ impl Collector {
                 self.samples.completed(
                     Completed {
                         ttft: t,
-                        id: r.id,
+                        id: r.id(),
                         phases: phases.unwrap_or_default(),
                         disaggregated: r.disaggregated,
                     },
@@ -178,9 +182,9 @@ impl Collector {
                 }
             }
         }
-        if let Some(slot) = self.records.get_mut(r.id as usize) {
+        if let Some(slot) = self.records.get_mut(r.id() as usize) {
             *slot = RequestRecord {
-                id: r.id,
+                id: r.id(),
                 status: st,
                 arrival_ms: ns_to_ms(r.spec.arrival),
                 input_tokens: r.spec.prompt.len,
@@ -195,6 +199,8 @@ impl Collector {
                     .then(|| ns_to_ms(r.times.first_token - r.spec.arrival)),
                 e2e_ms: (st == RequestStatus::Completed)
                     .then(|| ns_to_ms(r.times.completion - r.spec.arrival)),
+                transfer_bytes: moved,
+                skipped_bytes: skipped,
                 tpot_ms: tpot_ns.map(ns_to_ms),
                 itl_ms: tpot_ns.map(ns_to_ms),
                 breakdown_ms: phases.map(|p| p.map(|&v| ns_to_ms(v))),
@@ -261,6 +267,7 @@ impl Collector {
             dropped: dropped_transfers,
             in_flight: transfers_started.saturating_sub(completed_transfers + dropped_transfers),
             bytes: summary.transfer.bytes,
+            skipped_bytes: summary.transfer.skipped_bytes,
             time_ms: d.transfer,
             waited: summary.transfer.waited,
             kv_wait_ms: d.kv_wait,

@@ -169,8 +169,12 @@ pub struct TransferSummary {
     /// Transfers still moving when the horizon ended the run
     /// (`started = completed + dropped + in_flight`).
     pub in_flight: u64,
-    /// Bytes delivered, all TP ranks together.
+    /// Bytes delivered, all TP ranks together: only the prompt blocks the decode instance
+    /// did not already hold.
     pub bytes: u64,
+    /// Bytes of delivered prompts that did not move because the decode instance already
+    /// held or had cached their blocks.
+    pub skipped_bytes: u64,
     /// Duration of each completed transfer, in ms.
     pub time_ms: Stat,
     /// Completed transfers whose request waited for the decode instance to reserve KV
@@ -226,6 +230,10 @@ pub struct RequestRecord {
     pub ttft_ms: Option<f64>,
     /// End-to-end latency, in ms (`null` unless completed).
     pub e2e_ms: Option<f64>,
+    /// KV bytes moved to its decode instance, all TP ranks (0 when served locally).
+    pub transfer_bytes: u64,
+    /// KV bytes of its prompt its decode instance already held, so did not move.
+    pub skipped_bytes: u64,
     /// Time per output token: its mean gap between output tokens, in ms (`null` unless
     /// completed with 2 tokens or more).
     pub tpot_ms: Option<f64>,

@@ -222,7 +222,10 @@ impl<'a> Simulation<'a> {
                 Event::StepDone(instance) => self.step_done(instance as usize),
                 Event::TransferDone(id) => self.transfer_done(id),
                 Event::LinkJoin(id) => {
-                    let bytes = self.requests[id].transfer_bytes as f64
+                    let moved = self.requests[id]
+                        .transfer_bytes(self.config.engine.block_size)
+                        .0;
+                    let bytes = moved as f64
                         / f64::from(self.instances[self.requests[id].prefill_instance as usize].tp);
                     let d = self.requests[id].decode_instance as usize;
                     let wake = self.links[d].join(time, id, bytes, self.link_bytes_per_ns);
@@ -332,7 +335,9 @@ impl<'a> Simulation<'a> {
         if remote.is_some() {
             self.prefill_cursor = cursor;
         }
-        let mut request = Request::new(self.arrived, spec, prefix);
+        // Requests arrive in the order the workload numbers them.
+        debug_assert_eq!(spec.id, self.arrived);
+        let mut request = Request::new(spec, prefix);
         self.collector.arrived(self.arrived);
         self.arrived += 1;
         request.decode_instance = d;
@@ -520,16 +525,21 @@ impl<'a> Simulation<'a> {
         let p = r.prefill_instance as usize;
         let reserve = r.blocks_for(0, block_size);
         let anonymous = reserve - r.prefix.len();
+        // Blocks the decode instance already holds or has cached need not move (vLLM's
+        // NIXL connector, Dynamo and Inference Lab send only the missing ones).
+        let present = self.instances[d].kv.cached_prefix(r.prefix) as u64;
         if !self.instances[d].kv.try_acquire(r.prefix, anonymous) {
             return false;
         }
         r.times.transfer_start = now;
         // Whole blocks of the prompt; each TP rank of the sender moves its shard in parallel.
-        let blocks = u64::from(r.input()).div_ceil(u64::from(block_size));
-        let tokens = blocks * u64::from(block_size);
+        let blocks = r.prompt_blocks(block_size) - present;
         let sender = &self.instances[p];
-        let per_rank = tokens * sender.kv_bytes_per_token_per_rank;
-        r.transfer_bytes = per_rank * u64::from(sender.tp);
+        let bytes_per_block =
+            u64::from(block_size) * sender.kv_bytes_per_token_per_rank * u64::from(sender.tp);
+        let per_rank = blocks * u64::from(block_size) * sender.kv_bytes_per_token_per_rank;
+        r.prompt_kv_bytes = (blocks + present) * bytes_per_block;
+        r.skipped_blocks = present as u32;
         r.stage = Stage::Transferring;
         if self.config.kv_transfer.contention {
             self.queue

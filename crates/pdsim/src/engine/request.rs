@@ -87,8 +87,6 @@ impl Default for Times {
 /// One request's simulation state.
 #[derive(Clone, Debug)]
 pub struct Request {
-    /// Arrival order from 0 (the id in reports; the slot it occupies is its [`ReqId`]).
-    pub id: u64,
     /// What arrived.
     pub spec: RequestSpec,
     /// The prompt's shareable blocks; its other blocks are private and only counted.
@@ -119,8 +117,10 @@ pub struct Request {
     pub cached_tokens: u32,
     /// Recompute preemptions suffered.
     pub preemptions: u32,
-    /// KV bytes moved for it (all TP ranks).
-    pub transfer_bytes: u64,
+    /// KV bytes of its whole prompt, all TP ranks (set when its transfer starts).
+    pub prompt_kv_bytes: u64,
+    /// Of those, the blocks its decode instance already held, so did not move.
+    pub skipped_blocks: u32,
     /// Why it was dropped, if it was.
     pub dropped: Option<DropReason>,
     /// Its timestamps.
@@ -134,9 +134,8 @@ pub struct Request {
 
 impl Request {
     /// A request that just arrived.
-    pub fn new(id: u64, spec: RequestSpec, prefix: SharedPrefix) -> Self {
+    pub fn new(spec: RequestSpec, prefix: SharedPrefix) -> Self {
         Self {
-            id,
             spec,
             prefix,
             stage: Stage::Queued,
@@ -152,12 +151,25 @@ impl Request {
             decode_join_generated: 0,
             cached_tokens: 0,
             preemptions: 0,
-            transfer_bytes: 0,
+            prompt_kv_bytes: 0,
+            skipped_blocks: 0,
             dropped: None,
             times: Times::default(),
             last_token_at: UNSET,
             routed_prefill_blocks: 0,
         }
+    }
+
+    /// KV bytes moved for it and KV bytes it did not need to move (all TP ranks).
+    pub fn transfer_bytes(&self, block_size: u32) -> (u64, u64) {
+        let blocks = self.prompt_blocks(block_size).max(1);
+        let skipped = self.prompt_kv_bytes / blocks * u64::from(self.skipped_blocks);
+        (self.prompt_kv_bytes - skipped, skipped)
+    }
+
+    /// Arrival order from 0 (the id in reports; the slot it occupies is its [`ReqId`]).
+    pub fn id(&self) -> u64 {
+        self.spec.id
     }
 
     /// Blocks of its prompt.

@@ -29,6 +29,44 @@ fn transfer_of_1024_llama_8b_tokens_at_25_gb_per_s_takes_5_419_ms() {
 }
 
 #[test]
+fn transfers_move_only_the_blocks_the_decode_instance_lacks() {
+    // Two 1,024-token prompts of one prefix group sharing 512 tokens (32 blocks of 16), the
+    // second arriving long after the first is done: the decode instance still has the
+    // group's 32 blocks cached, so only the other 32 move.
+    let mut config = traced(
+        1,
+        1,
+        0,
+        Decider::Always,
+        &[(0.0, 1024, 4, Some(7)), (500.0, 1024, 4, Some(7))],
+    );
+    config.workload.prefix.tokens = 512;
+    let report = pdsim::run(&config).unwrap();
+    let [first, second] = [0, 1].map(|i| &report.requests[i]);
+    // 64 blocks x 2,097,152 B (16 tokens x 131,072 B), then 32 of them.
+    assert_eq!(
+        (first.transfer_bytes, first.skipped_bytes),
+        (134_217_728, 0)
+    );
+    assert_eq!(
+        (second.transfer_bytes, second.skipped_bytes),
+        (67_108_864, 67_108_864)
+    );
+    // 67,108,864 B / 25 B/ns = 2,684,354.56 ns, rounded up, + 50,000 ns.
+    assert_eq!(
+        ns(second.breakdown_ms.unwrap().transfer),
+        2_684_355 + 50_000
+    );
+    let t = &report.summary.transfer;
+    assert_eq!((t.bytes, t.skipped_bytes), (201_326_592, 67_108_864));
+    // Without prefix caching on the decode instance everything moves again.
+    config.engine.prefix_caching = false;
+    let report = pdsim::run(&config).unwrap();
+    assert_eq!(report.requests[1].transfer_bytes, 134_217_728);
+    assert_eq!(report.summary.transfer.skipped_bytes, 0);
+}
+
+#[test]
 fn tp_shards_the_transfer() {
     let mut config = traced(1, 1, 0, Decider::Always, &[(0.0, 1024, 4, None)]);
     config.topology.prefill.tp = 2;
