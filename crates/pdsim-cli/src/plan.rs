@@ -508,6 +508,19 @@ fn targets_text(t: &Targets) -> String {
     parts.join(" and ")
 }
 
+/// A rate with its three significant digits shown (41.0, not 41).
+fn rate_text(rate: f64) -> String {
+    if rate >= 100.0 {
+        format!("{rate:.0}")
+    } else if rate >= 10.0 {
+        format!("{rate:.1}")
+    } else if rate >= 1.0 {
+        format!("{rate:.2}")
+    } else {
+        format!("{rate}")
+    }
+}
+
 fn bound_text(b: Option<Bound>) -> &'static str {
     match b {
         Some(Bound::Ttft) => "TTFT",
@@ -550,13 +563,36 @@ fn table(plan: &Plan, top: usize) -> String {
     };
     if plan.meeting > 0 {
         let _ = writeln!(out);
+        let columns = |cells: [&str; 11]| {
+            let [rank, layout, gpus, rate, per_gpu, tokens, attain, ttft, tpot, bound, frontier] =
+                cells;
+            let line = format!(
+                "{rank:>4}  {layout:<44} {gpus:>4} {rate:>8} {per_gpu:>10} {tokens:>10} {attain:>7} \
+                 {ttft:>9} {tpot:>9}  {bound:<8} {frontier}"
+            );
+            line.trim_end().to_string()
+        };
         let _ = writeln!(
             out,
-            "rank  layout                                       GPUs    req/s  req/s/GPU  tok/s/GPU  attain  TTFT p90  TPOT p90  bound    frontier"
+            "{}",
+            columns([
+                "rank",
+                "layout",
+                "GPUs",
+                "req/s",
+                "req/s/GPU",
+                "tok/s/GPU",
+                "attain",
+                "TTFT p90",
+                "TPOT p90",
+                "bound",
+                "frontier"
+            ])
         );
         let _ = writeln!(
             out,
-            "                                                                                                ms        ms"
+            "{}",
+            columns(["", "", "", "", "", "", "", "ms", "ms", "", ""])
         );
         for (rank, r) in plan
             .candidates
@@ -565,13 +601,12 @@ fn table(plan: &Plan, top: usize) -> String {
             .take(top)
             .enumerate()
         {
-            let _ = writeln!(
-                out,
+            let row = format!(
                 "{:>4}  {:<44} {:>4} {:>8} {:>10.3} {:>10.1} {:>6.1}% {:>9.1} {:>9.2}  {:<8} {}",
                 rank + 1,
                 r.candidate.label,
                 r.candidate.gpus,
-                r.rate_per_s,
+                rate_text(r.rate_per_s),
                 r.rate_per_gpu,
                 r.output_tokens_per_s_per_gpu,
                 r.attainment * 100.0,
@@ -580,6 +615,7 @@ fn table(plan: &Plan, top: usize) -> String {
                 bound_text(r.bound_by),
                 on_frontier(r.candidate.id)
             );
+            let _ = writeln!(out, "{}", row.trim_end());
         }
         let more = plan.meeting as usize - (plan.meeting as usize).min(top);
         if more > 0 {
