@@ -248,6 +248,27 @@ pub fn idle_pools(config: &Config, report: &Report) -> Vec<String> {
         .collect()
 }
 
+/// A note when latency targets are set and no completed request met them (goodput 0): the
+/// targets may come from a preset made for another model or GPU.
+pub fn slo_note(config: &Config, report: &Report) -> Option<String> {
+    let slo = slo_text(config)?;
+    let s = &report.summary;
+    (s.completed > 0 && s.goodput_rps == 0.0).then(|| {
+        format!(
+            "No completed request met the latency targets ({slo}), so goodput is 0. The targets \
+             may come from a preset made for another model or GPU: change or clear them under \
+             Latency targets (SLO)."
+        )
+    })
+}
+
+/// The notes under the warnings: idle pools, then unmet latency targets.
+pub fn notes(config: &Config, report: &Report) -> Vec<String> {
+    let mut notes = idle_pools(config, report);
+    notes.extend(slo_note(config, report));
+    notes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,6 +389,25 @@ mod tests {
             slo_text(&config).as_deref(),
             Some("TTFT ≤ 1,000 ms, ITL ≤ 12.5 ms")
         );
+    }
+
+    #[test]
+    fn unmet_targets_are_noted() {
+        let mut config = crate::state::for_worker(&Config::default());
+        config.slo.itl_ms = Some(0.001);
+        let report = run(&config);
+        let notes = notes(&config, &report);
+        assert_eq!(
+            notes,
+            vec![
+                "No completed request met the latency targets (ITL ≤ 0.001 ms), so goodput is \
+                  0. The targets may come from a preset made for another model or GPU: change or \
+                  clear them under Latency targets (SLO)."
+                    .to_owned()
+            ]
+        );
+        config.slo.itl_ms = Some(10_000.0);
+        assert_eq!(slo_note(&config, &run(&config)), None);
     }
 
     #[test]

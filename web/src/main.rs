@@ -514,7 +514,7 @@ fn app() -> Html {
                 .map_or(&state.config, |(_, config)| config);
             (
                 health::warnings(config, report),
-                health::idle_pools(config, report),
+                health::notes(config, report),
                 health::slo_text(config),
             )
         });
