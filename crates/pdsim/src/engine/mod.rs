@@ -9,7 +9,7 @@ pub mod transfer;
 
 use std::collections::VecDeque;
 
-use crate::config::{Config, ReservationPolicy};
+use crate::config::{Config, ReservationPolicy, RoutingPolicy};
 use crate::error::Error;
 use crate::metrics::Collector;
 use crate::prefix::SharedPrefix;
@@ -345,8 +345,17 @@ impl<'a> Simulation<'a> {
         request.disaggregated = remote.is_some();
         let target = remote.unwrap_or(d) as usize;
         let prompt_blocks = request.prompt_blocks(block_size);
-        // What the target must compute, as the router sees it (before this routing).
-        let to_prefill = prompt_blocks - self.instances[target].index.matched_prefix(prefix) as u64;
+        // What the target must compute, as the router sees it (before this routing); only
+        // the kv-cost policies read it.
+        let kv_cost =
+            |p: RoutingPolicy| matches!(p, RoutingPolicy::KvCost | RoutingPolicy::KvCostStaged);
+        let to_prefill = match remote {
+            _ if !(kv_cost(cfg.routing.policy) || kv_cost(policy)) => 0,
+            None => prompt_blocks - cached_blocks,
+            Some(p) => {
+                prompt_blocks - self.instances[p as usize].index.matched_prefix(prefix) as u64
+            }
+        };
         request.routed_prefill_blocks = to_prefill as u32;
         self.instances[target].pending_prefill_blocks += to_prefill;
         self.instances[d as usize].index.insert(prefix);
