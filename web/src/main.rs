@@ -4,6 +4,7 @@
 mod cards;
 mod charts;
 mod controls;
+mod embed;
 mod export;
 mod format;
 mod health;
@@ -109,6 +110,7 @@ async fn copy_text(text: String) -> bool {
 #[function_component(Share)]
 fn share() -> Html {
     let status = use_state(String::new);
+    let dialog = use_state(|| false);
     let copy = |what: &'static str, make: fn() -> String| {
         let status = status.clone();
         Callback::from(move |_| {
@@ -123,15 +125,26 @@ fn share() -> Html {
             });
         })
     };
+    let open = {
+        let dialog = dialog.clone();
+        Callback::from(move |_| dialog.set(true))
+    };
+    let close = {
+        let dialog = dialog.clone();
+        Callback::from(move |()| dialog.set(false))
+    };
     html! {
         <div class="share">
             <button type="button" id="copy-link" onclick={copy("link", url::share_link)}
                     title="Copy a link to these exact settings">{ "Copy link" }</button>
-            <button type="button" id="copy-embed" onclick={copy("embed code", url::embed_code)}
-                    title="Copy an <iframe> that embeds this playground with these settings">
+            <button type="button" id="copy-embed" onclick={open}
+                    title="Choose the charts and controls of an <iframe> that embeds these settings, and copy its code">
                 { "Copy embed code" }
             </button>
             <span id="copy-status" role="status">{ (*status).clone() }</span>
+            if *dialog {
+                <embed::EmbedDialog on_close={close} />
+            }
         </div>
     }
 }
@@ -200,10 +213,27 @@ fn headline(report: Option<&pdsim::Report>, warnings: usize, stale: bool, runnin
     }
 }
 
+/// The charts to show, in order: the URL's list (unknown names left out), or all of them.
+fn chart_order(view: &url::View) -> Vec<&'static str> {
+    match &view.charts {
+        Some(list) => list
+            .iter()
+            .filter_map(|name| {
+                embed::CHARTS
+                    .iter()
+                    .find(|(id, _)| id == name)
+                    .map(|(id, _)| *id)
+            })
+            .collect(),
+        None => embed::CHARTS.iter().map(|(id, _)| *id).collect(),
+    }
+}
+
 #[function_component(App)]
 fn app() -> Html {
     let state = use_reducer(|| State::new(url::start().0.clone()));
     let view = url::view();
+    embed::use_report_height(view.embed);
     // One worker for the runs and one for the threshold sweeps (a sweep never delays a run);
     // every job uses a fork of the bridge. Both are replaced after a crash.
     let workers: Rc<RefCell<Workers>> = use_mut_ref(Workers::spawn);
@@ -618,30 +648,23 @@ fn app() -> Html {
                         { compare }
                         { downloads }
                     }
-                    if view.shows("cards") {
-                        <Cards report={report.clone()} baseline={baseline.clone()} {slo} />
-                    }
-                    if view.shows("breakdown") {
-                        <Breakdown report={report.clone()} baseline={baseline.clone()} />
-                    }
-                    if view.shows("flow") {
-                        <Flow report={report.clone()} block_size={state.config.engine.block_size} />
-                    }
-                    if view.shows("waterfall") {
-                        <Waterfall report={report.clone()} />
-                    }
-                    if view.shows("cdf") {
-                        <Cdfs report={report.clone()} {baseline} />
-                    }
-                    if view.shows("timeline") {
-                        <Timeline report={report.clone()} />
-                    }
-                    if view.shows("sweep") && state::uses_threshold(state.config.disaggregation.decider) {
-                        <Sweep rows={state.sweep.clone()} error={state.sweep_error.clone()}
-                               threshold={shown_threshold}
-                               fresh={state.sweep_key.is_some()
-                                   && state.sweep_key == state::sweep_config(&state.config)} />
-                    }
+                    // The charts, in the order the URL names them (the embed author's), else
+                    // the playground's.
+                    { for chart_order(view).into_iter().map(|name| match name {
+                        "cards" => html! { <Cards report={report.clone()} baseline={baseline.clone()} slo={slo.clone()} /> },
+                        "breakdown" => html! { <Breakdown report={report.clone()} baseline={baseline.clone()} /> },
+                        "flow" => html! { <Flow report={report.clone()} block_size={state.config.engine.block_size} /> },
+                        "waterfall" => html! { <Waterfall report={report.clone()} /> },
+                        "cdf" => html! { <Cdfs report={report.clone()} baseline={baseline.clone()} /> },
+                        "timeline" => html! { <Timeline report={report.clone()} /> },
+                        "sweep" if state::uses_threshold(state.config.disaggregation.decider) => html! {
+                            <Sweep rows={state.sweep.clone()} error={state.sweep_error.clone()}
+                                   threshold={shown_threshold}
+                                   fresh={state.sweep_key.is_some()
+                                       && state.sweep_key == state::sweep_config(&state.config)} />
+                        },
+                        _ => html! {},
+                    }) }
                 </>
             }
         }
@@ -666,7 +689,7 @@ fn app() -> Html {
         }
         html! {
             <header class="embed-head">
-                <strong>{ "pdsim playground" }</strong>
+                <strong id="embed-title-text">{ view.title.clone().unwrap_or_else(|| "pdsim playground".into()) }</strong>
                 <a id="open-full" href={format!("./#{}", params.text())} target="_blank" rel="noopener">
                     { "Open full playground ↗" }
                 </a>
@@ -731,6 +754,9 @@ fn app() -> Html {
                             </div>
                             { strip }
                         </div>
+                        if let Some(ids) = &view.controls {
+                            { embed::control_filter(ids) }
+                        }
                         <Controls state={state.clone()} />
                     </div>
                 }

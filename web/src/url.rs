@@ -1,5 +1,5 @@
 //! The playground's state in the URL: `#v=1&c=<config>&w=<waterfall pick>`, plus the embed
-//! options `&embed=1&hide=<groups>&charts=<charts>`.
+//! options `&embed=1&hide=<groups>&charts=<charts, in order>&controls=<element ids>&title=<text>`.
 //!
 //! `c` is the base64url (no padding) of the JSON of only the config fields that differ from
 //! [`Config::default()`] ([`Config::from_json`] merges such a partial object onto the
@@ -187,8 +187,13 @@ pub struct View {
     pub embed: bool,
     /// Control groups to hide.
     pub hide: Vec<String>,
-    /// Charts to show (`None`: all).
+    /// Charts to show, in this order (`None`: all, in the playground's order).
     pub charts: Option<Vec<String>>,
+    /// Single form controls to show, by element id (`None`: every control of the shown
+    /// groups).
+    pub controls: Option<Vec<String>>,
+    /// The embed's title (`title`).
+    pub title: Option<String>,
     /// The waterfall's pick (`w`).
     pub pick: Option<String>,
     /// Open `<details>` sections (`open`).
@@ -199,13 +204,6 @@ impl View {
     /// Whether the control group `name` is hidden.
     pub fn hides(&self, name: &str) -> bool {
         self.hide.iter().any(|h| h == name)
-    }
-
-    /// Whether the chart `name` is shown.
-    pub fn shows(&self, name: &str) -> bool {
-        self.charts
-            .as_ref()
-            .is_none_or(|c| c.iter().any(|x| x == name))
     }
 
     /// Whether every control group is hidden.
@@ -231,6 +229,15 @@ pub fn read(hash: &str) -> (Config, Option<String>, View) {
         embed: params.get("embed").is_some_and(|v| v == "1" || v == "true"),
         hide: list(params.get("hide")),
         charts: params.get("charts").map(|c| list(Some(c))),
+        controls: params.get("controls").map(|c| list(Some(c))),
+        title: params
+            .get("title")
+            .map(|t| {
+                percent_encoding::percent_decode_str(t)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .filter(|t| !t.trim().is_empty()),
         pick: params.get("w").map(str::to_owned),
         open: list(params.get("open")),
     };
@@ -381,7 +388,7 @@ pub fn opened(name: &str) -> bool {
 }
 
 /// The page's URL without the hash.
-fn page_url() -> String {
+pub fn page_url() -> String {
     let location = gloo::utils::window().location();
     format!(
         "{}{}{}",
@@ -394,21 +401,10 @@ fn page_url() -> String {
 /// The link of the current state (full playground: no embed options).
 pub fn share_link() -> String {
     let mut params = current();
-    for key in ["embed", "hide", "charts"] {
+    for key in ["embed", "hide", "charts", "controls", "title"] {
         params.set(key, None);
     }
     format!("{}#{}", page_url(), params.text())
-}
-
-/// The `<iframe>` that embeds the current state.
-pub fn embed_code() -> String {
-    let mut params = current();
-    params.set("embed", Some("1".into()));
-    format!(
-        "<iframe src=\"{}#{}\" width=\"100%\" height=\"640\" style=\"border:0\" title=\"pdsim playground\"></iframe>",
-        page_url(),
-        params.text()
-    )
 }
 
 #[cfg(test)]
@@ -448,7 +444,8 @@ mod tests {
         assert!(note.unwrap_or_default().contains("seed"));
         let (_, note, view) = read("#embed=1&hide=topology,slo&charts=cards");
         assert_eq!(note, None);
-        assert!(view.embed && view.hides("slo") && view.shows("cards") && !view.shows("cdf"));
+        assert!(view.embed && view.hides("slo"));
+        assert_eq!(view.charts.as_deref(), Some(&["cards".to_owned()][..]));
     }
 
     #[test]

@@ -105,9 +105,9 @@ impl Layout {
     fn new(report: &Report, width: f64) -> Self {
         let top = 28.0;
         let row_h = if report.instances.len() > 8 {
-            26.0
+            34.0
         } else {
-            40.0
+            50.0
         };
         let rows = report
             .instances
@@ -265,19 +265,16 @@ fn draw(
         ctx.fill_rect(bx, by, 2.0 * box_w, 3.0);
         ctx.set_fill_style_str("#6b4fbb");
         ctx.fill_rect(bx, by, 2.0 * box_w * fill, 3.0);
+        // The instance's name on the left, its batch and KV fill under its last box.
         ctx.set_fill_style_str("#333333");
         ctx.set_text_align("left");
-        ctx.fill_text(
-            &format!(
-                "{name}{} · batch {} · KV {:.0}%",
-                inst.id,
-                computing[k],
-                fill * 100.0
-            ),
-            layout.x(last) + box_w + 6.0,
-            y + 4.0,
-        )
-        .ok();
+        ctx.fill_text(&format!("{name}{}", inst.id), 2.0, y + 4.0)
+            .ok();
+        ctx.set_font("10px system-ui, sans-serif");
+        ctx.set_text_align("center");
+        let stats = format!("batch {} · KV {:.0}%", computing[k], fill * 100.0);
+        ctx.fill_text(&stats, layout.x(last), y + half + 11.0).ok();
+        ctx.set_font("12px system-ui, sans-serif");
     }
     dots
 }
