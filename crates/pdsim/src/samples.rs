@@ -76,7 +76,7 @@ impl TokenGaps {
     }
 
     /// Mean and nearest-rank percentiles over every token (each entry counts as many
-    /// times as its tokens), in milliseconds. Reorders the entries (selection: O(n) each).
+    /// times as its tokens), in milliseconds: O(n), a few passes over the entries.
     pub fn stat(&mut self) -> Stat {
         let weight = |e: u64| e & WEIGHT_MASK;
         let packed_tokens: u64 = self.packed.iter().map(|&e| weight(e)).sum();
@@ -100,15 +100,35 @@ impl TokenGaps {
             Some(&(g, _)) => g,
             None => self.packed.iter().max().map_or(0, |&e| e >> WEIGHT_BITS),
         };
-        // Each percentile is searched above the previous one: the selection leaves only
-        // larger entries after the one it found.
-        let (mut from, mut skipped) = (0, 0);
+        // Coarse bins of the packed entries (their order is the gaps' order): the bin of
+        // each rank from the bins' weights, then an exact selection among that bin's
+        // entries only.
+        const BINS: usize = 1024;
+        let top = self.packed.iter().copied().max().unwrap_or(0);
+        let shift = (u64::BITS - top.leading_zeros()).saturating_sub(BINS.trailing_zeros());
+        let mut bins = vec![0u64; BINS];
+        for &e in &self.packed {
+            bins[(e >> shift) as usize] += weight(e);
+        }
+        let packed = &self.packed;
+        let mut in_bin = Vec::new();
         let mut at = |rank: u64| -> Nanos {
             if rank <= packed_tokens {
-                let (i, below) = weighted_select(&mut self.packed[from..], rank - skipped);
-                from += i;
-                skipped += below;
-                self.packed[from] >> WEIGHT_BITS
+                let mut below = 0;
+                let mut bin = 0;
+                while below + bins[bin] < rank {
+                    below += bins[bin];
+                    bin += 1;
+                }
+                in_bin.clear();
+                in_bin.extend(
+                    packed
+                        .iter()
+                        .copied()
+                        .filter(|&e| (e >> shift) as usize == bin),
+                );
+                let (i, _) = weighted_select(&mut in_bin, rank - below);
+                in_bin[i] >> WEIGHT_BITS
             } else {
                 let mut seen = packed_tokens;
                 self.long
