@@ -276,3 +276,64 @@ fn a_search_over_the_cap_is_refused_before_any_run() {
         .unwrap();
     assert!(count > 100, "{message}");
 }
+
+/// One aggregated candidate: 2 unified TP1 instances.
+fn one_candidate() -> PlanRequest {
+    let mut r = request(2);
+    r.space.tp = vec![1];
+    r.space.disaggregated = false;
+    r
+}
+
+#[test]
+fn targets_met_at_every_rate_stop_at_the_rate_cap() {
+    let mut r = one_candidate();
+    r.targets.ttft_ms = Some(1e9);
+    r.targets.tpot_ms = Some(1e9);
+    r.space.max_rate_per_gpu = 50.0;
+    let p = planned(&r);
+    let best = p.best.expect("meets at any rate");
+    assert_eq!(best.bound_by, Some(Bound::RateCap));
+    assert_eq!(best.rate_per_s, 100.0);
+    assert!(best
+        .reason
+        .as_deref()
+        .unwrap_or("")
+        .contains("highest rate probed"));
+    assert!(best.probes.iter().all(|p| p.rate_per_s <= 100.0));
+}
+
+#[test]
+fn the_probe_cap_ends_the_search_unconverged_and_says_so() {
+    let mut r = one_candidate();
+    r.space.max_probes = 3;
+    let c = &plan::candidates(&r).expect("one candidate")[0];
+    let result = plan::evaluate(&r, c);
+    assert!(!result.converged);
+    // Three probes and the final run.
+    assert_eq!(result.probes.len(), 4);
+    let reason = result.reason.as_deref().unwrap_or("");
+    assert!(reason.contains("cap of 3 runs"), "{reason}");
+    // What it reports still holds: the final run is the candidate's config.
+    assert!(result.meets_targets);
+    let report = pdsim::run(&result.config).expect("runs");
+    assert_eq!(report.summary.slo_attainment, result.attainment);
+}
+
+#[test]
+fn a_workload_too_short_for_its_rate_is_flagged() {
+    // 300 requests on 4 GPUs arrive within about 3 s, a few end-to-end latencies.
+    let p = planned(&request(4));
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    assert!(
+        p.warnings[0].contains("give workload.requests at least"),
+        "{:?}",
+        p.warnings
+    );
+    // Enough requests: no warning.
+    let mut r = one_candidate();
+    r.config.workload.requests = Some(3000);
+    let p = planned(&r);
+    assert!(p.best.is_some());
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
