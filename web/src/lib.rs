@@ -43,6 +43,9 @@ pub enum Job {
     /// Run this config and answer the report's JSON (the "Download report (JSON)" button:
     /// the page itself has no code to serialize a report, which keeps its wasm smaller).
     ReportJson(AsJson<pdsim::Config>),
+    /// Evaluate one planner candidate; the answer is [`Answer::Text`] with the
+    /// [`pdsim::plan::CandidateResult`]'s JSON (it holds a config, which bincode cannot carry).
+    PlanCandidate(AsJson<(pdsim::plan::PlanRequest, pdsim::plan::Candidate)>),
     /// TEST HOOK: panic inside the worker. Only the page's `window.__pdsimTestPanic()` sends
     /// it, so the end-to-end tests can check that a crashed worker is detected and replaced.
     Panic,
@@ -110,6 +113,10 @@ impl Future for SimTask {
                 Answer::Text(pdsim::run(&config).map_err(|err| err.to_string()).and_then(
                     |report| serde_json::to_string(&report).map_err(|err| err.to_string()),
                 ))
+            }
+            Some(Job::PlanCandidate(AsJson((request, candidate)))) => {
+                let result = pdsim::plan::evaluate(&request, &candidate);
+                Answer::Text(serde_json::to_string(&result).map_err(|err| err.to_string()))
             }
             Some(Job::Panic) => panic!("test hook: window.__pdsimTestPanic() asked for a panic"),
             Some(Job::Sweep(AsJson(config))) => Answer::Sweep(

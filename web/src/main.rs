@@ -9,6 +9,7 @@ mod export;
 mod format;
 mod health;
 mod model_input;
+mod plan_panel;
 mod state;
 mod url;
 
@@ -665,6 +666,9 @@ fn app() -> Html {
                         },
                         _ => html! {},
                     }) }
+                    if !view.embed {
+                        <plan_panel::PlanPanel state={state.clone()} />
+                    }
                 </>
             }
         }

@@ -844,6 +844,8 @@ pub fn sweep_config(config: &Config) -> Option<Config> {
 pub enum Action {
     /// Load the scenario preset of that name.
     LoadExample(String),
+    /// Replace the whole config (a planner candidate's).
+    LoadConfig(Box<Config>),
     /// Pick a model preset.
     SetModel(String),
     /// Use a model given by its architecture or HuggingFace config.
@@ -973,6 +975,12 @@ impl Reducible for State {
                     state.drafts.clear();
                     state.bad_inputs.clear();
                 }
+            }
+            Action::LoadConfig(loaded) => {
+                config = *loaded;
+                state.trace = None;
+                state.drafts.clear();
+                state.bad_inputs.clear();
             }
             Action::SetModel(id) => config.model = ModelSpec::Preset(id),
             Action::SetModelSpec(spec) => config.model = spec,

@@ -1,0 +1,430 @@
+//! The Plan panel: for a GPU budget and latency targets, search the layouts of the current
+//! scenario (aggregated at each TP, disaggregated splits, deciders) for the highest rate each
+//! sustains. The candidates are listed on the page (pure and fast) and evaluated in a pool of
+//! Web Workers sized to the machine's cores; results show as they come (progress, a growing
+//! frontier chart, a ranked table with units); Cancel stops the pool; Load puts a candidate's
+//! runnable config into the playground. The budget and targets live in the URL (`plan=`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use pdsim::plan::{self, CandidateResult, PlanRequest, Targets};
+use pdsim::Config;
+use pdsim_web::{post, spawn_worker, Answer, AsJson, Job, SimBridge};
+use yew::prelude::*;
+
+use crate::format;
+use crate::state::{Action, State};
+use crate::url;
+
+/// The panel's settings (what `plan=` holds: `gpus,ttft_ms,tpot_ms,attainment,kinds`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanSettings {
+    /// GPU budget.
+    pub gpus: u32,
+    /// TTFT limit, in ms.
+    pub ttft_ms: f64,
+    /// TPOT limit, in ms.
+    pub tpot_ms: f64,
+    /// Share of requests that must meet both.
+    pub attainment: f64,
+    /// Consider aggregated layouts.
+    pub aggregated: bool,
+    /// Consider disaggregated layouts.
+    pub disaggregated: bool,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        Self {
+            gpus: 8,
+            ttft_ms: 500.0,
+            tpot_ms: 25.0,
+            attainment: 0.9,
+            aggregated: true,
+            disaggregated: true,
+        }
+    }
+}
+
+impl PlanSettings {
+    /// Its `plan=` text.
+    pub fn url_text(&self) -> String {
+        let kinds = match (self.aggregated, self.disaggregated) {
+            (true, true) => "both",
+            (true, false) => "agg",
+            (false, true) => "disagg",
+            (false, false) => "none",
+        };
+        format!(
+            "{}_{}_{}_{}_{kinds}",
+            self.gpus, self.ttft_ms, self.tpot_ms, self.attainment
+        )
+    }
+
+    /// The settings of a `plan=` text (`None` when damaged).
+    pub fn parse(text: &str) -> Option<Self> {
+        let parts: Vec<&str> = text.split('_').collect();
+        let [gpus, ttft, tpot, attainment, kinds] = parts[..] else {
+            return None;
+        };
+        Some(Self {
+            gpus: gpus.parse().ok()?,
+            ttft_ms: ttft.parse().ok()?,
+            tpot_ms: tpot.parse().ok()?,
+            attainment: attainment.parse().ok()?,
+            aggregated: matches!(kinds, "both" | "agg"),
+            disaggregated: matches!(kinds, "both" | "disagg"),
+        })
+    }
+
+    /// The planner's request for `config`.
+    pub fn request(&self, config: &Config) -> PlanRequest {
+        let mut request = PlanRequest::new(config.clone(), self.gpus);
+        request.targets = Targets {
+            ttft_ms: Some(self.ttft_ms),
+            tpot_ms: Some(self.tpot_ms),
+            attainment: self.attainment,
+        };
+        request.space.aggregated = self.aggregated;
+        request.space.disaggregated = self.disaggregated;
+        request
+    }
+}
+
+/// Workers to run candidates on: the machine's cores, 1 to 8.
+fn pool_size() -> usize {
+    let cores = gloo::utils::window().navigator().hardware_concurrency();
+    (cores as usize).clamp(1, 8)
+}
+
+/// What the panel shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Progress {
+    total: usize,
+    results: Vec<CandidateResult>,
+    error: Option<String>,
+    running: bool,
+    cancelled: bool,
+}
+
+/// Properties of [`PlanPanel`].
+#[derive(Properties, PartialEq)]
+pub struct PlanPanelProps {
+    /// The page's state (its config is planned; Load replaces it).
+    pub state: UseReducerHandle<State>,
+}
+
+/// The Plan panel.
+#[function_component(PlanPanel)]
+pub fn plan_panel(props: &PlanPanelProps) -> Html {
+    let settings = use_state(|| {
+        url::current()
+            .get("plan")
+            .and_then(PlanSettings::parse)
+            .unwrap_or_default()
+    });
+    let progress = use_state(Progress::default);
+    // The live results (workers answer into it; `progress` is its rendered copy).
+    let live = use_mut_ref(Progress::default);
+    // The pool of the current search; dropping it stops its workers.
+    let pool = use_mut_ref(Vec::<SimBridge>::new);
+    let generation = use_mut_ref(|| 0_u64);
+
+    {
+        let text = settings.url_text();
+        use_effect_with(text, |text| url::write("plan", Some(text.clone())));
+    }
+
+    let start = {
+        let settings = settings.clone();
+        let progress = progress.clone();
+        let live = live.clone();
+        let pool = pool.clone();
+        let generation = generation.clone();
+        let config = props.state.config.clone();
+        Callback::from(move |_: MouseEvent| {
+            let request = settings.request(&config);
+            let candidates = match plan::check_request(&request).and_then(|()| plan::candidates(&request)) {
+                Ok(c) => c,
+                Err(e) => {
+                    let p = Progress {
+                        error: Some(e.to_string()),
+                        ..Progress::default()
+                    };
+                    *live.borrow_mut() = p.clone();
+                    progress.set(p);
+                    return;
+                }
+            };
+            *generation.borrow_mut() += 1;
+            let this_run = *generation.borrow();
+            let p = Progress {
+                total: candidates.len(),
+                running: !candidates.is_empty(),
+                ..Progress::default()
+            };
+            *live.borrow_mut() = p.clone();
+            progress.set(p);
+            let workers: Vec<SimBridge> = (0..pool_size().min(candidates.len().max(1)))
+                .map(|_| spawn_worker())
+                .collect();
+            *pool.borrow_mut() = workers.iter().map(SimBridge::fork).collect();
+            // Each worker takes the next candidate when it finishes one.
+            let queue = Rc::new(RefCell::new(candidates.into_iter()));
+            for worker in workers {
+                let queue = queue.clone();
+                let request = request.clone();
+                let live = live.clone();
+                let progress = progress.clone();
+                let generation = generation.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    loop {
+                        if *generation.borrow() != this_run {
+                            return;
+                        }
+                        let Some(candidate) = queue.borrow_mut().next() else {
+                            return;
+                        };
+                        let answer =
+                            post(&worker, Job::PlanCandidate(AsJson((request.clone(), candidate)))).await;
+                        if *generation.borrow() != this_run {
+                            return;
+                        }
+                        let mut p = live.borrow_mut();
+                        match answer {
+                            Answer::Text(Ok(json)) => match serde_json::from_str::<CandidateResult>(&json) {
+                                Ok(result) => p.results.push(result),
+                                Err(e) => p.error = Some(format!("a worker's answer did not parse: {e}")),
+                            },
+                            Answer::Text(Err(e)) => p.error = Some(e),
+                            _ => p.error = Some("a worker answered something else".into()),
+                        }
+                        p.running = p.results.len() < p.total && p.error.is_none();
+                        progress.set(p.clone());
+                    }
+                });
+            }
+        })
+    };
+    let cancel = {
+        let progress = progress.clone();
+        Callback::from(move |_: MouseEvent| {
+            *generation.borrow_mut() += 1;
+            pool.borrow_mut().clear();
+            let mut p = live.borrow_mut();
+            p.running = false;
+            p.cancelled = true;
+            progress.set(p.clone());
+        })
+    };
+
+    let number = |id: &'static str, label: &'static str, unit: &'static str, value: String, title: &'static str,
+                  set: fn(&mut PlanSettings, f64)| {
+        let settings = settings.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            if let Ok(v) = crate::controls::input_value(&e).parse::<f64>() {
+                if v.is_finite() && v > 0.0 {
+                    let mut next = (*settings).clone();
+                    set(&mut next, v);
+                    settings.set(next);
+                }
+            }
+        });
+        html! {
+            <label class="plan-field" for={id} {title}>
+                { label } <span class="unit">{ unit }</span>
+                <input type="number" {id} value={value} min="0" step="any" {oninput} />
+            </label>
+        }
+    };
+    let kind = |id: &'static str, label: &'static str, checked: bool, set: fn(&mut PlanSettings, bool)| {
+        let settings = settings.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let on = e
+                .target_dyn_into::<web_sys::HtmlInputElement>()
+                .is_some_and(|i| i.checked());
+            let mut next = (*settings).clone();
+            set(&mut next, on);
+            settings.set(next);
+        });
+        html! {
+            <label class="check" for={id}><input type="checkbox" {id} {checked} {onchange} />{ label }</label>
+        }
+    };
+
+    // The plan so far: ranked, best and frontier, from the results in.
+    let p = &*progress;
+    let request = settings.request(&props.state.config);
+    let summary = (!p.results.is_empty())
+        .then(|| plan::summarize(&request, p.results.clone()).ok())
+        .flatten();
+    let load = |config: Config| {
+        let state = props.state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::LoadConfig(Box::new(config.clone()))))
+    };
+    let rows = summary.as_ref().map(|plan| {
+        plan.candidates
+            .iter()
+            .take(40)
+            .enumerate()
+            .map(|(rank, c)| {
+                let on_frontier = plan.frontier_ttft.contains(&c.candidate.id) || plan.frontier_tpot.contains(&c.candidate.id);
+                html! {
+                    <tr class={classes!(c.meets_targets.then_some("meets"), on_frontier.then_some("frontier"))}
+                        data-candidate={c.candidate.id.to_string()}>
+                        <td>{ if c.meets_targets { (rank + 1).to_string() } else { "–".into() } }</td>
+                        <th scope="row">{ c.candidate.label.clone() }</th>
+                        <td>{ c.candidate.gpus }</td>
+                        <td>{ format!("{} req/s", format::grouped(c.rate_per_gpu, 2)) }</td>
+                        <td>{ format!("{} tok/s", format::grouped(c.output_tokens_per_s_per_gpu, 0)) }</td>
+                        <td>{ format::duration(c.ttft_ms.p90) }</td>
+                        <td>{ format::duration(c.tpot_ms.p90) }</td>
+                        <td>{ c.bound_by.map_or_else(|| c.reason.clone().unwrap_or_default(), |b| format!("{b:?}").to_lowercase()) }</td>
+                        <td><button type="button" class="plan-load" onclick={load(c.config.clone())}
+                                    title="Put this layout, at the rate found, into the playground">{ "Load" }</button></td>
+                    </tr>
+                }
+            })
+            .collect::<Html>()
+    });
+    let chart = summary.as_ref().map(frontier_chart);
+    let best = summary.as_ref().and_then(|plan| plan.best.as_ref()).map(|b| {
+        html! {
+            <p id="plan-best" class="plan-best">
+                { "Best so far: " }<strong>{ b.candidate.label.clone() }</strong>
+                { format!(", {} req/s per GPU ({} req/s on {} GPUs) with {}% of requests within {} TTFT and {} TPOT.",
+                    format::grouped(b.rate_per_gpu, 2), format::grouped(b.rate_per_s, 1), b.candidate.gpus,
+                    format::grouped(b.attainment * 100.0, 0), format::duration(settings.ttft_ms), format::duration(settings.tpot_ms)) }
+            </p>
+        }
+    });
+    let s = &*settings;
+    html! {
+        <details class="plan-panel chart" id="plan-panel" open={url::current().get("plan").is_some()}>
+            <summary><h2>{ "Plan: how should I split my GPUs?" }</h2></summary>
+            <p class="help">
+                { "For this model, GPU and workload, try every layout within a GPU budget (aggregated at \
+                   each TP, prefill/decode splits, deciders) and find the highest arrival rate each meets \
+                   the targets at. Runs in the background on all your cores; the same search as pdsim plan." }
+            </p>
+            <div class="plan-settings">
+                { number("plan-gpus", "GPU budget", "(GPUs)", s.gpus.to_string(), "Most GPUs a layout may use",
+                    |s, v| s.gpus = v as u32) }
+                { number("plan-ttft", "TTFT limit", "(ms)", s.ttft_ms.to_string(), "Time to first token a request must meet",
+                    |s, v| s.ttft_ms = v) }
+                { number("plan-tpot", "TPOT limit", "(ms)", s.tpot_ms.to_string(), "Mean gap between a request's output tokens",
+                    |s, v| s.tpot_ms = v) }
+                { number("plan-attainment", "Attainment", "(0-1)", s.attainment.to_string(), "Share of requests that must meet both limits; a dropped request misses",
+                    |s, v| s.attainment = v.min(1.0)) }
+                { kind("plan-agg", "aggregated", s.aggregated, |s, v| s.aggregated = v) }
+                { kind("plan-disagg", "disaggregated", s.disaggregated, |s, v| s.disaggregated = v) }
+                if p.running {
+                    <button type="button" id="plan-cancel" onclick={cancel}>{ "Cancel" }</button>
+                } else {
+                    <button type="button" id="plan-start" onclick={start}>{ "Plan" }</button>
+                }
+            </div>
+            if let Some(e) = &p.error {
+                <p class="field-error" role="alert" id="plan-error">{ e.clone() }</p>
+            }
+            if p.total > 0 {
+                <p id="plan-progress" role="status" data-done={p.results.len().to_string()} data-total={p.total.to_string()}>
+                    { format!("{} of {} layouts evaluated{}", p.results.len(), p.total,
+                        if p.cancelled { " (cancelled)" } else if p.running { "…" } else { "" }) }
+                </p>
+            }
+            { for best }
+            { for chart }
+            if let Some(rows) = rows {
+                <div class="table-scroll">
+                    <table class="plan-table" id="plan-table">
+                        <thead><tr>
+                            <th>{ "rank" }</th><th>{ "layout" }</th><th>{ "GPUs" }</th><th>{ "rate per GPU" }</th>
+                            <th>{ "output per GPU" }</th><th>{ "p90 TTFT" }</th><th>{ "p90 TPOT" }</th>
+                            <th>{ "bound by" }</th><th></th>
+                        </tr></thead>
+                        <tbody>{ rows }</tbody>
+                    </table>
+                </div>
+            }
+        </details>
+    }
+}
+
+/// Rate per GPU against p90 TTFT, every candidate a dot, the frontier joined by a line.
+fn frontier_chart(plan: &plan::Plan) -> Html {
+    let (w, h, pad) = (640.0_f64, 240.0_f64, 44.0_f64);
+    let points: Vec<(u32, f64, f64, bool)> = plan
+        .candidates
+        .iter()
+        .filter(|c| c.meets_targets)
+        .map(|c| (c.candidate.id, c.ttft_ms.p90, c.rate_per_gpu, plan.frontier_ttft.contains(&c.candidate.id)))
+        .collect();
+    if points.is_empty() {
+        return html! { <p class="help" id="plan-frontier-empty">{ "No layout meets the targets yet." }</p> };
+    }
+    let x_max = points.iter().map(|p| p.1).fold(1e-9, f64::max) * 1.1;
+    let y_max = points.iter().map(|p| p.2).fold(1e-9, f64::max) * 1.1;
+    let x = |v: f64| pad + (w - 2.0 * pad) * v / x_max;
+    let y = |v: f64| h - pad + (-(h - 2.0 * pad)) * v / y_max;
+    let mut frontier: Vec<&(u32, f64, f64, bool)> = points.iter().filter(|p| p.3).collect();
+    frontier.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let path = frontier
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { "L" }, x(p.1), y(p.2)))
+        .collect::<String>();
+    let label = format!(
+        "{} layouts meet the targets; the frontier (highest rate per GPU for its p90 TTFT): {}",
+        points.len(),
+        frontier
+            .iter()
+            .map(|p| format!("{} req/s per GPU at {}", format::grouped(p.2, 2), format::duration(p.1)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    html! {
+        <figure class="plan-frontier">
+            <svg id="plan-frontier" viewBox={format!("0 0 {w} {h}")} role="img" aria-label={label}
+                 data-points={points.len().to_string()} data-frontier={frontier.len().to_string()}>
+                <line x1={pad.to_string()} y1={(h - pad).to_string()} x2={(w - pad).to_string()} y2={(h - pad).to_string()} stroke="#8a8f98" />
+                <line x1={pad.to_string()} y1={pad.to_string()} x2={pad.to_string()} y2={(h - pad).to_string()} stroke="#8a8f98" />
+                <text x={(w / 2.0).to_string()} y={(h - 8.0).to_string()} text-anchor="middle" font-size="12">
+                    { format!("p90 TTFT (0 to {})", format::duration(x_max)) }
+                </text>
+                <text x="12" y={(pad - 10.0).to_string()} font-size="12">
+                    { format!("rate per GPU (up to {} req/s)", format::grouped(y_max, 2)) }
+                </text>
+                <path d={path} fill="none" stroke="#0072b2" stroke-width="2" />
+                { for points.iter().map(|p| html! {
+                    <circle cx={format!("{:.1}", x(p.1))} cy={format!("{:.1}", y(p.2))} r={if p.3 { "5" } else { "3" }}
+                            fill={if p.3 { "#0072b2" } else { "#9a9a9a" }} />
+                }) }
+            </svg>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_through_the_url_and_make_the_request() {
+        let s = PlanSettings {
+            gpus: 16,
+            ttft_ms: 300.0,
+            tpot_ms: 10.5,
+            attainment: 0.95,
+            aggregated: false,
+            disaggregated: true,
+        };
+        assert_eq!(PlanSettings::parse(&s.url_text()), Some(s.clone()));
+        assert_eq!(PlanSettings::parse("8_x_1_1_both"), None);
+        let r = s.request(&Config::default());
+        assert_eq!((r.gpus, r.targets.ttft_ms, r.targets.tpot_ms), (16, Some(300.0), Some(10.5)));
+        assert!(!r.space.aggregated && r.space.disaggregated);
+        assert!(!plan::candidates(&r).unwrap().is_empty());
+    }
+}
