@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the playground (release) and serves it at http://127.0.0.1:8080 (PORT to change it).
+# Builds the playground (release) and serves it at http://127.0.0.1:8080 (PORT to change it;
+# PREFIX=/some/sub/path/ serves it under that path instead of the root).
 #
 #   bash scripts/serve.sh
 set -euo pipefail
@@ -10,4 +11,5 @@ cd "$PDSIM_ROOT"
 
 bash scripts/setup.sh
 wasm_run trunk build --release
-exec node tests/e2e/static-server.js dist "${PORT:-8080}" "${HOST:-127.0.0.1}"
+# PREFIX=/docs/pdsim/ serves it under a subpath, as documentation sites host it.
+exec node tests/e2e/static-server.js dist "${PORT:-8080}" "${HOST:-127.0.0.1}" "${PREFIX:-/}"

@@ -260,6 +260,10 @@ test('a long run shows "simulating…" while the page stays responsive', async (
   assert.ok(during < 200, `the page is not frozen while the worker runs (${during.toFixed(0)} ms)`);
   assert.equal((await page.locator('#simulating').innerText()).trim(), '');
   assert.match(await page.locator('.summary').innerText(), /50,000 of 50,000 requests/);
+  // Beyond 10,000 requests there are no per-request records: the CDFs say so instead of
+  // drawing empty axes.
+  assert.equal(await page.locator('#cdf-ttft-chart').count(), 0);
+  assert.match(await page.locator('#cdf-ttft-summary').innerText(), /no distribution to draw\. Per-request records are kept for runs of up to 10,000 requests/);
   assert.deepEqual(errorsOf(page), []);
   await page.close();
 });
