@@ -39,7 +39,7 @@ mod summary;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Decider};
+use crate::config::{ArrivalProcess, Config, Decider};
 use crate::error::Error;
 use crate::report::Stat;
 
@@ -474,6 +474,22 @@ pub fn check_request(request: &PlanRequest) -> Result<(), Error> {
             "workload.trace",
             "a replayed trace has fixed arrival times, but the planner varies the arrival rate; \
              use a generated workload (requests, arrival, lengths)",
+        ));
+    }
+    if !matches!(
+        w.arrival.process,
+        ArrivalProcess::Poisson | ArrivalProcess::Constant | ArrivalProcess::Gamma
+    ) {
+        let id = serde_json::to_value(w.arrival.process)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        return Err(Error::invalid(
+            "workload.arrival.process",
+            format!(
+                "the planner varies the arrival rate, which '{id}' arrivals do not have; use \
+                 poisson, constant or gamma"
+            ),
         ));
     }
     let rate = w.arrival.rate_per_s;
