@@ -197,9 +197,14 @@ fn search(s: &mut Searcher<'_>, start: f64) -> Result<Found, Error> {
         // inside limits.max_sim_time_s.
         let config = &s.request.config;
         let mut floor = start * FLOOR;
-        if let Some(n) = config.workload.requests {
-            let n = n.min(FLOOR_REQUESTS);
-            floor = floor.max(2.0 * n as f64 / config.limits.max_sim_time_s);
+        match (config.workload.requests, config.workload.horizon_s) {
+            (Some(n), _) => {
+                let n = n.min(FLOOR_REQUESTS);
+                floor = floor.max(2.0 * n as f64 / config.limits.max_sim_time_s);
+            }
+            // A horizon without a count: enough rate for a few dozen requests in it.
+            (None, Some(horizon_s)) => floor = floor.max(30.0 / horizon_s),
+            (None, None) => {}
         }
         let floor = round_rate(floor.min(start));
         let requests = floor_requests(config);
