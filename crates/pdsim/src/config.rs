@@ -366,6 +366,68 @@ pub struct WorkloadConfig {
     pub prefix: PrefixConfig,
     /// A recorded trace to replay instead of the generated arrivals and lengths.
     pub trace: Option<Vec<TraceRecord>>,
+    /// Multi-turn sessions (generated workloads only); `null`: every request stands alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<SessionConfig>,
+    /// Closed-loop arrivals instead of `arrival` (generated workloads only); `null`: open
+    /// loop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_loop: Option<ClosedLoopConfig>,
+}
+
+/// A closed loop: a fixed number of users, each sending its next request (or session, with
+/// `sessions`) a think time after its previous one completed or was dropped; all start at
+/// time 0.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClosedLoopConfig {
+    /// Concurrent users.
+    pub users: u32,
+    /// Mean think time between requests (or sessions) of a user, in ms (exponential; 0 = at
+    /// once).
+    pub think_time_ms: f64,
+}
+
+impl Default for ClosedLoopConfig {
+    fn default() -> Self {
+        Self {
+            users: 16,
+            think_time_ms: 1000.0,
+        }
+    }
+}
+
+/// Multi-turn sessions: each arrival of the arrival process starts a session whose turns
+/// follow one another. A later turn's prompt is the previous turn's prompt and output plus
+/// new user tokens, and it arrives a think time after the previous turn completed, so
+/// prefix caches and deciders see the conversation's reuse. Each session is its own prefix
+/// group (`workload.prefix` is not used).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Turns per session (at least 1).
+    pub turns: LengthDist,
+    /// New user tokens of every turn after the first (the first turn's prompt is drawn from
+    /// `workload.input_tokens`).
+    pub new_tokens: LengthDist,
+    /// Mean think time between a turn's completion and the next turn's arrival, in ms
+    /// (exponential; 0 = at once).
+    pub think_time_ms: f64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            turns: LengthDist::Uniform { min: 2, max: 6 },
+            new_tokens: LengthDist::Lognormal {
+                mean: 200.0,
+                std: 150.0,
+                min: Some(8),
+                max: Some(4096),
+            },
+            think_time_ms: 5000.0,
+        }
+    }
 }
 
 impl Default for WorkloadConfig {
@@ -388,6 +450,8 @@ impl Default for WorkloadConfig {
             },
             prefix: PrefixConfig::default(),
             trace: None,
+            sessions: None,
+            closed_loop: None,
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum StreamId {
     OutputLengths,
     /// Prefix-group membership.
     PrefixGroups,
+    /// Session turns, new user tokens and think times.
+    Sessions,
 }
 
 impl Stream {
@@ -36,6 +38,7 @@ impl Stream {
             StreamId::InputLengths => 0xC2B2_AE3D_27D4_EB4F,
             StreamId::OutputLengths => 0x1656_67B1_9E37_79F9,
             StreamId::PrefixGroups => 0x27D4_EB2F_1656_67C5,
+            StreamId::Sessions => 0x85EB_CA77_C2B2_AE63,
         };
         Self(Xoshiro256PlusPlus::seed_from_u64(seed ^ salt))
     }

@@ -246,7 +246,12 @@ impl Samples {
             Percentiles::Exact => Self::Exact(Box::new(ExactSamples {
                 ttft: Vec::with_capacity(expected),
                 tpot: Vec::with_capacity(expected),
-                itl: TokenGaps::default(),
+                // About 7 steps per request in the reference scenario: reserving avoids
+                // holding two copies while the vector doubles.
+                itl: TokenGaps {
+                    packed: Vec::with_capacity(expected.saturating_mul(8)),
+                    long: Vec::new(),
+                },
                 e2e: Vec::with_capacity(expected),
                 transfer: Vec::new(),
                 kv_wait: Vec::new(),

@@ -568,6 +568,43 @@ fn validate_workload(config: &Config) -> Result<()> {
     }
     validate_length(&w.input_tokens, "workload.input_tokens")?;
     validate_length(&w.output_tokens, "workload.output_tokens")?;
+    let think = |value: f64, field: &str| {
+        check(
+            value.is_finite() && value >= 0.0 && value <= config.limits.max_sim_time_s * 1e3,
+            field,
+            || format!("must be a number of ms between 0 and limits.max_sim_time_s, got {value}"),
+        )
+    };
+    if let Some(sessions) = &w.sessions {
+        check(w.trace.is_none(), "workload.sessions", || {
+            "applies to generated workloads only; remove it or the trace".into()
+        })?;
+        validate_length(&sessions.turns, "workload.sessions.turns")?;
+        validate_length(&sessions.new_tokens, "workload.sessions.new_tokens")?;
+        think(sessions.think_time_ms, "workload.sessions.think_time_ms")?;
+    }
+    if let Some(closed) = &w.closed_loop {
+        check(w.trace.is_none(), "workload.closed_loop", || {
+            "applies to generated workloads only; remove it or the trace".into()
+        })?;
+        let most = config.limits.max_requests.min(1_000_000);
+        in_range(
+            u64::from(closed.users),
+            1,
+            most,
+            "workload.closed_loop.users",
+        )
+        .map_err(|_| {
+            Error::invalid(
+                "workload.closed_loop.users",
+                format!(
+                    "must be between 1 and {most} (limits.max_requests, at most 1,000,000), got {}",
+                    closed.users
+                ),
+            )
+        })?;
+        think(closed.think_time_ms, "workload.closed_loop.think_time_ms")?;
+    }
     in_range(
         u64::from(w.prefix.groups),
         0,

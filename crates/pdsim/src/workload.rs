@@ -1,7 +1,7 @@
 //! Requests: arrival times, lengths and prompt identities, generated lazily from the seed
 //! (so memory does not grow with the number of requests) or replayed from a trace.
 
-use crate::config::{ArrivalProcess, LengthDist, TraceRecord, WorkloadConfig};
+use crate::config::{ArrivalProcess, LengthDist, SessionConfig, TraceRecord, WorkloadConfig};
 use crate::rng::{Stream, StreamId};
 use crate::time::{ms_to_ns, Nanos};
 
@@ -32,14 +32,81 @@ pub struct RequestSpec {
     pub output_tokens: u32,
 }
 
-/// Produces the requests of a run in arrival order.
+/// Produces the requests of a run: the arrival process's in arrival order
+/// ([`Workload::next_request`]), and, with sessions or a closed loop, the requests that
+/// follow a finished one ([`Workload::follow_up`]).
 #[derive(Debug)]
 pub struct Workload {
     source: Source,
+    /// Requests produced so far (also the unshared tokens' identity of the next one).
     next_id: u64,
     max_requests: u64,
+    /// Requests the arrival process itself produces (closed loop: one per user; open-loop
+    /// sessions: one per session), and how many it did.
+    open_requests: u64,
+    opened: u64,
     horizon: Option<Nanos>,
     prefix_tokens: u32,
+    closed_loop: Option<ClosedLoop>,
+    sessions: Option<Sessions>,
+}
+
+#[derive(Debug)]
+struct ClosedLoop {
+    users: u32,
+    think_ns: f64,
+    thinks: Stream,
+}
+
+/// Generated multi-turn sessions.
+#[derive(Debug)]
+struct Sessions {
+    config: SessionConfig,
+    stream: Stream,
+    /// Turns still to come, by session slot (a session prompt's `salt`).
+    turns_left: Vec<u32>,
+    free: Vec<u32>,
+    /// The next session's prefix group.
+    next_group: u32,
+}
+
+impl Sessions {
+    /// Makes `spec` the first turn of a new session.
+    fn start(&mut self, spec: &mut RequestSpec) {
+        let turns = sample_length(&self.config.turns, &mut self.stream);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.turns_left[slot as usize] = turns - 1;
+                slot
+            }
+            None => {
+                self.turns_left.push(turns - 1);
+                (self.turns_left.len() - 1) as u32
+            }
+        };
+        // The whole conversation is the session's: every token is shared with later turns.
+        spec.prompt = Prompt {
+            group: Some(self.next_group),
+            shared_tokens: spec.prompt.len,
+            salt: u64::from(slot),
+            len: spec.prompt.len,
+        };
+        self.next_group = self.next_group.wrapping_add(1);
+    }
+
+    fn end(&mut self, slot: u32) {
+        self.turns_left[slot as usize] = 0;
+        self.free.push(slot);
+    }
+}
+
+/// A think time of mean `mean_ns`, in nanoseconds.
+fn think(stream: &mut Stream, mean_ns: f64) -> Nanos {
+    if mean_ns > 0.0 {
+        stream.exponential(mean_ns) as Nanos
+    } else {
+        0
+    }
 }
 
 #[derive(Debug)]
@@ -93,20 +160,120 @@ impl Workload {
                 clock_ns: 0.0,
             })),
         };
+        let generated = config.trace.is_none();
+        let closed_loop = config
+            .closed_loop
+            .as_ref()
+            .filter(|_| generated)
+            .map(|c| ClosedLoop {
+                users: c.users,
+                think_ns: c.think_time_ms * 1e6,
+                thinks: Stream::new(seed ^ 0x5555, StreamId::Sessions),
+            });
+        // `requests` counts every request; with open-loop sessions it counts sessions, whose
+        // later turns only `limits.max_requests` bounds.
+        let open_sessions = closed_loop.is_none() && generated && config.sessions.is_some();
+        let (open_requests, max_requests) = match &closed_loop {
+            Some(c) => (u64::from(c.users), requests.min(max_requests)),
+            None if open_sessions => (requests.min(max_requests), max_requests),
+            None => (requests.min(max_requests), requests.min(max_requests)),
+        };
         Self {
             source,
             next_id: 0,
-            max_requests: requests.min(max_requests),
+            max_requests,
+            open_requests: open_requests.min(max_requests),
+            opened: 0,
             horizon,
             prefix_tokens: config.prefix.tokens,
+            closed_loop,
+            sessions: config
+                .sessions
+                .clone()
+                .filter(|_| generated)
+                .map(|config| Sessions {
+                    config,
+                    stream: Stream::new(seed, StreamId::Sessions),
+                    turns_left: Vec::new(),
+                    free: Vec::new(),
+                    next_group: 0,
+                }),
         }
+    }
+
+    /// Whether finished requests can bring new ones ([`Workload::follow_up`]).
+    pub fn has_follow_ups(&self) -> bool {
+        self.closed_loop.is_some() || self.sessions.is_some()
+    }
+
+    /// What follows `spec`, which left at `now` (`completed`, or dropped): the session's
+    /// next turn, or in a closed loop its user's next request; `None` when nothing
+    /// follows (or the request cap or the horizon is reached).
+    pub fn follow_up(
+        &mut self,
+        spec: &RequestSpec,
+        completed: bool,
+        now: Nanos,
+    ) -> Option<RequestSpec> {
+        if let Some(sessions) = &mut self.sessions {
+            let slot = spec.prompt.salt as u32;
+            let left = sessions.turns_left.get(slot as usize).copied().unwrap_or(0);
+            if completed && left > 0 && self.next_id < self.max_requests {
+                let new = sample_length(&sessions.config.new_tokens, &mut sessions.stream);
+                let output_tokens = match &mut self.source {
+                    Source::Generated(g) => sample_length(&g.config.output_tokens, &mut g.outputs),
+                    Source::Trace { .. } => spec.output_tokens,
+                };
+                let gap = think(&mut sessions.stream, sessions.config.think_time_ms * 1e6);
+                let len =
+                    (u64::from(spec.prompt.len) + u64::from(spec.output_tokens) + u64::from(new))
+                        .min(u64::from(crate::validate::MAX_TOKENS)) as u32;
+                let next = RequestSpec {
+                    id: self.next_id,
+                    arrival: now.saturating_add(gap),
+                    prompt: Prompt {
+                        len,
+                        shared_tokens: len,
+                        ..spec.prompt
+                    },
+                    output_tokens,
+                };
+                if self.horizon.is_none_or(|h| next.arrival <= h) {
+                    sessions.turns_left[slot as usize] = left - 1;
+                    self.next_id += 1;
+                    return Some(next);
+                }
+            }
+            if (slot as usize) < sessions.turns_left.len() {
+                sessions.end(slot);
+            }
+        }
+        let closed = self.closed_loop.as_mut()?;
+        let gap = think(&mut closed.thinks, closed.think_ns);
+        if self.next_id >= self.max_requests {
+            return None;
+        }
+        let Source::Generated(generator) = &mut self.source else {
+            return None;
+        };
+        let mut next = generator.next(self.next_id);
+        next.arrival = now.saturating_add(gap);
+        if self.horizon.is_some_and(|h| next.arrival > h) {
+            return None;
+        }
+        if let Some(sessions) = &mut self.sessions {
+            sessions.start(&mut next);
+        }
+        self.next_id += 1;
+        Some(next)
     }
 
     /// The next request, or `None` when the workload is exhausted.
     pub fn next_request(&mut self) -> Option<RequestSpec> {
-        if self.next_id >= self.max_requests {
+        if self.opened >= self.open_requests || self.next_id >= self.max_requests {
             return None;
         }
+        self.opened += 1;
         let id = self.next_id;
         let spec = match &mut self.source {
             Source::Generated(generator) => generator.next(id),
@@ -137,8 +304,12 @@ impl Workload {
             }
         };
         if self.horizon.is_some_and(|h| spec.arrival > h) {
-            self.max_requests = id;
+            self.open_requests = 0;
             return None;
+        }
+        let mut spec = spec;
+        if let Some(sessions) = &mut self.sessions {
+            sessions.start(&mut spec);
         }
         self.next_id += 1;
         Some(spec)
@@ -149,8 +320,10 @@ impl Generator {
     fn next(&mut self, id: u64) -> RequestSpec {
         let arrival = &self.config.arrival;
         let mean_gap_ns = 1e9 / arrival.rate_per_s;
-        // The first request arrives at 0; every later one after a sampled gap.
-        if id > 0 {
+        let closed_loop = self.config.closed_loop.is_some();
+        // The first request arrives at 0; every later one after a sampled gap (a closed
+        // loop's users all start at 0).
+        if id > 0 && !closed_loop {
             self.clock_ns += match arrival.process {
                 ArrivalProcess::Poisson => self.arrivals.exponential(mean_gap_ns),
                 ArrivalProcess::Constant => mean_gap_ns,

@@ -13,6 +13,9 @@ pub enum Event {
     /// The next request of the workload arrives (the simulation holds its spec, so events
     /// stay small and the heap moves little memory).
     Arrival,
+    /// A request that follows a finished one (a session's next turn, a closed-loop user's
+    /// next request) arrives; the simulation holds its spec in this slot.
+    FollowUp(u32),
     /// An instance finishes its step.
     StepDone(u32),
     /// A KV transfer without contention completes.

@@ -63,6 +63,9 @@ pub struct Simulation<'a> {
     workload: Workload,
     /// The request of the pending `Arrival` event.
     next_arrival: Option<crate::workload::RequestSpec>,
+    /// Requests of pending `FollowUp` events, by slot, and the free slots.
+    follow_ups: Vec<crate::workload::RequestSpec>,
+    free_follow_ups: Vec<u32>,
     links: Vec<SharedLink>,
     link_bytes_per_ns: f64,
     link_base: Nanos,
@@ -149,6 +152,8 @@ impl<'a> Simulation<'a> {
             queue,
             workload,
             next_arrival,
+            follow_ups: Vec::new(),
+            free_follow_ups: Vec::new(),
             links: (0..n).map(|_| SharedLink::default()).collect(),
             link_bytes_per_ns: config.kv_transfer.bandwidth_gb_per_s,
             link_base: ms_to_ns(config.kv_transfer.base_latency_ms),
@@ -218,6 +223,11 @@ impl<'a> Simulation<'a> {
                     if let Some(spec) = std::mem::replace(&mut self.next_arrival, next) {
                         self.arrive(spec);
                     }
+                }
+                Event::FollowUp(slot) => {
+                    let spec = self.follow_ups[slot as usize];
+                    self.free_follow_ups.push(slot);
+                    self.arrive(spec);
                 }
                 Event::StepDone(instance) => self.step_done(instance as usize),
                 Event::TransferDone(id) => self.transfer_done(id),
@@ -335,8 +345,9 @@ impl<'a> Simulation<'a> {
         if remote.is_some() {
             self.prefill_cursor = cursor;
         }
-        // Requests arrive in the order the workload numbers them.
-        debug_assert_eq!(spec.id, self.arrived);
+        // Ids are arrival order (follow-ups are made in completion order).
+        let mut spec = spec;
+        spec.id = self.arrived;
         let mut request = Request::new(spec, prefix);
         self.collector.arrived(self.arrived);
         self.arrived += 1;
@@ -614,6 +625,23 @@ impl<'a> Simulation<'a> {
         r.routed_prefill_blocks = 0;
         self.collector.leave(&self.requests[id]);
         self.free_slots.push(id);
+        if self.workload.has_follow_ups() {
+            let r = &self.requests[id];
+            let completed = r.dropped.is_none();
+            if let Some(next) = self.workload.follow_up(&r.spec, completed, self.now) {
+                let slot = match self.free_follow_ups.pop() {
+                    Some(slot) => {
+                        self.follow_ups[slot as usize] = next;
+                        slot
+                    }
+                    None => {
+                        self.follow_ups.push(next);
+                        (self.follow_ups.len() - 1) as u32
+                    }
+                };
+                self.queue.push(next.arrival, Event::FollowUp(slot));
+            }
+        }
     }
 }
 

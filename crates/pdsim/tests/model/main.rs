@@ -11,5 +11,6 @@ mod disaggregation;
 mod fuzz;
 mod invariants;
 mod routing;
+mod sessions;
 mod single_instance;
 mod validation;

@@ -1,0 +1,132 @@
+//! Multi-turn sessions and closed-loop arrivals.
+
+use pdsim::config::{ClosedLoopConfig, Decider, LengthDist, PoolConfig, SessionConfig};
+use pdsim::Config;
+
+use crate::common::ns;
+
+fn one_unified() -> Config {
+    let mut c = Config::default();
+    c.topology.unified = PoolConfig {
+        instances: 1,
+        ..PoolConfig::default()
+    };
+    c.topology.prefill.instances = 0;
+    c.topology.decode.instances = 0;
+    c.disaggregation.decider = Decider::Never;
+    c
+}
+
+#[test]
+fn a_sessions_turns_extend_its_conversation_and_hit_the_cache() {
+    let mut c = one_unified();
+    c.workload.requests = Some(1);
+    c.workload.input_tokens = LengthDist::Constant { value: 500 };
+    c.workload.output_tokens = LengthDist::Constant { value: 20 };
+    c.workload.sessions = Some(SessionConfig {
+        turns: LengthDist::Constant { value: 3 },
+        new_tokens: LengthDist::Constant { value: 100 },
+        think_time_ms: 0.0,
+    });
+    let report = pdsim::run(&c).unwrap();
+    let r = &report.requests;
+    assert_eq!(report.summary.completed, 3);
+    // Each turn's prompt is the previous prompt, its output and 100 new tokens.
+    let inputs: Vec<u32> = r.iter().map(|r| r.input_tokens).collect();
+    assert_eq!(inputs, [500, 620, 740]);
+    // The previous turn's full prompt blocks are cached: 500 / 16 = 31 blocks, then
+    // 620 / 16 = 38 (output tokens are not cached).
+    let cached: Vec<u32> = r.iter().map(|r| r.cached_tokens).collect();
+    assert_eq!(cached, [0, 496, 608]);
+    // With no think time a turn arrives when the previous one completes.
+    for k in 1..3 {
+        assert_eq!(
+            ns(r[k].arrival_ms),
+            ns(r[k - 1].arrival_ms) + ns(r[k - 1].e2e_ms.unwrap())
+        );
+    }
+    // One session, one prefix group.
+    assert!(r.iter().all(|x| x.prefix_group == r[0].prefix_group));
+}
+
+#[test]
+fn closed_loop_never_has_more_than_its_users_in_flight() {
+    let mut c = Config::default();
+    c.workload.requests = Some(300);
+    c.workload.closed_loop = Some(ClosedLoopConfig {
+        users: 5,
+        think_time_ms: 30.0,
+    });
+    let report = pdsim::run(&c).unwrap();
+    assert_eq!(report.summary.injected, 300);
+    assert_eq!(report.summary.completed, 300);
+    // +1 at each arrival, -1 at each completion (a completion first at equal times).
+    let mut events: Vec<(u64, i32)> = report
+        .requests
+        .iter()
+        .flat_map(|r| {
+            let arrival = ns(r.arrival_ms);
+            [(arrival, 1), (arrival + ns(r.e2e_ms.unwrap()), -1)]
+        })
+        .collect();
+    events.sort_unstable();
+    let mut in_flight = 0;
+    let mut most = 0;
+    for (_, d) in events {
+        in_flight += d;
+        most = most.max(in_flight);
+    }
+    assert_eq!(most, 5);
+    // All five start at 0.
+    assert_eq!(
+        report
+            .requests
+            .iter()
+            .filter(|r| r.arrival_ms == 0.0)
+            .count(),
+        5
+    );
+}
+
+#[test]
+fn closed_loop_sessions_and_bad_values_are_refused_by_name() {
+    let mut c = Config::default();
+    c.workload.closed_loop = Some(ClosedLoopConfig {
+        users: 0,
+        think_time_ms: 10.0,
+    });
+    let e = pdsim::run(&c).unwrap_err().to_string();
+    assert!(e.contains("workload.closed_loop.users"), "{e}");
+    c.workload.closed_loop = Some(ClosedLoopConfig {
+        users: 2_000_000,
+        think_time_ms: 10.0,
+    });
+    let e = pdsim::run(&c).unwrap_err().to_string();
+    assert!(e.contains("workload.closed_loop.users"), "{e}");
+    c.workload.closed_loop = None;
+    c.workload.sessions = Some(SessionConfig {
+        think_time_ms: -1.0,
+        ..SessionConfig::default()
+    });
+    let e = pdsim::run(&c).unwrap_err().to_string();
+    assert!(e.contains("workload.sessions.think_time_ms"), "{e}");
+}
+
+#[test]
+fn closed_loop_sessions_are_deterministic_and_conserve_requests() {
+    let mut c = Config::default();
+    c.workload.requests = Some(400);
+    c.workload.closed_loop = Some(ClosedLoopConfig {
+        users: 12,
+        think_time_ms: 200.0,
+    });
+    c.workload.sessions = Some(SessionConfig::default());
+    let a = serde_json::to_string(&pdsim::run(&c).unwrap()).unwrap();
+    let b = pdsim::run(&c).unwrap();
+    assert_eq!(a, serde_json::to_string(&b).unwrap());
+    let s = &b.summary;
+    assert_eq!(s.injected, 400);
+    assert_eq!(s.injected, s.completed + s.dropped + s.in_flight);
+    // Follow-up turns find their conversation cached somewhere.
+    assert!(s.cached_tokens > 0);
+}
