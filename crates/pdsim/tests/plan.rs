@@ -229,6 +229,9 @@ fn bad_requests_name_the_field() {
     r.config.workload.trace = Some(Vec::new());
     assert_eq!(field(&r), "workload.trace");
     let mut r = request(4);
+    r.config.workload.closed_loop = Some(pdsim::config::ClosedLoopConfig::default());
+    assert_eq!(field(&r), "workload.closed_loop");
+    let mut r = request(4);
     r.config.engine.block_size = 0;
     assert_eq!(field(&r), "engine.block_size");
 }

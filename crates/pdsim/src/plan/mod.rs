@@ -39,7 +39,7 @@ mod summary;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ArrivalProcess, Config, Decider};
+use crate::config::{Config, Decider};
 use crate::error::Error;
 use crate::report::Stat;
 
@@ -476,20 +476,12 @@ pub fn check_request(request: &PlanRequest) -> Result<(), Error> {
              use a generated workload (requests, arrival, lengths)",
         ));
     }
-    if !matches!(
-        w.arrival.process,
-        ArrivalProcess::Poisson | ArrivalProcess::Constant | ArrivalProcess::Gamma
-    ) {
-        let id = serde_json::to_value(w.arrival.process)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+    if w.closed_loop.is_some() {
         return Err(Error::invalid(
-            "workload.arrival.process",
-            format!(
-                "the planner varies the arrival rate, which '{id}' arrivals do not have; use \
-                 poisson, constant or gamma"
-            ),
+            "workload.closed_loop",
+            "a closed loop sets its own arrival rate (users and think time), but the planner \
+             varies the rate of open-loop arrivals; remove closed_loop, or compare user counts \
+             with pdsim sweep --param workload.closed_loop.users",
         ));
     }
     let rate = w.arrival.rate_per_s;
