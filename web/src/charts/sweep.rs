@@ -28,6 +28,10 @@ pub struct Point {
     pub ttft_p90: f64,
     /// p90 ITL, in ms.
     pub itl_p90: f64,
+    /// Requests that completed.
+    pub completed: u64,
+    /// Requests dropped.
+    pub dropped: u64,
 }
 
 /// What the chart draws.
@@ -49,18 +53,29 @@ impl Data {
                     threshold: r.value,
                     ttft_p90: r.summary.ttft_ms.p90,
                     itl_p90: r.summary.itl_ms.p90,
+                    completed: r.summary.completed,
+                    dropped: r.summary.dropped,
                 })
                 .collect(),
             current,
         }
     }
 
-    /// The point with the lowest p90 TTFT (the smallest threshold among equals).
+    /// The point with the lowest p90 TTFT (the smallest threshold among equals) among those
+    /// that completed the most requests: a threshold whose latencies look good only because
+    /// it dropped requests is never the best.
     pub fn best(&self) -> Option<Point> {
+        let most = self.points.iter().map(|p| p.completed).max()?;
         self.points
             .iter()
             .copied()
+            .filter(|p| p.completed == most)
             .reduce(|a, b| if b.ttft_p90 < a.ttft_p90 { b } else { a })
+    }
+
+    /// Whether some threshold dropped requests.
+    pub fn drops(&self) -> bool {
+        self.points.iter().any(|p| p.dropped > 0)
     }
 }
 
@@ -289,12 +304,21 @@ pub fn sweep(props: &SweepProps) -> Html {
                 }
                 None => "The sweep has no points.".into(),
             };
+            let summary = if data.drops() {
+                format!(
+                    "{summary} Some thresholds drop requests (see the table); the best is picked \
+                     among those that complete the most."
+                )
+            } else {
+                summary
+            };
             let table = data.points.iter().map(|p| {
                 html! {
                     <tr data-threshold={p.threshold.to_string()}>
                         <th scope="row">{ format!("{:.0}", p.threshold) }</th>
                         <td>{ format::duration(p.ttft_p90) }</td>
                         <td>{ format::duration(p.itl_p90) }</td>
+                        <td class={classes!((p.dropped > 0).then_some("dropping"))}>{ format::count(p.dropped) }</td>
                     </tr>
                 }
             });
@@ -314,6 +338,7 @@ pub fn sweep(props: &SweepProps) -> Html {
                                 <th scope="col">{ "Threshold (tokens)" }</th>
                                 <th scope="col">{ "p90 TTFT" }</th>
                                 <th scope="col">{ "p90 ITL" }</th>
+                                <th scope="col">{ "Dropped (requests)" }</th>
                             </tr></thead>
                             <tbody>{ for table }</tbody>
                         </table>
@@ -355,24 +380,38 @@ mod tests {
         assert_eq!(position(8192.0), 7.0);
         let data = Data {
             points: vec![
-                Point {
-                    threshold: 0.0,
-                    ttft_p90: 30.0,
-                    itl_p90: 5.0,
-                },
-                Point {
-                    threshold: 128.0,
-                    ttft_p90: 20.0,
-                    itl_p90: 6.0,
-                },
-                Point {
-                    threshold: 256.0,
-                    ttft_p90: 20.0,
-                    itl_p90: 7.0,
-                },
+                point(0.0, 30.0, 100),
+                point(128.0, 20.0, 100),
+                point(256.0, 20.0, 100),
             ],
             current: 256,
         };
         assert_eq!(data.best().map(|b| b.threshold), Some(128.0));
+        assert!(!data.drops());
+    }
+
+    fn point(threshold: f64, ttft_p90: f64, completed: u64) -> Point {
+        Point {
+            threshold,
+            ttft_p90,
+            itl_p90: 5.0,
+            completed,
+            dropped: 100 - completed,
+        }
+    }
+
+    #[test]
+    fn a_threshold_that_drops_requests_is_never_the_best() {
+        // 512 tokens has the lowest p90 TTFT only because it dropped 40 of 100 requests.
+        let data = Data {
+            points: vec![
+                point(0.0, 300.0, 100),
+                point(512.0, 90.0, 60),
+                point(1024.0, 250.0, 100),
+            ],
+            current: 0,
+        };
+        assert_eq!(data.best().map(|b| b.threshold), Some(1024.0));
+        assert!(data.drops());
     }
 }
