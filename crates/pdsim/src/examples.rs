@@ -4,8 +4,8 @@
 //! disaggregation, so their reports can be compared directly.
 
 use crate::config::{
-    ArrivalConfig, ArrivalProcess, Config, Decider, DisaggregationConfig, LengthDist, PoolConfig,
-    PrefixConfig, Topology,
+    ArrivalConfig, ArrivalProcess, ClosedLoopConfig, Config, Decider, DisaggregationConfig,
+    LengthDist, PoolConfig, PrefixConfig, RoutingPolicy, SessionConfig, Topology,
 };
 
 /// One named scenario.
@@ -258,6 +258,48 @@ pub fn bench_reference() -> Config {
     c
 }
 
+/// Multi-turn chat: 48 users in a closed loop, each holding conversations of 2-8 turns
+/// (a new ~150-token message per turn, ~3 s to think), on 2 prefill + 2 decode H100s with
+/// prefix-aware routing and a prefix-threshold decider at 512 tokens: a first turn's long
+/// prompt is prefilled remotely, a follow-up finds its conversation cached on its decode
+/// instance and stays local.
+fn multi_turn_chat() -> Config {
+    let mut c = Config {
+        topology: pools(2, 2, 0),
+        disaggregation: decider(Decider::PrefixThreshold, 512),
+        ..Config::default()
+    };
+    c.routing.policy = RoutingPolicy::PrefixAware;
+    c.workload.requests = Some(1500);
+    c.workload.closed_loop = Some(ClosedLoopConfig {
+        users: 48,
+        think_time_ms: 3000.0,
+    });
+    c.workload.sessions = Some(SessionConfig {
+        turns: LengthDist::Uniform { min: 2, max: 8 },
+        new_tokens: LengthDist::Lognormal {
+            mean: 150.0,
+            std: 100.0,
+            min: Some(8),
+            max: Some(2048),
+        },
+        think_time_ms: 3000.0,
+    });
+    c.workload.input_tokens = LengthDist::Lognormal {
+        mean: 1500.0,
+        std: 800.0,
+        min: Some(64),
+        max: Some(8192),
+    };
+    c.workload.output_tokens = LengthDist::Normal {
+        mean: 250.0,
+        std: 80.0,
+        min: Some(16),
+        max: Some(800),
+    };
+    c
+}
+
 /// Every named scenario, the default first.
 pub fn all() -> Vec<Example> {
     vec![
@@ -278,7 +320,7 @@ pub fn all() -> Vec<Example> {
         },
         Example {
             name: "short-prompts-disagg",
-            description: "short prompts with 90% prefix reuse, always disaggregated: transfers only add latency",
+            description: "short prompts with 90% prefix reuse, always disaggregated: small transfers (the shared prefixes are already on the decode side), still more latency",
             config: short_prompts(true),
         },
         Example {
@@ -295,6 +337,11 @@ pub fn all() -> Vec<Example> {
             name: "pd-ratio",
             description: "how many prefill GPUs for my decode GPUs? ~3k-token prompts with TTFT and TPOT targets; plan it with pdsim plan - --gpus 8",
             config: pd_ratio(),
+        },
+        Example {
+            name: "multi-turn-chat",
+            description: "48 chat users in a closed loop, 2-8 turns each: first turns prefill remotely, follow-ups find their conversation cached and stay local",
+            config: multi_turn_chat(),
         },
         Example {
             name: "bench",
