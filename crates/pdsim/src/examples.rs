@@ -122,7 +122,7 @@ fn long_prompts(disaggregated: bool) -> Config {
 /// sending prompts away only adds transfer time and idles half the GPUs (Dynamo docs).
 fn short_prompts(disaggregated: bool) -> Config {
     let mut c = paired(disaggregated);
-    c.routing.policy = crate::config::RoutingPolicy::PrefixAware;
+    c.routing.policy = RoutingPolicy::PrefixAware;
     c.workload.requests = Some(1500);
     c.workload.arrival = ArrivalConfig {
         process: ArrivalProcess::Poisson,
