@@ -9,7 +9,7 @@ after(closeAll);
 
 test('a small plan finishes, draws its frontier and loads a candidate', async () => {
   // 4 GPUs, generous targets: a few dozen layouts.
-  const page = await openApp('/#plan=4_2000_50_0.9_both');
+  const page = await openApp('/#plan=4_2000_50_0.9_both_600');
   assert.equal(await page.$eval('#plan-gpus', (i) => i.value), '4');
   await page.click('#plan-start');
   const start = Date.now();

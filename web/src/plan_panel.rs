@@ -32,6 +32,9 @@ pub struct PlanSettings {
     pub aggregated: bool,
     /// Consider disaggregated layouts.
     pub disaggregated: bool,
+    /// Requests of every run: enough that a run at the rate found is a steady state, not
+    /// a burst (the planner warns when they are too few).
+    pub requests: u32,
 }
 
 impl Default for PlanSettings {
@@ -43,6 +46,7 @@ impl Default for PlanSettings {
             attainment: 0.9,
             aggregated: true,
             disaggregated: true,
+            requests: 2000,
         }
     }
 }
@@ -57,16 +61,18 @@ impl PlanSettings {
             (false, false) => "none",
         };
         format!(
-            "{}_{}_{}_{}_{kinds}",
-            self.gpus, self.ttft_ms, self.tpot_ms, self.attainment
+            "{}_{}_{}_{}_{kinds}_{}",
+            self.gpus, self.ttft_ms, self.tpot_ms, self.attainment, self.requests
         )
     }
 
     /// The settings of a `plan=` text (`None` when damaged).
     pub fn parse(text: &str) -> Option<Self> {
         let parts: Vec<&str> = text.split('_').collect();
-        let [gpus, ttft, tpot, attainment, kinds] = parts[..] else {
-            return None;
+        let (gpus, ttft, tpot, attainment, kinds, requests) = match parts[..] {
+            [g, t, p, a, k] => (g, t, p, a, k, "2000"),
+            [g, t, p, a, k, r] => (g, t, p, a, k, r),
+            _ => return None,
         };
         Some(Self {
             gpus: gpus.parse().ok()?,
@@ -75,12 +81,15 @@ impl PlanSettings {
             attainment: attainment.parse().ok()?,
             aggregated: matches!(kinds, "both" | "agg"),
             disaggregated: matches!(kinds, "both" | "disagg"),
+            requests: requests.parse().ok().filter(|r| *r > 0)?,
         })
     }
 
     /// The planner's request for `config`.
     pub fn request(&self, config: &Config) -> PlanRequest {
-        let mut request = PlanRequest::new(config.clone(), self.gpus);
+        let mut config = config.clone();
+        config.workload.requests = Some(u64::from(self.requests));
+        let mut request = PlanRequest::new(config, self.gpus);
         request.targets = Targets {
             ttft_ms: Some(self.ttft_ms),
             tpot_ms: Some(self.tpot_ms),
@@ -145,18 +154,19 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
         let config = props.state.config.clone();
         Callback::from(move |_: MouseEvent| {
             let request = settings.request(&config);
-            let candidates = match plan::check_request(&request).and_then(|()| plan::candidates(&request)) {
-                Ok(c) => c,
-                Err(e) => {
-                    let p = Progress {
-                        error: Some(e.to_string()),
-                        ..Progress::default()
-                    };
-                    *live.borrow_mut() = p.clone();
-                    progress.set(p);
-                    return;
-                }
-            };
+            let candidates =
+                match plan::check_request(&request).and_then(|()| plan::candidates(&request)) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let p = Progress {
+                            error: Some(e.to_string()),
+                            ..Progress::default()
+                        };
+                        *live.borrow_mut() = p.clone();
+                        progress.set(p);
+                        return;
+                    }
+                };
             *generation.borrow_mut() += 1;
             let this_run = *generation.borrow();
             let p = Progress {
@@ -186,17 +196,25 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
                         let Some(candidate) = queue.borrow_mut().next() else {
                             return;
                         };
-                        let answer =
-                            post(&worker, Job::PlanCandidate(AsJson((request.clone(), candidate)))).await;
+                        let answer = post(
+                            &worker,
+                            Job::PlanCandidate(AsJson((request.clone(), candidate))),
+                        )
+                        .await;
                         if *generation.borrow() != this_run {
                             return;
                         }
                         let mut p = live.borrow_mut();
                         match answer {
-                            Answer::Text(Ok(json)) => match serde_json::from_str::<CandidateResult>(&json) {
-                                Ok(result) => p.results.push(result),
-                                Err(e) => p.error = Some(format!("a worker's answer did not parse: {e}")),
-                            },
+                            Answer::Text(Ok(json)) => {
+                                match serde_json::from_str::<CandidateResult>(&json) {
+                                    Ok(result) => p.results.push(result),
+                                    Err(e) => {
+                                        p.error =
+                                            Some(format!("a worker's answer did not parse: {e}"))
+                                    }
+                                }
+                            }
                             Answer::Text(Err(e)) => p.error = Some(e),
                             _ => p.error = Some("a worker answered something else".into()),
                         }
@@ -219,7 +237,11 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
         })
     };
 
-    let number = |id: &'static str, label: &'static str, unit: &'static str, value: String, title: &'static str,
+    let number = |id: &'static str,
+                  label: &'static str,
+                  unit: &'static str,
+                  value: String,
+                  title: &'static str,
                   set: fn(&mut PlanSettings, f64)| {
         let settings = settings.clone();
         let oninput = Callback::from(move |e: InputEvent| {
@@ -238,7 +260,10 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
             </label>
         }
     };
-    let kind = |id: &'static str, label: &'static str, checked: bool, set: fn(&mut PlanSettings, bool)| {
+    let kind = |id: &'static str,
+                label: &'static str,
+                checked: bool,
+                set: fn(&mut PlanSettings, bool)| {
         let settings = settings.clone();
         let onchange = Callback::from(move |e: Event| {
             let on = e
@@ -261,7 +286,9 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
         .flatten();
     let load = |config: Config| {
         let state = props.state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::LoadConfig(Box::new(config.clone()))))
+        Callback::from(move |_: MouseEvent| {
+            state.dispatch(Action::LoadConfig(Box::new(config.clone())))
+        })
     };
     let rows = summary.as_ref().map(|plan| {
         plan.candidates
@@ -317,6 +344,9 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
                     |s, v| s.tpot_ms = v) }
                 { number("plan-attainment", "Attainment", "(0-1)", s.attainment.to_string(), "Share of requests that must meet both limits; a dropped request misses",
                     |s, v| s.attainment = v.min(1.0)) }
+                { number("plan-requests", "Requests per run", "(count)", s.requests.to_string(),
+                    "Requests of every run of the search: enough that the rate found is a steady state's, not a burst's",
+                    |s, v| s.requests = (v as u32).clamp(10, 200_000)) }
                 { kind("plan-agg", "aggregated", s.aggregated, |s, v| s.aggregated = v) }
                 { kind("plan-disagg", "disaggregated", s.disaggregated, |s, v| s.disaggregated = v) }
                 if p.running {
@@ -333,6 +363,9 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
                     { format!("{} of {} layouts evaluated{}", p.results.len(), p.total,
                         if p.cancelled { " (cancelled)" } else if p.running { "…" } else { "" }) }
                 </p>
+            }
+            if let Some(plan) = &summary {
+                { for plan.warnings.iter().map(|w| html! { <p class="plan-warning" role="note">{ format!("Warning: {w}") }</p> }) }
             }
             { for best }
             { for chart }
@@ -359,7 +392,14 @@ fn frontier_chart(plan: &plan::Plan) -> Html {
         .candidates
         .iter()
         .filter(|c| c.meets_targets)
-        .map(|c| (c.candidate.id, c.ttft_ms.p90, c.rate_per_gpu, plan.frontier_ttft.contains(&c.candidate.id)))
+        .map(|c| {
+            (
+                c.candidate.id,
+                c.ttft_ms.p90,
+                c.rate_per_gpu,
+                plan.frontier_ttft.contains(&c.candidate.id),
+            )
+        })
         .collect();
     if points.is_empty() {
         return html! { <p class="help" id="plan-frontier-empty">{ "No layout meets the targets yet." }</p> };
@@ -373,14 +413,25 @@ fn frontier_chart(plan: &plan::Plan) -> Html {
     let path = frontier
         .iter()
         .enumerate()
-        .map(|(i, p)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { "L" }, x(p.1), y(p.2)))
+        .map(|(i, p)| {
+            format!(
+                "{}{:.1},{:.1}",
+                if i == 0 { "M" } else { "L" },
+                x(p.1),
+                y(p.2)
+            )
+        })
         .collect::<String>();
     let label = format!(
         "{} layouts meet the targets; the frontier (highest rate per GPU for its p90 TTFT): {}",
         points.len(),
         frontier
             .iter()
-            .map(|p| format!("{} req/s per GPU at {}", format::grouped(p.2, 2), format::duration(p.1)))
+            .map(|p| format!(
+                "{} req/s per GPU at {}",
+                format::grouped(p.2, 2),
+                format::duration(p.1)
+            ))
             .collect::<Vec<_>>()
             .join("; ")
     );
@@ -419,11 +470,19 @@ mod tests {
             attainment: 0.95,
             aggregated: false,
             disaggregated: true,
+            requests: 3000,
         };
         assert_eq!(PlanSettings::parse(&s.url_text()), Some(s.clone()));
+        assert_eq!(
+            PlanSettings::parse("8_500_25_0.9_both").map(|p| p.requests),
+            Some(2000)
+        );
         assert_eq!(PlanSettings::parse("8_x_1_1_both"), None);
         let r = s.request(&Config::default());
-        assert_eq!((r.gpus, r.targets.ttft_ms, r.targets.tpot_ms), (16, Some(300.0), Some(10.5)));
+        assert_eq!(
+            (r.gpus, r.targets.ttft_ms, r.targets.tpot_ms),
+            (16, Some(300.0), Some(10.5))
+        );
         assert!(!r.space.aggregated && r.space.disaggregated);
         assert!(!plan::candidates(&r).unwrap().is_empty());
     }
