@@ -44,10 +44,13 @@ test('the URL keeps the config and the waterfall pick; a link restores them', as
   await page.waitForSelector('#copy-status:has-text("copied")', { timeout: TIMEOUT });
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.ok(copied.endsWith(hash), `copied ${copied}`);
+  // Copy embed code: a dialog shapes the embed, then copies its code.
   await page.click('#copy-embed');
-  await page.waitForSelector('#copy-status:has-text("embed code copied")', { timeout: TIMEOUT });
+  await page.click('#embed-copy');
+  await page.waitForSelector('#embed-dialog [role="status"]:has-text("copied")', { timeout: TIMEOUT });
   const code = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(code, /^<iframe src="http[^"]+#v=1&[^"]*embed=1" width="100%" height="640" style="border:0" title="pdsim playground"><\/iframe>$/);
+  assert.match(code, /^<iframe src="http[^"]+#v=1&[^"]*embed=1&charts=breakdown&controls=decider,threshold-range" width="100%" height="560" style="border:0" title="pdsim playground"><\/iframe>$/);
+  await page.click('#embed-close');
   assert.deepEqual(errorsOf(page), []);
   await page.close();
   await again.close();
