@@ -31,7 +31,8 @@ enum Command {
         #[arg(long)]
         summary: bool,
         /// Replay this JSON Lines trace (arrival_ms, input_tokens, output_tokens,
-        /// prefix_group) instead of the config's generated workload.
+        /// prefix_group; or block-hash records: timestamp, input_length, output_length,
+        /// hash_ids) instead of the config's generated workload.
         #[arg(long)]
         trace: Option<String>,
     },
@@ -236,7 +237,10 @@ fn execute(command: Command) -> Result<String, String> {
         } => {
             let mut config = load_config(&config)?;
             if let Some(path) = trace {
-                let (records, errors) = pdsim::workload::parse_trace_jsonl(&read_input(&path)?);
+                let (records, errors) = pdsim::workload::parse_trace_jsonl_blocks(
+                    &read_input(&path)?,
+                    config.workload.trace_block_tokens,
+                );
                 if !errors.is_empty() {
                     let lines: Vec<String> = errors
                         .iter()

@@ -128,6 +128,56 @@ fn trace_replay_reports_bad_lines() {
 }
 
 #[test]
+fn block_hash_traces_replay_with_their_shared_prefixes() {
+    let dir = std::env::temp_dir().join(format!("pdsim-cli-hash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let trace = dir.join("mooncake.jsonl");
+    // Lines 1 and 2 share blocks 1, 2, 3 (line 1's third block is partial: 1,100 tokens in
+    // all); line 3 shares nothing.
+    std::fs::write(
+        &trace,
+        "{\"timestamp\": 0, \"input_length\": 1100, \"output_length\": 2, \"hash_ids\": [1, 2, 3]}\n\
+         {\"timestamp\": 1000, \"input_length\": 2000, \"output_length\": 2, \"hash_ids\": [1, 2, 3, 4]}\n\
+         {\"timestamp\": 2000, \"input_length\": 300, \"output_length\": 2, \"hash_ids\": [8]}\n",
+    )
+    .expect("write");
+    let config = r#"{"topology": {"unified": {"instances": 1}, "prefill": {"instances": 0},
+        "decode": {"instances": 0}}, "disaggregation": {"decider": "never"}}"#;
+    let out = pdsim(
+        &["run", "-", "--trace", trace.to_str().unwrap_or_default()],
+        config,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    let cached: Vec<u64> = (0..3)
+        .map(|i| json["requests"][i]["cached_tokens"].as_u64().unwrap_or(99))
+        .collect();
+    // The second prompt finds the first one's full 16-token blocks: 1,100 / 16 = 68 blocks.
+    assert_eq!(cached, [0, 1088, 0]);
+    assert_eq!(json["requests"][1]["arrival_ms"], 1000.0);
+    // A bad line is named with its field.
+    std::fs::write(
+        &trace,
+        "{\"timestamp\": 0, \"input_length\": 1100, \"output_length\": 2, \"hash_ids\": [1]}\n",
+    )
+    .expect("write");
+    let out = pdsim(
+        &["run", "-", "--trace", trace.to_str().unwrap_or_default()],
+        config,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("mooncake.jsonl:1: hash_ids: 1 blocks for input_length 1100"),
+        "{err}"
+    );
+}
+
+#[test]
 fn schema_describes_the_config() {
     let out = pdsim(&["schema"], "");
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("schema JSON");

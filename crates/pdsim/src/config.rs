@@ -366,6 +366,9 @@ pub struct WorkloadConfig {
     pub prefix: PrefixConfig,
     /// A recorded trace to replay instead of the generated arrivals and lengths.
     pub trace: Option<Vec<TraceRecord>>,
+    /// Tokens per block of a block-hash trace's `hash_ids` (read when the trace is parsed;
+    /// Mooncake's traces use 512).
+    pub trace_block_tokens: u32,
     /// Multi-turn sessions (generated workloads only); `null`: every request stands alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sessions: Option<SessionConfig>,
@@ -450,6 +453,7 @@ impl Default for WorkloadConfig {
             },
             prefix: PrefixConfig::default(),
             trace: None,
+            trace_block_tokens: 512,
             sessions: None,
             closed_loop: None,
         }

@@ -568,6 +568,12 @@ fn validate_workload(config: &Config) -> Result<()> {
     }
     validate_length(&w.input_tokens, "workload.input_tokens")?;
     validate_length(&w.output_tokens, "workload.output_tokens")?;
+    in_range(
+        u64::from(w.trace_block_tokens),
+        1,
+        u64::from(MAX_TOKENS),
+        "workload.trace_block_tokens",
+    )?;
     let think = |value: f64, field: &str| {
         check(
             value.is_finite() && value >= 0.0 && value <= config.limits.max_sim_time_s * 1e3,

@@ -406,9 +406,196 @@ pub struct TraceLineError {
     pub message: String,
 }
 
+/// Tokens per `hash_ids` block of block-hash traces unless a config says otherwise
+/// (Mooncake's).
+pub const TRACE_BLOCK_TOKENS: u32 = 512;
+
+/// Parses a JSON Lines trace, pdsim's own format or block-hash records (see
+/// [`parse_trace_jsonl_blocks`]), with blocks of [`TRACE_BLOCK_TOKENS`] tokens.
+pub fn parse_trace_jsonl(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
+    parse_trace_jsonl_blocks(text, TRACE_BLOCK_TOKENS)
+}
+
+/// One line of a block-hash trace (Mooncake's format, as Dynamo replays it).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HashRecord {
+    timestamp: f64,
+    input_length: u32,
+    output_length: u32,
+    hash_ids: Vec<u64>,
+    #[serde(default)]
+    session_id: Option<serde_json::Value>,
+    #[serde(default)]
+    delay: Option<f64>,
+    #[serde(default)]
+    delay_ms: Option<f64>,
+}
+
 /// Parses a JSON Lines trace. Blank lines are skipped; bad lines are reported with their
 /// line number and the good ones are still returned.
-pub fn parse_trace_jsonl(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
+///
+/// The format is detected from the first record: pdsim's own (`arrival_ms`,
+/// `input_tokens`, `output_tokens`, optional `prefix_group` and `prefix_tokens`), or
+/// block-hash records `{"timestamp": ms, "input_length": n, "output_length": n,
+/// "hash_ids": [...]}` whose `hash_ids` list the prompt's blocks of `block_tokens` tokens
+/// (the last one possibly partial): equal leading ids are a shared prefix. Block-hash
+/// records become pdsim records whose prefix group and shared tokens give every pair of
+/// prompts exactly their common leading blocks; sharing that one group per prompt cannot
+/// express (prompts sharing a prefix, then branching into different prefixes that others
+/// share again) is refused naming the line.
+pub fn parse_trace_jsonl_blocks(
+    text: &str,
+    block_tokens: u32,
+) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
+    let first = text.lines().find(|l| !l.trim().is_empty());
+    let is_hash = first
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .is_some_and(|v| v.get("hash_ids").is_some() || v.get("timestamp").is_some());
+    if is_hash {
+        parse_hash_trace(text, block_tokens.max(1))
+    } else {
+        parse_pdsim_trace(text)
+    }
+}
+
+fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
+    let mut errors = Vec::new();
+    let mut good: Vec<(usize, HashRecord)> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut de = serde_json::Deserializer::from_str(line);
+        let record: HashRecord = match serde_path_to_error::deserialize(&mut de) {
+            Ok(r) => r,
+            Err(err) => {
+                let path = err.path().to_string();
+                // serde's position is within the line; the line number is given already.
+                let inner = err.inner().to_string();
+                let inner = inner
+                    .rfind(" at line ")
+                    .map_or(inner.as_str(), |at| &inner[..at]);
+                let message = if path == "." {
+                    inner.to_owned()
+                } else {
+                    format!("{path}: {inner}")
+                };
+                errors.push(TraceLineError {
+                    line: line_no,
+                    message,
+                });
+                continue;
+            }
+        };
+        if let Err(message) = check_hash_record(&record, block_tokens) {
+            errors.push(TraceLineError {
+                line: line_no,
+                message,
+            });
+            continue;
+        }
+        good.push((line_no, record));
+    }
+    // The trie of full leading blocks: node ids by (parent, hash id), how many prompts pass
+    // through each node, and how many of its children are shared (passed by two or more).
+    let mut nodes: rustc_hash::FxHashMap<(u32, u64), u32> = rustc_hash::FxHashMap::default();
+    let mut count: Vec<u32> = vec![0];
+    let mut shared_children: Vec<u32> = vec![0];
+    let mut branch_error: Option<TraceLineError> = None;
+    for (line_no, r) in &good {
+        let mut parent = 0;
+        for &h in &r.hash_ids {
+            let next = count.len() as u32;
+            let node = *nodes.entry((parent, h)).or_insert(next);
+            if node == next {
+                count.push(0);
+                shared_children.push(0);
+            }
+            count[node as usize] += 1;
+            if count[node as usize] == 2 {
+                shared_children[parent as usize] += 1;
+                // The root's children are the groups: any number of them may be shared.
+                if parent != 0 && shared_children[parent as usize] == 2 && branch_error.is_none() {
+                    branch_error = Some(TraceLineError {
+                        line: *line_no,
+                        message: "hash_ids: shares its leading blocks with earlier lines, then                                   continues with a block that others share too, while earlier                                   lines share a different one: nested prefix sharing (a                                   shared prefix branching into other shared prefixes) is not                                   supported yet"
+                            .into(),
+                    });
+                }
+            }
+            parent = node;
+        }
+    }
+    errors.extend(branch_error);
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return (Vec::new(), errors);
+    }
+    // Groups by first block, numbered in order of first appearance.
+    let mut groups: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
+    let records = good
+        .iter()
+        .map(|(_, r)| {
+            // Blocks shared with any other prompt: the deepest node on the path that two or
+            // more prompts pass.
+            let mut parent = 0;
+            let mut shared_blocks = 0u64;
+            for (depth, &h) in r.hash_ids.iter().enumerate() {
+                let node = nodes.get(&(parent, h)).copied().unwrap_or(0);
+                if count.get(node as usize).copied().unwrap_or(0) >= 2 {
+                    shared_blocks = depth as u64 + 1;
+                }
+                parent = node;
+            }
+            let next_group = groups.len() as u32;
+            let group = *groups.entry(r.hash_ids[0]).or_insert(next_group);
+            let shared_tokens =
+                (shared_blocks * u64::from(block_tokens)).min(u64::from(r.input_length)) as u32;
+            TraceRecord {
+                arrival_ms: r.timestamp,
+                input_tokens: r.input_length,
+                output_tokens: r.output_length,
+                prefix_group: (shared_tokens > 0).then_some(group),
+                prefix_tokens: (shared_tokens > 0).then_some(shared_tokens),
+            }
+        })
+        .collect();
+    (records, errors)
+}
+
+fn check_hash_record(r: &HashRecord, block_tokens: u32) -> Result<(), String> {
+    if !(r.timestamp.is_finite() && r.timestamp >= 0.0) {
+        return Err(format!(
+            "timestamp: must be a finite number of ms >= 0, got {}",
+            r.timestamp
+        ));
+    }
+    if r.input_length == 0 {
+        return Err("input_length: must be at least 1".into());
+    }
+    if r.output_length == 0 {
+        return Err("output_length: must be at least 1".into());
+    }
+    let blocks = u64::from(r.input_length).div_ceil(u64::from(block_tokens));
+    if r.hash_ids.len() as u64 != blocks {
+        return Err(format!(
+            "hash_ids: {} blocks for input_length {} (blocks of {block_tokens} tokens,              workload.trace_block_tokens): expected {blocks}",
+            r.hash_ids.len(),
+            r.input_length
+        ));
+    }
+    match (&r.session_id, r.delay.or(r.delay_ms)) {
+        (None, Some(_)) => Err("delay: needs a session_id (a delay counts from the previous                                 turn of the same session)"
+            .into()),
+        (Some(_), Some(_)) => Err("delay: session turns that wait for the previous turn are                                    not supported yet; give each turn its timestamp instead"
+            .into()),
+        _ => Ok(()),
+    }
+}
+
+fn parse_pdsim_trace(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
     let mut records = Vec::new();
     let mut errors = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -520,6 +707,87 @@ mod tests {
             .sum::<f64>()
             / f64::from(n);
         assert!((mean - 1000.0).abs() < 10.0, "{mean}");
+    }
+
+    #[test]
+    fn block_hash_traces_share_exactly_their_common_leading_blocks() {
+        // Blocks of 512 tokens. Lines 1-3 start with blocks 1, 2 (a shared system prompt and
+        // document), line 2 extends line 1 (a conversation), line 4 is alone.
+        let text = "{\"timestamp\": 0, \"input_length\": 1100, \"output_length\": 10, \"hash_ids\": [1, 2, 3]}\n\
+                    {\"timestamp\": 5.5, \"input_length\": 2000, \"output_length\": 20, \"hash_ids\": [1, 2, 3, 4], \"session_id\": \"a\"}\n\
+                    \n\
+                    {\"timestamp\": 7, \"input_length\": 1024, \"output_length\": 5, \"hash_ids\": [1, 2]}\n\
+                    {\"timestamp\": 9, \"input_length\": 300, \"output_length\": 5, \"hash_ids\": [8]}\n";
+        let (records, errors) = parse_trace_jsonl(text);
+        assert_eq!(errors, vec![]);
+        let shared: Vec<(Option<u32>, Option<u32>)> = records
+            .iter()
+            .map(|r| (r.prefix_group, r.prefix_tokens))
+            .collect();
+        // Line 1 shares 3 blocks with line 2 (its partial third block: all 1,100 tokens),
+        // line 2 shares 3 (1,536 tokens), line 4 shares 2 with both (1,024), line 5 nothing.
+        assert_eq!(
+            shared,
+            [
+                (Some(0), Some(1100)),
+                (Some(0), Some(1536)),
+                (Some(0), Some(1024)),
+                (None, None)
+            ]
+        );
+        assert_eq!(
+            (
+                records[1].arrival_ms,
+                records[1].input_tokens,
+                records[1].output_tokens
+            ),
+            (5.5, 2000, 20)
+        );
+        // Blocks of 1,024 tokens: line 2 then has 2 blocks, not 4.
+        let (_, errors) = parse_trace_jsonl_blocks(text, 1024);
+        assert!(
+            errors[0].message.starts_with("hash_ids: 3 blocks"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn block_hash_trace_errors_name_line_and_field() {
+        let lines = [
+            "{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [1]}",
+            "{\"timestamp\": -1, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [1]}",
+            "{\"timestamp\": 1, \"output_length\": 1, \"hash_ids\": [1]}",
+            "{\"timestamp\": 1, \"input_length\": -3, \"output_length\": 1, \"hash_ids\": [1]}",
+            "{\"timestamp\": 1, \"input_length\": 1100, \"output_length\": 1, \"hash_ids\": [1, 2]}",
+            "{\"timestamp\": 1, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [1], \"delay\": 5}",
+            "{\"timestamp\": 1, \"input_length\": 10, \"output_length\": 0, \"hash_ids\": [1]}",
+        ];
+        let (_, errors) = parse_trace_jsonl(&lines.join("\n"));
+        let got: Vec<(usize, &str)> = errors
+            .iter()
+            .map(|e| (e.line, e.message.split(':').next().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "timestamp"),
+                (3, "missing field `input_length`"),
+                (4, "input_length"),
+                (5, "hash_ids"),
+                (6, "delay"),
+                (7, "output_length")
+            ]
+        );
+        // Nested sharing: [1, 2, 3] twice, then [1, 2, 4] twice branch below block 2.
+        let nested = "{\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [1, 2, 3]}\n\
+                      {\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [1, 2, 3]}\n\
+                      {\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [1, 2, 4]}\n\
+                      {\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [1, 2, 4]}\n";
+        let (records, errors) = parse_trace_jsonl(nested);
+        assert!(records.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 4);
+        assert!(errors[0].message.starts_with("hash_ids:"));
     }
 
     #[test]
