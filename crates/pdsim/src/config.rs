@@ -577,6 +577,13 @@ pub struct TraceRecord {
     /// Shared leading tokens; `null` uses `workload.prefix.tokens`.
     #[serde(default)]
     pub prefix_tokens: Option<u32>,
+    /// Session (conversation) it belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<u32>,
+    /// With a session: arrive this many ms after the previous record of the same session
+    /// completed, instead of at `arrival_ms` (ignored on a session's first record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<f64>,
 }
 
 /// Latency targets.

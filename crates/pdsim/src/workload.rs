@@ -49,6 +49,8 @@ pub struct Workload {
     prefix_tokens: u32,
     closed_loop: Option<ClosedLoop>,
     sessions: Option<Sessions>,
+    /// Whether any request can follow a finished one.
+    follow_ups: bool,
 }
 
 #[derive(Debug)]
@@ -113,9 +115,36 @@ fn think(stream: &mut Stream, mean_ns: f64) -> Nanos {
 enum Source {
     Generated(Box<Generator>),
     Trace {
+        /// In file order.
         records: Vec<TraceRecord>,
+        /// The records that arrive at their time, in time order (file order at equal times).
+        open: Vec<u32>,
         next: usize,
+        /// Per record, the next record of its session if that one waits for it (`delay_ms`).
+        follower: Vec<Option<u32>>,
     },
+}
+
+/// The requests a trace's records make: which arrive at their time, in time order, and
+/// which follow the previous record of their session.
+fn trace_order(records: &[TraceRecord]) -> (Vec<u32>, Vec<Option<u32>>) {
+    let mut follower = vec![None; records.len()];
+    let mut last_of_session: std::collections::BTreeMap<u32, u32> = Default::default();
+    let mut open = Vec::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        let previous = r.session.and_then(|s| last_of_session.insert(s, i as u32));
+        match (previous, r.delay_ms) {
+            (Some(p), Some(_)) => follower[p as usize] = Some(i as u32),
+            _ => open.push(i as u32),
+        }
+    }
+    // A stable sort keeps equal times in file order.
+    open.sort_by(|&a, &b| {
+        records[a as usize]
+            .arrival_ms
+            .total_cmp(&records[b as usize].arrival_ms)
+    });
+    (open, follower)
 }
 
 #[derive(Debug)]
@@ -146,10 +175,13 @@ impl Workload {
         let horizon = config.horizon_s.map(|s| ms_to_ns(s * 1000.0));
         let source = match &config.trace {
             Some(records) => {
-                let mut records = records.clone();
-                // A trace need not be sorted; a stable sort keeps equal times in file order.
-                records.sort_by(|a, b| a.arrival_ms.total_cmp(&b.arrival_ms));
-                Source::Trace { records, next: 0 }
+                let (open, follower) = trace_order(records);
+                Source::Trace {
+                    records: records.clone(),
+                    open,
+                    next: 0,
+                    follower,
+                }
             }
             None => Source::Generated(Box::new(Generator {
                 config: config.clone(),
@@ -178,7 +210,12 @@ impl Workload {
             None if open_sessions => (requests.min(max_requests), max_requests),
             None => (requests.min(max_requests), requests.min(max_requests)),
         };
+        let follow_ups = closed_loop.is_some()
+            || (generated && config.sessions.is_some())
+            || matches!(&source, Source::Trace { follower, .. }
+                if follower.iter().any(Option::is_some));
         Self {
+            follow_ups,
             source,
             next_id: 0,
             max_requests,
@@ -203,7 +240,7 @@ impl Workload {
 
     /// Whether finished requests can bring new ones ([`Workload::follow_up`]).
     pub fn has_follow_ups(&self) -> bool {
-        self.closed_loop.is_some() || self.sessions.is_some()
+        self.follow_ups
     }
 
     /// What follows `spec`, which left at `now` (`completed`, or dropped): the session's
@@ -215,6 +252,27 @@ impl Workload {
         completed: bool,
         now: Nanos,
     ) -> Option<RequestSpec> {
+        if let Source::Trace {
+            records, follower, ..
+        } = &self.source
+        {
+            // The next turn of its session waits for it (completed or dropped).
+            let next = (*follower.get(spec.prompt.salt as usize)?)?;
+            let record = &records[next as usize];
+            let delay = ms_to_ns(record.delay_ms.unwrap_or(0.0));
+            let spec = trace_spec(
+                record,
+                next,
+                self.next_id,
+                now.saturating_add(delay),
+                self.prefix_tokens,
+            );
+            if self.horizon.is_some_and(|h| spec.arrival > h) || self.next_id >= self.max_requests {
+                return None;
+            }
+            self.next_id += 1;
+            return Some(spec);
+        }
         if let Some(sessions) = &mut self.sessions {
             let slot = spec.prompt.salt as u32;
             let left = sessions.turns_left.get(slot as usize).copied().unwrap_or(0);
@@ -277,30 +335,22 @@ impl Workload {
         let id = self.next_id;
         let spec = match &mut self.source {
             Source::Generated(generator) => generator.next(id),
-            Source::Trace { records, next } => {
-                let record = records.get(*next)?;
+            Source::Trace {
+                records,
+                open,
+                next,
+                ..
+            } => {
+                let index = *open.get(*next)?;
                 *next += 1;
-                let (group, shared_tokens) = match record.prefix_group {
-                    Some(g) => (
-                        Some(g),
-                        record
-                            .prefix_tokens
-                            .unwrap_or(self.prefix_tokens)
-                            .min(record.input_tokens),
-                    ),
-                    None => (None, 0),
-                };
-                RequestSpec {
+                let record = &records[index as usize];
+                trace_spec(
+                    record,
+                    index,
                     id,
-                    arrival: ms_to_ns(record.arrival_ms),
-                    prompt: Prompt {
-                        group,
-                        shared_tokens,
-                        salt: id,
-                        len: record.input_tokens.max(1),
-                    },
-                    output_tokens: record.output_tokens.max(1),
-                }
+                    ms_to_ns(record.arrival_ms),
+                    self.prefix_tokens,
+                )
             }
         };
         if self.horizon.is_some_and(|h| spec.arrival > h) {
@@ -355,6 +405,38 @@ impl Generator {
             },
             output_tokens,
         }
+    }
+}
+
+/// The request of trace record `index`, arriving at `arrival`; its unshared tokens are
+/// the record's own (`salt` is the record index).
+fn trace_spec(
+    record: &TraceRecord,
+    index: u32,
+    id: u64,
+    arrival: Nanos,
+    default_prefix_tokens: u32,
+) -> RequestSpec {
+    let (group, shared_tokens) = match record.prefix_group {
+        Some(g) => (
+            Some(g),
+            record
+                .prefix_tokens
+                .unwrap_or(default_prefix_tokens)
+                .min(record.input_tokens),
+        ),
+        None => (None, 0),
+    };
+    RequestSpec {
+        id,
+        arrival,
+        prompt: Prompt {
+            group,
+            shared_tokens,
+            salt: u64::from(index),
+            len: record.input_tokens.max(1),
+        },
+        output_tokens: record.output_tokens.max(1),
     }
 }
 
@@ -520,7 +602,11 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
                 if parent != 0 && shared_children[parent as usize] == 2 && branch_error.is_none() {
                     branch_error = Some(TraceLineError {
                         line: *line_no,
-                        message: "hash_ids: shares its leading blocks with earlier lines, then                                   continues with a block that others share too, while earlier                                   lines share a different one: nested prefix sharing (a                                   shared prefix branching into other shared prefixes) is not                                   supported yet"
+                        message: "hash_ids: shares its leading blocks with earlier lines, then \
+                                  continues with a block that others share too, while earlier \
+                                  lines share a different one: nested prefix sharing (a shared \
+                                  prefix branching into other shared prefixes) is not \
+                                  supported yet"
                             .into(),
                     });
                 }
@@ -533,11 +619,45 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
         errors.sort_by_key(|e| e.line);
         return (Vec::new(), errors);
     }
+    // Sessions numbered in order of first appearance (ids may be strings or numbers).
+    let mut sessions: std::collections::BTreeMap<String, (u32, f64)> = Default::default();
+    let mut session_of = Vec::with_capacity(good.len());
+    for (line_no, r) in &good {
+        let Some(id) = &r.session_id else {
+            session_of.push(None);
+            continue;
+        };
+        let next = sessions.len() as u32;
+        let key = id.to_string();
+        let delay = r.delay.or(r.delay_ms);
+        let previous = sessions.get(&key).map(|&(_, t)| t);
+        if let (Some(t), None) = (previous, delay) {
+            if r.timestamp < t {
+                errors.push(TraceLineError {
+                    line: *line_no,
+                    message: format!(
+                        "timestamp: {} is before the previous turn of session {key} ({t}); the \
+                         turns of a session must come in order",
+                        r.timestamp
+                    ),
+                });
+            }
+        }
+        let entry = sessions.entry(key).or_insert((next, r.timestamp));
+        if delay.is_none() {
+            entry.1 = r.timestamp;
+        }
+        session_of.push(Some(entry.0));
+    }
+    if !errors.is_empty() {
+        return (Vec::new(), errors);
+    }
     // Groups by first block, numbered in order of first appearance.
     let mut groups: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
     let records = good
         .iter()
-        .map(|(_, r)| {
+        .zip(session_of)
+        .map(|((_, r), session)| {
             // Blocks shared with any other prompt: the deepest node on the path that two or
             // more prompts pass.
             let mut parent = 0;
@@ -559,6 +679,8 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
                 output_tokens: r.output_length,
                 prefix_group: (shared_tokens > 0).then_some(group),
                 prefix_tokens: (shared_tokens > 0).then_some(shared_tokens),
+                session,
+                delay_ms: r.delay.or(r.delay_ms),
             }
         })
         .collect();
@@ -581,16 +703,20 @@ fn check_hash_record(r: &HashRecord, block_tokens: u32) -> Result<(), String> {
     let blocks = u64::from(r.input_length).div_ceil(u64::from(block_tokens));
     if r.hash_ids.len() as u64 != blocks {
         return Err(format!(
-            "hash_ids: {} blocks for input_length {} (blocks of {block_tokens} tokens,              workload.trace_block_tokens): expected {blocks}",
+            "hash_ids: {} blocks for input_length {} (blocks of {block_tokens} tokens, workload.trace_block_tokens): expected {blocks}",
             r.hash_ids.len(),
             r.input_length
         ));
     }
     match (&r.session_id, r.delay.or(r.delay_ms)) {
-        (None, Some(_)) => Err("delay: needs a session_id (a delay counts from the previous                                 turn of the same session)"
-            .into()),
-        (Some(_), Some(_)) => Err("delay: session turns that wait for the previous turn are                                    not supported yet; give each turn its timestamp instead"
-            .into()),
+        (None, Some(_)) => Err(
+            "delay: needs a session_id (a delay counts from the previous \
+                                turn of the same session)"
+                .into(),
+        ),
+        (_, Some(d)) if !(d.is_finite() && d >= 0.0) => Err(format!(
+            "delay: must be a finite number of ms >= 0, got {d}"
+        )),
         _ => Ok(()),
     }
 }
@@ -634,7 +760,17 @@ pub fn check_trace_record(record: &TraceRecord) -> Result<(), String> {
     if record.output_tokens == 0 {
         return Err("output_tokens: must be at least 1".into());
     }
-    Ok(())
+    match (record.session, record.delay_ms) {
+        (None, Some(_)) => Err(
+            "delay_ms: needs a session (a delay counts from the previous \
+                                record of the same session)"
+                .into(),
+        ),
+        (_, Some(d)) if !(d.is_finite() && d >= 0.0) => Err(format!(
+            "delay_ms: must be a finite number of ms >= 0, got {d}"
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -130,3 +130,36 @@ fn closed_loop_sessions_are_deterministic_and_conserve_requests() {
     // Follow-up turns find their conversation cached somewhere.
     assert!(s.cached_tokens > 0);
 }
+
+#[test]
+fn a_trace_turn_with_a_delay_arrives_after_its_previous_turn_completed() {
+    // Session 0: a turn at 0, a turn 250 ms after it completes, and a turn at its own
+    // time (no delay). Another request at 1 ms, alone.
+    let text = "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 30, \"hash_ids\": [1, 2], \"session_id\": \"s\"}\n\
+                {\"timestamp\": 1, \"input_length\": 100, \"output_length\": 3, \"hash_ids\": [9]}\n\
+                {\"timestamp\": 0, \"input_length\": 900, \"output_length\": 30, \"hash_ids\": [1, 2], \"session_id\": \"s\", \"delay\": 250}\n\
+                {\"timestamp\": 5000, \"input_length\": 1200, \"output_length\": 3, \"hash_ids\": [1, 2, 3], \"session_id\": \"s\"}\n";
+    let (records, errors) = pdsim::workload::parse_trace_jsonl(text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut c = one_unified();
+    c.workload.trace = Some(records);
+    let report = pdsim::run(&c).unwrap();
+    let r = &report.requests;
+    assert_eq!(report.summary.completed, 4);
+    // Ids are arrival order: the first turn, the lone request, the delayed turn, the last.
+    let inputs: Vec<u32> = r.iter().map(|r| r.input_tokens).collect();
+    assert_eq!(inputs, [600, 100, 900, 1200]);
+    let first_done = ns(r[0].arrival_ms) + ns(r[0].e2e_ms.unwrap());
+    assert_eq!(ns(r[2].arrival_ms), first_done + 250_000_000);
+    assert_eq!(r[3].arrival_ms, 5000.0);
+    // The delayed turn shares the first turn's two blocks: 600 tokens, 37 full blocks of 16
+    // in the cache.
+    assert_eq!(r[2].cached_tokens, 592);
+    // Turns out of order are refused naming the line and the field.
+    let bad = "{\"timestamp\": 10, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [1], \"session_id\": 7}\n\
+               {\"timestamp\": 5, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [2], \"session_id\": 7}\n";
+    let (_, errors) = pdsim::workload::parse_trace_jsonl(bad);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].line, 2);
+    assert!(errors[0].message.starts_with("timestamp:"), "{errors:?}");
+}
