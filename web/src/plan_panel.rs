@@ -211,7 +211,7 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
                                     Ok(result) => p.results.push(result),
                                     Err(e) => {
                                         p.error =
-                                            Some(format!("a worker's answer did not parse: {e}"))
+                                            Some(format!("a worker's answer did not parse: {e}"));
                                     }
                                 }
                             }
@@ -287,7 +287,7 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
     let load = |config: Config| {
         let state = props.state.clone();
         Callback::from(move |_: MouseEvent| {
-            state.dispatch(Action::LoadConfig(Box::new(config.clone())))
+            state.dispatch(Action::LoadConfig(Box::new(config.clone())));
         })
     };
     let rows = summary.as_ref().map(|plan| {

@@ -165,11 +165,57 @@ impl Layout {
 
 /// Draws the cluster and its requests at `t` ms; returns each visible dot (id, x, y) for
 /// clicks.
+/// Requests in arrival order, with the longest time any stays visible: a frame looks only at
+/// those that arrived within that time before it, so its cost follows the requests in
+/// flight, not the run's length.
+pub struct Index {
+    order: Vec<usize>,
+    arrivals: Vec<f64>,
+    longest_ms: f64,
+}
+
+impl Index {
+    /// The index of `report`'s requests.
+    pub fn new(report: &Report) -> Self {
+        let mut order: Vec<usize> = (0..report.requests.len()).collect();
+        order.sort_by(|&a, &b| {
+            report.requests[a]
+                .arrival_ms
+                .total_cmp(&report.requests[b].arrival_ms)
+        });
+        let arrivals = order
+            .iter()
+            .map(|&i| report.requests[i].arrival_ms)
+            .collect();
+        let end = span_ms(report);
+        let longest_ms = report
+            .requests
+            .iter()
+            .map(|r| r.e2e_ms.unwrap_or(end - r.arrival_ms))
+            .fold(0.0, f64::max)
+            + DONE_SHOWN_MS;
+        Self {
+            order,
+            arrivals,
+            longest_ms,
+        }
+    }
+
+    /// The requests that may be visible at `t`.
+    fn around(&self, t: f64) -> &[usize] {
+        let from = self.arrivals.partition_point(|&a| a < t - self.longest_ms);
+        let to = self.arrivals.partition_point(|&a| a <= t);
+        &self.order[from..to]
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn draw(
     ctx: &CanvasRenderingContext2d,
     scale: f64,
     layout: &Layout,
     report: &Report,
+    index: &Index,
     block_size: f64,
     t: f64,
 ) -> Vec<(u64, f64, f64)> {
@@ -195,20 +241,20 @@ fn draw(
     let n = report.instances.len();
     let mut computing = vec![0_u32; n];
     let mut kv_tokens = vec![0.0_f64; n];
-    let index = |id: u32| report.instances.iter().position(|i| i.id == id);
+    let slot = |id: u32| report.instances.iter().position(|i| i.id == id);
     let mut dots = Vec::new();
     let box_w = w * 0.09;
-    for r in &report.requests {
+    for r in index.around(t).iter().map(|&i| &report.requests[i]) {
         let place = place_of(r, t);
         match place {
             Place::Prefill(i) => {
-                if let Some(k) = index(i) {
+                if let Some(k) = slot(i) {
                     computing[k] += 1;
                     kv_tokens[k] += f64::from(r.input_tokens);
                 }
             }
             Place::Decode(i) | Place::DecodeQueue(i) => {
-                if let Some(k) = index(i) {
+                if let Some(k) = slot(i) {
                     if matches!(place, Place::Decode(_)) {
                         computing[k] += 1;
                     }
@@ -329,6 +375,7 @@ struct Player {
 pub fn flow(props: &FlowProps) -> Html {
     let canvas = use_node_ref();
     let span = use_memo(props.report.clone(), |r| span_ms(r));
+    let index = use_memo(props.report.clone(), |r| Index::new(r));
     let player = use_mut_ref(|| Player {
         t: 0.0,
         playing: true,
@@ -395,7 +442,7 @@ pub fn flow(props: &FlowProps) -> Html {
                     .flatten()
                     .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
                 {
-                    p.dots = draw(&ctx, scale, &layout, &report, block_size, p.t);
+                    p.dots = draw(&ctx, scale, &layout, &report, &index, block_size, p.t);
                 }
                 element.set_attribute("data-t", &format!("{:.1}", p.t)).ok();
                 drop(p);
