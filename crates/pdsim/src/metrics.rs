@@ -128,7 +128,7 @@ impl Collector {
     }
 
     /// Folds in a request that leaves the simulation; its state may be dropped afterwards.
-    pub fn leave(&mut self, r: &Request) {
+    pub fn leave(&mut self, r: &Request, session: Option<u32>) {
         let (moved, skipped) = r.transfer_bytes(self.block_size);
         let summary = &mut self.summary;
         summary.preemptions += u64::from(r.preemptions);
@@ -199,6 +199,7 @@ impl Collector {
                     .then(|| ns_to_ms(r.times.first_token - r.spec.arrival)),
                 e2e_ms: (st == RequestStatus::Completed)
                     .then(|| ns_to_ms(r.times.completion - r.spec.arrival)),
+                session,
                 transfer_bytes: moved,
                 skipped_bytes: skipped,
                 tpot_ms: tpot_ns.map(ns_to_ms),

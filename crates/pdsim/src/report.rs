@@ -230,6 +230,9 @@ pub struct RequestRecord {
     pub ttft_ms: Option<f64>,
     /// End-to-end latency, in ms (`null` unless completed).
     pub e2e_ms: Option<f64>,
+    /// Session (conversation) it belongs to: a trace's session number (in order of first
+    /// appearance), or a generated session's prefix group; `null` outside sessions.
+    pub session: Option<u32>,
     /// KV bytes moved to its decode instance, all TP ranks (0 when served locally).
     pub transfer_bytes: u64,
     /// KV bytes of its prompt its decode instance already held, so did not move.

@@ -238,6 +238,15 @@ impl Workload {
         }
     }
 
+    /// The session `spec` belongs to, if any (see `RequestRecord::session`).
+    pub fn session_of(&self, spec: &RequestSpec) -> Option<u32> {
+        match &self.source {
+            Source::Trace { records, .. } => records.get(spec.prompt.salt as usize)?.session,
+            Source::Generated(_) if self.sessions.is_some() => spec.prompt.group,
+            Source::Generated(_) => None,
+        }
+    }
+
     /// Whether finished requests can bring new ones ([`Workload::follow_up`]).
     pub fn has_follow_ups(&self) -> bool {
         self.follow_ups

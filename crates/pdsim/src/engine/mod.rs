@@ -269,7 +269,7 @@ impl<'a> Simulation<'a> {
         // Whatever is still in the cluster at the end is in flight.
         for r in &self.requests {
             if r.stage != Stage::Done {
-                self.collector.leave(r);
+                self.collector.leave(r, self.workload.session_of(&r.spec));
             }
         }
         Ok(Outcome {
@@ -623,7 +623,8 @@ impl<'a> Simulation<'a> {
         let p = r.prefill_instance as usize;
         self.instances[p].pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
         r.routed_prefill_blocks = 0;
-        self.collector.leave(&self.requests[id]);
+        let r = &self.requests[id];
+        self.collector.leave(r, self.workload.session_of(&r.spec));
         self.free_slots.push(id);
         if self.workload.has_follow_ups() {
             let r = &self.requests[id];

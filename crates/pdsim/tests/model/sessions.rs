@@ -45,8 +45,11 @@ fn a_sessions_turns_extend_its_conversation_and_hit_the_cache() {
             ns(r[k - 1].arrival_ms) + ns(r[k - 1].e2e_ms.unwrap())
         );
     }
-    // One session, one prefix group.
+    // One session, one prefix group, and the record says which.
     assert!(r.iter().all(|x| x.prefix_group == r[0].prefix_group));
+    assert!(r
+        .iter()
+        .all(|x| x.session == r[0].prefix_group && x.session.is_some()));
 }
 
 #[test]
@@ -149,6 +152,8 @@ fn a_trace_turn_with_a_delay_arrives_after_its_previous_turn_completed() {
     // Ids are arrival order: the first turn, the lone request, the delayed turn, the last.
     let inputs: Vec<u32> = r.iter().map(|r| r.input_tokens).collect();
     assert_eq!(inputs, [600, 100, 900, 1200]);
+    let sessions: Vec<Option<u32>> = r.iter().map(|r| r.session).collect();
+    assert_eq!(sessions, [Some(0), None, Some(0), Some(0)]);
     let first_done = ns(r[0].arrival_ms) + ns(r[0].e2e_ms.unwrap());
     assert_eq!(ns(r[2].arrival_ms), first_done + 250_000_000);
     assert_eq!(r[3].arrival_ms, 5000.0);
