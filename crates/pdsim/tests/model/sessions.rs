@@ -168,3 +168,34 @@ fn a_trace_turn_with_a_delay_arrives_after_its_previous_turn_completed() {
     assert_eq!(errors[0].line, 2);
     assert!(errors[0].message.starts_with("timestamp:"), "{errors:?}");
 }
+
+#[test]
+fn sessions_and_closed_loops_keep_the_serving_invariants() {
+    // The generated configs of the invariants test, each also run as sessions, as a closed
+    // loop, and both.
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut checked = 0;
+    for _ in 0..40 {
+        let Ok(tree) = crate::invariants::arb_config().new_tree(&mut runner) else {
+            continue;
+        };
+        let base = tree.current();
+        for (sessions, closed) in [(true, false), (false, true), (true, true)] {
+            let mut c = base.clone();
+            c.workload.sessions = sessions.then(|| SessionConfig {
+                turns: LengthDist::Uniform { min: 1, max: 4 },
+                new_tokens: LengthDist::Uniform { min: 1, max: 200 },
+                think_time_ms: 20.0,
+            });
+            c.workload.closed_loop = closed.then_some(ClosedLoopConfig {
+                users: 6,
+                think_time_ms: 10.0,
+            });
+            if crate::invariants::check_invariants(&c).is_some() {
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 60, "{checked} runs checked");
+}
