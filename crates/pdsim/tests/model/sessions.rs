@@ -183,7 +183,7 @@ fn sessions_and_closed_loops_keep_the_serving_invariants() {
         let base = tree.current();
         for (sessions, closed) in [(true, false), (false, true), (true, true)] {
             let mut c = base.clone();
-            c.workload.sessions = sessions.then(|| SessionConfig {
+            c.workload.sessions = sessions.then_some(SessionConfig {
                 turns: LengthDist::Uniform { min: 1, max: 4 },
                 new_tokens: LengthDist::Uniform { min: 1, max: 200 },
                 think_time_ms: 20.0,
