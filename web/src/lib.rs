@@ -16,10 +16,36 @@ use gloo::worker::Bincode;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
-/// Path of the worker's loader script, relative to the page (Trunk writes it to `dist/`
-/// for the `<link data-trunk rel="rust" data-bin="worker" data-type="worker" data-loader-shim>`
-/// asset of `index.html`).
-pub const WORKER_LOADER: &str = "./worker_loader.js";
+/// The worker runs the page's own module: one wasm for the page and its workers, so the
+/// core's code (config, validation, serde) is downloaded once, not twice. The loader is a
+/// two-line script made here from the module's URLs, which Trunk writes into `index.html`
+/// (`<link rel="modulepreload">` for the JavaScript, `<link rel="preload" as="fetch">` for
+/// the wasm): it imports the module and starts it; in a worker, `main` registers the
+/// worker instead of rendering the page ([`in_worker`]).
+fn worker_loader() -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let href = |selector: &str| {
+        document
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|link| js_sys::Reflect::get(&link, &"href".into()).ok())
+            .and_then(|href| href.as_string())
+    };
+    let js = href("link[rel=modulepreload]")?;
+    let wasm = href("link[rel=preload][as=fetch]")?;
+    let code = format!("import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}));");
+    let parts = js_sys::Array::of1(&code.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// Whether this code runs in a worker (no `window`), not in the page.
+pub fn in_worker() -> bool {
+    web_sys::window().is_none()
+}
 
 /// What the worker answers to a run: the report, or the error's text.
 pub type SimResult = Result<pdsim::Report, String>;
@@ -43,9 +69,15 @@ pub enum Job {
     /// Run this config and answer the report's JSON (the "Download report (JSON)" button:
     /// the page itself has no code to serialize a report, which keeps its wasm smaller).
     ReportJson(AsJson<pdsim::Config>),
-    /// Evaluate one planner candidate; the answer is [`Answer::Text`] with the
-    /// [`pdsim::plan::CandidateResult`]'s JSON (it holds a config, which bincode cannot carry).
-    PlanCandidate(AsJson<(pdsim::plan::PlanRequest, pdsim::plan::Candidate)>),
+    /// How many candidates a plan has: [`Answer::Count`] (or the error's text).
+    PlanCount(AsJson<pdsim::plan::PlanRequest>),
+    /// Evaluate the plan's candidate of this index; the answer is [`Answer::Text`] with the
+    /// [`pdsim::plan::CandidateResult`]'s JSON, which the page keeps as it is.
+    PlanCandidate(AsJson<pdsim::plan::PlanRequest>, u32),
+    /// Summarize these results (JSON, as [`Job::PlanCandidate`] answered them) into the rows
+    /// the Plan panel shows: [`Answer::Plan`]. The planner's types stay in the worker, which
+    /// keeps the page's wasm small.
+    PlanSummary(AsJson<pdsim::plan::PlanRequest>, Vec<String>),
     /// TEST HOOK: panic inside the worker. Only the page's `window.__pdsimTestPanic()` sends
     /// it, so the end-to-end tests can check that a crashed worker is detected and replaced.
     Panic,
@@ -61,6 +93,91 @@ pub enum Answer {
     /// Answer to [`Job::ReportJson`]: the JSON (compact: the worker already has that encoder),
     /// or the error's text.
     Text(Result<String, String>),
+    /// Answer to [`Job::PlanCount`].
+    Count(Result<u32, String>),
+    /// Answer to [`Job::PlanSummary`].
+    Plan(Result<PanelPlan, String>),
+}
+
+/// One row of the Plan panel's table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PanelRow {
+    /// Candidate id.
+    pub id: u32,
+    /// Its layout, in words.
+    pub label: String,
+    /// GPUs it uses.
+    pub gpus: u32,
+    /// Whether it meets the targets.
+    pub meets: bool,
+    /// Whether it is on a frontier (rate per GPU against p90 TTFT or p90 TPOT).
+    pub frontier: bool,
+    /// Highest rate meeting the targets, in requests/s, and per GPU.
+    pub rate_per_s: f64,
+    /// `rate_per_s / gpus`.
+    pub rate_per_gpu: f64,
+    /// Output tokens per second per GPU at that rate.
+    pub output_per_gpu: f64,
+    /// Share of requests meeting both targets.
+    pub attainment: f64,
+    /// p90 TTFT and p90 TPOT at that rate, in ms.
+    pub ttft_p90_ms: f64,
+    /// p90 TPOT at that rate, in ms.
+    pub tpot_p90_ms: f64,
+    /// What bounds the rate, or why it misses.
+    pub bound: String,
+    /// Its runnable config, as JSON.
+    pub config_json: String,
+}
+
+/// What the Plan panel shows: rows ranked (those meeting the targets first, best first).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PanelPlan {
+    /// Rows, ranked.
+    pub rows: Vec<PanelRow>,
+    /// Whether the first row is the best (some candidate meets the targets).
+    pub has_best: bool,
+    /// The planner's warnings.
+    pub warnings: Vec<String>,
+}
+
+/// The panel's plan of these results (JSON of candidate results).
+fn panel_plan(request: &pdsim::plan::PlanRequest, results: &[String]) -> Result<PanelPlan, String> {
+    let parsed = results
+        .iter()
+        .map(|r| serde_json::from_str(r).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<pdsim::plan::CandidateResult>, String>>()?;
+    let plan = pdsim::plan::summarize(request, parsed).map_err(|e| e.to_string())?;
+    let rows = plan
+        .candidates
+        .iter()
+        .map(|c| {
+            let id = c.candidate.id;
+            PanelRow {
+                id,
+                label: c.candidate.label.clone(),
+                gpus: c.candidate.gpus,
+                meets: c.meets_targets,
+                frontier: plan.frontier_ttft.contains(&id) || plan.frontier_tpot.contains(&id),
+                rate_per_s: c.rate_per_s,
+                rate_per_gpu: c.rate_per_gpu,
+                output_per_gpu: c.output_tokens_per_s_per_gpu,
+                attainment: c.attainment,
+                ttft_p90_ms: c.ttft_ms.p90,
+                tpot_p90_ms: c.tpot_ms.p90,
+                bound: c.bound_by.map_or_else(
+                    || c.reason.clone().unwrap_or_default(),
+                    |b| format!("{b:?}").to_lowercase(),
+                ),
+                config_json: serde_json::to_string(&c.config).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(PanelPlan {
+        rows,
+        has_best: plan.best.is_some(),
+        warnings: plan.warnings,
+    })
 }
 
 /// A value carried as its JSON text inside a worker message. Messages are bincode
@@ -114,9 +231,27 @@ impl Future for SimTask {
                     |report| serde_json::to_string(&report).map_err(|err| err.to_string()),
                 ))
             }
-            Some(Job::PlanCandidate(AsJson((request, candidate)))) => {
-                let result = pdsim::plan::evaluate(&request, &candidate);
-                Answer::Text(serde_json::to_string(&result).map_err(|err| err.to_string()))
+            Some(Job::PlanCount(AsJson(request))) => Answer::Count(
+                pdsim::plan::check_request(&request)
+                    .and_then(|()| pdsim::plan::candidates(&request))
+                    .map(|c| c.len() as u32)
+                    .map_err(|err| err.to_string()),
+            ),
+            Some(Job::PlanCandidate(AsJson(request), index)) => Answer::Text(
+                pdsim::plan::candidates(&request)
+                    .map_err(|err| err.to_string())
+                    .and_then(|all| {
+                        all.get(index as usize)
+                            .cloned()
+                            .ok_or_else(|| format!("no candidate {index}"))
+                    })
+                    .and_then(|candidate| {
+                        serde_json::to_string(&pdsim::plan::evaluate(&request, &candidate))
+                            .map_err(|err| err.to_string())
+                    }),
+            ),
+            Some(Job::PlanSummary(AsJson(request), results)) => {
+                Answer::Plan(panel_plan(&request, &results))
             }
             Some(Job::Panic) => panic!("test hook: window.__pdsimTestPanic() asked for a panic"),
             Some(Job::Sweep(AsJson(config))) => Answer::Sweep(
@@ -161,9 +296,14 @@ pub fn post(bridge: &SimBridge, job: Job) -> impl Future<Output = Answer> {
     }
 }
 
-/// Starts the worker (app side).
+/// Starts a worker (app side). Without the module's links (a page not built by Trunk) it
+/// cannot start one, and says so.
 pub fn spawn_worker() -> SimBridge {
-    OneshotSpawner::<SimTask, MessageCodec>::new().spawn_with_loader(WORKER_LOADER)
+    let loader = worker_loader().unwrap_or_else(|| {
+        gloo::console::error!("pdsim: the page has no module links to start a worker from");
+        String::new()
+    });
+    OneshotSpawner::<SimTask, MessageCodec>::new().spawn_with_loader(&loader)
 }
 
 /// Serves simulation requests (worker side): call once at the worker's start.

@@ -781,6 +781,11 @@ fn app() -> Html {
 }
 
 fn main() {
+    // The same module runs the page and its workers.
+    if pdsim_web::in_worker() {
+        pdsim_web::register_worker();
+        return;
+    }
     console_error_panic_hook::set_once();
     // index.html's loading text, shown until this wasm arrived.
     if let Some(loading) = gloo::utils::document().get_element_by_id("loading") {

@@ -8,9 +8,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use pdsim::plan::{self, CandidateResult, PlanRequest, Targets};
+use pdsim::plan::{PlanRequest, Targets};
 use pdsim::Config;
-use pdsim_web::{post, spawn_worker, Answer, AsJson, Job, SimBridge};
+use pdsim_web::{post, spawn_worker, Answer, AsJson, Job, PanelPlan, PanelRow, SimBridge};
 use yew::prelude::*;
 
 use crate::format;
@@ -107,11 +107,13 @@ fn pool_size() -> usize {
     (cores as usize).clamp(1, 8)
 }
 
-/// What the panel shows.
+/// What the panel shows: the candidates' results as the workers answered them (JSON, kept
+/// as it is: the planner's types live in the worker) and their latest summary.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Progress {
     total: usize,
-    results: Vec<CandidateResult>,
+    results: Vec<String>,
+    plan: Option<PanelPlan>,
     error: Option<String>,
     running: bool,
     cancelled: bool,
@@ -154,77 +156,111 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
         let config = props.state.config.clone();
         Callback::from(move |_: MouseEvent| {
             let request = settings.request(&config);
-            let candidates =
-                match plan::check_request(&request).and_then(|()| plan::candidates(&request)) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        let p = Progress {
-                            error: Some(e.to_string()),
-                            ..Progress::default()
-                        };
-                        *live.borrow_mut() = p.clone();
-                        progress.set(p);
-                        return;
-                    }
-                };
             *generation.borrow_mut() += 1;
             let this_run = *generation.borrow();
             let p = Progress {
-                total: candidates.len(),
-                running: !candidates.is_empty(),
+                running: true,
                 ..Progress::default()
             };
             *live.borrow_mut() = p.clone();
             progress.set(p);
-            let workers: Vec<SimBridge> = (0..pool_size().min(candidates.len().max(1)))
-                .map(|_| spawn_worker())
-                .collect();
-            *pool.borrow_mut() = workers.iter().map(SimBridge::fork).collect();
-            // Each worker takes the next candidate when it finishes one.
-            let queue = Rc::new(RefCell::new(candidates.into_iter()));
-            for worker in workers {
-                let queue = queue.clone();
-                let request = request.clone();
-                let live = live.clone();
-                let progress = progress.clone();
-                let generation = generation.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    loop {
-                        if *generation.borrow() != this_run {
-                            return;
-                        }
-                        let Some(candidate) = queue.borrow_mut().next() else {
-                            return;
-                        };
-                        let answer = post(
-                            &worker,
-                            Job::PlanCandidate(AsJson((request.clone(), candidate))),
-                        )
-                        .await;
-                        if *generation.borrow() != this_run {
-                            return;
-                        }
-                        let mut p = live.borrow_mut();
-                        match answer {
-                            Answer::Text(Ok(json)) => {
-                                match serde_json::from_str::<CandidateResult>(&json) {
-                                    Ok(result) => p.results.push(result),
-                                    Err(e) => {
-                                        p.error =
-                                            Some(format!("a worker's answer did not parse: {e}"));
+            let live = live.clone();
+            let progress = progress.clone();
+            let pool = pool.clone();
+            let generation = generation.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                // One worker lists the candidates and, later, summarizes the results.
+                let summarizer = spawn_worker();
+                let fail = |message: String| {
+                    let mut p = live.borrow_mut();
+                    p.error = Some(message);
+                    p.running = false;
+                    progress.set(p.clone());
+                };
+                let total = match post(&summarizer, Job::PlanCount(AsJson(request.clone()))).await {
+                    Answer::Count(Ok(n)) => n,
+                    Answer::Count(Err(e)) => return fail(e),
+                    _ => return fail("the worker answered something else".into()),
+                };
+                if *generation.borrow() != this_run {
+                    return;
+                }
+                {
+                    let mut p = live.borrow_mut();
+                    p.total = total as usize;
+                    p.running = total > 0;
+                    progress.set(p.clone());
+                }
+                let workers: Vec<SimBridge> = (0..pool_size().min(total.max(1) as usize))
+                    .map(|_| spawn_worker())
+                    .collect();
+                *pool.borrow_mut() = workers.iter().map(SimBridge::fork).collect();
+                pool.borrow_mut().push(summarizer.fork());
+                // Each worker takes the next candidate when it finishes one.
+                let next = Rc::new(RefCell::new(0_u32));
+                for worker in workers {
+                    let (next, request, live, progress, generation) = (
+                        next.clone(),
+                        request.clone(),
+                        live.clone(),
+                        progress.clone(),
+                        generation.clone(),
+                    );
+                    let summarizer = summarizer.fork();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        loop {
+                            let index = {
+                                let mut n = next.borrow_mut();
+                                *n += 1;
+                                *n - 1
+                            };
+                            if *generation.borrow() != this_run || index >= total {
+                                return;
+                            }
+                            let job = Job::PlanCandidate(AsJson(request.clone()), index);
+                            let answer = post(&worker, job).await;
+                            if *generation.borrow() != this_run {
+                                return;
+                            }
+                            let results = {
+                                let mut p = live.borrow_mut();
+                                match answer {
+                                    Answer::Text(Ok(json)) => p.results.push(json),
+                                    Answer::Text(Err(e)) => p.error = Some(e),
+                                    _ => p.error = Some("a worker answered something else".into()),
+                                }
+                                p.running = p.results.len() < p.total && p.error.is_none();
+                                progress.set(p.clone());
+                                p.results.clone()
+                            };
+                            let job = Job::PlanSummary(AsJson(request.clone()), results);
+                            let summary = post(&summarizer, job).await;
+                            if *generation.borrow() != this_run {
+                                return;
+                            }
+                            let mut p = live.borrow_mut();
+                            match summary {
+                                // A summary of fewer results than the one shown is stale.
+                                Answer::Plan(Ok(plan)) => {
+                                    let newer = p
+                                        .plan
+                                        .as_ref()
+                                        .is_none_or(|old| old.rows.len() <= plan.rows.len());
+                                    if newer {
+                                        p.plan = Some(plan);
                                     }
                                 }
+                                Answer::Plan(Err(e)) => p.error = Some(e),
+                                _ => {}
                             }
-                            Answer::Text(Err(e)) => p.error = Some(e),
-                            _ => p.error = Some("a worker answered something else".into()),
+                            progress.set(p.clone());
                         }
-                        p.running = p.results.len() < p.total && p.error.is_none();
-                        progress.set(p.clone());
-                    }
-                });
-            }
+                    });
+                }
+            });
         })
     };
+
     let cancel = {
         let progress = progress.clone();
         Callback::from(move |_: MouseEvent| {
@@ -280,48 +316,46 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
 
     // The plan so far: ranked, best and frontier, from the results in.
     let p = &*progress;
-    let request = settings.request(&props.state.config);
-    let summary = (!p.results.is_empty())
-        .then(|| plan::summarize(&request, p.results.clone()).ok())
-        .flatten();
-    let load = |config: Config| {
+    let load = |config_json: String| {
         let state = props.state.clone();
         Callback::from(move |_: MouseEvent| {
-            state.dispatch(Action::LoadConfig(Box::new(config.clone())));
+            if let Ok(config) = serde_json::from_str::<Config>(&config_json) {
+                state.dispatch(Action::LoadConfig(Box::new(config)));
+            }
         })
     };
-    let rows = summary.as_ref().map(|plan| {
-        plan.candidates
+    let summary = p.plan.as_ref();
+    let rows = summary.map(|plan| {
+        plan.rows
             .iter()
             .take(40)
             .enumerate()
             .map(|(rank, c)| {
-                let on_frontier = plan.frontier_ttft.contains(&c.candidate.id) || plan.frontier_tpot.contains(&c.candidate.id);
                 html! {
-                    <tr class={classes!(c.meets_targets.then_some("meets"), on_frontier.then_some("frontier"))}
-                        data-candidate={c.candidate.id.to_string()}>
-                        <td>{ if c.meets_targets { (rank + 1).to_string() } else { "–".into() } }</td>
-                        <th scope="row">{ c.candidate.label.clone() }</th>
-                        <td>{ c.candidate.gpus }</td>
+                    <tr class={classes!(c.meets.then_some("meets"), c.frontier.then_some("frontier"))}
+                        data-candidate={c.id.to_string()}>
+                        <td>{ if c.meets { (rank + 1).to_string() } else { "–".into() } }</td>
+                        <th scope="row">{ c.label.clone() }</th>
+                        <td>{ c.gpus }</td>
                         <td>{ format!("{} req/s", format::grouped(c.rate_per_gpu, 2)) }</td>
-                        <td>{ format!("{} tok/s", format::grouped(c.output_tokens_per_s_per_gpu, 0)) }</td>
-                        <td>{ format::duration(c.ttft_ms.p90) }</td>
-                        <td>{ format::duration(c.tpot_ms.p90) }</td>
-                        <td>{ c.bound_by.map_or_else(|| c.reason.clone().unwrap_or_default(), |b| format!("{b:?}").to_lowercase()) }</td>
-                        <td><button type="button" class="plan-load" onclick={load(c.config.clone())}
+                        <td>{ format!("{} tok/s", format::grouped(c.output_per_gpu, 0)) }</td>
+                        <td>{ format::duration(c.ttft_p90_ms) }</td>
+                        <td>{ format::duration(c.tpot_p90_ms) }</td>
+                        <td>{ c.bound.clone() }</td>
+                        <td><button type="button" class="plan-load" onclick={load(c.config_json.clone())}
                                     title="Put this layout, at the rate found, into the playground">{ "Load" }</button></td>
                     </tr>
                 }
             })
             .collect::<Html>()
     });
-    let chart = summary.as_ref().map(frontier_chart);
-    let best = summary.as_ref().and_then(|plan| plan.best.as_ref()).map(|b| {
+    let chart = summary.map(frontier_chart);
+    let best = summary.filter(|plan| plan.has_best).and_then(|plan| plan.rows.first()).map(|b| {
         html! {
             <p id="plan-best" class="plan-best">
-                { "Best so far: " }<strong>{ b.candidate.label.clone() }</strong>
+                { "Best so far: " }<strong>{ b.label.clone() }</strong>
                 { format!(", {} req/s per GPU ({} req/s on {} GPUs) with {}% of requests within {} TTFT and {} TPOT.",
-                    format::grouped(b.rate_per_gpu, 2), format::grouped(b.rate_per_s, 1), b.candidate.gpus,
+                    format::grouped(b.rate_per_gpu, 2), format::grouped(b.rate_per_s, 1), b.gpus,
                     format::grouped(b.attainment * 100.0, 0), format::duration(settings.ttft_ms), format::duration(settings.tpot_ms)) }
             </p>
         }
@@ -364,7 +398,7 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
                         if p.cancelled { " (cancelled)" } else if p.running { "…" } else { "" }) }
                 </p>
             }
-            if let Some(plan) = &summary {
+            if let Some(plan) = summary {
                 { for plan.warnings.iter().map(|w| html! { <p class="plan-warning" role="note">{ format!("Warning: {w}") }</p> }) }
             }
             { for best }
@@ -386,20 +420,13 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
 }
 
 /// Rate per GPU against p90 TTFT, every candidate a dot, the frontier joined by a line.
-fn frontier_chart(plan: &plan::Plan) -> Html {
+fn frontier_chart(plan: &PanelPlan) -> Html {
     let (w, h, pad) = (640.0_f64, 240.0_f64, 44.0_f64);
     let points: Vec<(u32, f64, f64, bool)> = plan
-        .candidates
+        .rows
         .iter()
-        .filter(|c| c.meets_targets)
-        .map(|c| {
-            (
-                c.candidate.id,
-                c.ttft_ms.p90,
-                c.rate_per_gpu,
-                plan.frontier_ttft.contains(&c.candidate.id),
-            )
-        })
+        .filter(|c: &&PanelRow| c.meets)
+        .map(|c| (c.id, c.ttft_p90_ms, c.rate_per_gpu, c.frontier))
         .collect();
     if points.is_empty() {
         return html! { <p class="help" id="plan-frontier-empty">{ "No layout meets the targets yet." }</p> };
@@ -484,6 +511,6 @@ mod tests {
             (16, Some(300.0), Some(10.5))
         );
         assert!(!r.space.aggregated && r.space.disaggregated);
-        assert!(!plan::candidates(&r).unwrap().is_empty());
+        assert!(!pdsim::plan::candidates(&r).unwrap().is_empty());
     }
 }

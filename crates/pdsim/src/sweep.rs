@@ -35,10 +35,11 @@ pub fn with_field(config: &Config, path: &str, value: f64) -> Result<Config, Err
             .ok_or_else(|| Error::invalid(path, format!("{value} is not a finite number")))?
     };
     crate::config_json::set(&mut json, path, number)?;
-    // Only the field at `path` changed, so a failure is about it: plain serde is enough
-    // (the path-tracking parser of `Config::from_json` would add about 100 KB to the
-    // playground's worker, which sweeps but never parses a person's JSON).
-    serde_json::from_value(json).map_err(|e| Error::invalid(path, e))
+    // Only the field at `path` changed, so a failure is about it: plain serde from text is
+    // enough, and is the parser the playground's worker already has for its messages (the
+    // path-tracking one of `Config::from_json`, or one reading a JSON value, would each add
+    // about 100 KB of parsing code to it).
+    serde_json::from_str(&json.to_string()).map_err(|e| Error::invalid(path, e))
 }
 
 /// Runs `config` once per value of the field at `path`.
