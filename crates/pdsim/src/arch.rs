@@ -22,7 +22,8 @@ pub enum Dtype {
     /// 8-bit float with one scale per 128 x 128 block (1 byte; DeepSeek-V3 and Qwen3 FP8
     /// checkpoints). Its GEMM kernels run at their own, measured speed.
     Fp8Block,
-    /// 4-bit float (MXFP4/NVFP4, half a byte plus scales), on GPUs with FP4 tensor cores.
+    /// 4-bit float (MXFP4/NVFP4, half a byte plus scales): on FP4 tensor cores where the
+    /// GPU has them, else weight-only (computed in BF16).
     Fp4,
 }
 

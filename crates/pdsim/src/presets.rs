@@ -46,12 +46,15 @@ fn default_interconnect() -> f64 {
 }
 
 impl GpuParams {
-    /// Peak dense tensor FLOP/s for weights in `dtype`, if the GPU has such tensor cores.
+    /// Peak dense tensor FLOP/s for weights in `dtype`, if the GPU can run them: FP8 needs
+    /// FP8 tensor cores; FP4 weights run on FP4 tensor cores where the GPU has them, and
+    /// elsewhere weight-only (unpacked to BF16, as vLLM's MXFP4 kernels do on Hopper), at
+    /// the BF16 rate.
     pub fn peak_flops(&self, dtype: Dtype) -> Option<f64> {
         let tflops = match dtype {
             Dtype::Bf16 => Some(self.tflops),
             Dtype::Fp8 | Dtype::Fp8Block => self.fp8_tflops,
-            Dtype::Fp4 => self.fp4_tflops,
+            Dtype::Fp4 => self.fp4_tflops.or(Some(self.tflops)),
         };
         tflops.map(|t| t * 1e12)
     }
@@ -375,6 +378,11 @@ mod tests {
             gpu("h100-sxm").unwrap().peak_flops(Dtype::Fp8),
             Some(1979e12)
         );
-        assert_eq!(gpu("h100-sxm").unwrap().peak_flops(Dtype::Fp4), None);
+        // FP4 weights on Hopper: weight-only, at the BF16 rate; on B200 its FP4 tensor cores.
+        assert_eq!(
+            gpu("h100-sxm").unwrap().peak_flops(Dtype::Fp4),
+            Some(989e12)
+        );
+        assert_eq!(gpu("b200").unwrap().peak_flops(Dtype::Fp4), Some(9000e12));
     }
 }

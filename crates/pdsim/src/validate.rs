@@ -303,13 +303,14 @@ pub fn check_parallelism(
     Ok(ep)
 }
 
-/// Checks that the GPU has tensor cores for the model's weight formats.
+/// Checks that the GPU can run the model's weight and KV formats (FP8 needs FP8 tensor
+/// cores; FP4 weights run weight-only where FP4 tensor cores are missing).
 pub fn check_precision(model: &ModelParams, gpu: &GpuParams, field: &str) -> Result<()> {
     for dtype in [model.weight_dtype, model.expert_dtype(), model.kv_dtype] {
         check(gpu.peak_flops(dtype).is_some(), field, || {
             format!(
                 "{} has no {} support, which {} needs; pick another GPU, or a BF16 model or \
-                     weight_dtype",
+                 weight_dtype",
                 gpu.name,
                 dtype.id(),
                 model.name
