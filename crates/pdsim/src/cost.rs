@@ -330,6 +330,12 @@ impl CostModel {
 
     /// The time of a step doing `work`, by part.
     pub fn parts(&self, work: &StepWork) -> StepParts {
+        self.compute::<true>(work)
+    }
+
+    /// The parts of a step; with `BOUNDS`, also which bound each roofline part took (the
+    /// engine, which calls this for every step, does not need that).
+    fn compute<const BOUNDS: bool>(&self, work: &StepWork) -> StepParts {
         let mut p = StepParts {
             overhead: self.overhead_s,
             ..StepParts::default()
@@ -341,15 +347,15 @@ impl CostModel {
         let rows = tokens / self.replicas;
         let b = &mut p;
         let logit_rows = float(work.logit_tokens) / self.replicas;
-        b.gemm = roofline(
+        b.gemm = roofline::<BOUNDS>(
             b,
             self.dense_s_per_row * (rows + self.half_rows),
             self.dense_read_s,
-        ) + roofline(b, self.logits_s_per_row * logit_rows, self.logits_read_s)
+        ) + roofline::<BOUNDS>(b, self.logits_s_per_row * logit_rows, self.logits_read_s)
             + self.gemm_fixed_s;
 
         let mla = if self.mla_read_s > 0.0 {
-            roofline(
+            roofline::<BOUNDS>(
                 b,
                 self.mla_s_per_row * (rows + self.half_rows),
                 self.mla_read_s,
@@ -361,14 +367,16 @@ impl CostModel {
         let prefill_attention = if work.prefill_tokens > 0 {
             let pairs = work.prefill_attention_pairs / self.replicas;
             let t = self.attention_s_per_pair * pairs;
-            b.compute_bound += t;
+            if BOUNDS {
+                b.compute_bound += t;
+            }
             self.prefill_attention_fixed_s + t
         } else {
             0.0
         };
         let decode_attention = if work.decode_seqs > 0 {
             self.decode_attention_fixed_s
-                + roofline(
+                + roofline::<BOUNDS>(
                     b,
                     self.decode_attention_s_per_token * context,
                     self.kv_s_per_token * context,
@@ -377,7 +385,9 @@ impl CostModel {
             0.0
         };
         let kv_written = self.kv_s_per_token * rows;
-        b.memory_bound += kv_written;
+        if BOUNDS {
+            b.memory_bound += kv_written;
+        }
         b.attention = mla + prefill_attention + decode_attention + kv_written;
 
         if self.moe_layers > 0.0 {
@@ -386,7 +396,7 @@ impl CostModel {
             let touched = self.experts_per_gpu * (1.0 - libm::pow(self.expert_miss, tokens));
             let compute = self.moe_layers * self.moe_s_per_pair * (pairs + self.moe_half_pairs);
             let memory = self.moe_layers * touched * self.expert_read_s;
-            b.moe = self.moe_layers * self.moe_fixed_s + roofline(b, compute, memory);
+            b.moe = self.moe_layers * self.moe_fixed_s + roofline::<BOUNDS>(b, compute, memory);
         }
         p.all_reduce = self.all_reduce_fixed_s + self.all_reduce_s_per_row * rows;
         p.dispatch = self.dispatch_fixed_s + self.dispatch_s_per_token * tokens;
@@ -396,17 +406,22 @@ impl CostModel {
 
     /// Duration of a step doing `work`, in nanoseconds (rounded up, at least 1).
     pub fn step_time(&self, work: &StepWork) -> Nanos {
-        crate::time::s_to_ns(self.parts(work).total()).max(1)
+        crate::time::s_to_ns(self.compute::<false>(work).total()).max(1)
     }
 }
 
-/// The larger of a kernel's compute and memory times, counted in the step's bound.
-fn roofline(parts: &mut StepParts, compute: f64, memory: f64) -> f64 {
+/// The larger of a kernel's compute and memory times, counted in the step's bound when
+/// `BOUNDS`.
+fn roofline<const BOUNDS: bool>(parts: &mut StepParts, compute: f64, memory: f64) -> f64 {
     if compute >= memory {
-        parts.compute_bound += compute;
+        if BOUNDS {
+            parts.compute_bound += compute;
+        }
         compute
     } else {
-        parts.memory_bound += memory;
+        if BOUNDS {
+            parts.memory_bound += memory;
+        }
         memory
     }
 }
