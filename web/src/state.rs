@@ -757,39 +757,14 @@ pub fn check(config: &Config) -> Option<FieldError> {
 /// The settings that differ between two configs: `path: old → new`, leaf by leaf, in path
 /// order (outputs excluded).
 pub fn config_changes(old: &Config, new: &Config) -> Vec<String> {
-    fn walk(path: &str, old: &serde_json::Value, new: &serde_json::Value, out: &mut Vec<String>) {
-        use serde_json::Value;
-        match (old, new) {
-            (Value::Object(a), Value::Object(b)) if a.get("dist") == b.get("dist") => {
-                let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-                keys.sort();
-                keys.dedup();
-                for key in keys {
-                    let child = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
-                    };
-                    let null = Value::Null;
-                    walk(
-                        &child,
-                        a.get(key).unwrap_or(&null),
-                        b.get(key).unwrap_or(&null),
-                        out,
-                    );
-                }
-            }
-            (a, b) if a != b => out.push(format!("{path}: {a} → {b}").replace('"', "")),
-            _ => {}
-        }
-    }
     let (Ok(a), Ok(b)) = (serde_json::to_value(old), serde_json::to_value(new)) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    walk("", &a, &b, &mut out);
-    out.retain(|c| !c.starts_with("output."));
-    out
+    pdsim::config_json::changes(&a, &b)
+        .into_iter()
+        .filter(|c| !c.path.starts_with("output."))
+        .map(|c| format!("{}: {} → {}", c.path, c.old, c.new).replace('"', ""))
+        .collect()
 }
 
 /// Time buckets of the instance timeline.

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use gloo::timers::callback::Timeout;
 use pdsim::config::merge_onto;
 use pdsim::Config;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 /// The version of the URL format this playground writes and reads.
@@ -71,35 +71,13 @@ pub fn b64_decode(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The part of `value` that differs from `default` (`None`: equal).
-fn diff(default: &Value, value: &Value) -> Option<Value> {
-    match (default, value) {
-        // An object of another `dist` replaces the default's as a whole when merged.
-        (Value::Object(a), Value::Object(b)) if a.get("dist") == b.get("dist") => {
-            let mut out = Map::new();
-            for (key, v) in b {
-                let part = match a.get(key) {
-                    Some(d) => diff(d, v),
-                    None => Some(v.clone()),
-                };
-                if let Some(part) = part {
-                    out.insert(key.clone(), part);
-                }
-            }
-            (!out.is_empty()).then_some(Value::Object(out))
-        }
-        (a, b) if a == b => None,
-        (_, b) => Some(b.clone()),
-    }
-}
-
 /// The `c` parameter of `config` (`None` for the default config). The trace is left out.
 pub fn encode_config(config: &Config) -> Option<String> {
     let mut config = config.clone();
     config.workload.trace = None;
     let value = serde_json::to_value(&config).ok()?;
     let default = serde_json::to_value(Config::default()).ok()?;
-    let part = diff(&default, &value)?;
+    let part = pdsim::config_json::diff(&default, &value)?;
     Some(b64_encode(part.to_string().as_bytes()))
 }
 
