@@ -3,17 +3,27 @@
 //! validation and a bounded run. Whatever comes in, the result is a report or an error
 //! naming a field; never a panic, never a hang.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::Cell;
 
 use pdsim::Config;
-
-/// How far the cases got: parsed, validated, simulated (checked by `fuzz_reaches_the_engine`).
-static PARSED: AtomicU64 = AtomicU64::new(0);
-static SIMULATED: AtomicU64 = AtomicU64::new(0);
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-/// Cases per property; the README quotes these numbers.
+thread_local! {
+    /// Cases that got past validation into the engine, on this test's thread (each test
+    /// runs on its own thread, so tests running in parallel do not add to each other's
+    /// count; `fuzz_reaches_the_engine` reads it).
+    static SIMULATED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Cases per property; the README quotes these numbers. `PDSIM_FUZZ_CASES` raises both
+/// (a soak run: `PDSIM_FUZZ_CASES=1000000 cargo test --release -p pdsim --test model fuzz`).
+fn cases(default: u32) -> u32 {
+    std::env::var("PDSIM_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 const BYTE_CASES: u32 = 3000;
 const MUTATION_CASES: u32 = 3000;
 
@@ -80,11 +90,10 @@ fn exercise(text: &str) {
     let Ok(mut config) = Config::from_json(text) else {
         return;
     };
-    PARSED.fetch_add(1, Ordering::Relaxed);
     if pdsim::validate::validate(&config).is_err() {
         return;
     }
-    SIMULATED.fetch_add(1, Ordering::Relaxed);
+    SIMULATED.with(|n| n.set(n.get() + 1));
     config.limits.max_events = config.limits.max_events.min(200_000);
     config.limits.max_requests = config.limits.max_requests.min(300);
     if config.workload.requests.is_some_and(|n| n > 300) {
@@ -96,7 +105,7 @@ fn exercise(text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: BYTE_CASES, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(BYTE_CASES), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
@@ -105,7 +114,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: MUTATION_CASES, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(MUTATION_CASES), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn hostile_field_values_never_panic(
@@ -132,7 +141,7 @@ fn fuzz_reaches_the_engine() {
         failure_persistence: None,
         ..ProptestConfig::default()
     });
-    let before = SIMULATED.load(Ordering::Relaxed);
+    let before = SIMULATED.with(Cell::get);
     let strategy = (any::<prop::sample::Index>(), hostile_value());
     runner
         .run(&strategy, |(index, new)| {
@@ -146,7 +155,7 @@ fn fuzz_reaches_the_engine() {
             Ok(())
         })
         .unwrap();
-    let simulated = SIMULATED.load(Ordering::Relaxed) - before;
+    let simulated = SIMULATED.with(Cell::get) - before;
     eprintln!("fuzz: {simulated} of 500 single-field mutations were valid and simulated");
     // Most single hostile values are rejected, but a real share must reach the engine.
     assert!(
