@@ -54,24 +54,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     if std::env::args().any(|a| a == "--write") {
-        let mut block = String::new();
+        let mut block = format!(
+            "pub const FITTED: [(&str, [f64; {}]); {}] = [\n",
+            Efficiency::NAMES.len(),
+            gpus.len()
+        );
         for (id, gpu) in gpus.iter_mut() {
             *gpu = reference::fit(&reference, id, gpu);
-            let values = gpu.efficiency().values();
-            let constant = match id.as_str() {
-                "h100-sxm" => "H100",
-                "h200" => "H200",
-                "a100-80g" => "A100",
-                "b200" => "B200",
-                _ => "L40S",
-            };
-            let list: Vec<String> = values.iter().map(|v| format!("{:?}", round4(*v))).collect();
-            block.push_str(&format!(
-                "const {constant}: [f64; {}] = [{}];\n",
-                Efficiency::NAMES.len(),
-                list.join(", ")
-            ));
+            let list: Vec<String> = gpu
+                .efficiency()
+                .values()
+                .iter()
+                .map(|v| format!("{:?}", round4(*v)))
+                .collect();
+            block.push_str(&format!("    (\"{id}\", [{}]),\n", list.join(", ")));
         }
+        block.push_str("];\n");
         let file = root.join("src/calibration/mod.rs");
         let source = std::fs::read_to_string(&file)?;
         let (head, rest) = source

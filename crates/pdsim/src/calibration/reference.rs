@@ -240,9 +240,9 @@ pub fn agreement(
 
 /// The catalog's calibrated GPUs, by id.
 pub fn catalog_gpus() -> BTreeMap<String, GpuParams> {
-    ["h100-sxm", "h200", "a100-80g", "b200", "l40s"]
+    super::FITTED
         .iter()
-        .filter_map(|id| presets::gpu(id).map(|g| (id.to_string(), g)))
+        .filter_map(|(id, _)| presets::gpu(id).map(|g| (id.to_string(), g)))
         .collect()
 }
 
