@@ -47,11 +47,6 @@ impl Dtype {
             Self::Fp4 => "fp4",
         }
     }
-
-    /// Whether tensor cores run this format faster than BF16 (it needs the GPU's support).
-    pub fn is_low_precision(self) -> bool {
-        self != Self::Bf16
-    }
 }
 
 /// Multi-head latent attention (DeepSeek-V2/V3, Kimi-K2): the KV cache holds one compressed
@@ -217,11 +212,6 @@ impl ModelParams {
             + f64::from(self.moe_layers()) * (w.shared + experts * w.expert)
             + 2.0 * f64::from(self.vocab) * f64::from(self.hidden);
         per_model / 1e9
-    }
-
-    /// Bytes of all weights.
-    pub fn weight_bytes(&self) -> f64 {
-        self.weight_bytes_per_gpu(1, 1)
     }
 
     /// Bytes of weights one GPU holds with attention and dense layers split `tp` ways and

@@ -263,20 +263,6 @@ pub fn model(id: &str) -> Option<ModelParams> {
     })
 }
 
-/// Where a GPU's numbers come from, for the docs table.
-pub fn gpu_source(id: &str) -> &'static str {
-    match id {
-        "h100-sxm" | "h200" | "h20" => "NVIDIA H100/H200/H20 datasheets",
-        "b200" => "NVIDIA HGX B200 datasheet (bandwidth as AIConfigurator uses it)",
-        "b300" => "NVIDIA HGX B300 datasheet",
-        "gb200" => "NVIDIA GB200 NVL72 datasheet, per GPU",
-        "a100-80g" => "NVIDIA A100 datasheet",
-        "l40s" => "NVIDIA L40S datasheet (PCIe Gen4 x16 between GPUs)",
-        "mi300x" | "mi325x" | "mi355x" => "AMD Instinct datasheets (7 Infinity Fabric links)",
-        _ => "",
-    }
-}
-
 /// Which calibrated GPU's efficiency factors an uncalibrated GPU borrows (itself when it
 /// has reference data).
 pub fn calibrated_as(id: &str) -> &'static str {
