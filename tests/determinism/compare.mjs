@@ -8,59 +8,12 @@
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { generated } from "./configs.mjs";
 
 const [pkgDir, pdsimBin, countArg] = process.argv.slice(2);
 const count = Number(countArg ?? 100);
 const require = createRequire(import.meta.url);
 const wasm = require(path.resolve(pkgDir, "pdsim_wasm.js"));
-
-// mulberry32: a tiny seeded PRNG, so the generated configs never change between runs.
-function rng(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function generated(i) {
-  const r = rng(1000 + i);
-  const int = (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
-  const pick = (xs) => xs[int(0, xs.length - 1)];
-  const unified = int(0, 2);
-  return {
-    seed: int(0, 1e9),
-    model: pick(["llama-3.1-8b", "qwen2.5-7b", "qwen3-32b"]),
-    hardware: pick(["h100-sxm", "h200", "b200", "a100-80g"]),
-    topology: {
-      prefill: { instances: int(0, 3), tp: pick([1, 2]) },
-      decode: { instances: unified === 0 ? int(1, 3) : int(0, 2), tp: pick([1, 2, 4]) },
-      unified: { instances: unified },
-    },
-    engine: { max_num_seqs: pick([8, 64, 256]), block_size: pick([16, 32]), kv_cache_blocks: pick([null, null, 400, 5000]) },
-    routing: { policy: pick(["round-robin", "least-loaded", "prefix-aware", "kv-cost"]) },
-    disaggregation: {
-      decider: pick(["never", "always", "prefix-threshold", "length-threshold", "conditional"]),
-      threshold_tokens: int(0, 2048),
-    },
-    kv_transfer: { bandwidth_gb_per_s: pick([10, 25, 50, 450]), contention: r() < 0.5 },
-    workload: {
-      requests: int(10, 150),
-      arrival: { process: pick(["poisson", "constant", "gamma"]), rate_per_s: 1 + r() * 60, cv: 0.5 + r() * 3 },
-      input_tokens: pick([
-        { dist: "lognormal", mean: 200 + r() * 2000, std: 100 + r() * 1500 },
-        { dist: "uniform", min: 1, max: int(2, 6000) },
-        { dist: "normal", mean: 1000, std: 300, min: 10 },
-      ]),
-      output_tokens: { dist: "normal", mean: 20 + r() * 200, std: 30, min: 1 },
-      prefix: { groups: int(0, 6), tokens: int(0, 1024), fraction: r() },
-    },
-    slo: { ttft_ms: 200 + r() * 800, itl_ms: 10 + r() * 40 },
-    // Drawn last, so adding it left the configs above unchanged.
-    output: { percentiles: r() < 0.3 ? "histogram" : "exact" },
-  };
-}
 
 const configs = wasm
   .examples()
