@@ -5,15 +5,9 @@ use pdsim::presets::{GPU_IDS, MODEL_IDS};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::form::{self, Field, Lengths, Param, Pool, DISTS, LINKS, MAX_THRESHOLD};
 use crate::model_input::{HfModelInput, StepTimeNote};
-use crate::state::{self, Action, Field, Lengths, Param, Pool, State, DISTS, LINKS, MAX_THRESHOLD};
-
-/// Properties of [`Controls`].
-#[derive(Properties, PartialEq)]
-pub struct ControlsProps {
-    /// The page's state (read only here).
-    pub state: UseReducerHandle<State>,
-}
+use crate::state::{use_app_state, Action, AppState};
 
 /// What a decider does (tooltip of its select).
 fn decider_help(decider: Decider) -> &'static str {
@@ -115,7 +109,7 @@ struct NumberBox {
 }
 
 impl NumberBox {
-    fn view(self, state: &UseReducerHandle<State>) -> Html {
+    fn view(self, state: &AppState) -> Html {
         let field = self.field;
         let oninput = {
             let state = state.clone();
@@ -139,7 +133,7 @@ impl NumberBox {
                        max={self.max} step={self.step} inputmode="decimal"
                        aria-invalid={invalid.to_string()}
                        aria-describedby={invalid.then_some("error")}
-                       value={state.text(field)} {oninput} />
+                       value={state.settings.text(field)} {oninput} />
             </div>
         }
     }
@@ -160,12 +154,12 @@ const ARRIVALS: [(ArrivalProcess, &str, &str); 3] = [
 ];
 
 /// A length distribution: kind select and its parameters.
-fn lengths(state: &UseReducerHandle<State>, which: Lengths) -> Html {
+fn lengths(state: &AppState, which: Lengths) -> Html {
     let (id, label) = match which {
         Lengths::Input => ("input", "Prompt length"),
         Lengths::Output => ("output", "Output length"),
     };
-    let dist = which.of(&state.config);
+    let dist = which.of(&state.settings.config);
     let onchange = {
         let state = state.clone();
         Callback::from(move |e: Event| state.dispatch(Action::SetDist(which, select_value(&e))))
@@ -174,9 +168,9 @@ fn lengths(state: &UseReducerHandle<State>, which: Lengths) -> Html {
         .iter()
         .map(|d| ((*d).to_owned(), (*d).to_owned()))
         .collect();
-    let params = state::dist_params(dist).iter().map(|&param| {
+    let params = form::dist_params(dist).iter().map(|&param| {
         let optional = matches!(param, Param::Min | Param::Max)
-            && matches!(state::dist_id(dist), "normal" | "lognormal");
+            && matches!(form::dist_id(dist), "normal" | "lognormal");
         NumberBox {
             id: format!("{id}-{}", param.id()),
             label: match param {
@@ -205,7 +199,7 @@ fn lengths(state: &UseReducerHandle<State>, which: Lengths) -> Html {
             <Select id={if id == "input" { "input-dist" } else { "output-dist" }}
                     label={if id == "input" { "Prompt length (tokens)" } else { "Output length (tokens)" }}
                     title="Distribution of the lengths, in tokens"
-                    {options} selected={state::dist_id(dist).to_owned()} {onchange} />
+                    {options} selected={form::dist_id(dist).to_owned()} {onchange} />
             <div class="pair">{ for params }</div>
         </div>
     }
@@ -270,9 +264,9 @@ fn topology_diagram(config: &Config, report: Option<&pdsim::Report>) -> Html {
 
 /// The form.
 #[function_component(Controls)]
-pub fn controls(props: &ControlsProps) -> Html {
-    let state = &props.state;
-    let config = &state.config;
+pub fn controls() -> Html {
+    let state = &use_app_state();
+    let config = &state.settings.config;
     let on_select = |make: fn(String) -> Option<Action>| {
         let state = state.clone();
         Callback::from(move |e: Event| {
@@ -283,13 +277,13 @@ pub fn controls(props: &ControlsProps) -> Html {
     };
 
     // Scenario presets.
-    let mut scenarios: Vec<(String, String)> = state::examples()
+    let mut scenarios: Vec<(String, String)> = form::examples()
         .iter()
         .map(|e| (e.name.to_owned(), e.name.to_owned()))
         .collect();
     scenarios.push(("custom".into(), "custom (edited)".into()));
-    let scenario = state::example_id(config);
-    let scenario_help = state::examples()
+    let scenario = form::example_id(config);
+    let scenario_help = form::examples()
         .iter()
         .find(|e| e.name == scenario)
         .map_or("the controls differ from every preset", |e| e.description);
@@ -401,7 +395,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         let state = state.clone();
         Callback::from(move |_| state.dispatch(Action::SameGpus { aggregated }))
     };
-    let gpus = state::total_gpus(config);
+    let gpus = form::total_gpus(config);
     let gpu_total = format!(
         "{gpus} GPUs in all. The two buttons rebuild this layout on the same {gpus} GPUs, for a fair comparison (pin one first)."
     );
@@ -420,11 +414,11 @@ pub fn controls(props: &ControlsProps) -> Html {
                     on_select(|v| Some(Action::LoadExample(v)))) }
                 <p class="help">{ scenario_help }</p>
                 { select("model", "Model", "The served model (catalog id; `pdsim catalog` lists them)",
-                    presets(MODEL_IDS, state::model_id(config)), state::model_id(config),
+                    presets(MODEL_IDS, form::model_id(config)), form::model_id(config),
                     on_select(|v| (v != "custom").then_some(Action::SetModel(v)))) }
-                <HfModelInput state={state.clone()} />
+                <HfModelInput />
                 { select("gpu", "GPU", "The GPU of every instance (preset)",
-                    presets(GPU_IDS, state::gpu_id(config)), state::gpu_id(config),
+                    presets(GPU_IDS, form::gpu_id(config)), form::gpu_id(config),
                     on_select(|v| Some(Action::SetGpu(v)))) }
             </fieldset>
             }
@@ -432,7 +426,7 @@ pub fn controls(props: &ControlsProps) -> Html {
             if shown("topology") {
             <fieldset id="group-topology">
                 <legend>{ "Topology" }</legend>
-                { topology_diagram(config, state.report.as_deref()) }
+                { topology_diagram(config, state.run.report.as_deref()) }
                 <StepTimeNote config={config.clone()} />
                 { for pool_rows }
                 <div class="fair">
@@ -483,7 +477,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                         <input type="number" id="threshold" min="0" max={MAX_THRESHOLD.to_string()} step="1"
                                title="Threshold of the threshold deciders, in prompt tokens (0 to 8192)"
                                aria-invalid={threshold_invalid.to_string()}
-                               value={state.text(Field::Threshold)}
+                               value={state.settings.text(Field::Threshold)}
                                oninput={
                                    let state = state.clone();
                                    Callback::from(move |e: InputEvent| state.dispatch(Action::Text(Field::Threshold, input_value(&e))))
@@ -521,7 +515,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <legend>{ "KV-cache link" }</legend>
                 { select("link", "Link preset",
                     "Sets bandwidth and latency of a common interconnect",
-                    links, state::link_id(config),
+                    links, form::link_id(config),
                     on_select(|v| Some(Action::SetLink(v)))) }
                 <div class="pair">
                     { NumberBox { id: "bandwidth".into(), label: "Bandwidth".into(), unit: "GB/s",
@@ -554,7 +548,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                         title: "Mean request arrival rate, in requests per second".into(),
                         field: Field::Rate, min: "0", max: None, step: "any" }.view(state) }
                     { NumberBox { id: "requests".into(), label: "Requests".into(), unit: "count",
-                        title: format!("Number of simulated requests (at most {} here)", state::MAX_REQUESTS),
+                        title: format!("Number of simulated requests (at most {} here)", form::MAX_REQUESTS),
                         field: Field::Requests, min: "1", max: Some("50000"), step: "1" }.view(state) }
                 </div>
                 <div class="pair">
@@ -579,7 +573,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                         title: "Share of requests that start with a shared prefix, from 0 to 1".into(),
                         field: Field::PrefixFraction, min: "0", max: Some("1"), step: "0.05" }.view(state) }
                 </div>
-                <TraceInput state={state.clone()} />
+                <TraceInput />
                 <div class="seed-row">
                     { NumberBox { id: "seed".into(), label: "Seed".into(), unit: "",
                         title: "Seed of the random workload: the same seed gives the same requests".into(),
@@ -595,8 +589,8 @@ pub fn controls(props: &ControlsProps) -> Html {
 
 /// The trace picker and drop zone of the workload group.
 #[function_component(TraceInput)]
-fn trace_input(props: &ControlsProps) -> Html {
-    let state = &props.state;
+fn trace_input() -> Html {
+    let state = &use_app_state();
     // The reader of the file being read (dropping it cancels the read).
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let dragging = use_state(|| false);
@@ -669,7 +663,7 @@ fn trace_input(props: &ControlsProps) -> Html {
                    title="One request per line: {\"arrival_ms\": 0, \"input_tokens\": 2048, \"output_tokens\": 128}"
                    {onchange} />
             <p class="help">{ "…or drop the file here. Its requests replace the generated workload." }</p>
-            if let Some(trace) = &state.trace {
+            if let Some(trace) = &state.settings.trace {
                 <p id="trace-status" role="status">
                     { format!("trace: {} requests ({} bad lines skipped)", trace.count, trace.errors.len()) }
                     { " " }

@@ -189,7 +189,7 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
             let status = status.clone();
             let code = code.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if crate::copy_text(code).await {
+                if crate::share::copy_text(code).await {
                     status.set("copied".into());
                 } else {
                     status.set("could not copy: select the code and copy it".into());

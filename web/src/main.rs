@@ -1,25 +1,27 @@
 //! The pdsim playground (main thread): a form that edits a [`pdsim::Config`], validated here
-//! and run by the Web Worker after every edit, and the results of the latest valid config.
+//! and run by a Web Worker after every edit, and the results of the latest valid config.
+//!
+//! [`App`] wires the page together: the state ([`state`], shared with the components through
+//! a context), the effects as hooks ([`hooks`]: the workers, the runs, the threshold sweep, a
+//! shared link's baseline) and the layout of the page.
 
 mod cards;
 mod charts;
+mod compare;
 mod controls;
 mod embed;
 mod export;
+mod form;
 mod format;
 mod health;
+mod hooks;
 mod model_input;
 mod plan_panel;
+mod share;
 mod state;
 mod url;
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-
-use gloo::timers::callback::Timeout;
-use pdsim_web::{spawn_worker, Answer, AsJson, Job, SimBridge};
-use wasm_bindgen::prelude::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::cards::Cards;
@@ -29,126 +31,14 @@ use crate::charts::flow::Flow;
 use crate::charts::sweep::Sweep;
 use crate::charts::timeline::Timeline;
 use crate::charts::waterfall::Waterfall;
+use crate::compare::Compare;
 use crate::controls::Controls;
-use crate::state::{Action, State};
-
-/// Quiet time after typing (a number box, a dragged slider) before the simulation runs, in
-/// ms; every other edit runs at once.
-const DEBOUNCE_MS: u32 = 120;
-/// Quiet time after an edit before the threshold sweep runs, in ms.
-const SWEEP_DEBOUNCE_MS: u32 = 400;
-/// A run that has not answered after this long counts as a crashed worker, in ms.
-const NO_ANSWER_MS: u32 = 60_000;
-/// A run still going after this long shows the "simulating…" indicator, in ms.
-const SLOW_MS: u32 = 150;
-
-/// Tells the browser tests when results were last drawn: `window.__pdsimLastRender` is the
-/// `performance.now()` after the render of a new report.
-fn mark_render() {
-    let window = gloo::utils::window();
-    let now = window.performance().map_or(0.0, |p| p.now());
-    // Failure only means the tests cannot read the mark.
-    let _ = js_sys::Reflect::set(
-        &window,
-        &JsValue::from_str("__pdsimLastRender"),
-        &JsValue::from_f64(now),
-    );
-}
-
-/// Sets the User Timing mark `name` (replacing the previous one of that name): the latest
-/// run's `pdsim:posted` (its job went to the worker) and `pdsim:answered` (its answer is
-/// decoded, before it is rendered). The performance test prints the phases of an edit from
-/// them; DevTools' performance panel shows them too.
-fn mark_timing(name: &str) {
-    if let Some(performance) = gloo::utils::window().performance() {
-        performance.clear_marks_with_mark_name(name);
-        // Failure only means the mark is missing.
-        let _ = performance.mark(name);
-    }
-}
-
-/// The two workers of the page.
-struct Workers {
-    /// Runs the simulations.
-    run: SimBridge,
-    /// Runs the threshold sweeps.
-    sweep: SimBridge,
-}
-
-impl Workers {
-    fn spawn() -> Self {
-        Self {
-            run: spawn_worker(),
-            sweep: spawn_worker(),
-        }
-    }
-}
-
-/// Copies `text` to the clipboard; resolves to whether it worked.
-async fn copy_text(text: String) -> bool {
-    let window = gloo::utils::window();
-    let clipboard = js_sys::Reflect::get(&window, &JsValue::from_str("navigator"))
-        .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("clipboard")));
-    let Ok(clipboard) = clipboard else {
-        return false;
-    };
-    let write = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText"))
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let Some(write) = write else {
-        return false;
-    };
-    match write.call1(&clipboard, &JsValue::from_str(&text)) {
-        Ok(promise) => match promise.dyn_into::<js_sys::Promise>() {
-            Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
-            Err(_) => false,
-        },
-        Err(_) => false,
-    }
-}
-
-/// "Copy link" and "Copy embed code", with what happened.
-#[function_component(Share)]
-fn share() -> Html {
-    let status = use_state(String::new);
-    let dialog = use_state(|| false);
-    let copy = |what: &'static str, make: fn() -> String| {
-        let status = status.clone();
-        Callback::from(move |_| {
-            let status = status.clone();
-            let text = make();
-            wasm_bindgen_futures::spawn_local(async move {
-                if copy_text(text.clone()).await {
-                    status.set(format!("{what} copied"));
-                } else {
-                    status.set(format!("could not copy; here it is: {text}"));
-                }
-            });
-        })
-    };
-    let open = {
-        let dialog = dialog.clone();
-        Callback::from(move |_| dialog.set(true))
-    };
-    let close = {
-        let dialog = dialog.clone();
-        Callback::from(move |()| dialog.set(false))
-    };
-    html! {
-        <div class="share">
-            <button type="button" id="copy-link" onclick={copy("link", url::share_link)}
-                    title="Copy a link to these exact settings">{ "Copy link" }</button>
-            <button type="button" id="copy-embed" onclick={open}
-                    title="Choose the charts and controls of an <iframe> that embeds these settings, and copy its code">
-                { "Copy embed code" }
-            </button>
-            <span id="copy-status" role="status">{ (*status).clone() }</span>
-            if *dialog {
-                <embed::EmbedDialog on_close={close} />
-            }
-        </div>
-    }
-}
+use crate::hooks::link_baseline::use_link_baseline;
+use crate::hooks::runner::{use_render_mark, use_runner};
+use crate::hooks::sweep::use_sweep;
+use crate::hooks::workers::use_workers;
+use crate::share::Share;
+use crate::state::{Action, AppState, State};
 
 /// A same-page link's click: scrolls to the element `id` and moves the focus there, without
 /// touching the URL's hash (it holds the settings).
@@ -235,323 +125,38 @@ fn app() -> Html {
     let state = use_reducer(|| State::new(url::start().0.clone()));
     let view = url::view();
     embed::use_report_height(view.embed);
-    // One worker for the runs and one for the threshold sweeps (a sweep never delays a run);
-    // every job uses a fork of the bridge. Both are replaced after a crash.
-    let workers: Rc<RefCell<Workers>> = use_mut_ref(Workers::spawn);
-    let pending_sweep = use_mut_ref(|| None::<Timeout>);
-    // The debounce timer of the next run (dropping it cancels the run) and the run counter.
-    let pending = use_mut_ref(|| None::<Timeout>);
-    let runs = use_memo((), |()| Cell::new(0_u64));
-    // The latest run that answered (the no-answer watchdog).
-    let answered = use_memo((), |()| Cell::new(0_u64));
-    // The configs of the latest runs (the JSON download re-runs the shown one in the worker).
-    let run_configs = use_mut_ref(Vec::<(u64, pdsim::Config)>::new);
-
-    {
-        let runnable = state.runnable();
-        let dispatcher = state.dispatcher();
-        let workers = Rc::clone(&workers);
-        let deps = (state.config.clone(), state.typing, state.epoch);
-        let run_configs = Rc::clone(&run_configs);
-        use_effect_with(deps, move |(config, typing, _)| {
-            if runnable {
-                let run = runs.get() + 1;
-                runs.set(run);
-                let worker_config = state::for_worker(config);
-                {
-                    let mut list = run_configs.borrow_mut();
-                    list.push((run, worker_config.clone()));
-                    let extra = list.len().saturating_sub(8);
-                    list.drain(..extra);
-                }
-                let answered = Rc::clone(&answered);
-                let latest = Rc::clone(&runs);
-                let started = dispatcher.clone();
-                let start = move || {
-                    // Posted at once: the worker runs while the page renders this edit.
-                    let answer =
-                        pdsim_web::post(&workers.borrow().run, Job::Run(AsJson(worker_config)));
-                    mark_timing("pdsim:posted");
-                    let slow = dispatcher.clone();
-                    Timeout::new(SLOW_MS, move || slow.dispatch(Action::Slow(run))).forget();
-                    // A worker that never answers (hung, or crashed without an error event)
-                    // counts as crashed: the same path as index.html's forwarded errors.
-                    let watched = Rc::clone(&answered);
-                    Timeout::new(NO_ANSWER_MS, move || {
-                        if watched.get() < run && latest.get() == run {
-                            let init = web_sys::CustomEventInit::new();
-                            init.set_detail(&JsValue::from_str(&format!(
-                                "no answer from the worker in {} s",
-                                NO_ANSWER_MS / 1000
-                            )));
-                            if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(
-                                "pdsim-worker-error",
-                                &init,
-                            ) {
-                                let _ = gloo::utils::window().dispatch_event(&event);
-                            }
-                        }
-                    })
-                    .forget();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let result = match answer.await {
-                            Answer::Run(result) => result,
-                            _ => Box::new(Err("the worker answered another job".into())),
-                        };
-                        mark_timing("pdsim:answered");
-                        answered.set(answered.get().max(run));
-                        dispatcher.dispatch(Action::Finished { run, result });
-                    });
-                };
-                if *typing {
-                    *pending.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, start));
-                } else {
-                    pending.borrow_mut().take();
-                    start();
-                }
-                started.dispatch(Action::Started(run));
-                // The URL follows every valid config.
-                url::write_config(config);
-            } else {
-                // An invalid edit cancels the run of an earlier valid one not started yet.
-                pending.borrow_mut().take();
-            }
-        });
-    }
-
-    {
-        // The threshold sweep: only for deciders with a threshold, and not re-run when only
-        // the threshold moves (its key zeroes it).
-        let key = state::sweep_config(&state.config);
-        let runnable = state.runnable();
-        let dispatcher = state.dispatcher();
-        let asked = state.sweep_key.clone();
-        let workers = Rc::clone(&workers);
-        use_effect_with((key, runnable, state.epoch), move |(key, runnable, _)| {
-            pending_sweep.borrow_mut().take();
-            if let (Some(key), true) = (key.clone(), *runnable) {
-                if asked.as_ref() != Some(&key) {
-                    *pending_sweep.borrow_mut() =
-                        Some(Timeout::new(SWEEP_DEBOUNCE_MS, move || {
-                            dispatcher.dispatch(Action::SweepStarted(key.clone()));
-                            let answer = pdsim_web::post(
-                                &workers.borrow().sweep,
-                                Job::Sweep(AsJson(key.clone())),
-                            );
-                            wasm_bindgen_futures::spawn_local(async move {
-                                let result = match answer.await {
-                                    Answer::Sweep(result) => result,
-                                    _ => Err("the worker answered another job".into()),
-                                };
-                                dispatcher.dispatch(Action::SweepFinished {
-                                    key,
-                                    result: Box::new(result),
-                                });
-                            });
-                        }));
-                }
-            }
-        });
-    }
-    use_effect_with(state.shown_run, |_| mark_render());
-
-    {
-        // A link with a pinned baseline (`b`): run it once, on the sweep worker (the first run
-        // of the page is not delayed), and pin its report.
-        let dispatcher = state.dispatcher();
-        let workers = Rc::clone(&workers);
-        use_effect_with((), move |()| {
-            if let Some(config) = url::start_baseline() {
-                let answer = pdsim_web::post(
-                    &workers.borrow().sweep,
-                    Job::Run(AsJson(state::for_worker(&config))),
-                );
-                wasm_bindgen_futures::spawn_local(async move {
-                    match answer.await {
-                        Answer::Run(result) => match *result {
-                            Ok(report) => dispatcher.dispatch(Action::PinLoaded {
-                                config: Box::new(config),
-                                report: Box::new(report),
-                            }),
-                            Err(err) => gloo::console::warn!(format!(
-                                "cannot run the baseline of the link: {err}"
-                            )),
-                        },
-                        _ => gloo::console::warn!("the worker answered another job"),
-                    }
-                });
-            }
-        });
-    }
-
-    {
-        // A crashed worker (see index.html: every Worker's `error` event is forwarded to the
-        // window as `pdsim-worker-error`): new workers, and the banner.
-        let dispatcher = state.dispatcher();
-        let workers = Rc::clone(&workers);
-        use_effect_with((), move |()| {
-            let window = gloo::utils::window();
-            let hook_workers = Rc::clone(&workers);
-            let listener =
-                gloo::events::EventListener::new(&window, "pdsim-worker-error", move |event| {
-                    let detail = js_sys::Reflect::get(event, &JsValue::from_str("detail"))
-                        .ok()
-                        .and_then(|d| d.as_string())
-                        .unwrap_or_default();
-                    *workers.borrow_mut() = Workers::spawn();
-                    dispatcher.dispatch(Action::Fatal(detail));
-                });
-            // TEST HOOK: `window.__pdsimTestPanic()` makes the run worker panic (it is the only
-            // sender of `Job::Panic`), so the end-to-end tests can check the crash banner.
-            let hook = Closure::<dyn Fn()>::new(move || {
-                let answer = pdsim_web::post(&hook_workers.borrow().run, Job::Panic);
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _ = answer.await;
-                });
-            });
-            let _ = js_sys::Reflect::set(
-                &window,
-                &JsValue::from_str("__pdsimTestPanic"),
-                hook.as_ref().unchecked_ref(),
-            );
-            move || {
-                drop(listener);
-                drop(hook);
-            }
-        });
-    }
+    let workers = use_workers(state.dispatcher());
+    let runner = use_runner(&state, &workers);
+    use_sweep(&state, &workers);
+    use_render_mark(state.run.shown);
+    use_link_baseline(state.dispatcher(), &workers);
 
     let stale = state.stale();
     let error = state.error().map(|err| err.message.clone());
     let baseline = state.baseline.as_ref().map(|b| b.report.clone());
-    let compare = {
-        // One toggle button (the same element pinned or not, so focus stays on it) and a
-        // Re-pin button beside it when pinned.
-        // The pinned baseline's config goes in the URL (`b`), so a comparison can be shared.
-        let toggle = {
-            let state = state.clone();
-            let pinned = state.baseline.is_some();
-            Callback::from(move |_| {
-                if pinned {
-                    url::write_baseline(None);
-                    state.dispatch(Action::Unpin);
-                } else {
-                    url::write_baseline(Some(&state.config));
-                    state.dispatch(Action::Pin);
-                }
-            })
-        };
-        let repin = {
-            let state = state.clone();
-            Callback::from(move |_| {
-                url::write_baseline(Some(&state.config));
-                state.dispatch(Action::Pin);
-            })
-        };
-        let pinned = state.baseline.is_some();
-        let note = state.baseline.as_ref().map(|b| {
-            let changes = state::config_changes(&b.config, &state.config);
-            let changed = if changes.is_empty() {
-                "Same settings as the baseline.".to_owned()
-            } else {
-                let shown: Vec<&str> = changes.iter().take(4).map(String::as_str).collect();
-                let more = changes.len().saturating_sub(shown.len());
-                format!(
-                    "Changed since pinning: {}{}.",
-                    shown.join("; "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                )
-            };
-            let counts = |r: &pdsim::Report| {
-                format!(
-                    "{} of {} requests completed, {} dropped",
-                    format::count(r.summary.completed),
-                    format::count(r.summary.injected),
-                    format::count(r.summary.dropped)
-                )
-            };
-            let (now, comparable) = match &state.report {
-                Some(report) => (
-                    format!("; now {}", counts(report)),
-                    cards::comparable(report, &b.report),
-                ),
-                None => (String::new(), true),
-            };
-            let caveat = if comparable {
-                ""
-            } else {
-                " The two runs completed different shares of their requests, so their latencies \
-                 describe different requests: latency changes are marked not comparable."
-            };
-            html! {
-                <span id="baseline-note">
-                    <span id="baseline-counts">
-                        { format!("Baseline: {}{now}.", counts(&b.report)) }
-                        { caveat }
-                    </span>
-                    { format!(
-                        " Baseline TTFT p50 {}. ▲ = higher, ▼ = lower; green is better, red \
-                         worse, grey no change (within 1%). ",
-                        format::duration(b.report.summary.ttft_ms.p50)
-                    ) }
-                    <span id="baseline-changes">{ changed }</span>
-                </span>
-            }
-        });
-        html! {
-            <div class={classes!("compare", pinned.then_some("pinned"))}>
-                <button type="button" id="pin" onclick={toggle} aria-pressed={pinned.to_string()}
-                        title={if pinned {
-                            "Forget the pinned baseline"
-                        } else {
-                            "Keep this result and show every later result's difference from it"
-                        }}>
-                    { if pinned { "Unpin baseline" } else { "Pin as baseline" } }
-                </button>
-                // Always there (hidden when nothing is pinned): children that come and go
-                // would make Yew reuse the Pin button's element for another one, and the
-                // focus would move with it.
-                <button type="button" id="repin" onclick={repin} hidden={!pinned}
-                        title="Pin the current result instead">{ "Re-pin" }</button>
-                <span class="baseline-slot">{ for note }</span>
-            </div>
-        }
-    };
     // The sweep marks the threshold of the result on screen: its marker moves with the other
     // charts when an edit's result arrives. (Moving it at the edit would draw the sweep's
     // canvas, and lay out the page for it, before the edit's run is even posted: effects run
     // children first.)
-    let shown_threshold = run_configs
-        .borrow()
-        .iter()
-        .find(|(run, _)| *run == state.shown_run)
-        .map_or(
-            state.config.disaggregation.threshold_tokens,
-            |(_, config)| config.disaggregation.threshold_tokens,
-        );
+    let shown_config = runner.config_of(state.run.shown);
+    let config = shown_config.as_deref().unwrap_or(&state.settings.config);
+    let shown_threshold = config.disaggregation.threshold_tokens;
     // The config of the result on screen (its warnings are about it, not about a newer edit).
     let (warnings, idle, slo) = state
+        .run
         .report
         .as_ref()
         .map_or_else(Default::default, |report| {
-            let configs = run_configs.borrow();
-            let config = configs
-                .iter()
-                .find(|(run, _)| *run == state.shown_run)
-                .map_or(&state.config, |(_, config)| config);
             (
                 health::warnings(config, report),
                 health::notes(config, report),
                 health::slo_text(config),
             )
         });
+    drop(shown_config);
     let warnings_count = warnings.len();
-    let results = match &state.report {
-        None => match &state.run_error {
+    let results = match &state.run.report {
+        None => match &state.run.error {
             None if error.is_some() => html! {
                 <p class="status">{ "Fix the highlighted value to run the simulation." }</p>
             },
@@ -561,38 +166,7 @@ fn app() -> Html {
         Some(report) => {
             let s = &report.summary;
             let downloads = {
-                let json = {
-                    let workers = Rc::clone(&workers);
-                    let run_configs = Rc::clone(&run_configs);
-                    let shown = state.shown_run;
-                    Callback::from(move |_| {
-                        let config = run_configs
-                            .borrow()
-                            .iter()
-                            .find(|(run, _)| *run == shown)
-                            .map(|(_, config)| config.clone());
-                        let Some(config) = config else { return };
-                        let answer =
-                            pdsim_web::post(&workers.borrow().run, Job::ReportJson(AsJson(config)));
-                        wasm_bindgen_futures::spawn_local(async move {
-                            match answer.await {
-                                Answer::Text(Ok(text)) => {
-                                    export::download(
-                                        "pdsim-report.json",
-                                        "application/json",
-                                        &text,
-                                    );
-                                }
-                                Answer::Text(Err(err)) => {
-                                    gloo::console::warn!(format!(
-                                        "cannot export the report: {err}"
-                                    ));
-                                }
-                                _ => {}
-                            }
-                        });
-                    })
-                };
+                let json = runner.download_json(state.run.shown);
                 let csv = {
                     let report = report.clone();
                     Callback::from(move |_| {
@@ -638,15 +212,15 @@ fn app() -> Html {
                                 format::duration(s.duration_s * 1000.0)
                             ) }
                         </p>
-                        <span id="simulating" class={classes!("running", (!state.slow || stale).then_some("idle"))}
+                        <span id="simulating" class={classes!("running", (!state.run.slow || stale).then_some("idle"))}
                               role="status">
-                            if state.slow && !stale {
+                            if state.run.slow && !stale {
                                 <span class="spinner" aria-hidden="true"></span>{ "simulating…" }
                             }
                         </span>
                     </div>
                     if !view.embed {
-                        { compare }
+                        <Compare />
                         { downloads }
                     }
                     // The charts, in the order the URL names them (the embed author's), else
@@ -654,20 +228,20 @@ fn app() -> Html {
                     { for chart_order(view).into_iter().map(|name| match name {
                         "cards" => html! { <Cards report={report.clone()} baseline={baseline.clone()} slo={slo.clone()} /> },
                         "breakdown" => html! { <Breakdown report={report.clone()} baseline={baseline.clone()} /> },
-                        "flow" => html! { <Flow report={report.clone()} block_size={state.config.engine.block_size} /> },
+                        "flow" => html! { <Flow report={report.clone()} block_size={state.settings.config.engine.block_size} /> },
                         "waterfall" => html! { <Waterfall report={report.clone()} /> },
                         "cdf" => html! { <Cdfs report={report.clone()} baseline={baseline.clone()} /> },
                         "timeline" => html! { <Timeline report={report.clone()} /> },
-                        "sweep" if state::uses_threshold(state.config.disaggregation.decider) => html! {
-                            <Sweep rows={state.sweep.clone()} error={state.sweep_error.clone()}
+                        "sweep" if state::uses_threshold(state.settings.config.disaggregation.decider) => html! {
+                            <Sweep rows={state.sweep.rows.clone()} error={state.sweep.error.clone()}
                                    threshold={shown_threshold}
-                                   fresh={state.sweep_key.is_some()
-                                       && state.sweep_key == state::sweep_config(&state.config)} />
+                                   fresh={state.sweep.key.is_some()
+                                       && state.sweep.key == state::sweep_config(&state.settings.config)} />
                         },
                         _ => html! {},
                     }) }
                     if !view.embed {
-                        <plan_panel::PlanPanel state={state.clone()} />
+                        <plan_panel::PlanPanel />
                     }
                 </>
             }
@@ -729,18 +303,20 @@ fn app() -> Html {
     });
 
     let strip = headline(
-        state.report.as_deref(),
+        state.run.report.as_deref(),
         warnings_count,
         stale,
-        state.running,
+        state.run.running,
     );
     html! {
+        // The state goes to the components through a context (see `state::use_app_state`).
+        <ContextProvider<AppState> context={state.clone()}>
         // data-ready tells the browser tests that the first result is on screen; data-busy that a
         // run is pending.
         // data-run counts the reports shown.
         <main id="app" class={classes!(view.embed.then_some("embed"))}
-              data-ready={state.ready().to_string()} data-busy={state.running.to_string()}
-              data-run={state.shown_run.to_string()}>
+              data-ready={state.ready().to_string()} data-busy={state.run.running.to_string()}
+              data-run={state.run.shown.to_string()}>
             if !view.no_controls() {
                 <a class="skip-link" href="#results" onclick={jump("results")}>{ "Skip to results" }</a>
             }
@@ -761,22 +337,23 @@ fn app() -> Html {
                         if let Some(ids) = &view.controls {
                             { embed::control_filter(ids) }
                         }
-                        <Controls state={state.clone()} />
+                        <Controls />
                     </div>
                 }
                 <section id="results" tabindex="-1" class={classes!("results", stale.then_some("stale"))}
-                         aria-label="Results" aria-busy={state.running.to_string()}>
+                         aria-label="Results" aria-busy={state.run.running.to_string()}>
                     if view.no_controls() && error.is_some() {
                         <p id="error" role="alert" class="error">{ error.clone().unwrap_or_default() }</p>
                     }
                     { status }
-                    if let Some(err) = &state.run_error {
+                    if let Some(err) = &state.run.error {
                         <p class="error" id="run-error" role="alert">{ format!("The simulation failed: {err}") }</p>
                     }
                     { results }
                 </section>
             </div>
         </main>
+        </ContextProvider<AppState>>
     }
 }
 

@@ -10,7 +10,7 @@ use web_sys::{DragEvent, HtmlInputElement};
 use yew::prelude::*;
 
 use crate::format;
-use crate::state::{Action, State};
+use crate::state::{use_app_state, Action};
 
 /// The model of a pasted `config.json`, or what is wrong with the text.
 pub fn parse_hf_config(text: &str) -> Result<ModelSpec, String> {
@@ -116,19 +116,13 @@ pub fn step_time_note(props: &StepTimeNoteProps) -> Html {
     }
 }
 
-/// Properties of [`HfModelInput`].
-#[derive(Properties, PartialEq)]
-pub struct HfModelInputProps {
-    /// The page's state.
-    pub state: UseReducerHandle<State>,
-}
-
 /// "Your own model": paste a `config.json`, or drop or choose the file.
 #[function_component(HfModelInput)]
-pub fn hf_model_input(props: &HfModelInputProps) -> Html {
+pub fn hf_model_input() -> Html {
+    let state = use_app_state();
     let error = use_state(|| None::<String>);
     let apply = {
-        let state = props.state.clone();
+        let state = state.clone();
         let error = error.clone();
         Callback::from(move |text: String| match parse_hf_config(&text) {
             Ok(spec) => {
@@ -187,7 +181,7 @@ pub fn hf_model_input(props: &HfModelInputProps) -> Html {
         }
     });
     let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
-    let current = match &props.state.config.model {
+    let current = match &state.settings.config.model {
         ModelSpec::HuggingFace(map) => map
             .get("architectures")
             .and_then(|a| a.get(0))

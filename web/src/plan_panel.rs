@@ -5,16 +5,14 @@
 //! frontier chart, a ranked table with units); Cancel stops the pool; Load puts a candidate's
 //! runnable config into the playground. The budget and targets live in the URL (`plan=`).
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use pdsim::plan::{PlanRequest, Targets};
 use pdsim::Config;
-use pdsim_web::{post, spawn_worker, Answer, AsJson, Job, PanelPlan, PanelRow, SimBridge};
+use pdsim_web::{PanelPlan, PanelRow};
 use yew::prelude::*;
 
 use crate::format;
-use crate::state::{Action, State};
+use crate::hooks::plan_search::use_plan_search;
+use crate::state::{use_app_state, Action};
 use crate::url;
 
 /// The panel's settings (what `plan=` holds: `gpus,ttft_ms,tpot_ms,attainment,kinds`).
@@ -101,46 +99,18 @@ impl PlanSettings {
     }
 }
 
-/// Workers to run candidates on: the machine's cores, 1 to 8.
-fn pool_size() -> usize {
-    let cores = gloo::utils::window().navigator().hardware_concurrency();
-    (cores as usize).clamp(1, 8)
-}
-
-/// What the panel shows: the candidates' results as the workers answered them (JSON, kept
-/// as it is: the planner's types live in the worker) and their latest summary.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Progress {
-    total: usize,
-    results: Vec<String>,
-    plan: Option<PanelPlan>,
-    error: Option<String>,
-    running: bool,
-    cancelled: bool,
-}
-
-/// Properties of [`PlanPanel`].
-#[derive(Properties, PartialEq)]
-pub struct PlanPanelProps {
-    /// The page's state (its config is planned; Load replaces it).
-    pub state: UseReducerHandle<State>,
-}
-
 /// The Plan panel.
 #[function_component(PlanPanel)]
-pub fn plan_panel(props: &PlanPanelProps) -> Html {
+pub fn plan_panel() -> Html {
+    // The page's state: its config is planned; Load replaces it.
+    let state = use_app_state();
     let settings = use_state(|| {
         url::current()
             .get("plan")
             .and_then(PlanSettings::parse)
             .unwrap_or_default()
     });
-    let progress = use_state(Progress::default);
-    // The live results (workers answer into it; `progress` is its rendered copy).
-    let live = use_mut_ref(Progress::default);
-    // The pool of the current search; dropping it stops its workers.
-    let pool = use_mut_ref(Vec::<SimBridge>::new);
-    let generation = use_mut_ref(|| 0_u64);
+    let search = use_plan_search();
 
     {
         let text = settings.url_text();
@@ -149,129 +119,11 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
 
     let start = {
         let settings = settings.clone();
-        let progress = progress.clone();
-        let live = live.clone();
-        let pool = pool.clone();
-        let generation = generation.clone();
-        let config = props.state.config.clone();
-        Callback::from(move |_: MouseEvent| {
-            let request = settings.request(&config);
-            *generation.borrow_mut() += 1;
-            let this_run = *generation.borrow();
-            let p = Progress {
-                running: true,
-                ..Progress::default()
-            };
-            *live.borrow_mut() = p.clone();
-            progress.set(p);
-            let live = live.clone();
-            let progress = progress.clone();
-            let pool = pool.clone();
-            let generation = generation.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                // One worker lists the candidates and, later, summarizes the results.
-                let summarizer = spawn_worker();
-                let fail = |message: String| {
-                    let mut p = live.borrow_mut();
-                    p.error = Some(message);
-                    p.running = false;
-                    progress.set(p.clone());
-                };
-                let total = match post(&summarizer, Job::PlanCount(AsJson(request.clone()))).await {
-                    Answer::Count(Ok(n)) => n,
-                    Answer::Count(Err(e)) => return fail(e),
-                    _ => return fail("the worker answered something else".into()),
-                };
-                if *generation.borrow() != this_run {
-                    return;
-                }
-                {
-                    let mut p = live.borrow_mut();
-                    p.total = total as usize;
-                    p.running = total > 0;
-                    progress.set(p.clone());
-                }
-                let workers: Vec<SimBridge> = (0..pool_size().min(total.max(1) as usize))
-                    .map(|_| spawn_worker())
-                    .collect();
-                *pool.borrow_mut() = workers.iter().map(SimBridge::fork).collect();
-                pool.borrow_mut().push(summarizer.fork());
-                // Each worker takes the next candidate when it finishes one.
-                let next = Rc::new(RefCell::new(0_u32));
-                for worker in workers {
-                    let (next, request, live, progress, generation) = (
-                        next.clone(),
-                        request.clone(),
-                        live.clone(),
-                        progress.clone(),
-                        generation.clone(),
-                    );
-                    let summarizer = summarizer.fork();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        loop {
-                            let index = {
-                                let mut n = next.borrow_mut();
-                                *n += 1;
-                                *n - 1
-                            };
-                            if *generation.borrow() != this_run || index >= total {
-                                return;
-                            }
-                            let job = Job::PlanCandidate(AsJson(request.clone()), index);
-                            let answer = post(&worker, job).await;
-                            if *generation.borrow() != this_run {
-                                return;
-                            }
-                            let results = {
-                                let mut p = live.borrow_mut();
-                                match answer {
-                                    Answer::Text(Ok(json)) => p.results.push(json),
-                                    Answer::Text(Err(e)) => p.error = Some(e),
-                                    _ => p.error = Some("a worker answered something else".into()),
-                                }
-                                p.running = p.results.len() < p.total && p.error.is_none();
-                                progress.set(p.clone());
-                                p.results.clone()
-                            };
-                            let job = Job::PlanSummary(AsJson(request.clone()), results);
-                            let summary = post(&summarizer, job).await;
-                            if *generation.borrow() != this_run {
-                                return;
-                            }
-                            let mut p = live.borrow_mut();
-                            match summary {
-                                // A summary of fewer results than the one shown is stale.
-                                Answer::Plan(Ok(plan)) => {
-                                    let newer = p
-                                        .plan
-                                        .as_ref()
-                                        .is_none_or(|old| old.rows.len() <= plan.rows.len());
-                                    if newer {
-                                        p.plan = Some(plan);
-                                    }
-                                }
-                                Answer::Plan(Err(e)) => p.error = Some(e),
-                                _ => {}
-                            }
-                            progress.set(p.clone());
-                        }
-                    });
-                }
-            });
-        })
+        let start = search.start.clone();
+        let config = state.settings.config.clone();
+        Callback::from(move |_: MouseEvent| start.emit(settings.request(&config)))
     };
-
-    let cancel = {
-        let progress = progress.clone();
-        Callback::from(move |_: MouseEvent| {
-            *generation.borrow_mut() += 1;
-            pool.borrow_mut().clear();
-            let mut p = live.borrow_mut();
-            p.running = false;
-            p.cancelled = true;
-            progress.set(p.clone());
-        })
-    };
+    let cancel = search.cancel.reform(|_: MouseEvent| ());
 
     let number = |id: &'static str,
                   label: &'static str,
@@ -315,9 +167,9 @@ pub fn plan_panel(props: &PlanPanelProps) -> Html {
     };
 
     // The plan so far: ranked, best and frontier, from the results in.
-    let p = &*progress;
+    let p = &*search.progress;
     let load = |config_json: String| {
-        let state = props.state.clone();
+        let state = state.clone();
         Callback::from(move |_: MouseEvent| {
             if let Ok(config) = serde_json::from_str::<Config>(&config_json) {
                 state.dispatch(Action::LoadConfig(Box::new(config)));

@@ -1,0 +1,560 @@
+//! The form's metadata: what each control of the playground edits in a [`Config`] (number
+//! boxes' config paths, their text and how typed text parses into the config; the pools,
+//! length distributions, link and scenario presets the selects offer) and the edits of the
+//! form's buttons. The reducer ([`crate::state`]) applies it; the controls ([`crate::controls`])
+//! lay it out. Kept apart from the state so that adding a field touches this table only.
+
+use std::sync::OnceLock;
+
+use pdsim::config::{Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig};
+use pdsim::examples::Example;
+use pdsim::Config;
+/// Largest threshold the slider and the number box accept, in tokens.
+pub const MAX_THRESHOLD: u32 = 8192;
+/// Most requests one playground run may simulate (keeps every run interactive).
+pub const MAX_REQUESTS: u64 = 50_000;
+
+/// The scenarios of the preset menu: every example except the 100,000-request benchmark.
+pub fn examples() -> &'static [Example] {
+    static EXAMPLES: OnceLock<Vec<Example>> = OnceLock::new();
+    EXAMPLES.get_or_init(|| {
+        pdsim::examples::all()
+            .into_iter()
+            .filter(|e| e.name != "bench")
+            .collect()
+    })
+}
+
+/// One of the three instance pools.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pool {
+    /// Prefill-only instances.
+    Prefill,
+    /// Decode instances.
+    Decode,
+    /// Instances that do both.
+    Unified,
+}
+
+impl Pool {
+    /// The pools in the order the form lists them.
+    pub const ALL: [Self; 3] = [Self::Prefill, Self::Decode, Self::Unified];
+
+    /// The pool's name in config paths.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Prefill => "prefill",
+            Self::Decode => "decode",
+            Self::Unified => "unified",
+        }
+    }
+
+    /// The pool's name in the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Prefill => "Prefill",
+            Self::Decode => "Decode",
+            Self::Unified => "Unified",
+        }
+    }
+
+    /// What the pool's instances do (tooltips).
+    pub fn explain(self) -> &'static str {
+        match self {
+            Self::Prefill => "prefill-only instances that compute disaggregated prompts",
+            Self::Decode => {
+                "decode instances; they also prefill the requests the decider keeps local"
+            }
+            Self::Unified => "aggregated instances that both prefill and decode",
+        }
+    }
+
+    fn of(self, config: &Config) -> &PoolConfig {
+        match self {
+            Self::Prefill => &config.topology.prefill,
+            Self::Decode => &config.topology.decode,
+            Self::Unified => &config.topology.unified,
+        }
+    }
+
+    fn of_mut(self, config: &mut Config) -> &mut PoolConfig {
+        match self {
+            Self::Prefill => &mut config.topology.prefill,
+            Self::Decode => &mut config.topology.decode,
+            Self::Unified => &mut config.topology.unified,
+        }
+    }
+}
+
+/// A KV-link preset: id, label, bandwidth (GB/s), base latency (ms).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkPreset {
+    /// Value of the select's option.
+    pub id: &'static str,
+    /// Text of the option.
+    pub label: &'static str,
+    /// Bandwidth per GPU, in GB/s.
+    pub bandwidth_gb_per_s: f64,
+    /// Fixed setup latency of every transfer, in ms.
+    pub base_latency_ms: f64,
+}
+
+/// The link presets of the form.
+pub const LINKS: [LinkPreset; 4] = [
+    LinkPreset {
+        id: "nvlink",
+        label: "NVLink (450 GB/s, 0.2 ms)",
+        bandwidth_gb_per_s: 450.0,
+        base_latency_ms: 0.2,
+    },
+    LinkPreset {
+        id: "ib-400g",
+        label: "InfiniBand 400G (45 GB/s, 1 ms)",
+        bandwidth_gb_per_s: 45.0,
+        base_latency_ms: 1.0,
+    },
+    LinkPreset {
+        id: "roce-200g",
+        label: "RoCE 200G (20 GB/s, 1 ms)",
+        bandwidth_gb_per_s: 20.0,
+        base_latency_ms: 1.0,
+    },
+    LinkPreset {
+        id: "100gbe",
+        label: "100GbE (10 GB/s, 1.5 ms)",
+        bandwidth_gb_per_s: 10.0,
+        base_latency_ms: 1.5,
+    },
+];
+
+/// The id of the link preset matching the config's link, or `"custom"`.
+pub fn link_id(config: &Config) -> &'static str {
+    let link = &config.kv_transfer;
+    LINKS
+        .iter()
+        .find(|l| {
+            l.bandwidth_gb_per_s == link.bandwidth_gb_per_s
+                && l.base_latency_ms == link.base_latency_ms
+        })
+        .map_or("custom", |l| l.id)
+}
+
+/// The name of the scenario preset equal to the config, or `"custom"`.
+pub fn example_id(config: &Config) -> &'static str {
+    examples()
+        .iter()
+        .find(|e| e.config == *config)
+        .map_or("custom", |e| e.name)
+}
+
+/// The preset id of a model or GPU spec, or `"custom"`.
+pub fn model_id(config: &Config) -> &str {
+    match &config.model {
+        ModelSpec::Preset(id) => id,
+        ModelSpec::Custom(_) | ModelSpec::HuggingFace(_) => "custom",
+    }
+}
+
+/// The preset id of the top-level GPU, or `"custom"`.
+pub fn gpu_id(config: &Config) -> &str {
+    match &config.hardware {
+        HardwareSpec::Preset(id) => id,
+        HardwareSpec::Custom(_) => "custom",
+    }
+}
+
+/// A number box of the form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    /// `topology.<pool>.instances`
+    Instances(Pool),
+    /// `topology.<pool>.tp`
+    Tp(Pool),
+    /// `disaggregation.threshold_tokens`
+    Threshold,
+    /// `kv_transfer.bandwidth_gb_per_s`
+    Bandwidth,
+    /// `kv_transfer.base_latency_ms`
+    Latency,
+    /// `workload.arrival.rate_per_s`
+    Rate,
+    /// `workload.requests`
+    Requests,
+    /// `seed`
+    Seed,
+    /// `slo.ttft_ms` (empty: none)
+    SloTtft,
+    /// `slo.itl_ms` (empty: none)
+    SloItl,
+    /// `workload.arrival.cv`
+    Cv,
+    /// `workload.prefix.groups`
+    PrefixGroups,
+    /// `workload.prefix.tokens`
+    PrefixTokens,
+    /// `workload.prefix.fraction`
+    PrefixFraction,
+    /// A parameter of `workload.<input|output>_tokens`.
+    Len(Lengths, Param),
+    /// `engine.max_num_batched_tokens` (the chunk size of chunked prefill)
+    ChunkTokens,
+    /// `engine.max_num_seqs`
+    MaxSeqs,
+    /// `engine.gpu_memory_utilization`
+    GpuMemory,
+    /// `disaggregation.max_prefill_queue`
+    MaxPrefillQueue,
+}
+
+/// Which length distribution of the workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lengths {
+    /// `workload.input_tokens`
+    Input,
+    /// `workload.output_tokens`
+    Output,
+}
+
+impl Lengths {
+    /// Config path of the distribution.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Input => "workload.input_tokens",
+            Self::Output => "workload.output_tokens",
+        }
+    }
+
+    /// The distribution in `config`.
+    pub fn of(self, config: &Config) -> &LengthDist {
+        match self {
+            Self::Input => &config.workload.input_tokens,
+            Self::Output => &config.workload.output_tokens,
+        }
+    }
+
+    /// The distribution in `config`, to change.
+    pub fn of_mut(self, config: &mut Config) -> &mut LengthDist {
+        match self {
+            Self::Input => &mut config.workload.input_tokens,
+            Self::Output => &mut config.workload.output_tokens,
+        }
+    }
+}
+
+/// A parameter of a length distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Param {
+    /// `value` (constant)
+    Value,
+    /// `min`
+    Min,
+    /// `max`
+    Max,
+    /// `mean`
+    Mean,
+    /// `std`
+    Std,
+}
+
+impl Param {
+    /// Name in config paths.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Value => "value",
+            Self::Min => "min",
+            Self::Max => "max",
+            Self::Mean => "mean",
+            Self::Std => "std",
+        }
+    }
+}
+
+/// The kinds of length distributions: id of the select's options.
+pub const DISTS: [&str; 4] = ["constant", "uniform", "normal", "lognormal"];
+
+/// The id of a distribution's kind.
+pub fn dist_id(dist: &LengthDist) -> &'static str {
+    match dist {
+        LengthDist::Constant { .. } => "constant",
+        LengthDist::Uniform { .. } => "uniform",
+        LengthDist::Normal { .. } => "normal",
+        LengthDist::Lognormal { .. } => "lognormal",
+    }
+}
+
+/// The parameters the form shows for a distribution.
+pub fn dist_params(dist: &LengthDist) -> &'static [Param] {
+    match dist {
+        LengthDist::Constant { .. } => &[Param::Value],
+        LengthDist::Uniform { .. } => &[Param::Min, Param::Max],
+        LengthDist::Normal { .. } | LengthDist::Lognormal { .. } => {
+            &[Param::Mean, Param::Std, Param::Min, Param::Max]
+        }
+    }
+}
+
+/// The distribution of kind `id` with about the same mean as `dist`.
+pub fn switch_dist(dist: &LengthDist, id: &str) -> Option<LengthDist> {
+    let mean = match dist {
+        LengthDist::Constant { value } => f64::from(*value),
+        LengthDist::Uniform { min, max } => (f64::from(*min) + f64::from(*max)) / 2.0,
+        LengthDist::Normal { mean, .. } | LengthDist::Lognormal { mean, .. } => *mean,
+    }
+    .round()
+    .max(1.0);
+    let whole = |v: f64| v.round().clamp(1.0, f64::from(u32::MAX)) as u32;
+    match id {
+        "constant" => Some(LengthDist::Constant { value: whole(mean) }),
+        "uniform" => Some(LengthDist::Uniform {
+            min: whole(mean / 2.0),
+            max: whole(mean * 1.5),
+        }),
+        "normal" => Some(LengthDist::Normal {
+            mean,
+            std: (mean / 4.0).round(),
+            min: Some(1),
+            max: None,
+        }),
+        "lognormal" => Some(LengthDist::Lognormal {
+            mean,
+            std: (mean / 2.0).round(),
+            min: Some(1),
+            max: None,
+        }),
+        _ => None,
+    }
+}
+
+/// Text of an optional number (empty for none).
+fn opt_text<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
+}
+
+impl Field {
+    /// The config path of the field (what validation errors name).
+    pub fn path(self) -> String {
+        match self {
+            Self::Instances(pool) => format!("topology.{}.instances", pool.id()),
+            Self::Tp(pool) => format!("topology.{}.tp", pool.id()),
+            Self::Threshold => "disaggregation.threshold_tokens".into(),
+            Self::Bandwidth => "kv_transfer.bandwidth_gb_per_s".into(),
+            Self::Latency => "kv_transfer.base_latency_ms".into(),
+            Self::Rate => "workload.arrival.rate_per_s".into(),
+            Self::Requests => "workload.requests".into(),
+            Self::Seed => "seed".into(),
+            Self::SloTtft => "slo.ttft_ms".into(),
+            Self::SloItl => "slo.itl_ms".into(),
+            Self::Cv => "workload.arrival.cv".into(),
+            Self::PrefixGroups => "workload.prefix.groups".into(),
+            Self::PrefixTokens => "workload.prefix.tokens".into(),
+            Self::PrefixFraction => "workload.prefix.fraction".into(),
+            Self::Len(which, param) => format!("{}.{}", which.path(), param.id()),
+            Self::ChunkTokens => "engine.max_num_batched_tokens".into(),
+            Self::MaxSeqs => "engine.max_num_seqs".into(),
+            Self::GpuMemory => "engine.gpu_memory_utilization".into(),
+            Self::MaxPrefillQueue => "disaggregation.max_prefill_queue".into(),
+        }
+    }
+
+    /// The field's value in `config`, as the number box shows it.
+    pub fn text(self, config: &Config) -> String {
+        match self {
+            Self::Instances(pool) => pool.of(config).instances.to_string(),
+            Self::Tp(pool) => pool.of(config).tp.to_string(),
+            Self::Threshold => config.disaggregation.threshold_tokens.to_string(),
+            Self::Bandwidth => config.kv_transfer.bandwidth_gb_per_s.to_string(),
+            Self::Latency => config.kv_transfer.base_latency_ms.to_string(),
+            Self::Rate => config.workload.arrival.rate_per_s.to_string(),
+            Self::Requests => opt_text(config.workload.requests),
+            Self::Seed => config.seed.to_string(),
+            Self::SloTtft => opt_text(config.slo.ttft_ms),
+            Self::SloItl => opt_text(config.slo.itl_ms),
+            Self::Cv => config.workload.arrival.cv.to_string(),
+            Self::PrefixGroups => config.workload.prefix.groups.to_string(),
+            Self::PrefixTokens => config.workload.prefix.tokens.to_string(),
+            Self::PrefixFraction => config.workload.prefix.fraction.to_string(),
+            Self::ChunkTokens => config.engine.max_num_batched_tokens.to_string(),
+            Self::MaxSeqs => config.engine.max_num_seqs.to_string(),
+            Self::GpuMemory => config.engine.gpu_memory_utilization.to_string(),
+            Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue.to_string(),
+            Self::Len(which, param) => match (which.of(config), param) {
+                (LengthDist::Constant { value }, Param::Value) => value.to_string(),
+                (LengthDist::Uniform { min, .. }, Param::Min) => min.to_string(),
+                (LengthDist::Uniform { max, .. }, Param::Max) => max.to_string(),
+                (
+                    LengthDist::Normal { mean, .. } | LengthDist::Lognormal { mean, .. },
+                    Param::Mean,
+                ) => mean.to_string(),
+                (
+                    LengthDist::Normal { std, .. } | LengthDist::Lognormal { std, .. },
+                    Param::Std,
+                ) => std.to_string(),
+                (
+                    LengthDist::Normal { min, .. } | LengthDist::Lognormal { min, .. },
+                    Param::Min,
+                ) => opt_text(*min),
+                (
+                    LengthDist::Normal { max, .. } | LengthDist::Lognormal { max, .. },
+                    Param::Max,
+                ) => opt_text(*max),
+                _ => String::new(),
+            },
+        }
+    }
+
+    /// Parses `text` into `config`, or says what is allowed.
+    pub fn apply(self, config: &mut Config, text: &str) -> Result<(), String> {
+        let text = text.trim();
+        let whole = |what: &str| -> Result<u32, String> {
+            text.parse::<u32>()
+                .map_err(|_| format!("must be a whole number of {what} (0 or more)"))
+        };
+        let real = |unit: &str| -> Result<f64, String> {
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(format!("must be a number in {unit}")),
+            }
+        };
+        let optional_real = |unit: &str| -> Result<Option<f64>, String> {
+            if text.is_empty() {
+                Ok(None)
+            } else {
+                match text.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Ok(Some(v)),
+                    _ => Err(format!("must be a number in {unit}, or empty for none")),
+                }
+            }
+        };
+        let optional_whole = || -> Result<Option<u32>, String> {
+            if text.is_empty() {
+                Ok(None)
+            } else {
+                text.parse::<u32>()
+                    .map(Some)
+                    .map_err(|_| "must be a whole number of tokens, or empty for none".to_owned())
+            }
+        };
+        match self {
+            Self::Instances(pool) => pool.of_mut(config).instances = whole("instances")?,
+            Self::Tp(pool) => pool.of_mut(config).tp = whole("GPUs")?,
+            Self::Threshold => {
+                let v = whole("tokens")?;
+                if v > MAX_THRESHOLD {
+                    return Err(format!(
+                        "must be between 0 and {MAX_THRESHOLD} tokens in the playground"
+                    ));
+                }
+                config.disaggregation.threshold_tokens = v;
+            }
+            Self::Bandwidth => config.kv_transfer.bandwidth_gb_per_s = real("GB/s")?,
+            Self::Latency => config.kv_transfer.base_latency_ms = real("ms")?,
+            Self::Rate => config.workload.arrival.rate_per_s = real("requests per second")?,
+            Self::Requests => {
+                let n = text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_REQUESTS).contains(n));
+                match n {
+                    Some(n) => config.workload.requests = Some(n),
+                    None => {
+                        return Err(format!(
+                            "must be a whole number of requests between 1 and {MAX_REQUESTS} in the playground"
+                        ))
+                    }
+                }
+            }
+            Self::Seed => {
+                config.seed = text
+                    .parse::<u64>()
+                    .map_err(|_| "must be a whole number (0 or more)".to_owned())?;
+            }
+            Self::SloTtft => config.slo.ttft_ms = optional_real("ms")?,
+            Self::SloItl => config.slo.itl_ms = optional_real("ms")?,
+            Self::Cv => config.workload.arrival.cv = real("units of the mean gap")?,
+            Self::PrefixGroups => config.workload.prefix.groups = whole("groups")?,
+            Self::PrefixTokens => config.workload.prefix.tokens = whole("tokens")?,
+            Self::PrefixFraction => config.workload.prefix.fraction = real("[0, 1]")?,
+            Self::ChunkTokens => config.engine.max_num_batched_tokens = whole("tokens")?,
+            Self::MaxSeqs => config.engine.max_num_seqs = whole("sequences")?,
+            Self::GpuMemory => {
+                config.engine.gpu_memory_utilization = real("shares of GPU memory (0 to 1]")?;
+            }
+            Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue = whole("requests")?,
+            Self::Len(which, param) => match (which.of_mut(config), param) {
+                (LengthDist::Constant { value }, Param::Value) => *value = whole("tokens")?,
+                (LengthDist::Uniform { min, .. }, Param::Min) => *min = whole("tokens")?,
+                (LengthDist::Uniform { max, .. }, Param::Max) => *max = whole("tokens")?,
+                (
+                    LengthDist::Normal { mean, .. } | LengthDist::Lognormal { mean, .. },
+                    Param::Mean,
+                ) => *mean = real("tokens")?,
+                (
+                    LengthDist::Normal { std, .. } | LengthDist::Lognormal { std, .. },
+                    Param::Std,
+                ) => {
+                    *std = real("tokens")?;
+                }
+                (
+                    LengthDist::Normal { min, .. } | LengthDist::Lognormal { min, .. },
+                    Param::Min,
+                ) => {
+                    *min = optional_whole()?;
+                }
+                (
+                    LengthDist::Normal { max, .. } | LengthDist::Lognormal { max, .. },
+                    Param::Max,
+                ) => {
+                    *max = optional_whole()?;
+                }
+                _ => return Err("does not apply to this distribution".into()),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// GPUs of every pool together.
+pub fn total_gpus(config: &Config) -> u32 {
+    Pool::ALL
+        .iter()
+        .map(|p| p.of(config).instances.saturating_mul(p.of(config).tp))
+        .fold(0, u32::saturating_add)
+}
+
+/// Rebuilds the topology on the same GPUs: `aggregated`, all of them in unified instances
+/// (decider `never`) at the TP of the decode pool (else of the unified, else of the prefill
+/// pool); else split in half into prefill and decode instances at the TP of the unified pool
+/// (else of the decode pool), with the decider `always` if it was `never`. GPUs that do not
+/// fill a whole instance are left out.
+pub fn same_gpus(config: &mut Config, aggregated: bool) {
+    let gpus = total_gpus(config);
+    let t = &config.topology;
+    let tp_of = |pools: &[&PoolConfig]| {
+        pools
+            .iter()
+            .find(|p| p.instances > 0)
+            .map_or(1, |p| p.tp.max(1))
+    };
+    if aggregated {
+        let tp = tp_of(&[&t.decode, &t.unified, &t.prefill]);
+        config.topology.unified.instances = (gpus / tp).max(1);
+        config.topology.unified.tp = tp;
+        config.topology.prefill.instances = 0;
+        config.topology.decode.instances = 0;
+        config.disaggregation.decider = Decider::Never;
+    } else {
+        let mut tp = tp_of(&[&t.unified, &t.decode, &t.prefill]);
+        if gpus / tp < 2 {
+            tp = 1;
+        }
+        let instances = (gpus / tp).max(2);
+        config.topology.prefill.instances = instances / 2;
+        config.topology.decode.instances = instances - instances / 2;
+        config.topology.prefill.tp = tp;
+        config.topology.decode.tp = tp;
+        config.topology.unified.instances = 0;
+        if config.disaggregation.decider == Decider::Never {
+            config.disaggregation.decider = Decider::Always;
+        }
+    }
+}
