@@ -268,10 +268,7 @@ fn parse_deciders(items: &[String]) -> Result<Vec<DeciderChoice>, String> {
                 }
                 None => (item.trim(), None),
             };
-            let decider = Decider::ALL
-                .into_iter()
-                .find(|d| d.id() == name)
-                .ok_or_else(|| {
+            let decider = Decider::from_id(name).ok_or_else(|| {
                     let known: Vec<&str> = Decider::ALL.iter().map(|d| d.id()).collect();
                     format!(
                         "--deciders: unknown decider '{name}'; known: {}",

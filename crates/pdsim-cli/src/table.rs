@@ -65,8 +65,8 @@ pub fn summary(report: &Report) -> String {
         out,
         "\nlatency (ms)                 mean        p50        p90        p99"
     );
-    if s.percentile_method != pdsim::samples::EXACT_METHOD {
-        let _ = writeln!(out, "  (percentiles: {})", s.percentile_method);
+    if s.percentile_method != pdsim::report::PercentileMethod::Exact {
+        let _ = writeln!(out, "  (percentiles: {})", s.percentile_method.id());
     }
     stat_row(&mut out, "TTFT", &s.ttft_ms);
     stat_row(&mut out, "TPOT", &s.tpot_ms);
@@ -106,7 +106,7 @@ pub fn summary(report: &Report) -> String {
             p.load_imbalance
         );
     }
-    let _ = write!(out, "percentiles: {}", s.percentile_method);
+    let _ = write!(out, "percentiles: {}", s.percentile_method.id());
     out
 }
 

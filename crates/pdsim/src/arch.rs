@@ -10,21 +10,26 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Number format of weights or KV-cache elements.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Dtype {
-    /// 16-bit brain float (2 bytes).
-    #[default]
-    Bf16,
-    /// 8-bit float with one scale per tensor (1 byte).
-    Fp8,
-    /// 8-bit float with one scale per 128 x 128 block (1 byte; DeepSeek-V3 and Qwen3 FP8
-    /// checkpoints). Its GEMM kernels run at their own, measured speed.
-    Fp8Block,
-    /// 4-bit float (MXFP4/NVFP4, half a byte plus scales): on FP4 tensor cores where the
-    /// GPU has them, else weight-only (computed in BF16).
-    Fp4,
+use crate::names::named_enum;
+
+named_enum! {
+    /// Number format of weights or KV-cache elements.
+    #[derive(
+        Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
+    )]
+    pub enum Dtype {
+        /// 16-bit brain float (2 bytes).
+        #[default]
+        Bf16 = "bf16",
+        /// 8-bit float with one scale per tensor (1 byte).
+        Fp8 = "fp8",
+        /// 8-bit float with one scale per 128 x 128 block (1 byte; DeepSeek-V3 and Qwen3 FP8
+        /// checkpoints). Its GEMM kernels run at their own, measured speed.
+        Fp8Block = "fp8_block",
+        /// 4-bit float (MXFP4/NVFP4, half a byte plus scales): on FP4 tensor cores where the
+        /// GPU has them, else weight-only (computed in BF16).
+        Fp4 = "fp4",
+    }
 }
 
 impl Dtype {
@@ -35,16 +40,6 @@ impl Dtype {
             Self::Fp8 | Self::Fp8Block => 1.0,
             // MXFP4: 4 bits per element plus one 8-bit scale per 32 elements.
             Self::Fp4 => 0.5 + 1.0 / 32.0,
-        }
-    }
-
-    /// The name used in configs and on the command line.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Bf16 => "bf16",
-            Self::Fp8 => "fp8",
-            Self::Fp8Block => "fp8_block",
-            Self::Fp4 => "fp4",
         }
     }
 }

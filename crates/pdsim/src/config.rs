@@ -7,6 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::names::named_enum;
 use crate::presets::{GpuParams, ModelParams};
 
 /// A complete scenario: cluster, engine, policies and workload.
@@ -185,45 +186,24 @@ impl Default for EngineConfig {
     }
 }
 
-/// Routing policy inside one pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum RoutingPolicy {
-    /// Cycle through the pool's instances.
-    RoundRobin,
-    /// Fewest outstanding requests (queued + running + in flight); ties to the lowest id.
-    LeastLoaded,
-    /// Most cached prompt blocks in the router's prefix index; ties to the least loaded.
-    PrefixAware,
-    /// Dynamo's KV-router cost: `overlap_weight x prefill blocks + decode blocks`, minimum
-    /// wins. Prefill blocks are the request's blocks not in the instance's prefix index
-    /// plus the uncached blocks of the requests routed there whose prefill has not ended;
-    /// decode blocks are the prompt blocks of every request routed there and not gone.
-    KvCost,
-    /// `kv-cost` with Dynamo's staged decode term: a routed request's uncached blocks
-    /// count in the prefill term until its prefill ends, and only then in the decode term.
-    KvCostStaged,
-}
-
-impl RoutingPolicy {
-    /// Every policy, in the order the UI lists them.
-    pub const ALL: [Self; 5] = [
-        Self::RoundRobin,
-        Self::LeastLoaded,
-        Self::PrefixAware,
-        Self::KvCost,
-        Self::KvCostStaged,
-    ];
-
-    /// The id used in configs.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::RoundRobin => "round-robin",
-            Self::LeastLoaded => "least-loaded",
-            Self::PrefixAware => "prefix-aware",
-            Self::KvCost => "kv-cost",
-            Self::KvCostStaged => "kv-cost-staged",
-        }
+named_enum! {
+    /// Routing policy inside one pool.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum RoutingPolicy {
+        /// Cycle through the pool's instances.
+        RoundRobin = "round-robin",
+        /// Fewest outstanding requests (queued + running + in flight); ties to the lowest id.
+        LeastLoaded = "least-loaded",
+        /// Most cached prompt blocks in the router's prefix index; ties to the least loaded.
+        PrefixAware = "prefix-aware",
+        /// Dynamo's KV-router cost: `overlap_weight x prefill blocks + decode blocks`, minimum
+        /// wins. Prefill blocks are the request's blocks not in the instance's prefix index
+        /// plus the uncached blocks of the requests routed there whose prefill has not ended;
+        /// decode blocks are the prompt blocks of every request routed there and not gone.
+        KvCost = "kv-cost",
+        /// `kv-cost` with Dynamo's staged decode term: a routed request's uncached blocks
+        /// count in the prefill term until its prefill ends, and only then in the decode term.
+        KvCostStaged = "kv-cost-staged",
     }
 }
 
@@ -249,42 +229,21 @@ impl Default for RoutingConfig {
     }
 }
 
-/// Which rule decides to disaggregate a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Decider {
-    /// Every request prefills on its decode instance.
-    Never,
-    /// Every request prefills on a prefill instance.
-    Always,
-    /// Disaggregate iff uncached prompt tokens `>` threshold (strict).
-    PrefixThreshold,
-    /// Disaggregate iff prompt tokens `>=` threshold (inclusive; 0 = always).
-    LengthThreshold,
-    /// Disaggregate iff uncached tokens `>` threshold AND the chosen prefill queue holds at
-    /// most `max_prefill_queue` requests.
-    Conditional,
-}
-
-impl Decider {
-    /// Every decider, in the order the UI lists them.
-    pub const ALL: [Self; 5] = [
-        Self::Never,
-        Self::Always,
-        Self::PrefixThreshold,
-        Self::LengthThreshold,
-        Self::Conditional,
-    ];
-
-    /// The id used in configs.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Never => "never",
-            Self::Always => "always",
-            Self::PrefixThreshold => "prefix-threshold",
-            Self::LengthThreshold => "length-threshold",
-            Self::Conditional => "conditional",
-        }
+named_enum! {
+    /// Which rule decides to disaggregate a request.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum Decider {
+        /// Every request prefills on its decode instance.
+        Never = "never",
+        /// Every request prefills on a prefill instance.
+        Always = "always",
+        /// Disaggregate iff uncached prompt tokens `>` threshold (strict).
+        PrefixThreshold = "prefix-threshold",
+        /// Disaggregate iff prompt tokens `>=` threshold (inclusive; 0 = always).
+        LengthThreshold = "length-threshold",
+        /// Disaggregate iff uncached tokens `>` threshold AND the chosen prefill queue holds at
+        /// most `max_prefill_queue` requests.
+        Conditional = "conditional",
     }
 }
 

@@ -68,16 +68,25 @@ impl<T> Default for Paged<T> {
 }
 
 impl<T: Clone + Default> Paged<T> {
+    /// The slot of bucket `b`. Inlined: every finished request and every step records
+    /// several values, and the call itself cost more than the lookup; allocating a page
+    /// happens a few times a run and stays out of line.
+    #[inline]
     fn slot(&mut self, b: Bucket) -> &mut T {
-        let b = b as usize;
+        let (page, index) = (b as usize / PAGE, b as usize % PAGE);
+        if self.pages.get(page).is_none_or(Vec::is_empty) {
+            self.allocate(page);
+        }
+        &mut self.pages[page][index]
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn allocate(&mut self, page: usize) {
         if self.pages.is_empty() {
             self.pages = vec![Vec::new(); OCTAVES * SUB_BUCKETS / PAGE];
         }
-        let page = &mut self.pages[b / PAGE];
-        if page.is_empty() {
-            *page = vec![T::default(); PAGE];
-        }
-        &mut page[b % PAGE]
+        self.pages[page] = vec![T::default(); PAGE];
     }
 
     fn get(&self, b: Bucket) -> Option<&T> {
@@ -128,6 +137,7 @@ pub struct LogHistogram {
 
 impl LogHistogram {
     /// Counts `v`.
+    #[inline]
     pub fn record(&mut self, v: Nanos) {
         *self.counts.slot(bucket_of(v)) += 1;
         self.count += 1;
@@ -144,14 +154,24 @@ impl LogHistogram {
         self.max = self.max.max(v);
     }
 
+    /// Adds every value counted in `other`, as if each had been recorded here.
+    pub fn merge(&mut self, other: &LogHistogram) {
+        for (b, &c) in other.counts.iter() {
+            if c > 0 {
+                *self.counts.slot(b) += c;
+            }
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+        self.max = self.max.max(other.max);
+    }
+
     /// The buckets holding the nearest-rank p50, p90 and p99 (`None` when empty).
     pub fn percentile_buckets(&self) -> Option<[Bucket; 3]> {
-        let n = self.count as usize;
-        if n == 0 {
+        if self.count == 0 {
             return None;
         }
-        // Nearest rank, 1-based: the ceil(p/100 x n)-th smallest value.
-        let ranks = [50, 90, 99].map(|p: usize| (p * n).div_ceil(100).max(1) as u64);
+        let ranks = [50, 90, 99].map(|p| crate::samples::nearest_rank(p, self.count));
         let mut found = [0; 3];
         let mut next = 0;
         let mut seen = 0u64;

@@ -73,6 +73,7 @@ pub mod examples;
 pub mod hf_config;
 pub mod histogram;
 pub mod metrics;
+mod names;
 pub mod plan;
 pub mod prefix;
 pub mod presets;

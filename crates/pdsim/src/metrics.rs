@@ -6,8 +6,8 @@ use crate::config::Config;
 use crate::engine::request::{Request, Stage, UNSET};
 use crate::engine::Outcome;
 use crate::report::{
-    InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role, Summary,
-    TransferSummary,
+    DropReason, InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role,
+    Summary, TransferSummary,
 };
 use crate::samples::{Completed, Samples};
 use crate::time::{ns_to_ms, Nanos};
@@ -47,12 +47,7 @@ pub fn phases_ns(r: &Request) -> Option<Phases<Nanos>> {
 
 fn status(r: &Request) -> RequestStatus {
     match (r.dropped, r.stage) {
-        (Some(reason), _) => match reason {
-            crate::engine::request::DropReason::DecodeKvFull => RequestStatus::DroppedDecodeKvFull,
-            crate::engine::request::DropReason::PromptExceedsKv => {
-                RequestStatus::DroppedPromptExceedsKv
-            }
-        },
+        (Some(reason), _) => reason.into(),
         (None, Stage::Done) => RequestStatus::Completed,
         _ => RequestStatus::InFlight,
     }
@@ -77,7 +72,7 @@ pub struct Collector {
     slo_ttft: Option<Nanos>,
     slo_itl: Option<Nanos>,
     summary: Summary,
-    dropped_by_reason: BTreeMap<String, u64>,
+    dropped_by_reason: BTreeMap<DropReason, u64>,
     good: u64,
     output_tokens: u64,
     samples: Samples,
@@ -97,7 +92,7 @@ impl Collector {
             slo_ttft: config.slo.ttft_ms.map(crate::time::ms_to_ns),
             slo_itl: config.slo.itl_ms.map(crate::time::ms_to_ns),
             summary: Summary {
-                percentile_method: samples.method().into(),
+                percentile_method: samples.method(),
                 ..Summary::default()
             },
             dropped_by_reason: BTreeMap::new(),
@@ -175,10 +170,7 @@ impl Collector {
             _ => {
                 summary.dropped += 1;
                 if let Some(reason) = r.dropped {
-                    *self
-                        .dropped_by_reason
-                        .entry(reason.id().to_owned())
-                        .or_insert(0) += 1;
+                    *self.dropped_by_reason.entry(reason).or_insert(0) += 1;
                 }
             }
         }
@@ -231,7 +223,11 @@ impl Collector {
                 0.0
             }
         };
-        summary.dropped_by_reason = std::mem::take(&mut self.dropped_by_reason);
+        summary.dropped_by_reason = self
+            .dropped_by_reason
+            .iter()
+            .map(|(reason, &n)| (reason.id().to_owned(), n))
+            .collect();
         summary.disaggregated_share = if summary.injected > 0 {
             summary.disaggregated as f64 / summary.injected as f64
         } else {
@@ -257,9 +253,9 @@ impl Collector {
         summary.breakdown_disaggregated_ms = remote;
         // Every completed transfer left one sample.
         let completed_transfers = d.transfer.count;
-        let dropped_transfers = summary
+        let dropped_transfers = self
             .dropped_by_reason
-            .get("decode_kv_full")
+            .get(&DropReason::DecodeKvFull)
             .copied()
             .unwrap_or(0);
         summary.transfer = TransferSummary {

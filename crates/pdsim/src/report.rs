@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::names::named_enum;
+
 /// Everything a run produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
@@ -143,7 +145,7 @@ pub struct Summary {
     /// Engine steps run, all instances together.
     pub steps: u64,
     /// How percentiles are computed.
-    pub percentile_method: String,
+    pub percentile_method: PercentileMethod,
 }
 
 /// The five phases of the request at each TTFT percentile, in ms (all zero without requests).
@@ -201,6 +203,40 @@ pub enum RequestStatus {
     InFlight,
 }
 
+named_enum! {
+    /// Why a request left early (the keys of `dropped_by_reason`).
+    #[derive(
+        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    )]
+    pub enum DropReason {
+        /// The decode instance could not reserve KV blocks for the transferred prompt.
+        DecodeKvFull = "decode_kv_full",
+        /// The prompt needs more KV blocks than the instance has.
+        PromptExceedsKv = "prompt_exceeds_kv",
+    }
+}
+
+impl From<DropReason> for RequestStatus {
+    fn from(reason: DropReason) -> Self {
+        match reason {
+            DropReason::DecodeKvFull => Self::DroppedDecodeKvFull,
+            DropReason::PromptExceedsKv => Self::DroppedPromptExceedsKv,
+        }
+    }
+}
+
+named_enum! {
+    /// How a report's percentiles were computed (`output.percentiles`), stated in words.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum PercentileMethod {
+        /// Every value kept (`exact`).
+        #[default]
+        Exact = "nearest-rank on integer nanoseconds",
+        /// Log-linear histograms (`histogram`).
+        Histogram = "nearest-rank on log-linear histograms of integer nanoseconds (1,024 buckets per power of two; within 0.05%)",
+    }
+}
+
 /// One request's life.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RequestRecord {
@@ -250,18 +286,19 @@ pub struct RequestRecord {
     pub kv_wait_ms: f64,
 }
 
-/// Role of an instance.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Prefill and decode.
-    Unified,
-    /// Prefill parts of disaggregated requests only.
-    Prefill,
-    /// Decode, and local prefills.
-    Decode,
+named_enum! {
+    /// Role of an instance.
+    #[derive(
+        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    )]
+    pub enum Role {
+        /// Prefill and decode.
+        Unified = "unified",
+        /// Prefill parts of disaggregated requests only.
+        Prefill = "prefill",
+        /// Decode, and local prefills.
+        Decode = "decode",
+    }
 }
 
 impl Role {
@@ -273,15 +310,6 @@ impl Role {
     /// Whether it can decode.
     pub fn decodes(self) -> bool {
         matches!(self, Self::Decode | Self::Unified)
-    }
-
-    /// The id used in reports.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Unified => "unified",
-            Self::Prefill => "prefill",
-            Self::Decode => "decode",
-        }
     }
 }
 

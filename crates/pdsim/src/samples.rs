@@ -4,15 +4,16 @@
 
 use crate::config::Percentiles;
 use crate::histogram::{bucket_of, Bucket, LogHistogram, Representatives};
-use crate::report::{PercentileBreakdowns, Phases, Stat};
+use crate::report::{PercentileBreakdowns, PercentileMethod, Phases, Stat};
 use crate::time::{ns_to_ms, Nanos};
 
-/// The percentile method of exact runs, stated in their reports.
-pub const EXACT_METHOD: &str = "nearest-rank on integer nanoseconds";
-
-/// The percentile method of histogram runs, stated in their reports.
-pub const HISTOGRAM_METHOD: &str = "nearest-rank on log-linear histograms of integer \
-     nanoseconds (1,024 buckets per power of two; within 0.05%)";
+/// The nearest rank of percentile `p` among `n` sorted values: the 1-based rank
+/// `ceil(p/100 x n)`, at least 1 (an empty sample has no percentile; callers check
+/// `n > 0`). Every percentile pdsim reports goes through it. In `u64`, so `p x n` cannot
+/// overflow in wasm32's 32-bit `usize` where it does not natively.
+pub fn nearest_rank(p: u64, n: u64) -> u64 {
+    (p * n).div_ceil(100).max(1)
+}
 
 /// Mean and nearest-rank percentiles of `values` (nanoseconds), in milliseconds. Reorders
 /// `values` (selection, not a full sort: O(n)).
@@ -21,8 +22,8 @@ pub fn stat(values: &mut [Nanos]) -> Stat {
     if n == 0 {
         return Stat::default();
     }
-    // Nearest rank: the ceil(p/100 x n)-th smallest value, as a 0-based index.
-    let index = |p: usize| (p * n).div_ceil(100).max(1) - 1;
+    // The nearest rank as a 0-based index.
+    let index = |p: u64| (nearest_rank(p, n as u64) - 1) as usize;
     let (i50, i90, i99) = (index(50), index(90), index(99));
     // Each selection leaves everything from its index on >= the value there, so the next
     // percentile is found in that tail alone.
@@ -140,8 +141,7 @@ impl TokenGaps {
                     .map_or(max, |e| e.0)
             }
         };
-        let rank = |p: u64| (p * n).div_ceil(100).max(1);
-        let [p50, p90, p99] = [50, 90, 99].map(|p| at(rank(p)));
+        let [p50, p90, p99] = [50, 90, 99].map(|p| at(nearest_rank(p, n)));
         Stat {
             count: n,
             mean: sum as f64 / n as f64 / 1e6,
@@ -262,10 +262,10 @@ impl Samples {
     }
 
     /// The method, as reports state it.
-    pub fn method(&self) -> &'static str {
+    pub fn method(&self) -> PercentileMethod {
         match self {
-            Self::Exact(_) => EXACT_METHOD,
-            Self::Histogram(_) => HISTOGRAM_METHOD,
+            Self::Exact(_) => PercentileMethod::Exact,
+            Self::Histogram(_) => PercentileMethod::Histogram,
         }
     }
 
@@ -297,9 +297,12 @@ impl Samples {
                 if let Some(i) = tpot {
                     h.tpot.record(i);
                 }
-                let split = if c.disaggregated { 2 } else { 1 };
-                for k in [0, split] {
-                    let phases = &mut h.phases[k];
+                // Into the local or the disaggregated split only: the histograms of all
+                // requests are their sum, formed once at the end (every request touching
+                // five more scattered counters cost a tenth of a histogram run).
+                let split = usize::from(c.disaggregated);
+                {
+                    let phases = &mut h.phases[split];
                     for (histogram, &v) in [
                         (&mut phases.prefill_queue, &c.phases.prefill_queue),
                         (&mut phases.prefill, &c.phases.prefill),
@@ -376,6 +379,14 @@ impl Samples {
                         .map(|phases| phases.map(|&v| ns_to_ms(v)))
                         .unwrap_or_default()
                 };
+                let [local, remote] = &h.phases;
+                let mut all = local.clone();
+                all.prefill_queue.merge(&remote.prefill_queue);
+                all.prefill.merge(&remote.prefill);
+                all.transfer.merge(&remote.transfer);
+                all.decode_queue.merge(&remote.decode_queue);
+                all.first_decode.merge(&remote.first_decode);
+                let breakdown = [&all, local, remote].map(|p| p.map(LogHistogram::stat));
                 let buckets = h.ttft.percentile_buckets();
                 Distributions {
                     ttft: h.ttft.stat(),
@@ -384,7 +395,7 @@ impl Samples {
                     e2e: h.e2e.stat(),
                     transfer: h.transfer.stat(),
                     kv_wait: h.kv_wait.stat(),
-                    breakdown: h.phases.each_ref().map(|p| p.map(LogHistogram::stat)),
+                    breakdown,
                     at_ttft: PercentileBreakdowns {
                         p50: at(buckets.map(|b| b[0])),
                         p90: at(buckets.map(|b| b[1])),
@@ -452,8 +463,9 @@ pub struct HistogramSamples {
     e2e: LogHistogram,
     transfer: LogHistogram,
     kv_wait: LogHistogram,
-    /// Phases of all, local and disaggregated completed requests.
-    phases: [Phases<LogHistogram>; 3],
+    /// Phases of local and disaggregated completed requests (those of all requests are
+    /// their sum, formed at the end).
+    phases: [Phases<LogHistogram>; 2],
     /// Per TTFT bucket, the phases of the request of lowest arrival id in it.
     at_ttft: Representatives<Phases<Nanos>>,
 }
@@ -466,11 +478,11 @@ fn breakdowns_at_percentiles(completed: &mut [Completed]) -> PercentileBreakdown
     if n == 0 {
         return PercentileBreakdowns::default();
     }
-    let index = |p: usize| (p * n).div_ceil(100).max(1) - 1;
+    let index = |p: u64| (nearest_rank(p, n as u64) - 1) as usize;
     // As in `stat`: each selection leaves only larger keys after its index, so the next
     // percentile is selected in that tail. Keys are unique, so the choice is well defined.
     let mut from = 0;
-    let mut at = |p: usize| {
+    let mut at = |p: u64| {
         let i = index(p);
         let tail = &mut completed[from..];
         let chosen = tail

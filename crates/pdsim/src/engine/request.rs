@@ -31,24 +31,9 @@ pub enum Stage {
     Done,
 }
 
-/// Why a request left early.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DropReason {
-    /// The decode instance could not reserve KV blocks for the transferred prompt.
-    DecodeKvFull,
-    /// The prompt needs more KV blocks than the instance has.
-    PromptExceedsKv,
-}
-
-impl DropReason {
-    /// The id used in reports.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::DecodeKvFull => "decode_kv_full",
-            Self::PromptExceedsKv => "prompt_exceeds_kv",
-        }
-    }
-}
+// Why a request left early: the report's type, so the engine, the records' status and
+// `dropped_by_reason` name the reasons in one place.
+pub use crate::report::DropReason;
 
 /// Timestamps of a request's life (`UNSET` until they happen).
 #[derive(Clone, Copy, Debug)]
