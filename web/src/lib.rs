@@ -1,5 +1,5 @@
-//! The pdsim playground: shared code of the app (`src/main.rs`) and of the Web Worker that
-//! runs the simulation (`src/bin/worker.rs`).
+//! The pdsim playground: shared code of the app and of the Web Workers that run the
+//! simulation, which are the same module (`src/main.rs`; see [`in_worker`]).
 //!
 //! The app never calls [`pdsim::run`] itself: it sends a [`Job`] to a worker through a
 //! [`SimBridge`] and gets back an [`Answer`]: the [`pdsim::Report`] of a run, or the rows of a

@@ -120,11 +120,14 @@ fn chart_order(view: &url::View) -> Vec<&'static str> {
     }
 }
 
+/// The page. Its effects are the hooks below (each module says why it is one); what it renders
+/// reads the state it provides to the components as a context.
 #[function_component(App)]
 fn app() -> Html {
     let state = use_reducer(|| State::new(url::start().0.clone()));
     let view = url::view();
     embed::use_report_height(view.embed);
+    // One worker for the runs and one for the threshold sweeps, both replaced after a crash.
     let workers = use_workers(state.dispatcher());
     let runner = use_runner(&state, &workers);
     use_sweep(&state, &workers);
