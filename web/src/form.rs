@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use pdsim::config::{Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig};
 use pdsim::examples::Example;
 use pdsim::Config;
+
 /// Largest threshold the slider and the number box accept, in tokens.
 pub const MAX_THRESHOLD: u32 = 8192;
 /// Most requests one playground run may simulate (keeps every run interactive).
@@ -556,5 +557,74 @@ pub fn same_gpus(config: &mut Config, aggregated: bool) {
         if config.disaggregation.decider == Decider::Never {
             config.disaggregation.decider = Decider::Always;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every number box of the form, for the distributions of `config`.
+    fn fields(config: &Config) -> Vec<Field> {
+        let mut fields: Vec<Field> = Pool::ALL
+            .into_iter()
+            .flat_map(|pool| [Field::Instances(pool), Field::Tp(pool)])
+            .collect();
+        fields.extend([
+            Field::Threshold,
+            Field::Bandwidth,
+            Field::Latency,
+            Field::Rate,
+            Field::Requests,
+            Field::Seed,
+            Field::SloTtft,
+            Field::SloItl,
+            Field::Cv,
+            Field::PrefixGroups,
+            Field::PrefixTokens,
+            Field::PrefixFraction,
+            Field::ChunkTokens,
+            Field::MaxSeqs,
+            Field::GpuMemory,
+            Field::MaxPrefillQueue,
+        ]);
+        for which in [Lengths::Input, Lengths::Output] {
+            let params = dist_params(which.of(config));
+            fields.extend(params.iter().map(|&param| Field::Len(which, param)));
+        }
+        fields
+    }
+
+    #[test]
+    fn every_box_shows_a_text_that_parses_back_to_the_same_config() {
+        for example in examples() {
+            let mut config = example.config.clone();
+            config.workload.requests = Some(1000);
+            config.slo.ttft_ms = Some(250.5);
+            for field in fields(&config) {
+                let text = field.text(&config);
+                let mut back = config.clone();
+                let applied = field.apply(&mut back, &text);
+                assert_eq!(applied, Ok(()), "{}: {text:?}", field.path());
+                assert_eq!(back, config, "{} of {}", field.path(), example.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_switched_distribution_shows_only_its_parameters() {
+        let config = Config::default();
+        for id in DISTS {
+            let dist = switch_dist(Lengths::Input.of(&config), id)
+                .unwrap_or_else(|| panic!("no {id} distribution"));
+            assert_eq!(dist_id(&dist), id);
+            let mut switched = config.clone();
+            *Lengths::Input.of_mut(&mut switched) = dist;
+            for field in fields(&switched) {
+                let mut back = switched.clone();
+                assert_eq!(field.apply(&mut back, &field.text(&switched)), Ok(()));
+            }
+        }
+        assert_eq!(switch_dist(Lengths::Input.of(&config), "zipf"), None);
     }
 }
