@@ -1,5 +1,5 @@
-//! The app's effects as custom hooks, one concern each, so that [`crate::App`]-level code only
-//! wires them together: the page's workers and their crash recovery ([`workers`]), the
+//! The app's effects as custom hooks, one concern each, so that the app (`App` in `main.rs`)
+//! only wires them together: the page's workers and their crash recovery ([`workers`]), the
 //! simulation runs ([`runner`]), the threshold sweep ([`sweep`]), the baseline of a shared
 //! link ([`link_baseline`]) and the Plan panel's worker pool ([`plan_search`]).
 
