@@ -137,14 +137,13 @@ fn app() -> Html {
     let stale = state.stale();
     let error = state.error().map(|err| err.message.clone());
     let baseline = state.baseline.as_ref().map(|b| b.report.clone());
-    // The sweep marks the threshold of the result on screen: its marker moves with the other
-    // charts when an edit's result arrives. (Moving it at the edit would draw the sweep's
-    // canvas, and lay out the page for it, before the edit's run is even posted: effects run
-    // children first.)
+    // The config of the result on screen: its warnings are about it, not about a newer edit,
+    // and the sweep marks its threshold, so the marker moves with the other charts when an
+    // edit's result arrives. (Moving it at the edit would draw the sweep's canvas, and lay out
+    // the page for it, before the edit's run is even posted: effects run children first.)
     let shown_config = runner.config_of(state.run.shown);
     let config = shown_config.as_deref().unwrap_or(&state.settings.config);
     let shown_threshold = config.disaggregation.threshold_tokens;
-    // The config of the result on screen (its warnings are about it, not about a newer edit).
     let (warnings, idle, slo) = state
         .run
         .report
@@ -156,6 +155,7 @@ fn app() -> Html {
                 health::slo_text(config),
             )
         });
+    // The runner changes its list of configs in its effect, after this render.
     drop(shown_config);
     let warnings_count = warnings.len();
     let results = match &state.run.report {
