@@ -508,6 +508,14 @@ pub struct PrefixConfig {
     pub tokens: u32,
     /// Share of requests that belong to a group, in [0, 1].
     pub fraction: f64,
+    /// Leading tokens every request shares (a system prompt) before its group's `tokens`:
+    /// nested sharing, the system prompt and then one of `groups` documents. 0: none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub system_tokens: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Default for PrefixConfig {
@@ -516,6 +524,7 @@ impl Default for PrefixConfig {
             groups: 4,
             tokens: 512,
             fraction: 0.5,
+            system_tokens: 0,
         }
     }
 }
@@ -536,6 +545,14 @@ pub struct TraceRecord {
     /// Shared leading tokens; `null` uses `workload.prefix.tokens`.
     #[serde(default)]
     pub prefix_tokens: Option<u32>,
+    /// Nested sharing: the prefix group whose first `prefix_parent_tokens` tokens this
+    /// group's prompts start with, before the group's own (a shared system prompt, then a
+    /// document). Every record of a group gives the same parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_parent: Option<u32>,
+    /// With `prefix_parent`: how many leading tokens come from the parent group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_parent_tokens: Option<u32>,
     /// Session (conversation) it belongs to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<u32>,

@@ -112,6 +112,7 @@ fn long_prompts(disaggregated: bool) -> Config {
         groups: 0,
         tokens: 0,
         fraction: 0.0,
+        system_tokens: 0,
     };
     c.slo.ttft_ms = Some(2000.0);
     c.slo.itl_ms = Some(25.0);
@@ -145,6 +146,7 @@ fn short_prompts(disaggregated: bool) -> Config {
         groups: 4,
         tokens: 640,
         fraction: 0.9,
+        system_tokens: 0,
     };
     c.slo.ttft_ms = Some(500.0);
     c.slo.itl_ms = Some(25.0);
@@ -181,6 +183,7 @@ fn threshold_sweep() -> Config {
         groups: 8,
         tokens: 512,
         fraction: 0.5,
+        system_tokens: 0,
     };
     c
 }
@@ -217,6 +220,7 @@ fn pd_ratio() -> Config {
         groups: 0,
         tokens: 0,
         fraction: 0.0,
+        system_tokens: 0,
     };
     c.slo.ttft_ms = Some(500.0);
     c.slo.itl_ms = Some(15.0);
@@ -253,6 +257,7 @@ pub fn bench_reference() -> Config {
         groups: 8,
         tokens: 512,
         fraction: 0.5,
+        system_tokens: 0,
     };
     c.output.per_request = false;
     c

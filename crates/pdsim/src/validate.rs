@@ -500,12 +500,16 @@ fn validate_workload(config: &Config) -> Result<()> {
             for (i, record) in trace.iter().enumerate() {
                 check_trace_record(record)
                     .map_err(|m| Error::invalid(format!("workload.trace[{i}]"), m))?;
-                check(
-                    record.input_tokens <= MAX_TOKENS && record.output_tokens <= MAX_TOKENS,
-                    &format!("workload.trace[{i}]"),
-                    || format!("lengths must be at most {MAX_TOKENS} tokens"),
-                )?;
+                // No field name formatted per record: traces have 100,000s of them.
+                if record.input_tokens > MAX_TOKENS || record.output_tokens > MAX_TOKENS {
+                    return Err(Error::invalid(
+                        format!("workload.trace[{i}]"),
+                        format!("lengths must be at most {MAX_TOKENS} tokens"),
+                    ));
+                }
             }
+            crate::prefix::PrefixTree::of_trace(trace)
+                .map_err(|(i, m)| Error::invalid(format!("workload.trace[{i}]"), m))?;
         }
         (None, None, None) => {
             return Err(Error::invalid(
@@ -623,6 +627,12 @@ fn validate_workload(config: &Config) -> Result<()> {
         0,
         u64::from(MAX_TOKENS),
         "workload.prefix.tokens",
+    )?;
+    in_range(
+        u64::from(w.prefix.system_tokens),
+        0,
+        u64::from(MAX_TOKENS),
+        "workload.prefix.system_tokens",
     )?;
     fraction(w.prefix.fraction, "workload.prefix.fraction", true)
 }

@@ -2,6 +2,7 @@
 //! (so memory does not grow with the number of requests) or replayed from a trace.
 
 use crate::config::{ArrivalProcess, LengthDist, SessionConfig, TraceRecord, WorkloadConfig};
+use crate::prefix::{BlockTree, PrefixTree};
 use crate::rng::{Stream, StreamId};
 use crate::time::{ms_to_ns, Nanos};
 
@@ -51,6 +52,8 @@ pub struct Workload {
     sessions: Option<Sessions>,
     /// Whether any request can follow a finished one.
     follow_ups: bool,
+    /// Where nested prefix groups branch.
+    tree: PrefixTree,
 }
 
 #[derive(Debug)]
@@ -214,7 +217,15 @@ impl Workload {
             || (generated && config.sessions.is_some())
             || matches!(&source, Source::Trace { follower, .. }
                 if follower.iter().any(Option::is_some));
+        let tree = match &config.trace {
+            // Validated: a trace's groups form a tree.
+            Some(records) => PrefixTree::of_trace(records).unwrap_or_default(),
+            // Sessions give every conversation its own group instead.
+            None if config.sessions.is_some() => PrefixTree::flat(),
+            None => generated_tree(&config.prefix),
+        };
         Self {
+            tree,
             follow_ups,
             source,
             next_id: 0,
@@ -236,6 +247,12 @@ impl Workload {
                     next_group: 0,
                 }),
         }
+    }
+
+    /// Where the prompts' nested prefix groups branch, in blocks of `block_size` tokens (for
+    /// the caches).
+    pub fn block_tree(&self, block_size: u32) -> std::sync::Arc<BlockTree> {
+        std::sync::Arc::new(self.tree.in_blocks(block_size))
     }
 
     /// The session `spec` belongs to, if any (see `RequestRecord::session`).
@@ -398,8 +415,13 @@ impl Generator {
         // Always draw both numbers so membership does not shift the stream.
         let member = self.groups.open01() < prefix.fraction;
         let group = self.groups.below(u64::from(prefix.groups.max(1))) as u32;
+        // With a system prompt, a member shares it and then its group's tokens (the group
+        // branches off the system prompt's group, numbered `groups`); others share it alone.
+        let system = prefix.system_tokens;
         let (group, shared_tokens) = if prefix.groups > 0 && prefix.tokens > 0 && member {
-            (Some(group), prefix.tokens.min(len))
+            (Some(group), system.saturating_add(prefix.tokens).min(len))
+        } else if system > 0 {
+            (Some(prefix.groups), system.min(len))
         } else {
             (None, 0)
         };
@@ -415,6 +437,16 @@ impl Generator {
             output_tokens,
         }
     }
+}
+
+/// The groups of generated prompts: with a system prompt, every group branches off the
+/// system prompt's group (numbered `groups`) after its tokens.
+fn generated_tree(prefix: &crate::config::PrefixConfig) -> PrefixTree {
+    let mut tree = PrefixTree::flat();
+    if prefix.system_tokens > 0 && prefix.tokens > 0 {
+        tree.branch_all_below(prefix.groups, prefix.groups, prefix.system_tokens);
+    }
+    tree
 }
 
 /// The request of trace record `index`, arriving at `arrival`; its unshared tokens are
@@ -516,25 +548,76 @@ struct HashRecord {
     output_length: u32,
     hash_ids: Vec<u64>,
     #[serde(default)]
-    session_id: Option<serde_json::Value>,
+    session_id: Option<SessionKey>,
     #[serde(default)]
     delay: Option<f64>,
     #[serde(default)]
     delay_ms: Option<f64>,
 }
 
+/// A trace's session id, a string or a number (or a boolean); `1` and `"1"` differ.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum SessionKey {
+    Unsigned(u64),
+    Signed(i64),
+    /// The bits of a float.
+    Float(u64),
+    Bool(bool),
+    Text(String),
+}
+
+impl std::fmt::Display for SessionKey {
+    /// As the id appears in JSON.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unsigned(n) => write!(f, "{n}"),
+            Self::Signed(n) => write!(f, "{n}"),
+            Self::Float(bits) => write!(f, "{:?}", f64::from_bits(*bits)),
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::Text(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SessionKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = SessionKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<SessionKey, E> {
+                Ok(SessionKey::Unsigned(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<SessionKey, E> {
+                Ok(SessionKey::Signed(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<SessionKey, E> {
+                Ok(SessionKey::Float(v.to_bits()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<SessionKey, E> {
+                Ok(SessionKey::Bool(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<SessionKey, E> {
+                Ok(SessionKey::Text(v.to_owned()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 /// Parses a JSON Lines trace. Blank lines are skipped; bad lines are reported with their
 /// line number and the good ones are still returned.
 ///
 /// The format is detected from the first record: pdsim's own (`arrival_ms`,
-/// `input_tokens`, `output_tokens`, optional `prefix_group` and `prefix_tokens`), or
-/// block-hash records `{"timestamp": ms, "input_length": n, "output_length": n,
-/// "hash_ids": [...]}` whose `hash_ids` list the prompt's blocks of `block_tokens` tokens
-/// (the last one possibly partial): equal leading ids are a shared prefix. Block-hash
-/// records become pdsim records whose prefix group and shared tokens give every pair of
-/// prompts exactly their common leading blocks; sharing that one group per prompt cannot
-/// express (prompts sharing a prefix, then branching into different prefixes that others
-/// share again) is refused naming the line.
+/// `input_tokens`, `output_tokens`, optional `prefix_group`, `prefix_tokens`,
+/// `prefix_parent` and `prefix_parent_tokens`), or block-hash records `{"timestamp": ms,
+/// "input_length": n, "output_length": n, "hash_ids": [...]}` whose `hash_ids` list the
+/// prompt's blocks of `block_tokens` tokens (the last one possibly partial): equal leading
+/// ids are a shared prefix. Block-hash records become pdsim records whose prefix groups
+/// (nested where shared prefixes branch into others, see [`crate::prefix::PrefixTree`])
+/// give every pair of prompts exactly their common leading blocks.
 pub fn parse_trace_jsonl_blocks(
     text: &str,
     block_tokens: u32,
@@ -550,32 +633,128 @@ pub fn parse_trace_jsonl_blocks(
     }
 }
 
+/// What a block-hash line leaves once read: its values and where its path ends in the trie.
+struct HashLine {
+    timestamp: f64,
+    input_length: u32,
+    output_length: u32,
+    session: Option<u32>,
+    delay: Option<f64>,
+    /// The trie node of its last block.
+    end: u32,
+}
+
+/// The trie of the lines' blocks: node 0 is the root, node `n` has a parent, a depth (its
+/// block count) and the number of lines whose path passes it.
+struct BlockTrie {
+    children: rustc_hash::FxHashMap<(u32, u64), u32>,
+    parent: Vec<u32>,
+    depth: Vec<u32>,
+    count: Vec<u32>,
+}
+
+impl BlockTrie {
+    fn new() -> Self {
+        Self {
+            children: rustc_hash::FxHashMap::default(),
+            parent: vec![0],
+            depth: vec![0],
+            count: vec![0],
+        }
+    }
+
+    /// Adds a line's path; returns its last node.
+    fn insert(&mut self, hash_ids: &[u64]) -> u32 {
+        let mut node = 0;
+        for &h in hash_ids {
+            let next = self.parent.len() as u32;
+            let child = *self.children.entry((node, h)).or_insert(next);
+            if child == next {
+                self.parent.push(node);
+                self.depth.push(self.depth[node as usize] + 1);
+                self.count.push(0);
+            }
+            self.count[child as usize] += 1;
+            node = child;
+        }
+        node
+    }
+
+    /// The prefix groups of the shared nodes (passed by two or more lines): a chain of
+    /// shared nodes is one group, and a new group starts only where shared paths branch (a
+    /// node's first shared child continues its group, any later one branches off it).
+    /// Returns, per node, its group (`u32::MAX` if unshared), and per group its parent and
+    /// branch block, if nested.
+    fn groups(&self) -> (Vec<u32>, Vec<Option<(u32, u32)>>) {
+        let n = self.parent.len();
+        let mut group = vec![u32::MAX; n];
+        let mut continued = vec![false; n];
+        let mut groups = Vec::new();
+        // Parents come before their children in node order.
+        for t in 1..n {
+            if self.count[t] < 2 {
+                continue;
+            }
+            let p = self.parent[t] as usize;
+            if p != 0 && !continued[p] {
+                continued[p] = true;
+                group[t] = group[p];
+            } else {
+                group[t] = groups.len() as u32;
+                groups.push((p != 0).then(|| (group[p], self.depth[p])));
+            }
+        }
+        (group, groups)
+    }
+}
+
+/// The message for a block-hash line serde refused, naming the field where it can.
+fn hash_line_error(line: &str) -> String {
+    // serde's position is within the line; the line number is given already.
+    fn without_position(message: &str) -> &str {
+        message
+            .rfind(" at line ")
+            .map_or(message, |at| &message[..at])
+    }
+    let mut de = serde_json::Deserializer::from_str(line);
+    let err = match serde_path_to_error::deserialize::<_, HashRecord>(&mut de) {
+        Ok(_) => {
+            return de.end().map_or_else(
+                |e| without_position(&e.to_string()).to_owned(),
+                |()| "not a block-hash record".into(),
+            )
+        }
+        Err(err) => err,
+    };
+    let path = err.path().to_string();
+    let inner = err.inner().to_string();
+    let inner = without_position(&inner);
+    if path == "." {
+        inner.to_owned()
+    } else {
+        format!("{path}: {inner}")
+    }
+}
+
 fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
     let mut errors = Vec::new();
-    let mut good: Vec<(usize, HashRecord)> = Vec::new();
+    let mut lines: Vec<HashLine> = Vec::new();
+    let mut trie = BlockTrie::new();
+    // Sessions numbered in order of first appearance, with the arrival of the last turn
+    // that arrives at its timestamp.
+    let mut sessions: rustc_hash::FxHashMap<SessionKey, (u32, f64)> = Default::default();
     for (index, line) in text.lines().enumerate() {
         let line_no = index + 1;
         if line.trim().is_empty() {
             continue;
         }
-        let mut de = serde_json::Deserializer::from_str(line);
-        let record: HashRecord = match serde_path_to_error::deserialize(&mut de) {
+        let record: HashRecord = match serde_json::from_str(line) {
             Ok(r) => r,
-            Err(err) => {
-                let path = err.path().to_string();
-                // serde's position is within the line; the line number is given already.
-                let inner = err.inner().to_string();
-                let inner = inner
-                    .rfind(" at line ")
-                    .map_or(inner.as_str(), |at| &inner[..at]);
-                let message = if path == "." {
-                    inner.to_owned()
-                } else {
-                    format!("{path}: {inner}")
-                };
+            Err(_) => {
+                // Read again, slowly, for the failing field's path.
                 errors.push(TraceLineError {
                     line: line_no,
-                    message,
+                    message: hash_line_error(line),
                 });
                 continue;
             }
@@ -587,109 +766,72 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
             });
             continue;
         }
-        good.push((line_no, record));
-    }
-    // The trie of full leading blocks: node ids by (parent, hash id), how many prompts pass
-    // through each node, and how many of its children are shared (passed by two or more).
-    let mut nodes: rustc_hash::FxHashMap<(u32, u64), u32> = rustc_hash::FxHashMap::default();
-    let mut count: Vec<u32> = vec![0];
-    let mut shared_children: Vec<u32> = vec![0];
-    let mut branch_error: Option<TraceLineError> = None;
-    for (line_no, r) in &good {
-        let mut parent = 0;
-        for &h in &r.hash_ids {
-            let next = count.len() as u32;
-            let node = *nodes.entry((parent, h)).or_insert(next);
-            if node == next {
-                count.push(0);
-                shared_children.push(0);
-            }
-            count[node as usize] += 1;
-            if count[node as usize] == 2 {
-                shared_children[parent as usize] += 1;
-                // The root's children are the groups: any number of them may be shared.
-                if parent != 0 && shared_children[parent as usize] == 2 && branch_error.is_none() {
-                    branch_error = Some(TraceLineError {
-                        line: *line_no,
-                        message: "hash_ids: shares its leading blocks with earlier lines, then \
-                                  continues with a block that others share too, while earlier \
-                                  lines share a different one: nested prefix sharing (a shared \
-                                  prefix branching into other shared prefixes) is not \
-                                  supported yet"
-                            .into(),
-                    });
+        let delay = record.delay.or(record.delay_ms);
+        let session = match record.session_id {
+            None => None,
+            Some(key) => match sessions.get_mut(&key) {
+                Some(entry) => {
+                    // A turn that arrives at its timestamp must not precede the last one.
+                    if delay.is_none() {
+                        if record.timestamp < entry.1 {
+                            errors.push(TraceLineError {
+                                line: line_no,
+                                message: format!(
+                                    "timestamp: {} is before the previous turn of session {key} \
+                                     ({}); the turns of a session must come in order",
+                                    record.timestamp, entry.1
+                                ),
+                            });
+                        }
+                        entry.1 = record.timestamp;
+                    }
+                    Some(entry.0)
                 }
-            }
-            parent = node;
-        }
-    }
-    errors.extend(branch_error);
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.line);
-        return (Vec::new(), errors);
-    }
-    // Sessions numbered in order of first appearance (ids may be strings or numbers).
-    let mut sessions: std::collections::BTreeMap<String, (u32, f64)> = Default::default();
-    let mut session_of = Vec::with_capacity(good.len());
-    for (line_no, r) in &good {
-        let Some(id) = &r.session_id else {
-            session_of.push(None);
-            continue;
+                None => {
+                    let next = sessions.len() as u32;
+                    sessions.insert(key, (next, record.timestamp));
+                    Some(next)
+                }
+            },
         };
-        let next = sessions.len() as u32;
-        let key = id.to_string();
-        let delay = r.delay.or(r.delay_ms);
-        let previous = sessions.get(&key).map(|&(_, t)| t);
-        if let (Some(t), None) = (previous, delay) {
-            if r.timestamp < t {
-                errors.push(TraceLineError {
-                    line: *line_no,
-                    message: format!(
-                        "timestamp: {} is before the previous turn of session {key} ({t}); the \
-                         turns of a session must come in order",
-                        r.timestamp
-                    ),
-                });
-            }
-        }
-        let entry = sessions.entry(key).or_insert((next, r.timestamp));
-        if delay.is_none() {
-            entry.1 = r.timestamp;
-        }
-        session_of.push(Some(entry.0));
+        let end = trie.insert(&record.hash_ids);
+        lines.push(HashLine {
+            timestamp: record.timestamp,
+            input_length: record.input_length,
+            output_length: record.output_length,
+            session,
+            delay,
+            end,
+        });
     }
     if !errors.is_empty() {
         return (Vec::new(), errors);
     }
-    // Groups by first block, numbered in order of first appearance.
-    let mut groups: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
-    let records = good
+    let (group_of, groups) = trie.groups();
+    let records = lines
         .iter()
-        .zip(session_of)
-        .map(|((_, r), session)| {
-            // Blocks shared with any other prompt: the deepest node on the path that two or
-            // more prompts pass.
-            let mut parent = 0;
-            let mut shared_blocks = 0u64;
-            for (depth, &h) in r.hash_ids.iter().enumerate() {
-                let node = nodes.get(&(parent, h)).copied().unwrap_or(0);
-                if count.get(node as usize).copied().unwrap_or(0) >= 2 {
-                    shared_blocks = depth as u64 + 1;
-                }
-                parent = node;
+        .map(|l| {
+            // The deepest shared node of the line's path.
+            let mut node = l.end;
+            while node != 0 && trie.count[node as usize] < 2 {
+                node = trie.parent[node as usize];
             }
-            let next_group = groups.len() as u32;
-            let group = *groups.entry(r.hash_ids[0]).or_insert(next_group);
-            let shared_tokens =
-                (shared_blocks * u64::from(block_tokens)).min(u64::from(r.input_length)) as u32;
+            let shared_tokens = (u64::from(trie.depth[node as usize]) * u64::from(block_tokens))
+                .min(u64::from(l.input_length)) as u32;
+            let group = (node != 0).then(|| group_of[node as usize]);
+            let branch = group.and_then(|g| groups[g as usize]);
             TraceRecord {
-                arrival_ms: r.timestamp,
-                input_tokens: r.input_length,
-                output_tokens: r.output_length,
-                prefix_group: (shared_tokens > 0).then_some(group),
-                prefix_tokens: (shared_tokens > 0).then_some(shared_tokens),
-                session,
-                delay_ms: r.delay.or(r.delay_ms),
+                arrival_ms: l.timestamp,
+                input_tokens: l.input_length,
+                output_tokens: l.output_length,
+                prefix_group: group,
+                prefix_tokens: group.map(|_| shared_tokens),
+                prefix_parent: branch.map(|b| b.0),
+                prefix_parent_tokens: branch.map(|b| {
+                    (u64::from(b.1) * u64::from(block_tokens)).min(u64::from(u32::MAX)) as u32
+                }),
+                session: l.session,
+                delay_ms: l.delay,
             }
         })
         .collect();
@@ -732,6 +874,8 @@ fn check_hash_record(r: &HashRecord, block_tokens: u32) -> Result<(), String> {
 
 fn parse_pdsim_trace(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
     let mut records = Vec::new();
+    // The line of each record.
+    let mut lines = Vec::new();
     let mut errors = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_no = index + 1;
@@ -740,7 +884,10 @@ fn parse_pdsim_trace(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
         }
         match serde_json::from_str::<TraceRecord>(line) {
             Ok(record) => match check_trace_record(&record) {
-                Ok(()) => records.push(record),
+                Ok(()) => {
+                    records.push(record);
+                    lines.push(line_no);
+                }
                 Err(message) => errors.push(TraceLineError {
                     line: line_no,
                     message,
@@ -751,6 +898,15 @@ fn parse_pdsim_trace(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
                 message: err.to_string(),
             }),
         }
+    }
+    // Nested groups must describe one tree.
+    if let Err((i, message)) = PrefixTree::of_trace(&records) {
+        errors.push(TraceLineError {
+            line: lines[i],
+            message,
+        });
+        errors.sort_by_key(|e| e.line);
+        records.clear();
     }
     (records, errors)
 }
@@ -923,16 +1079,46 @@ mod tests {
                 (7, "output_length")
             ]
         );
-        // Nested sharing: [1, 2, 3] twice, then [1, 2, 4] twice branch below block 2.
+        // Nested sharing: [1, 2, 3] twice, then [1, 2, 4] twice branch below block 2: the
+        // second pair's group continues the first's 1,024 tokens.
         let nested = "{\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [1, 2, 3]}\n\
                       {\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [1, 2, 3]}\n\
                       {\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [1, 2, 4]}\n\
                       {\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [1, 2, 4]}\n";
         let (records, errors) = parse_trace_jsonl(nested);
-        assert!(records.is_empty());
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 4);
-        assert!(errors[0].message.starts_with("hash_ids:"));
+        assert_eq!(errors, vec![]);
+        let groups: Vec<_> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.prefix_group,
+                    r.prefix_tokens,
+                    r.prefix_parent,
+                    r.prefix_parent_tokens,
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (Some(0), Some(1536), None, None),
+                (Some(0), Some(1536), None, None),
+                (Some(1), Some(1536), Some(0), Some(1024)),
+                (Some(1), Some(1536), Some(0), Some(1024)),
+            ]
+        );
+        // Trailing text after a record, and a session id of the wrong type.
+        let bad = "{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1, \"hash_ids\": [1]}\n\
+                   {\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1, \"hash_ids\": [1]} x\n\
+                   {\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1, \"hash_ids\": [1], \"session_id\": [2]}\n";
+        let (_, errors) = parse_trace_jsonl(bad);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!((errors[0].line, errors[1].line), (2, 3));
+        assert!(
+            errors[0].message.starts_with("trailing characters"),
+            "{errors:?}"
+        );
+        assert!(errors[1].message.starts_with("session_id:"), "{errors:?}");
     }
 
     #[test]

@@ -24,6 +24,8 @@ fn one_request(decider: Decider, input_tokens: u32) -> Config {
         output_tokens: 4,
         prefix_group: None,
         prefix_tokens: None,
+        prefix_parent: None,
+        prefix_parent_tokens: None,
         session: None,
         delay_ms: None,
     }]);

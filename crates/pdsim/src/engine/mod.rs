@@ -97,7 +97,7 @@ impl<'a> Simulation<'a> {
             max_num_batched_tokens: engine.max_num_batched_tokens,
             block_size: engine.block_size,
         };
-        let instances: Vec<Instance> = resolved
+        let mut instances: Vec<Instance> = resolved
             .pools
             .iter()
             .flat_map(|pool| (0..pool.instances).map(move |_| pool))
@@ -134,6 +134,12 @@ impl<'a> Simulation<'a> {
         let n = instances.len();
         let mut queue = EventQueue::default();
         let mut workload = Workload::new(&config.workload, config.seed, config.limits.max_requests);
+        // Nested prefix groups: the pools and the router's indexes walk the same tree.
+        let tree = workload.block_tree(engine.block_size);
+        for instance in &mut instances {
+            instance.kv.set_tree(&tree);
+            instance.index.set_tree(&tree);
+        }
         let next_arrival = workload.next_request();
         if let Some(first) = &next_arrival {
             queue.push(first.arrival, Event::Arrival);

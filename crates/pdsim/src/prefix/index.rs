@@ -1,6 +1,9 @@
 //! The router's belief of which prompt blocks each instance holds.
 
+use std::sync::Arc;
+
 use super::runs::PrefixRuns;
+use super::tree::BlockTree;
 use super::SharedPrefix;
 
 /// Updated when a request is routed (before any compute happens), bounded by the
@@ -9,6 +12,8 @@ use super::SharedPrefix;
 pub struct PrefixIndex {
     capacity: u64,
     blocks: PrefixRuns,
+    /// Where nested prefix groups branch (shared with the KV pools).
+    tree: Arc<BlockTree>,
 }
 
 impl PrefixIndex {
@@ -17,20 +22,36 @@ impl PrefixIndex {
         Self {
             capacity,
             blocks: PrefixRuns::default(),
+            tree: Arc::default(),
         }
+    }
+
+    /// Uses `tree` for nested prefix groups (before anything is inserted).
+    pub fn set_tree(&mut self, tree: &Arc<BlockTree>) {
+        self.tree = Arc::clone(tree);
     }
 
     /// How many leading blocks of `prefix` the instance is believed to hold.
     pub fn matched_prefix(&self, prefix: SharedPrefix) -> usize {
-        self.blocks.present(prefix) as usize
+        let blocks = &self.blocks;
+        self.tree.leading(prefix, |part| blocks.present(part)) as usize
     }
 
     /// Records that the instance now holds the blocks of `prefix`: they become the most
     /// recent (taken and returned at once, so the head is the most recent of all).
     pub fn insert(&mut self, prefix: SharedPrefix) {
-        self.blocks.take(prefix);
-        self.blocks.give_back(prefix, true);
-        while self.blocks.len() > self.capacity && self.blocks.evict_oldest() {}
+        let blocks = &mut self.blocks;
+        self.tree.segments(prefix, |s| {
+            blocks.take(s.part);
+        });
+        // Deepest group first, as the pool returns them (see `BlockPool::release`).
+        self.tree.segments(prefix, |s| {
+            blocks.give_back(s.part, true);
+        });
+        let over = self.blocks.len().saturating_sub(self.capacity);
+        if over > 0 {
+            self.blocks.evict(over);
+        }
     }
 }
 

@@ -3,19 +3,24 @@
 //!
 //! A prompt's token ids are a pure function of its [`Prompt`] identity and position (see
 //! [`Prompt::token`]), so a block's content is identified by where its tokens come from.
-//! Only blocks inside a prefix group's shared prefix can ever be shared (every later token
-//! belongs to one request alone), and those are identified by (group, block index): the
-//! caches key blocks by that pair ([`SharedPrefix`]) and never hash tokens. The private
-//! blocks of a prompt are only counted. Because every request holds a prefix of its
-//! group's blocks, a cache keeps each group as a few runs, not one entry per block
-//! (`runs.rs`): sharing, returning and matching a prompt's prefix cost O(1).
+//! Only blocks inside a prompt's shared prefix can ever be shared (every later token
+//! belongs to one request alone). A shared prefix is a path in a tree of prefix groups
+//! ([`PrefixTree`]: a system prompt, then one of several documents, ...; flat groups are
+//! one-node paths), and block `i` is identified by (the group on the path that covers it,
+//! `i`): the caches key blocks by that pair ([`SharedPrefix`] names the deepest group and
+//! the block count) and never hash tokens. The private blocks of a prompt are only counted.
+//! Because every request holds a leading run of each group's blocks, a cache keeps each
+//! group as a few runs, not one entry per block (`runs.rs`): sharing, returning and
+//! matching a prompt's prefix cost O(1) per group on its path.
 
 mod index;
 mod pool;
 mod runs;
+mod tree;
 
 pub use index::PrefixIndex;
 pub use pool::BlockPool;
+pub use tree::{BlockTree, PrefixTree};
 
 use crate::workload::Prompt;
 
@@ -78,8 +83,9 @@ impl Prompt {
     }
 }
 
-/// The blocks of a prompt another prompt can share: the full blocks inside its group's
-/// shared prefix, which are blocks `0..blocks` of the group's token sequence.
+/// The blocks of a prompt another prompt can share: the full blocks inside its shared
+/// prefix, blocks `0..blocks` of the path that ends in `group` (see [`PrefixTree`]; for a
+/// flat group, of the group's own token sequence).
 ///
 /// A block's chained hash depends on its tokens and all tokens before it; inside a shared
 /// prefix those are the group's, so two shareable blocks hash equal exactly when they have
@@ -88,7 +94,7 @@ impl Prompt {
 /// means no hashing and no allocation per request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SharedPrefix {
-    /// The prefix group (meaningless when `blocks` is 0).
+    /// The deepest prefix group of the path (meaningless when `blocks` is 0).
     pub group: u32,
     /// How many leading blocks are shareable.
     pub blocks: u32,

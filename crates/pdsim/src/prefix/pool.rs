@@ -1,6 +1,9 @@
 //! One instance's KV block pool, with vLLM-style reuse of released prompt blocks.
 
+use std::sync::Arc;
+
 use super::runs::PrefixRuns;
+use super::tree::BlockTree;
 use super::SharedPrefix;
 
 /// One instance's KV blocks: blocks held by requests (shareable prompt blocks are shared
@@ -13,6 +16,8 @@ pub struct BlockPool {
     referenced: u64,
     anonymous: u64,
     blocks: PrefixRuns,
+    /// Where nested prefix groups branch (shared with the router's indexes).
+    tree: Arc<BlockTree>,
     caching: bool,
     peak_used: u64,
     /// Calls of [`Self::release`] so far.
@@ -27,10 +32,16 @@ impl BlockPool {
             referenced: 0,
             anonymous: 0,
             blocks: PrefixRuns::default(),
+            tree: Arc::default(),
             caching,
             peak_used: 0,
             releases: 0,
         }
+    }
+
+    /// Uses `tree` for nested prefix groups (before any block is taken).
+    pub fn set_tree(&mut self, tree: &Arc<BlockTree>) {
+        self.tree = Arc::clone(tree);
     }
 
     /// Capacity, in blocks.
@@ -58,7 +69,8 @@ impl BlockPool {
         if !self.caching {
             return 0;
         }
-        self.blocks.present(prefix) as usize
+        let blocks = &self.blocks;
+        self.tree.leading(prefix, |part| blocks.present(part)) as usize
     }
 
     /// Takes the blocks of `prefix` (sharing those present) plus `anonymous` private
@@ -67,15 +79,21 @@ impl BlockPool {
         // Each shared block is either new or reusable (both take space) or already held
         // (free): when all of them fit, there is nothing to count.
         if prefix.len() + anonymous > self.available() {
-            let present = u64::from(self.blocks.present(prefix));
-            let revived = present - u64::from(self.blocks.held(prefix));
+            let blocks = &self.blocks;
+            let present = u64::from(self.tree.leading(prefix, |part| blocks.present(part)));
+            let held = u64::from(self.tree.leading(prefix, |part| blocks.held(part)));
+            let revived = present - held;
             let new = prefix.len() - present;
             // Revived blocks stop being reclaimable, so they reduce what is available.
             if new + anonymous + revived > self.available() {
                 return false;
             }
         }
-        self.referenced += u64::from(self.blocks.take(prefix));
+        let blocks = &mut self.blocks;
+        let mut taken = 0;
+        self.tree
+            .segments(prefix, |s| taken += u64::from(blocks.take(s.part)));
+        self.referenced += taken;
         self.anonymous += anonymous;
         self.evict_overflow();
         true
@@ -108,16 +126,22 @@ impl BlockPool {
             self.anonymous
         );
         self.anonymous -= anonymous.min(self.anonymous);
-        self.referenced -= u64::from(self.blocks.give_back(prefix, self.caching));
+        // Deepest group first: a group's blocks are returned after its descendants', so
+        // evicted after them, which keeps every cached prompt's blocks a leading run.
+        let (blocks, caching) = (&mut self.blocks, self.caching);
+        let mut returned = 0;
+        self.tree.segments(prefix, |s| {
+            returned += u64::from(blocks.give_back(s.part, caching));
+        });
+        self.referenced -= returned;
     }
 
     /// Drops least recently returned cached blocks until held + cached fit in the pool.
     fn evict_overflow(&mut self) {
         self.peak_used = self.peak_used.max(self.used());
-        while self.used() + self.cached() > self.total {
-            if !self.blocks.evict_oldest() {
-                break;
-            }
+        let over = (self.used() + self.cached()).saturating_sub(self.total);
+        if over > 0 {
+            self.blocks.evict(over);
         }
     }
 

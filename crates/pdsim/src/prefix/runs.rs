@@ -153,8 +153,20 @@ impl PrefixRuns {
     }
 
     /// Evicts the least recently returned reusable block; false if there is none.
+    #[cfg(test)]
     pub(super) fn evict_oldest(&mut self) -> bool {
-        while let Some(&(id, group)) = self.queue.front() {
+        self.evict(1) == 1
+    }
+
+    /// Evicts up to `n` reusable blocks, least recently returned first; returns how many.
+    /// A run gives up its blocks at once (top first), so this costs O(runs), not O(n): a
+    /// pool making room for a long prompt evicts hundreds of blocks.
+    pub(super) fn evict(&mut self, mut n: u64) -> u64 {
+        let wanted = n;
+        while n > 0 {
+            let Some(&(id, group)) = self.queue.front() else {
+                break;
+            };
             let g = self
                 .groups
                 .get_mut(&group)
@@ -166,9 +178,11 @@ impl PrefixRuns {
                 continue;
             };
             let run = &mut g.runs[0];
-            run.hi -= 1;
-            g.len -= 1;
-            self.present -= 1;
+            let k = (run.hi - run.lo).min(u32::try_from(n).unwrap_or(u32::MAX));
+            run.hi -= k;
+            g.len -= k;
+            self.present -= u64::from(k);
+            n -= u64::from(k);
             if run.lo == run.hi {
                 g.runs.remove(0);
                 self.live_runs -= 1;
@@ -177,9 +191,8 @@ impl PrefixRuns {
                     self.groups.remove(&group);
                 }
             }
-            return true;
         }
-        false
+        wanted - n
     }
 
     /// Drops the queue entries of runs that no longer exist once they outnumber live ones.
@@ -314,6 +327,12 @@ mod tests {
                         let prefix = taken.swap_remove(next(taken.len() as u64) as usize);
                         runs.give_back(prefix, keep);
                         model.give_back(prefix, keep);
+                    }
+                    7 => {
+                        // Bulk eviction is that many single ones.
+                        let k = next(20);
+                        let evicted = (0..k).take_while(|_| model.evict_oldest()).count();
+                        assert_eq!(runs.evict(k), evicted as u64);
                     }
                     _ => assert_eq!(runs.evict_oldest(), model.evict_oldest()),
                 }

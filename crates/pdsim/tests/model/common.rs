@@ -31,6 +31,8 @@ pub fn traced(
                     output_tokens,
                     prefix_group,
                     prefix_tokens: None,
+                    prefix_parent: None,
+                    prefix_parent_tokens: None,
                     session: None,
                     delay_ms: None,
                 },

@@ -10,6 +10,7 @@ mod determinism;
 mod disaggregation;
 mod fuzz;
 mod invariants;
+mod nested;
 mod routing;
 mod sessions;
 mod single_instance;
