@@ -269,12 +269,12 @@ fn parse_deciders(items: &[String]) -> Result<Vec<DeciderChoice>, String> {
                 None => (item.trim(), None),
             };
             let decider = Decider::from_id(name).ok_or_else(|| {
-                    let known: Vec<&str> = Decider::ALL.iter().map(|d| d.id()).collect();
-                    format!(
-                        "--deciders: unknown decider '{name}'; known: {}",
-                        known.join(", ")
-                    )
-                })?;
+                let known: Vec<&str> = Decider::ALL.iter().map(|d| d.id()).collect();
+                format!(
+                    "--deciders: unknown decider '{name}'; known: {}",
+                    known.join(", ")
+                )
+            })?;
             Ok(DeciderChoice {
                 decider,
                 threshold_tokens: threshold,

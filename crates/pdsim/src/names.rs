@@ -83,7 +83,10 @@ mod tests {
         ids_are_serde_names(&Role::ALL, |v| v.id());
         ids_are_serde_names(&DropReason::ALL, |v| v.id());
         ids_are_serde_names(&PercentileMethod::ALL, |v| v.id());
-        assert_eq!(Decider::from_id("prefix-threshold"), Some(Decider::PrefixThreshold));
+        assert_eq!(
+            Decider::from_id("prefix-threshold"),
+            Some(Decider::PrefixThreshold)
+        );
         assert_eq!(Decider::from_id("prefix_threshold"), None);
     }
 }
