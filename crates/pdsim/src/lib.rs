@@ -94,7 +94,7 @@ pub use report::Report;
 pub fn run(config: &Config) -> Result<Report, Error> {
     let resolved = validate::validate(config)?;
     let outcome = engine::Simulation::new(config, &resolved).run()?;
-    Ok(metrics::build_report(outcome))
+    Ok(outcome.report())
 }
 
 /// Parses a JSON config and runs it, returning the report as JSON: the whole pipeline that

@@ -3,60 +3,58 @@
 use std::collections::BTreeMap;
 
 use crate::config::Config;
-use crate::engine::request::{Request, Stage, UNSET};
-use crate::engine::Outcome;
 use crate::report::{
     DropReason, InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role,
-    Summary, TransferSummary,
+    Summary, Timeline, TransferSummary,
 };
 use crate::samples::{Completed, Samples};
 use crate::time::{ns_to_ms, Nanos};
 
-/// The five phases of a request that got its first token, in nanoseconds. They add up to
-/// `first_token - arrival` by construction.
-pub fn phases_ns(r: &Request) -> Option<Phases<Nanos>> {
-    let t = &r.times;
-    if t.first_token == UNSET {
-        return None;
-    }
-    let arrival = r.spec.arrival;
-    Some(
-        if r.disaggregated && t.transfer_end != UNSET && t.first_token_step_start >= t.transfer_end
-        {
-            Phases {
-                prefill_queue: t.prefill_start - arrival,
-                prefill: t.prefill_end - t.prefill_start,
-                transfer: t.transfer_end - t.transfer_start,
-                // Waiting on the decode instance: for room to reserve the prompt's KV
-                // before the transfer, and for a batch slot after it.
-                decode_queue: (t.transfer_start - t.prefill_end)
-                    + (t.first_token_step_start - t.transfer_end),
-                first_decode: t.first_token - t.first_token_step_start,
-            }
-        } else {
-            Phases {
-                prefill_queue: t.prefill_start - arrival,
-                prefill: t.first_token - t.prefill_start,
-                transfer: 0,
-                decode_queue: 0,
-                first_decode: 0,
-            }
-        },
-    )
-}
-
-fn status(r: &Request) -> RequestStatus {
-    match (r.dropped, r.stage) {
-        (Some(reason), _) => reason.into(),
-        (None, Stage::Done) => RequestStatus::Completed,
-        _ => RequestStatus::InFlight,
-    }
-}
-
-fn tpot_ns(r: &Request) -> Option<Nanos> {
-    let t = &r.times;
-    (t.completion != UNSET && r.spec.output_tokens > 1)
-        .then(|| (t.completion - t.first_token) / u64::from(r.spec.output_tokens - 1))
+/// A request that leaves the simulation, as the collector folds it: what happened to it,
+/// in nanoseconds. The engine's request knows how its timestamps make these (and that the
+/// five phases add up to its TTFT); the collector only counts.
+#[derive(Clone, Copy, Debug)]
+pub struct Finished {
+    /// Arrival order from 0.
+    pub id: u64,
+    /// Arrival time.
+    pub arrival: Nanos,
+    /// Completed, dropped (and why) or still in flight.
+    pub status: RequestStatus,
+    /// Why it was dropped, if it was.
+    pub drop_reason: Option<DropReason>,
+    /// Prompt tokens.
+    pub input_tokens: u32,
+    /// Output tokens asked for.
+    pub output_tokens: u32,
+    /// Prompt tokens served from a prefix cache.
+    pub cached_tokens: u32,
+    /// Its prompt's prefix group, if it shares one.
+    pub prefix_group: Option<u32>,
+    /// Its session, if it is a turn of one.
+    pub session: Option<u32>,
+    /// Whether its prefill ran on a prefill instance.
+    pub disaggregated: bool,
+    /// Instance of its prefill part.
+    pub prefill_instance: u32,
+    /// Instance that decoded it.
+    pub decode_instance: u32,
+    /// Recompute preemptions suffered.
+    pub preemptions: u32,
+    /// Time to first token, if it got one.
+    pub ttft: Option<Nanos>,
+    /// The five phases of its TTFT, if it got a first token.
+    pub phases: Option<Phases<Nanos>>,
+    /// Arrival to last token, if it completed.
+    pub e2e: Option<Nanos>,
+    /// Mean gap between its output tokens, if it completed with two or more.
+    pub tpot: Option<Nanos>,
+    /// Its KV transfer's duration, if one completed.
+    pub transfer: Option<Nanos>,
+    /// Time its finished prefill waited for the decode instance to reserve KV blocks.
+    pub kv_wait: Nanos,
+    /// KV bytes moved for it and KV bytes its decode instance already held (all ranks).
+    pub transfer_bytes: (u64, u64),
 }
 
 /// Folds every request into the report as it leaves the simulation (completed, dropped,
@@ -68,7 +66,6 @@ fn tpot_ns(r: &Request) -> Option<Nanos> {
 #[derive(Debug)]
 pub struct Collector {
     per_request: bool,
-    block_size: u32,
     slo_ttft: Option<Nanos>,
     slo_itl: Option<Nanos>,
     summary: Summary,
@@ -88,7 +85,6 @@ impl Collector {
         let samples = Samples::new(config.output.percentiles, expected);
         Self {
             per_request,
-            block_size: config.engine.block_size,
             slo_ttft: config.slo.ttft_ms.map(crate::time::ms_to_ns),
             slo_itl: config.slo.itl_ms.map(crate::time::ms_to_ns),
             summary: Summary {
@@ -122,46 +118,41 @@ impl Collector {
         self.samples.token_gaps(gap, tokens);
     }
 
-    /// Folds in a request that leaves the simulation; its state may be dropped afterwards.
-    pub fn leave(&mut self, r: &Request, session: Option<u32>) {
-        let (moved, skipped) = r.transfer_bytes(self.block_size);
+    /// Folds in a request that leaves the simulation.
+    pub fn leave(&mut self, r: &Finished) {
+        let (moved, skipped) = r.transfer_bytes;
         let summary = &mut self.summary;
         summary.preemptions += u64::from(r.preemptions);
         summary.cached_tokens += u64::from(r.cached_tokens);
         if r.disaggregated {
             summary.disaggregated += 1;
         }
-        if r.times.transfer_end != UNSET {
-            let waited = r.times.transfer_start - r.times.prefill_end;
-            if waited > 0 {
+        if let Some(transfer) = r.transfer {
+            if r.kv_wait > 0 {
                 summary.transfer.waited += 1;
             }
-            self.samples
-                .transfer(r.times.transfer_end - r.times.transfer_start, waited);
+            self.samples.transfer(transfer, r.kv_wait);
             summary.transfer.bytes += moved;
             summary.transfer.skipped_bytes += skipped;
         }
-        let st = status(r);
-        let phases = phases_ns(r);
-        let tpot_ns = tpot_ns(r);
-        match st {
+        match r.status {
             RequestStatus::Completed => {
                 summary.completed += 1;
-                self.output_tokens += u64::from(r.spec.output_tokens);
-                let t = r.times.first_token - r.spec.arrival;
+                self.output_tokens += u64::from(r.output_tokens);
+                let ttft = r.ttft.unwrap_or_default();
                 // A completed request always got a first token, so it has phases.
                 self.samples.completed(
                     Completed {
-                        ttft: t,
-                        id: r.id(),
-                        phases: phases.unwrap_or_default(),
+                        ttft,
+                        id: r.id,
+                        phases: r.phases.unwrap_or_default(),
                         disaggregated: r.disaggregated,
                     },
-                    r.times.completion - r.spec.arrival,
-                    tpot_ns,
+                    r.e2e.unwrap_or_default(),
+                    r.tpot,
                 );
-                let meets_ttft = self.slo_ttft.is_none_or(|s| t <= s);
-                let meets_itl = self.slo_itl.is_none_or(|s| tpot_ns.is_none_or(|i| i <= s));
+                let meets_ttft = self.slo_ttft.is_none_or(|s| ttft <= s);
+                let meets_itl = self.slo_itl.is_none_or(|s| r.tpot.is_none_or(|i| i <= s));
                 if meets_ttft && meets_itl {
                     self.good += 1;
                 }
@@ -169,39 +160,33 @@ impl Collector {
             RequestStatus::InFlight => summary.in_flight += 1,
             _ => {
                 summary.dropped += 1;
-                if let Some(reason) = r.dropped {
+                if let Some(reason) = r.drop_reason {
                     *self.dropped_by_reason.entry(reason).or_insert(0) += 1;
                 }
             }
         }
-        if let Some(slot) = self.records.get_mut(r.id() as usize) {
+        if let Some(slot) = self.records.get_mut(r.id as usize) {
             *slot = RequestRecord {
-                id: r.id(),
-                status: st,
-                arrival_ms: ns_to_ms(r.spec.arrival),
-                input_tokens: r.spec.prompt.len,
-                output_tokens: r.spec.output_tokens,
+                id: r.id,
+                status: r.status,
+                arrival_ms: ns_to_ms(r.arrival),
+                input_tokens: r.input_tokens,
+                output_tokens: r.output_tokens,
                 cached_tokens: r.cached_tokens,
-                prefix_group: r.spec.prompt.group,
+                prefix_group: r.prefix_group,
                 disaggregated: r.disaggregated,
                 prefill_instance: r.prefill_instance,
                 decode_instance: r.decode_instance,
                 preemptions: r.preemptions,
-                ttft_ms: (r.times.first_token != UNSET)
-                    .then(|| ns_to_ms(r.times.first_token - r.spec.arrival)),
-                e2e_ms: (st == RequestStatus::Completed)
-                    .then(|| ns_to_ms(r.times.completion - r.spec.arrival)),
-                session,
+                ttft_ms: r.ttft.map(ns_to_ms),
+                e2e_ms: r.e2e.map(ns_to_ms),
+                session: r.session,
                 transfer_bytes: moved,
                 skipped_bytes: skipped,
-                tpot_ms: tpot_ns.map(ns_to_ms),
-                itl_ms: tpot_ns.map(ns_to_ms),
-                breakdown_ms: phases.map(|p| p.map(|&v| ns_to_ms(v))),
-                kv_wait_ms: if r.times.transfer_start != UNSET && r.times.prefill_end != UNSET {
-                    ns_to_ms(r.times.transfer_start - r.times.prefill_end)
-                } else {
-                    0.0
-                },
+                tpot_ms: r.tpot.map(ns_to_ms),
+                itl_ms: r.tpot.map(ns_to_ms),
+                breakdown_ms: r.phases.map(|p| p.map(|&v| ns_to_ms(v))),
+                kv_wait_ms: ns_to_ms(r.kv_wait),
             };
         }
     }
@@ -274,56 +259,22 @@ impl Collector {
     }
 }
 
-/// Builds the report of a finished run.
-pub fn build_report(outcome: Outcome) -> Report {
-    let Outcome {
-        collector,
-        instances,
-        timeline,
-        end,
-        events,
-        transfers_started,
-    } = outcome;
+/// The report of a run that ended at `end` after `events` events: the requests folded into
+/// `collector`, the instances' own reports, the pools they form and the timeline.
+pub fn report(
+    collector: Collector,
+    instances: Vec<InstanceReport>,
+    timeline: Timeline,
+    end: Nanos,
+    events: u64,
+    transfers_started: u64,
+) -> Report {
     let (mut summary, records) = collector.finish(end, events, transfers_started);
-    summary.steps = instances.iter().map(|i| i.stats.steps).sum();
-
-    let instance_reports: Vec<InstanceReport> = instances
-        .iter()
-        .map(|i| {
-            let s = &i.stats;
-            InstanceReport {
-                id: i.id,
-                role: i.role,
-                tp: i.tp,
-                gpu: i.gpu_name.clone(),
-                kv_blocks: i.kv.total(),
-                busy_fraction: if end > 0 {
-                    (s.busy as f64 / end as f64).min(1.0)
-                } else {
-                    0.0
-                },
-                steps: s.steps,
-                mean_batch_size: if s.steps > 0 {
-                    s.batch_seqs as f64 / s.steps as f64
-                } else {
-                    0.0
-                },
-                kv_peak_utilization: if i.kv.total() > 0 {
-                    i.kv.peak_used() as f64 / i.kv.total() as f64
-                } else {
-                    0.0
-                },
-                prefill_tokens: s.prefill_tokens,
-                decode_tokens: s.decode_tokens,
-                requests: s.requests,
-                preemptions: s.preemptions,
-            }
-        })
-        .collect();
+    summary.steps = instances.iter().map(|i| i.steps).sum();
     let pools = [Role::Prefill, Role::Decode, Role::Unified]
         .into_iter()
         .filter_map(|role| {
-            let busy: Vec<f64> = instance_reports
+            let busy: Vec<f64> = instances
                 .iter()
                 .filter(|i| i.role == role)
                 .map(|i| i.busy_fraction)
@@ -345,7 +296,7 @@ pub fn build_report(outcome: Outcome) -> Report {
     Report {
         summary,
         requests: records,
-        instances: instance_reports,
+        instances,
         pools,
         timeline,
     }

@@ -19,7 +19,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use crate::cost::{CostModel, StepWork};
 use crate::engine::request::{DropReason, ReqId, Request, Stage, UNSET};
 use crate::prefix::{BlockPool, PrefixIndex};
-use crate::report::Role;
+use crate::report::{InstanceReport, Role};
 use crate::time::Nanos;
 
 /// Batching limits shared by all instances.
@@ -258,7 +258,10 @@ impl Instance {
             self.step.chunks.push((id, chunk));
         }
 
-        self.admit(now, reqs, &mut budget, &mut seqs, dropped);
+        // Most steps have nobody to admit (a decode batch running on).
+        if !(self.ready.is_empty() && self.waiting.is_empty()) {
+            self.admit(now, reqs, &mut budget, &mut seqs, dropped);
+        }
 
         let decode_seqs = self.decoders;
         let step = &mut self.step;
@@ -524,6 +527,27 @@ impl Instance {
             .checked_sub(1)
             .unwrap_or(self.limits.block_size as usize - 1);
         self.step.chunks = chunks;
+    }
+
+    /// Its line in the report of a run that ended at `end`.
+    pub fn report(&self, end: Nanos) -> InstanceReport {
+        let s = &self.stats;
+        let ratio = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
+        InstanceReport {
+            id: self.id,
+            role: self.role,
+            tp: self.tp,
+            gpu: self.gpu_name.clone(),
+            kv_blocks: self.kv.total(),
+            busy_fraction: ratio(s.busy as f64, end as f64).min(1.0),
+            steps: s.steps,
+            mean_batch_size: ratio(s.batch_seqs as f64, s.steps as f64),
+            kv_peak_utilization: ratio(self.kv.peak_used() as f64, self.kv.total() as f64),
+            prefill_tokens: s.prefill_tokens,
+            decode_tokens: s.decode_tokens,
+            requests: s.requests,
+            preemptions: s.preemptions,
+        }
     }
 
     /// Whether a step is running.

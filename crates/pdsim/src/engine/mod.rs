@@ -24,6 +24,21 @@ use router::DecisionInput;
 use timeline::TimelineRecorder;
 use transfer::SharedLink;
 
+impl Outcome {
+    /// The run's report.
+    pub fn report(self) -> crate::Report {
+        let instances = self.instances.iter().map(|i| i.report(self.end)).collect();
+        crate::metrics::report(
+            self.collector,
+            instances,
+            self.timeline,
+            self.end,
+            self.events,
+            self.transfers_started,
+        )
+    }
+}
+
 /// Everything a finished run leaves behind, for the report builder.
 #[derive(Debug)]
 pub struct Outcome {
@@ -273,9 +288,11 @@ impl<'a> Simulation<'a> {
                 && i.pending_prefill_blocks == 0));
         }
         // Whatever is still in the cluster at the end is in flight.
+        let block_size = self.config.engine.block_size;
         for r in &self.requests {
             if r.stage != Stage::Done {
-                self.collector.leave(r, self.workload.session_of(&r.spec));
+                self.collector
+                    .leave(&r.finished(block_size, self.workload.session_of(&r.spec)));
             }
         }
         Ok(Outcome {
@@ -630,7 +647,9 @@ impl<'a> Simulation<'a> {
         self.instances[p].pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
         r.routed_prefill_blocks = 0;
         let r = &self.requests[id];
-        self.collector.leave(r, self.workload.session_of(&r.spec));
+        let session = self.workload.session_of(&r.spec);
+        self.collector
+            .leave(&r.finished(self.config.engine.block_size, session));
         self.free_slots.push(id);
         if self.workload.has_follow_ups() {
             let r = &self.requests[id];
@@ -654,11 +673,6 @@ impl<'a> Simulation<'a> {
 
 /// Requests a run will inject, as far as the config says (capped, for reservation only).
 fn expected_requests(config: &Config) -> usize {
-    let w = &config.workload;
-    let n = match (&w.trace, w.requests) {
-        (Some(trace), _) => trace.len() as u64,
-        (None, Some(n)) => n,
-        (None, None) => 0,
-    };
+    let n = config.expected_requests().unwrap_or(0);
     n.min(config.limits.max_requests).min(1 << 21) as usize
 }

@@ -1,6 +1,8 @@
 //! A request's state while it moves through the cluster, and the timestamps of its life.
 
+use crate::metrics::Finished;
 use crate::prefix::SharedPrefix;
+use crate::report::{Phases, RequestStatus};
 use crate::time::Nanos;
 use crate::workload::RequestSpec;
 
@@ -143,6 +145,82 @@ impl Request {
             last_token_at: UNSET,
             routed_prefill_blocks: 0,
         }
+    }
+
+    /// What the report keeps of it as it leaves the simulation (completed, dropped or cut
+    /// off by the horizon), as turn `session` of a session if it is one.
+    #[inline]
+    pub fn finished(&self, block_size: u32, session: Option<u32>) -> Finished {
+        let t = &self.times;
+        let arrival = self.spec.arrival;
+        let status = match (self.dropped, self.stage) {
+            (Some(reason), _) => RequestStatus::from(reason),
+            (None, Stage::Done) => RequestStatus::Completed,
+            _ => RequestStatus::InFlight,
+        };
+        let completed = status == RequestStatus::Completed;
+        Finished {
+            id: self.id(),
+            arrival,
+            status,
+            drop_reason: self.dropped,
+            input_tokens: self.input(),
+            output_tokens: self.spec.output_tokens,
+            cached_tokens: self.cached_tokens,
+            prefix_group: self.spec.prompt.group,
+            session,
+            disaggregated: self.disaggregated,
+            prefill_instance: self.prefill_instance,
+            decode_instance: self.decode_instance,
+            preemptions: self.preemptions,
+            ttft: (t.first_token != UNSET).then(|| t.first_token - arrival),
+            phases: self.phases(),
+            e2e: completed.then(|| t.completion - arrival),
+            tpot: (completed && self.spec.output_tokens > 1)
+                .then(|| (t.completion - t.first_token) / u64::from(self.spec.output_tokens - 1)),
+            transfer: (t.transfer_end != UNSET).then(|| t.transfer_end - t.transfer_start),
+            kv_wait: if t.transfer_start != UNSET && t.prefill_end != UNSET {
+                t.transfer_start - t.prefill_end
+            } else {
+                0
+            },
+            transfer_bytes: self.transfer_bytes(block_size),
+        }
+    }
+
+    /// The five phases of its TTFT, if it got a first token. They add up to `first_token -
+    /// arrival` by construction: each starts where the previous one ended.
+    fn phases(&self) -> Option<Phases<Nanos>> {
+        let t = &self.times;
+        if t.first_token == UNSET {
+            return None;
+        }
+        let arrival = self.spec.arrival;
+        Some(
+            if self.disaggregated
+                && t.transfer_end != UNSET
+                && t.first_token_step_start >= t.transfer_end
+            {
+                Phases {
+                    prefill_queue: t.prefill_start - arrival,
+                    prefill: t.prefill_end - t.prefill_start,
+                    transfer: t.transfer_end - t.transfer_start,
+                    // Waiting on the decode instance: for room to reserve the prompt's KV
+                    // before the transfer, and for a batch slot after it.
+                    decode_queue: (t.transfer_start - t.prefill_end)
+                        + (t.first_token_step_start - t.transfer_end),
+                    first_decode: t.first_token - t.first_token_step_start,
+                }
+            } else {
+                Phases {
+                    prefill_queue: t.prefill_start - arrival,
+                    prefill: t.first_token - t.prefill_start,
+                    transfer: 0,
+                    decode_queue: 0,
+                    first_decode: 0,
+                }
+            },
+        )
     }
 
     /// KV bytes moved for it and KV bytes it did not need to move (all TP ranks).

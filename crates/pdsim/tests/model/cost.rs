@@ -16,7 +16,7 @@ fn work_of(config: &Config) -> (u64, u64, u64, f64) {
         .iter()
         .map(|i| i.stats.decode_tokens)
         .sum();
-    let requests = pdsim::metrics::build_report(outcome).summary.injected;
+    let requests = outcome.report().summary.injected;
     (work, steps, requests, decoded as f64 / steps as f64)
 }
 
