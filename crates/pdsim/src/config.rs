@@ -633,6 +633,17 @@ pub enum Percentiles {
 }
 
 impl Config {
+    /// Requests a run of this config will inject, as far as the config says: the trace's
+    /// records, else `workload.requests`; `None` when neither bounds them (the horizon or
+    /// `limits.max_requests` ends the run). The engine sizes its buffers by it and the
+    /// playground decides from it whether to ask for per-request records.
+    pub fn expected_requests(&self) -> Option<u64> {
+        match &self.workload.trace {
+            Some(trace) => Some(trace.len() as u64),
+            None => self.workload.requests,
+        }
+    }
+
     /// Parses a JSON config, naming the field of the first error (`workload.arrival.rate_per_s: ...`).
     ///
     /// A partial object overrides only the fields it names: `{"topology": {"decode": {"tp": 2}}}`
