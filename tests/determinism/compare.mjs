@@ -17,7 +17,7 @@ const wasm = require(path.resolve(pkgDir, "pdsim_wasm.js"));
 
 const configs = wasm
   .examples()
-  .filter((e) => e.name !== "bench")
+  .filter((e) => !e.benchmark)
   .map((e) => ({ name: `example ${e.name}`, config: e.config }));
 for (let i = 0; i < count; i++) configs.push({ name: `generated #${i}`, config: generated(i) });
 

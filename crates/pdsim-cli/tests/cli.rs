@@ -29,8 +29,13 @@ fn empty_config_and_every_example_run() {
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert!(names.len() >= 6, "{list}");
-    for name in names.into_iter().filter(|n| *n != "bench") {
+    let all = pdsim::examples::all();
+    assert_eq!(
+        names,
+        all.iter().map(|e| e.name).collect::<Vec<_>>(),
+        "{list}"
+    );
+    for name in all.iter().filter(|e| !e.benchmark).map(|e| e.name) {
         let config = pdsim(&["example", name], "");
         assert!(config.status.success(), "{name}");
         let report = pdsim(&["run", "-"], stdout(&config));

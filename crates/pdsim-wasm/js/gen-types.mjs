@@ -42,6 +42,8 @@ export interface Example {
   name: string;
   description: string;
   config: Config;
+  /** A speed benchmark (pdsim bench's 100,000 requests), not a scenario to explore. */
+  benchmark: boolean;
 }
 
 /** One point of sweep(). */

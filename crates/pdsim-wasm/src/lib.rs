@@ -76,12 +76,19 @@ pub fn default_config() -> Result<JsValue, JsError> {
     to_js(&json(&pdsim::Config::default())?)
 }
 
-/// The named scenarios: `[{ name, description, config }]`.
+/// The named scenarios: `[{ name, description, config, benchmark }]`.
 #[wasm_bindgen(unchecked_return_type = "Example[]")]
 pub fn examples() -> Result<JsValue, JsError> {
     let list: Vec<serde_json::Value> = pdsim::examples::all()
         .into_iter()
-        .map(|e| serde_json::json!({ "name": e.name, "description": e.description, "config": e.config }))
+        .map(|e| {
+            serde_json::json!({
+                "name": e.name,
+                "description": e.description,
+                "config": e.config,
+                "benchmark": e.benchmark,
+            })
+        })
         .collect();
     to_js(&json(&list)?)
 }

@@ -17,6 +17,9 @@ pub struct Example {
     pub description: &'static str,
     /// The scenario.
     pub config: Config,
+    /// A speed benchmark (`pdsim bench`'s 100,000 requests), not a scenario to explore: the
+    /// playground's presets and the tests that run every example leave it out.
+    pub benchmark: bool,
 }
 
 fn pools(prefill: u32, decode: u32, unified: u32) -> Topology {
@@ -312,46 +315,55 @@ pub fn all() -> Vec<Example> {
             name: "default",
             description: "2 prefill + 2 decode H100s, Llama-3.1-8B, prefix-threshold 512: all five TTFT phases",
             config: Config::default(),
+            benchmark: false,
         },
         Example {
             name: "long-prompts-disagg",
             description: "Llama-3.1-70B, ~4k-token prompts, ~400-token outputs at 2.5 req/s on 8 H100s as 1 prefill + 1 decode at TP 4: lower ITL",
             config: long_prompts(true),
+            benchmark: false,
         },
         Example {
             name: "long-prompts-agg",
             description: "the same load on 2 unified instances at TP 4: lower TTFT, but prefills stall decoders",
             config: long_prompts(false),
+            benchmark: false,
         },
         Example {
             name: "short-prompts-disagg",
             description: "short prompts with 90% prefix reuse, always disaggregated: small transfers (the shared prefixes are already on the decode side), still more latency",
             config: short_prompts(true),
+            benchmark: false,
         },
         Example {
             name: "short-prompts-agg",
             description: "the same load on 4 unified instances with prefix-aware routing: local prefill wins",
             config: short_prompts(false),
+            benchmark: false,
         },
         Example {
             name: "threshold-sweep",
             description: "mixed prompt lengths; sweep disaggregation.threshold_tokens to find the crossover",
             config: threshold_sweep(),
+            benchmark: false,
         },
         Example {
             name: "pd-ratio",
             description: "how many prefill GPUs for my decode GPUs? ~3k-token prompts with TTFT and TPOT targets; plan it with pdsim plan - --gpus 8",
             config: pd_ratio(),
+            benchmark: false,
         },
         Example {
             name: "multi-turn-chat",
             description: "48 chat users in a closed loop, 2-8 turns each: first turns prefill remotely, follow-ups find their conversation cached and stay local",
             config: multi_turn_chat(),
+            benchmark: false,
         },
         Example {
             name: "bench",
             description: "the 100,000-request reference scenario of pdsim bench (summary only)",
             config: bench_reference(),
+            benchmark: true,
         },
     ]
 }
