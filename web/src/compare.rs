@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use crate::format;
-use crate::state::{config_changes, use_app_state, Action};
+use crate::state::{config_changes, Action, AppState};
 use crate::{cards, url};
 
 /// The Pin / Re-pin buttons and the baseline note.
@@ -12,9 +12,9 @@ use crate::{cards, url};
 /// One toggle button (the same element pinned or not, so focus stays on it) and a
 /// Re-pin button beside it when pinned.
 /// The pinned baseline's config goes in the URL (`b`), so a comparison can be shared.
-#[function_component(Compare)]
-pub fn compare() -> Html {
-    let state = use_app_state();
+/// A function of the app's view, not a component of its own: it renders with the results,
+/// and a component (with its context subscription) would cost the bundle for nothing.
+pub fn compare(state: &AppState) -> Html {
     let toggle = {
         let state = state.clone();
         let pinned = state.baseline.is_some();

@@ -31,7 +31,6 @@ use crate::charts::flow::Flow;
 use crate::charts::sweep::Sweep;
 use crate::charts::timeline::Timeline;
 use crate::charts::waterfall::Waterfall;
-use crate::compare::Compare;
 use crate::controls::Controls;
 use crate::hooks::link_baseline::use_link_baseline;
 use crate::hooks::runner::{use_render_mark, use_runner};
@@ -223,7 +222,7 @@ fn app() -> Html {
                         </span>
                     </div>
                     if !view.embed {
-                        <Compare />
+                        { compare::compare(&state) }
                         { downloads }
                     }
                     // The charts, in the order the URL names them (the embed author's), else

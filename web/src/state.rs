@@ -219,10 +219,10 @@ impl Settings {
     }
 
     /// Forgets the typed text of `fields` (their boxes show the config's values again).
-    fn forget(&mut self, fields: impl IntoIterator<Item = Field>) {
+    fn forget(&mut self, fields: &[Field]) {
         for field in fields {
-            self.drafts.remove(&field);
-            self.bad_inputs.remove(&field);
+            self.drafts.remove(field);
+            self.bad_inputs.remove(field);
         }
     }
 
@@ -466,13 +466,13 @@ impl Reducible for State {
             Action::SetPolicy(policy) => config.routing.policy = policy,
             Action::SetThreshold(tokens) | Action::DragThreshold(tokens) => {
                 config.disaggregation.threshold_tokens = tokens.min(MAX_THRESHOLD);
-                settings.forget([Field::Threshold]);
+                settings.forget(&[Field::Threshold]);
             }
             Action::SetLink(id) => {
                 if let Some(link) = LINKS.iter().find(|l| l.id == id) {
                     config.kv_transfer.bandwidth_gb_per_s = link.bandwidth_gb_per_s;
                     config.kv_transfer.base_latency_ms = link.base_latency_ms;
-                    settings.forget([Field::Bandwidth, Field::Latency]);
+                    settings.forget(&[Field::Bandwidth, Field::Latency]);
                 }
             }
             Action::SetContention(on) => config.kv_transfer.contention = on,
@@ -483,7 +483,7 @@ impl Reducible for State {
                 if let Some(dist) = switch_dist(which.of(&config), &id) {
                     *which.of_mut(&mut config) = dist;
                     settings.forget(
-                        [
+                        &[
                             Param::Value,
                             Param::Min,
                             Param::Max,
@@ -496,7 +496,7 @@ impl Reducible for State {
             }
             Action::NewSeed(seed) => {
                 config.seed = seed;
-                settings.forget([Field::Seed]);
+                settings.forget(&[Field::Seed]);
             }
             Action::Pin => {
                 if let Some(report) = &state.run.report {
@@ -518,11 +518,8 @@ impl Reducible for State {
             }
             Action::SameGpus { aggregated } => {
                 same_gpus(&mut config, aggregated);
-                settings.forget(
-                    Pool::ALL
-                        .into_iter()
-                        .flat_map(|pool| [Field::Instances(pool), Field::Tp(pool)]),
-                );
+                settings.forget(&Pool::ALL.map(Field::Instances));
+                settings.forget(&Pool::ALL.map(Field::Tp));
             }
             Action::Slow(run) => {
                 if run == state.run.latest && state.run.running {
