@@ -45,43 +45,56 @@
 //! zero transfer, decode queue and first decode). See `docs/MODEL.md` for the model, the
 //! deciders and their origins, and the assumptions.
 //!
-//! ## Modules
-//! - [`config`]: the scenario (shared by CLI, playground, URL state, JS API), and
-//!   [`config_json`] its JSON form (merge, diff, changes, paths); [`validate`]
-//!   checks it and resolves [`presets`].
-//! - [`workload`]: arrivals, lengths, prompts; [`prefix`]: shared prompt blocks, KV pools
-//!   and prefix caches.
-//! - [`arch`]: a model's architecture; [`presets`] the catalog of models and GPUs;
-//!   [`hf_config`] reads HuggingFace `config.json` files.
-//! - [`cost`]: the step time derived from the architecture, by part, and KV capacity;
-//!   [`calibration`] holds the per-GPU efficiency factors fitted to measured step times;
-//!   [`step_time`] answers "how long does this one step take".
-//! - [`engine`]: the event loop, instances, routing, deciders, KV transfer.
-//! - [`metrics`] builds the [`Report`] (percentiles exact or from a [`histogram`]);
-//!   [`sweep`] varies one field; [`examples`] are named scenarios.
-//! - [`plan`] searches serving layouts for a GPU budget and latency targets.
+//! ## The API
+//! - Run: [`run`] (a [`Config`] to a [`Report`]), [`run_json`] (JSON text to JSON text),
+//!   [`validate()`] (check a config, naming the field, and resolve its catalog ids), and
+//!   [`Error`].
+//! - Describe: [`config`] (the scenario, shared by CLI, playground, URL state and JS API),
+//!   [`config_json`] (its JSON form: merge, diff, changes, paths), [`presets`] (the catalog
+//!   of models and GPUs), [`arch`] (a model's architecture), [`hf_config`] (HuggingFace
+//!   `config.json` files), [`workload`] (traces, and how arrivals and lengths are drawn).
+//! - Read: [`report`] (every type of a report).
+//! - Ask: [`step_time()`] (how long one step takes, by part), [`sweep()`] (vary one
+//!   field), [`plan`] (serving layouts for a GPU budget and latency targets),
+//!   [`examples`] (named scenarios).
+//!
+//! The simulator's internals are public for the crate's tests, benchmarks and the
+//! playground's step-time notes, but hidden from these docs and not a stable API: `engine`
+//! (event loop, instances, routing, deciders, KV transfer), `prefix` (KV pools and prefix
+//! caches), `cost` (the step time by part, KV capacity), `calibration` (per-GPU factors fitted
+//! to measured step times), `metrics`, `samples` and `histogram` (folding requests into the
+//! report), `rng` and `time`. ARCHITECTURE.md maps them.
 #![warn(missing_docs)]
 
 pub mod arch;
+#[doc(hidden)]
 pub mod calibration;
 pub mod config;
 pub mod config_json;
+#[doc(hidden)]
 pub mod cost;
+#[doc(hidden)]
 pub mod engine;
 pub mod error;
 pub mod examples;
 pub mod hf_config;
+#[doc(hidden)]
 pub mod histogram;
+#[doc(hidden)]
 pub mod metrics;
 mod names;
 pub mod plan;
+#[doc(hidden)]
 pub mod prefix;
 pub mod presets;
 pub mod report;
+#[doc(hidden)]
 pub mod rng;
+#[doc(hidden)]
 pub mod samples;
 pub mod step_time;
 pub mod sweep;
+#[doc(hidden)]
 pub mod time;
 pub mod validate;
 pub mod workload;
@@ -89,11 +102,14 @@ pub mod workload;
 pub use config::Config;
 pub use error::Error;
 pub use report::Report;
+pub use step_time::step_time;
+pub use sweep::sweep;
+pub use validate::{validate, Validated};
 
 /// Validates `config` and runs the simulation it describes.
 pub fn run(config: &Config) -> Result<Report, Error> {
-    let resolved = validate::validate(config)?;
-    let outcome = engine::Simulation::new(config, &resolved).run()?;
+    let validated = validate(config)?;
+    let outcome = engine::Simulation::new(&validated).run()?;
     Ok(outcome.report())
 }
 

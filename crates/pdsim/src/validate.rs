@@ -33,7 +33,28 @@ pub struct ResolvedPool {
     pub kv_blocks: u64,
 }
 
-/// A validated config with its presets resolved.
+/// A config that passed [`validate`], with its presets resolved: the only way to build a
+/// simulation, so an engine never runs an unchecked config or numbers resolved from another
+/// one.
+#[derive(Clone, Debug)]
+pub struct Validated<'a> {
+    config: &'a Config,
+    resolved: Resolved,
+}
+
+impl<'a> Validated<'a> {
+    /// The config.
+    pub fn config(&self) -> &'a Config {
+        self.config
+    }
+
+    /// Its model and pools, with catalog ids resolved and KV capacity derived.
+    pub fn resolved(&self) -> &Resolved {
+        &self.resolved
+    }
+}
+
+/// The numbers a config's catalog ids and derived sizes resolve to.
 #[derive(Clone, Debug)]
 pub struct Resolved {
     /// Model numbers.
@@ -77,7 +98,7 @@ fn in_range(value: u64, lo: u64, hi: u64, field: &str) -> Result<()> {
 }
 
 /// Checks every field of `config` and resolves its presets.
-pub fn validate(config: &Config) -> Result<Resolved> {
+pub fn validate(config: &Config) -> Result<Validated<'_>> {
     // Limits first: other checks refer to them.
     let limits = &config.limits;
     in_range(limits.max_requests, 1, u64::MAX, "limits.max_requests")?;
@@ -156,7 +177,10 @@ pub fn validate(config: &Config) -> Result<Resolved> {
         10_000,
         "output.timeline_buckets",
     )?;
-    Ok(Resolved { model, pools })
+    Ok(Validated {
+        config,
+        resolved: Resolved { model, pools },
+    })
 }
 
 fn validate_engine(config: &Config) -> Result<()> {

@@ -15,7 +15,7 @@ use crate::metrics::Collector;
 use crate::prefix::SharedPrefix;
 use crate::report::Role;
 use crate::time::{ms_to_ns, s_to_ns, Nanos};
-use crate::validate::Resolved;
+use crate::validate::Validated;
 use crate::workload::Workload;
 use events::{Event, EventQueue};
 use instance::{BatchLimits, Instance, StepOutcome};
@@ -105,7 +105,8 @@ pub struct Simulation<'a> {
 
 impl<'a> Simulation<'a> {
     /// Builds the cluster of a validated config.
-    pub fn new(config: &'a Config, resolved: &Resolved) -> Self {
+    pub fn new(validated: &Validated<'a>) -> Self {
+        let (config, resolved) = (validated.config(), validated.resolved());
         let engine = &config.engine;
         let limits = BatchLimits {
             max_num_seqs: engine.max_num_seqs,

@@ -7,8 +7,8 @@ use pdsim::Config;
 
 /// (engine work units, steps, requests, mean decoders per step) of a run.
 fn work_of(config: &Config) -> (u64, u64, u64, f64) {
-    let resolved = pdsim::validate::validate(config).unwrap();
-    let outcome = Simulation::new(config, &resolved).run().unwrap();
+    let validated = pdsim::validate::validate(config).unwrap();
+    let outcome = Simulation::new(&validated).run().unwrap();
     let work = outcome.instances.iter().map(|i| i.stats.work).sum();
     let steps: u64 = outcome.instances.iter().map(|i| i.stats.steps).sum();
     let decoded: u64 = outcome
