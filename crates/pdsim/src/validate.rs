@@ -11,8 +11,7 @@ use crate::presets::{self, GpuParams, ModelParams, GIB};
 use crate::report::Role;
 use crate::workload::check_trace_record;
 
-/// Largest prompt or output length and shared prefix accepted, in tokens.
-pub const MAX_TOKENS: u32 = 16_000_000;
+pub use crate::workload::MAX_TOKENS;
 /// Most instances in one pool.
 pub const MAX_INSTANCES: u32 = 1024;
 

@@ -6,6 +6,10 @@ use crate::prefix::{BlockTree, PrefixTree};
 use crate::rng::{Stream, StreamId};
 use crate::time::{ms_to_ns, Nanos};
 
+/// Largest prompt or output length and shared prefix accepted, in tokens: lengths are
+/// drawn below it, so token arithmetic cannot overflow (validation refuses configs above).
+pub const MAX_TOKENS: u32 = 16_000_000;
+
 /// Who a prompt's tokens belong to. Token ids are a pure function of this identity and the
 /// position, so two prompts share a block exactly when they share its tokens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,7 +315,7 @@ impl Workload {
                 let gap = think(&mut sessions.stream, sessions.config.think_time_ms * 1e6);
                 let len =
                     (u64::from(spec.prompt.len) + u64::from(spec.output_tokens) + u64::from(new))
-                        .min(u64::from(crate::validate::MAX_TOKENS)) as u32;
+                        .min(u64::from(MAX_TOKENS)) as u32;
                 let next = RequestSpec {
                     id: self.next_id,
                     arrival: now.saturating_add(gap),
@@ -514,8 +518,8 @@ pub fn sample_length(dist: &LengthDist, stream: &mut Stream) -> u32 {
     let lo = f64::from(min.unwrap_or(1).max(1));
     // Never above the validated maximum, so token arithmetic cannot overflow.
     let hi = f64::from(
-        max.unwrap_or(crate::validate::MAX_TOKENS)
-            .min(crate::validate::MAX_TOKENS),
+        max.unwrap_or(MAX_TOKENS)
+            .min(MAX_TOKENS),
     );
     libm::round(value).clamp(lo, hi.max(lo)) as u32
 }
