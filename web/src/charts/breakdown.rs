@@ -165,20 +165,14 @@ pub fn draw(
         .map_err(|e| e.to_string())?;
     let labels: Vec<&'static str> = rows.iter().map(|r| r.label).collect();
     let y_label = |v: &SegmentValue<i32>| super::row_label(&labels, n, v);
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .x_labels(if narrow { 4 } else { 8 })
-        .x_desc(format!("time to first token ({unit})"))
-        .x_label_formatter(&|x| format::tick(*x / divisor, x_max / divisor))
-        .x_max_light_lines(1)
-        .y_max_light_lines(0)
-        .y_label_formatter(&y_label)
-        .label_style(("sans-serif", font))
-        .axis_desc_style(("sans-serif", font))
-        .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-        .draw()
-        .map_err(|e| e.to_string())?;
+    super::draw_time_mesh(
+        &mut chart,
+        narrow,
+        format!("time to first token ({unit})"),
+        (divisor, x_max),
+        font,
+        &y_label,
+    )?;
 
     // Height of one row, in device pixels: with a baseline, the current bar takes its upper
     // half and the baseline's outlined bar the lower half.

@@ -12,6 +12,7 @@ pub mod waterfall;
 pub use crate::export::PngButton;
 
 use gloo::events::EventListener;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -104,4 +105,35 @@ pub fn row_label(labels: &[&str], n: i32, value: &SegmentValue<i32>) -> String {
             .map_or_else(String::new, |l| (*l).to_owned()),
         _ => String::new(),
     }
+}
+
+/// The axes of a horizontal bar chart of times (rows on a segmented y axis): `x_desc` under
+/// the time axis, whose ticks are in the axis unit (values divided by `divisor`, see
+/// [`crate::format::axis_unit`]); a label per row (`y_label`); light vertical grid lines only.
+pub fn draw_time_mesh(
+    chart: &mut ChartContext<
+        '_,
+        CanvasBackend,
+        Cartesian2d<RangedCoordf64, plotters::coord::ranged1d::SegmentedCoord<RangedCoordi32>>,
+    >,
+    narrow: bool,
+    x_desc: String,
+    (divisor, x_max): (f64, f64),
+    font: f64,
+    y_label: &dyn Fn(&SegmentValue<i32>) -> String,
+) -> Result<(), String> {
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_labels(if narrow { 4 } else { 8 })
+        .x_desc(x_desc)
+        .x_label_formatter(&|x| crate::format::tick(*x / divisor, x_max / divisor))
+        .x_max_light_lines(1)
+        .y_max_light_lines(0)
+        .y_label_formatter(y_label)
+        .label_style(("sans-serif", font))
+        .axis_desc_style(("sans-serif", font))
+        .light_line_style(GRID)
+        .draw()
+        .map_err(|e| e.to_string())
 }

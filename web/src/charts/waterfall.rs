@@ -12,7 +12,7 @@ use yew::prelude::*;
 use crate::state::Shared;
 
 use super::breakdown::{css, PHASES};
-use super::{use_window_width, Surface, GRID};
+use super::{use_window_width, Surface};
 use crate::controls::input_value;
 use crate::format;
 
@@ -152,20 +152,14 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
             .map_or_else(String::new, |p| p.1.to_owned()),
         _ => String::new(),
     };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .x_labels(if surface.narrow { 4 } else { 8 })
-        .x_desc(format!("time since arrival ({unit})"))
-        .x_label_formatter(&|x| format::tick(*x / divisor, x_max / divisor))
-        .x_max_light_lines(1)
-        .y_max_light_lines(0)
-        .y_label_formatter(&y_label)
-        .label_style(("sans-serif", font))
-        .axis_desc_style(("sans-serif", font))
-        .light_line_style(GRID)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    super::draw_time_mesh(
+        &mut chart,
+        surface.narrow,
+        format!("time since arrival ({unit})"),
+        (divisor, x_max),
+        font,
+        &y_label,
+    )?;
 
     let mut start = 0.0;
     for (index, (value, (_, _, color))) in data.phases.iter().zip(PHASES).enumerate() {
