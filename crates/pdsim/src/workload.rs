@@ -517,10 +517,7 @@ pub fn sample_length(dist: &LengthDist, stream: &mut Stream) -> u32 {
     };
     let lo = f64::from(min.unwrap_or(1).max(1));
     // Never above the validated maximum, so token arithmetic cannot overflow.
-    let hi = f64::from(
-        max.unwrap_or(MAX_TOKENS)
-            .min(MAX_TOKENS),
-    );
+    let hi = f64::from(max.unwrap_or(MAX_TOKENS).min(MAX_TOKENS));
     libm::round(value).clamp(lo, hi.max(lo)) as u32
 }
 
@@ -544,7 +541,7 @@ pub fn parse_trace_jsonl(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) 
 }
 
 /// One line of a block-hash trace (Mooncake's format, as Dynamo replays it).
-#[derive(serde::Deserialize)]
+#[derive(Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HashRecord {
     timestamp: f64,
@@ -712,6 +709,218 @@ impl BlockTrie {
     }
 }
 
+/// Reads a block-hash line in its plain form (the fields each once, numbers without
+/// exponents or signs, strings without escapes) into `record`, reusing its `hash_ids`; false
+/// for anything else, which serde then reads (and names the field of, if it is wrong). The
+/// values are the ones serde gives: integers as they are, and a decimal number is its
+/// digits divided by a power of ten, both exact, so the one rounding is the correct one
+/// (the fast path takes no number serde would round differently).
+fn read_plain_hash_line(line: &str, record: &mut HashRecord) -> bool {
+    let mut s = Scanner {
+        bytes: line.as_bytes(),
+        at: 0,
+    };
+    let mut seen = 0u8;
+    const KEYS: [&[u8]; 7] = [
+        b"timestamp\"",
+        b"input_length\"",
+        b"output_length\"",
+        b"hash_ids\"",
+        b"session_id\"",
+        b"delay\"",
+        b"delay_ms\"",
+    ];
+    let mut field = |s: &mut Scanner<'_>, record: &mut HashRecord| -> Option<()> {
+        let bit = match s.key(&KEYS)? {
+            0 => {
+                record.timestamp = s.decimal()?;
+                1
+            }
+            1 => {
+                record.input_length = u32::try_from(s.integer()?).ok()?;
+                2
+            }
+            2 => {
+                record.output_length = u32::try_from(s.integer()?).ok()?;
+                4
+            }
+            3 => {
+                record.hash_ids.clear();
+                s.expect(b'[')?;
+                if !s.next_is(b']') {
+                    loop {
+                        record.hash_ids.push(s.integer()?);
+                        if !s.next_is(b',') {
+                            break;
+                        }
+                    }
+                    s.expect(b']')?;
+                }
+                8
+            }
+            4 => {
+                record.session_id = Some(if s.peek()? == b'"' {
+                    SessionKey::Text(s.string()?.to_owned())
+                } else {
+                    SessionKey::Unsigned(s.integer()?)
+                });
+                16
+            }
+            5 => {
+                record.delay = Some(s.decimal()?);
+                32
+            }
+            6 => {
+                record.delay_ms = Some(s.decimal()?);
+                64
+            }
+            _ => return None,
+        };
+        // A field given twice is serde's error to report.
+        (seen & bit == 0).then(|| seen |= bit)
+    };
+    record.session_id = None;
+    record.delay = None;
+    record.delay_ms = None;
+    let read = (|| {
+        s.expect(b'{')?;
+        loop {
+            field(&mut s, record)?;
+            if !s.next_is(b',') {
+                break;
+            }
+        }
+        s.expect(b'}')?;
+        s.end()
+    })();
+    // The four required fields.
+    read.is_some() && seen & 15 == 15
+}
+
+/// The bytes of one JSON line, read from `at`.
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// The next byte after any space.
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_space();
+        self.bytes.get(self.at).copied()
+    }
+
+    /// Takes `c` if it is next.
+    fn next_is(&mut self, c: u8) -> bool {
+        let found = self.peek() == Some(c);
+        self.at += usize::from(found);
+        found
+    }
+
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.next_is(c).then_some(())
+    }
+
+    /// Nothing but space is left.
+    fn end(&mut self) -> Option<()> {
+        (self.peek().is_none()).then_some(())
+    }
+
+    /// The bytes of a string up to its closing quote, if it has no escape.
+    fn raw_string(&mut self) -> Option<&'a [u8]> {
+        self.expect(b'"')?;
+        let rest = &self.bytes[self.at..];
+        let len = rest.iter().position(|&c| c == b'"' || c == b'\\')?;
+        if rest[len] != b'"' {
+            return None;
+        }
+        self.at += len + 1;
+        Some(&rest[..len])
+    }
+
+    /// A string without escapes or control characters.
+    fn string(&mut self) -> Option<&'a str> {
+        let raw = self.raw_string()?;
+        if raw.iter().any(|&c| c < 0x20) {
+            return None;
+        }
+        std::str::from_utf8(raw).ok()
+    }
+
+    /// A known object key (its index in `keys`, each given with its closing quote, told
+    /// apart by their first byte and length) and its colon.
+    fn key(&mut self, keys: &[&[u8]]) -> Option<usize> {
+        self.expect(b'"')?;
+        let rest = &self.bytes[self.at..];
+        let first = *rest.first()?;
+        let k = keys
+            .iter()
+            .position(|k| k[0] == first && rest.starts_with(k))?;
+        self.at += keys[k].len();
+        self.expect(b':')?;
+        Some(k)
+    }
+
+    /// Digits (no sign, no leading zero), with the count; None on overflow.
+    fn digits(&mut self) -> Option<(u64, u32)> {
+        let start = self.at;
+        let mut value: u64 = 0;
+        while let Some(&c) = self.bytes.get(self.at) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            value = value.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            self.at += 1;
+        }
+        let count = (self.at - start) as u32;
+        Some((value, count))
+    }
+
+    /// A non-negative integer.
+    fn integer(&mut self) -> Option<u64> {
+        self.skip_space();
+        let first = *self.bytes.get(self.at)?;
+        let (value, count) = self.digits()?;
+        // JSON has no leading zeros; a fraction or an exponent makes it no integer.
+        if count == 0 || (first == b'0' && count > 1) {
+            return None;
+        }
+        match self.bytes.get(self.at) {
+            Some(b'.' | b'e' | b'E') => None,
+            _ => Some(value),
+        }
+    }
+
+    /// A non-negative number without exponent, with at most 6 decimals and a significand
+    /// up to 2^53: exact as an integer over a power of ten.
+    fn decimal(&mut self) -> Option<f64> {
+        const POW10: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+        self.skip_space();
+        let first = *self.bytes.get(self.at)?;
+        let (whole, count) = self.digits()?;
+        if count == 0 || (first == b'0' && count > 1) {
+            return None;
+        }
+        let (mut significand, mut scale) = (whole, 1);
+        if self.bytes.get(self.at) == Some(&b'.') {
+            self.at += 1;
+            let (fraction, n) = self.digits()?;
+            scale = *POW10.get(n as usize).filter(|_| n > 0)?;
+            significand = significand.checked_mul(scale)?.checked_add(fraction)?;
+        }
+        if matches!(self.bytes.get(self.at), Some(b'e' | b'E')) || significand > 1 << 53 {
+            return None;
+        }
+        Some(significand as f64 / scale as f64)
+    }
+}
+
 /// The message for a block-hash line serde refused, naming the field where it can.
 fn hash_line_error(line: &str) -> String {
     // serde's position is within the line; the line number is given already.
@@ -742,8 +951,11 @@ fn hash_line_error(line: &str) -> String {
 
 fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
     let mut errors = Vec::new();
-    let mut lines: Vec<HashLine> = Vec::new();
+    // About 150 bytes a line: one allocation in the common case.
+    let mut lines: Vec<HashLine> = Vec::with_capacity(text.len() / 128);
     let mut trie = BlockTrie::new();
+    // The line being read; its `hash_ids` buffer is reused from line to line.
+    let mut record = HashRecord::default();
     // Sessions numbered in order of first appearance, with the arrival of the last turn
     // that arrives at its timestamp.
     let mut sessions: rustc_hash::FxHashMap<SessionKey, (u32, f64)> = Default::default();
@@ -752,17 +964,19 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
         if line.trim().is_empty() {
             continue;
         }
-        let record: HashRecord = match serde_json::from_str(line) {
-            Ok(r) => r,
-            Err(_) => {
-                // Read again, slowly, for the failing field's path.
-                errors.push(TraceLineError {
-                    line: line_no,
-                    message: hash_line_error(line),
-                });
-                continue;
-            }
-        };
+        if !read_plain_hash_line(line, &mut record) {
+            record = match serde_json::from_str(line) {
+                Ok(r) => r,
+                Err(_) => {
+                    // Read again, slowly, for the failing field's path.
+                    errors.push(TraceLineError {
+                        line: line_no,
+                        message: hash_line_error(line),
+                    });
+                    continue;
+                }
+            };
+        }
         if let Err(message) = check_hash_record(&record, block_tokens) {
             errors.push(TraceLineError {
                 line: line_no,
@@ -771,7 +985,7 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
             continue;
         }
         let delay = record.delay.or(record.delay_ms);
-        let session = match record.session_id {
+        let session = match record.session_id.take() {
             None => None,
             Some(key) => match sessions.get_mut(&key) {
                 Some(entry) => {
@@ -1123,6 +1337,64 @@ mod tests {
             "{errors:?}"
         );
         assert!(errors[1].message.starts_with("session_id:"), "{errors:?}");
+    }
+
+    #[test]
+    fn plain_block_hash_lines_read_as_serde_reads_them() {
+        // Read fast when plain, by serde otherwise: the same values either way.
+        let lines = [
+            r#"{"timestamp": 9.018, "input_length": 1382, "output_length": 76, "hash_ids": [1, 2, 3], "session_id": 0}"#,
+            r#"{"timestamp":0.1,"input_length":1,"output_length":1,"hash_ids":[18446744073709551615],"delay":2108.768,"session_id":"a b"}"#,
+            r#" { "hash_ids" : [ ] , "timestamp" : 1200.0 , "input_length" : 7 , "output_length" : 3 , "delay_ms" : 0.000001 } "#,
+            r#"{"timestamp": 123456.789012, "input_length": 4294967295, "output_length": 1, "hash_ids": [0, 10]}"#,
+            r#"{"timestamp": 9007199254740993, "input_length": 1, "output_length": 1, "hash_ids": [1]}"#,
+            r#"{"timestamp": 1e3, "input_length": 1, "output_length": 1, "hash_ids": [1], "session_id": -4}"#,
+            r#"{"timestamp": 0.30000000000000004, "input_length": 1, "output_length": 1, "hash_ids": [1], "session_id": "A"}"#,
+            r#"{"timestamp": 5, "input_length": 1, "output_length": 1, "hash_ids": [1], "delay": null}"#,
+        ];
+        let mut fast = 0;
+        for line in lines {
+            let serde: HashRecord = serde_json::from_str(line).unwrap();
+            let mut record = HashRecord::default();
+            if !read_plain_hash_line(line, &mut record) {
+                continue;
+            }
+            fast += 1;
+            assert_eq!(
+                record.timestamp.to_bits(),
+                serde.timestamp.to_bits(),
+                "{line}"
+            );
+            assert_eq!(
+                (record.input_length, record.output_length, &record.hash_ids),
+                (serde.input_length, serde.output_length, &serde.hash_ids),
+            );
+            assert_eq!(record.session_id, serde.session_id, "{line}");
+            assert_eq!(
+                record.delay.map(f64::to_bits),
+                serde.delay.map(f64::to_bits)
+            );
+            assert_eq!(
+                record.delay_ms.map(f64::to_bits),
+                serde.delay_ms.map(f64::to_bits)
+            );
+        }
+        assert_eq!(fast, 4, "the first four lines are plain");
+        // Not plain, so serde's to refuse: a key twice, an unknown key, a missing field, a
+        // fraction where an integer goes, a leading zero.
+        for bad in [
+            r#"{"timestamp": 1, "timestamp": 2, "input_length": 1, "output_length": 1, "hash_ids": [1]}"#,
+            r#"{"timestamp": 1, "input_length": 1, "output_length": 1, "hash_ids": [1], "x": 1}"#,
+            r#"{"timestamp": 1, "input_length": 1, "hash_ids": [1]}"#,
+            r#"{"timestamp": 1, "input_length": 1.5, "output_length": 1, "hash_ids": [1]}"#,
+            r#"{"timestamp": 01, "input_length": 1, "output_length": 1, "hash_ids": [1]}"#,
+        ] {
+            assert!(
+                !read_plain_hash_line(bad, &mut HashRecord::default()),
+                "{bad}"
+            );
+            assert!(serde_json::from_str::<HashRecord>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
