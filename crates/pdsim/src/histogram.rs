@@ -55,7 +55,9 @@ pub fn representative_value(b: Bucket) -> Nanos {
 /// number.
 #[derive(Clone, Debug)]
 struct Paged<T> {
-    pages: Vec<Vec<T>>,
+    /// One entry per page of the whole bucket range (8 bytes each: the table a run's
+    /// lookups walk stays small in the cache), allocated on first use.
+    pages: Vec<Option<Box<[T; PAGE]>>>,
 }
 
 /// Buckets per page.
@@ -74,32 +76,39 @@ impl<T: Clone + Default> Paged<T> {
     #[inline]
     fn slot(&mut self, b: Bucket) -> &mut T {
         let (page, index) = (b as usize / PAGE, b as usize % PAGE);
-        if self.pages.get(page).is_none_or(Vec::is_empty) {
+        if self.pages.get(page).is_none_or(Option::is_none) {
             self.allocate(page);
         }
-        &mut self.pages[page][index]
+        match &mut self.pages[page] {
+            Some(slots) => &mut slots[index],
+            None => unreachable!("page {page} was just allocated"),
+        }
     }
 
     #[cold]
     #[inline(never)]
     fn allocate(&mut self, page: usize) {
         if self.pages.is_empty() {
-            self.pages = vec![Vec::new(); OCTAVES * SUB_BUCKETS / PAGE];
+            self.pages = vec![None; OCTAVES * SUB_BUCKETS / PAGE];
         }
-        self.pages[page] = vec![T::default(); PAGE];
+        let slots: Box<[T]> = vec![T::default(); PAGE].into_boxed_slice();
+        self.pages[page] = slots.try_into().ok();
     }
 
     fn get(&self, b: Bucket) -> Option<&T> {
         let b = b as usize;
-        self.pages.get(b / PAGE)?.get(b % PAGE)
+        Some(&self.pages.get(b / PAGE)?.as_ref()?[b % PAGE])
     }
 
     /// Every allocated slot with its bucket, in bucket order.
     fn iter(&self) -> impl Iterator<Item = (Bucket, &T)> {
         self.pages.iter().enumerate().flat_map(|(p, page)| {
-            page.iter()
-                .enumerate()
-                .map(move |(i, v)| ((p * PAGE + i) as Bucket, v))
+            page.iter().flat_map(move |slots| {
+                slots
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, v)| ((p * PAGE + i) as Bucket, v))
+            })
         })
     }
 }
