@@ -12,5 +12,5 @@ out="${1:-target/js-api}"
 pdsim_build_js_module "$out"
 cargo build -p pdsim-cli --release
 (cd crates/pdsim-wasm/js && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; })
-node crates/pdsim-wasm/js/gen-types.mjs target/release/pdsim "$out/pdsim-types.d.ts"
+node crates/pdsim-wasm/js/gen-types.mjs "${CARGO_TARGET_DIR:-$PDSIM_ROOT/target}/release/pdsim" "$out/pdsim-types.d.ts"
 ls -l "$out"

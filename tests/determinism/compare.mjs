@@ -1,10 +1,12 @@
 // Native vs wasm determinism: the same configs through `pdsim run` (native) and the JS API's
-// `runJson` (wasm32, in node) must give byte-identical reports.
+// `runJson` (wasm32, in node) must give byte-identical reports, and the JS API's `run` the
+// very object that parsing that text gives.
 //
 //   node tests/determinism/compare.mjs PKG_DIR PDSIM_BIN [COUNT]
 //
 // The configs are every named example (except the 100,000-request bench) and COUNT
 // generated ones (default 100) from a seeded generator, so the set is the same every run.
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -42,7 +44,18 @@ for (const { name, config } of configs) {
       console.error(`${name}: errors differ\n  native: ${native.stderr.trim()}\n  wasm:   ${web.text}`);
     }
   } else if (nativeOk && web.ok && native.stdout.trimEnd() === web.text) {
-    same++;
+    // run() builds the report object directly (serde-wasm-bindgen), not from this text: it
+    // must be the object JSON.parse gives, key order and all (NaN, -0 and null told apart).
+    const object = wasm.run(config);
+    const parsed = JSON.parse(web.text);
+    try {
+      assert.deepStrictEqual(object, parsed);
+      assert.equal(JSON.stringify(object), JSON.stringify(parsed));
+      same++;
+    } catch (e) {
+      differ++;
+      console.error(`${name}: run() differs from JSON.parse(runJson())\n${String(e.message).slice(0, 2000)}`);
+    }
   } else {
     differ++;
     console.error(`${name}: reports differ (native ok=${nativeOk}, wasm ok=${web.ok})`);

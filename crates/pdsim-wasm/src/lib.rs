@@ -33,16 +33,20 @@ fn config_text(config: &JsValue) -> Result<String, JsError> {
         .map_err(|_| JsError::new("config: must be an object or a JSON string"))
 }
 
-fn to_js(json: &str) -> Result<JsValue, JsError> {
-    js_sys::JSON::parse(json).map_err(|_| JsError::new("internal: report is not valid JSON"))
+/// A Rust value as a plain JavaScript value, built directly (serde-wasm-bindgen) rather than
+/// printed as JSON text and parsed back. `json_compatible`: maps become plain objects and
+/// `None` becomes `null`, so the value is the one `JSON.parse` of the JSON text would give
+/// (`tests/determinism/compare.mjs` checks this for every report it compares). Integers cross
+/// as numbers, exact because every integer pdsim produces stays below 2^53; a larger one
+/// (only a seed given as JSON text could be) is an error rather than a rounded number.
+fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("internal: {e}")))
 }
 
 fn core_error(error: &pdsim::Error) -> JsError {
     JsError::new(&error.to_string())
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
-    serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Runs a config (partial objects override the defaults) and returns the report.
@@ -50,7 +54,8 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
 pub fn run(
     #[wasm_bindgen(unchecked_param_type = "ConfigInput | string")] config: &JsValue,
 ) -> Result<JsValue, JsError> {
-    to_js(&run_json(&config_text(config)?)?)
+    let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
+    to_js(&pdsim::run(&parsed).map_err(|e| core_error(&e))?)
 }
 
 /// Runs a config given as JSON text and returns the report as JSON text: byte for byte
@@ -67,30 +72,36 @@ pub fn validate(
 ) -> Result<JsValue, JsError> {
     let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
     pdsim::validate::validate(&parsed).map_err(|e| core_error(&e))?;
-    to_js(&json(&parsed)?)
+    to_js(&parsed)
 }
 
 /// The default config (the playground's first scenario).
 #[wasm_bindgen(js_name = defaultConfig, unchecked_return_type = "Config")]
 pub fn default_config() -> Result<JsValue, JsError> {
-    to_js(&json(&pdsim::Config::default())?)
+    to_js(&pdsim::Config::default())
 }
 
 /// The named scenarios: `[{ name, description, config, benchmark }]`.
 #[wasm_bindgen(unchecked_return_type = "Example[]")]
 pub fn examples() -> Result<JsValue, JsError> {
-    let list: Vec<serde_json::Value> = pdsim::examples::all()
+    /// One example as JavaScript sees it.
+    #[derive(serde::Serialize)]
+    struct Example {
+        name: &'static str,
+        description: &'static str,
+        config: pdsim::Config,
+        benchmark: bool,
+    }
+    let list: Vec<Example> = pdsim::examples::all()
         .into_iter()
-        .map(|e| {
-            serde_json::json!({
-                "name": e.name,
-                "description": e.description,
-                "config": e.config,
-                "benchmark": e.benchmark,
-            })
+        .map(|e| Example {
+            name: e.name,
+            description: e.description,
+            config: e.config,
+            benchmark: e.benchmark,
         })
         .collect();
-    to_js(&json(&list)?)
+    to_js(&list)
 }
 
 /// Runs `config` once per value of the numeric field at `path`
@@ -103,7 +114,7 @@ pub fn sweep(
 ) -> Result<JsValue, JsError> {
     let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
     let rows = pdsim::sweep::sweep(&parsed, path, values).map_err(|e| core_error(&e))?;
-    to_js(&json(&rows)?)
+    to_js(&rows)
 }
 
 /// The time of one step of a model on an instance, by part (what `pdsim step-time --json`
@@ -123,7 +134,7 @@ pub fn step_time(
     let parsed: pdsim::step_time::StepTimeQuery =
         serde_json::from_str(&text).map_err(|e| JsError::new(&format!("query: {e}")))?;
     let result = pdsim::step_time::step_time(&parsed).map_err(|e| core_error(&e))?;
-    to_js(&json(&result)?)
+    to_js(&result)
 }
 
 /// The catalog: `{ models: [{ id, name, ... }], gpus: [{ id, name, ... }] }`.
@@ -141,7 +152,5 @@ pub fn catalog() -> Result<JsValue, JsError> {
             pdsim::presets::gpu(id).map(|g| serde_json::json!({ "id": id, "hardware": g }))
         })
         .collect();
-    to_js(&json(
-        &serde_json::json!({ "models": models, "gpus": gpus }),
-    )?)
+    to_js(&serde_json::json!({ "models": models, "gpus": gpus }))
 }
