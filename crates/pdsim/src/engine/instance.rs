@@ -321,7 +321,7 @@ impl Instance {
             let blocks = r.blocks_for(r.generated + 1, bs);
             if blocks > self.kv.total() {
                 self.waiting.pop_front();
-                r.dropped = Some(DropReason::PromptExceedsKv);
+                r.stage = Stage::Dropped(DropReason::PromptExceedsKv);
                 dropped.push(id);
                 continue;
             }

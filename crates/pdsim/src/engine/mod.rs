@@ -282,7 +282,7 @@ impl<'a> Simulation<'a> {
             }
         }
         let end = self.now;
-        if self.requests.iter().all(|r| r.stage == Stage::Done) {
+        if self.requests.iter().all(|r| r.stage.has_left()) {
             // Nothing left: the router's bookkeeping is back to zero.
             debug_assert!(self.instances.iter().all(|i| i.outstanding == 0
                 && i.routed_blocks == 0
@@ -291,7 +291,7 @@ impl<'a> Simulation<'a> {
         // Whatever is still in the cluster at the end is in flight.
         let block_size = self.config.engine.block_size;
         for r in &self.requests {
-            if r.stage != Stage::Done {
+            if !r.stage.has_left() {
                 self.collector
                     .leave(&r.finished(block_size, self.workload.session_of(&r.spec)));
             }
@@ -522,7 +522,7 @@ impl<'a> Simulation<'a> {
     fn drop_transfer(&mut self, id: ReqId) {
         let r = &mut self.requests[id];
         let p = r.prefill_instance as usize;
-        r.dropped = Some(DropReason::DecodeKvFull);
+        r.stage = Stage::Dropped(DropReason::DecodeKvFull);
         self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
         r.anonymous_blocks = 0;
         self.instances[p].outstanding -= 1;
@@ -618,13 +618,14 @@ impl<'a> Simulation<'a> {
         self.kick(d);
     }
 
+    /// A request whose stage says why it was dropped leaves.
     fn finish_dropped(&mut self, id: ReqId) {
-        let r = &mut self.requests[id];
-        r.stage = Stage::Done;
+        let r = &self.requests[id];
+        debug_assert!(matches!(r.stage, Stage::Dropped(_)), "{:?}", r.stage);
         let d = r.decode_instance as usize;
         self.instances[d].outstanding -= 1;
         if r.disaggregated
-            && r.dropped == Some(DropReason::PromptExceedsKv)
+            && r.stage == Stage::Dropped(DropReason::PromptExceedsKv)
             && r.times.transfer_start == request::UNSET
         {
             // Dropped by its prefill instance, which counted it too.
@@ -636,7 +637,7 @@ impl<'a> Simulation<'a> {
         self.leave(id);
     }
 
-    /// A request has left the cluster (its stage is `Done`): fold it into the report and
+    /// A request has left the cluster (completed or dropped): fold it into the report and
     /// free its slot. Nothing may refer to the slot afterwards except stale entries of an
     /// instance's finishing heap, which check the request's instance and admission order.
     fn leave(&mut self, id: ReqId) {
@@ -654,7 +655,7 @@ impl<'a> Simulation<'a> {
         self.free_slots.push(id);
         if self.workload.has_follow_ups() {
             let r = &self.requests[id];
-            let completed = r.dropped.is_none();
+            let completed = r.stage == Stage::Done;
             if let Some(next) = self.workload.follow_up(&r.spec, completed, self.now) {
                 let slot = match self.free_follow_ups.pop() {
                     Some(slot) => {

@@ -29,8 +29,10 @@ pub enum Stage {
     AwaitingDecode,
     /// In the decode batch, one token per step.
     Decoding,
-    /// Finished, dropped or cut off by the horizon.
+    /// Emitted its last token: it has left the cluster.
     Done,
+    /// Dropped, for this reason: it has left the cluster.
+    Dropped(DropReason),
 }
 
 // Why a request left early: the report's type, so the engine, the records' status and
@@ -108,8 +110,6 @@ pub struct Request {
     pub prompt_kv_bytes: u64,
     /// Of those, the blocks its decode instance already held, so did not move.
     pub skipped_blocks: u32,
-    /// Why it was dropped, if it was.
-    pub dropped: Option<DropReason>,
     /// Its timestamps.
     pub times: Times,
     /// When it emitted its last token before a preemption (`UNSET` until then).
@@ -117,6 +117,13 @@ pub struct Request {
     /// Blocks counted for it in its prefill instance's `pending_prefill_blocks` (0 once its
     /// prefill ended).
     pub routed_prefill_blocks: u32,
+}
+
+impl Stage {
+    /// Whether the request has left the cluster (completed or dropped).
+    pub fn has_left(self) -> bool {
+        matches!(self, Self::Done | Self::Dropped(_))
+    }
 }
 
 impl Request {
@@ -140,7 +147,6 @@ impl Request {
             preemptions: 0,
             prompt_kv_bytes: 0,
             skipped_blocks: 0,
-            dropped: None,
             times: Times::default(),
             last_token_at: UNSET,
             routed_prefill_blocks: 0,
@@ -153,17 +159,17 @@ impl Request {
     pub fn finished(&self, block_size: u32, session: Option<u32>) -> Finished {
         let t = &self.times;
         let arrival = self.spec.arrival;
-        let status = match (self.dropped, self.stage) {
-            (Some(reason), _) => RequestStatus::from(reason),
-            (None, Stage::Done) => RequestStatus::Completed,
-            _ => RequestStatus::InFlight,
+        let (status, drop_reason) = match self.stage {
+            Stage::Dropped(reason) => (RequestStatus::from(reason), Some(reason)),
+            Stage::Done => (RequestStatus::Completed, None),
+            _ => (RequestStatus::InFlight, None),
         };
         let completed = status == RequestStatus::Completed;
         Finished {
             id: self.id(),
             arrival,
             status,
-            drop_reason: self.dropped,
+            drop_reason,
             input_tokens: self.input(),
             output_tokens: self.spec.output_tokens,
             cached_tokens: self.cached_tokens,
