@@ -62,3 +62,16 @@ pub fn prefill_chunk_ns(p: f64, q: f64, last: bool) -> u64 {
         ..pdsim::cost::StepWork::default()
     })
 }
+
+/// One unified instance serving everything locally (`Decider::Never`).
+pub fn one_unified() -> Config {
+    let mut c = Config::default();
+    c.topology.unified = PoolConfig {
+        instances: 1,
+        ..PoolConfig::default()
+    };
+    c.topology.prefill.instances = 0;
+    c.topology.decode.instances = 0;
+    c.disaggregation.decider = Decider::Never;
+    c
+}

@@ -2,23 +2,11 @@
 //! request's own text. Cached tokens are exactly the blocks a prompt has in common with the
 //! prompts before it.
 
-use pdsim::config::{ArrivalProcess, Decider, LengthDist, PoolConfig, PrefixConfig};
-use pdsim::Config;
+use pdsim::config::{ArrivalProcess, LengthDist, PrefixConfig};
 
-/// One unified instance with room for everything: nothing is evicted, so a request finds
-/// cached exactly the leading blocks it shares with any earlier one.
-fn one_unified() -> Config {
-    let mut c = Config::default();
-    c.topology.unified = PoolConfig {
-        instances: 1,
-        ..PoolConfig::default()
-    };
-    c.topology.prefill.instances = 0;
-    c.topology.decode.instances = 0;
-    c.disaggregation.decider = Decider::Never;
-    c.output.per_request = true;
-    c
-}
+// One unified instance with room for everything: nothing is evicted, so a request finds
+// cached exactly the leading blocks it shares with any earlier one.
+use crate::common::one_unified;
 
 fn line(t: u32, input: u32, ids: &[u32]) -> String {
     let ids: Vec<String> = ids.iter().map(u32::to_string).collect();

@@ -1,21 +1,9 @@
 //! Multi-turn sessions and closed-loop arrivals.
 
-use pdsim::config::{ClosedLoopConfig, Decider, LengthDist, PoolConfig, SessionConfig};
+use pdsim::config::{ClosedLoopConfig, LengthDist, SessionConfig};
 use pdsim::Config;
 
-use crate::common::ns;
-
-fn one_unified() -> Config {
-    let mut c = Config::default();
-    c.topology.unified = PoolConfig {
-        instances: 1,
-        ..PoolConfig::default()
-    };
-    c.topology.prefill.instances = 0;
-    c.topology.decode.instances = 0;
-    c.disaggregation.decider = Decider::Never;
-    c
-}
+use crate::common::{ns, one_unified};
 
 #[test]
 fn a_sessions_turns_extend_its_conversation_and_hit_the_cache() {
