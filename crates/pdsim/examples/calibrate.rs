@@ -94,13 +94,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             };
             let p = reference.predict(i, gpu);
+            let ms = p.parts.map(|s| s * 1e3);
             let r = |k: &str| row.parts_ms.get(k).copied().unwrap_or(0.0);
             println!(
                 "{} {} {} b{} ctx{} isl{} ratio {:.2} | gemm {:.2}/{:.2} attn {:.2}/{:.2} moe {:.2}/{:.2} ar {:.2}/{:.2} disp {:.2}/{:.2} other {:.2}/{:.2}",
                 row.layout, row.variant, row.kind, row.batch, row.context, row.isl,
                 p.total() * 1e3 / row.ms,
-                p.gemm * 1e3, r("gemm"), p.attention * 1e3, r("attention"), p.moe * 1e3, r("moe"),
-                p.all_reduce * 1e3, r("comm"), p.dispatch * 1e3, r("moe_comm"), p.other * 1e3, r("other"),
+                ms.gemm, r("gemm"), ms.attention, r("attention"), ms.moe, r("moe"),
+                ms.all_reduce, r("comm"), ms.dispatch, r("moe_comm"), ms.other, r("other"),
             );
         }
         return Ok(());

@@ -24,6 +24,9 @@
 //! choices hit, `E (1 - (1 - k/E)^tokens)`. The factors `e_*` and the latencies are per GPU
 //! ([`crate::calibration`]); docs/MODEL.md gives the formulas with their sources.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::arch::{Dtype, ModelParams};
 use crate::calibration::Efficiency;
 use crate::presets::{GpuParams, GIB};
@@ -46,21 +49,45 @@ pub struct StepWork {
     pub logit_tokens: u64,
 }
 
+/// The kernel parts of a step's time: in seconds per GPU in the cost model ([`StepParts`]),
+/// in milliseconds in step-time answers ([`crate::step_time::PartsMs`]), one shape for both.
+/// Only the answers serialize it, so its schema keeps their name and description.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "PartsMs", description = "A step's time by part, in milliseconds.")]
+pub struct Parts<T> {
+    /// Dense matrix multiplications: projections, dense MLP, shared experts, router, logits.
+    pub gemm: T,
+    /// Attention kernels (with MLA's projections) and KV reads and writes.
+    pub attention: T,
+    /// Routed experts.
+    pub moe: T,
+    /// Tensor-parallel all-reduce.
+    pub all_reduce: T,
+    /// MoE token dispatch and combine (expert or tensor parallel).
+    pub dispatch: T,
+    /// Norms, rotary embedding, activation functions: fixed per layer plus activation traffic.
+    pub other: T,
+}
+
+impl<T> Parts<T> {
+    /// Every part through `f` (seconds to milliseconds, say).
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Parts<U> {
+        Parts {
+            gemm: f(self.gemm),
+            attention: f(self.attention),
+            moe: f(self.moe),
+            all_reduce: f(self.all_reduce),
+            dispatch: f(self.dispatch),
+            other: f(self.other),
+        }
+    }
+}
+
 /// One step's time by part, in seconds per GPU.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct StepParts {
-    /// Dense matrix multiplications: projections, dense MLP, shared experts, router, logits.
-    pub gemm: f64,
-    /// Attention kernels (with MLA's projections) and KV reads and writes.
-    pub attention: f64,
-    /// Routed experts.
-    pub moe: f64,
-    /// Tensor-parallel all-reduce.
-    pub all_reduce: f64,
-    /// MoE token dispatch and combine (expert or tensor parallel).
-    pub dispatch: f64,
-    /// Norms, rotary embedding, activation functions: fixed per layer plus activation traffic.
-    pub other: f64,
+    /// The kernels.
+    pub parts: Parts<f64>,
     /// The engine's fixed per-step overhead (scheduling, sampling).
     pub overhead: f64,
     /// Of the roofline parts, the time spent where compute was the bound.
@@ -72,18 +99,14 @@ pub struct StepParts {
 impl StepParts {
     /// The step time, in seconds.
     pub fn total(&self) -> f64 {
-        self.gemm
-            + self.attention
-            + self.moe
-            + self.all_reduce
-            + self.dispatch
-            + self.other
-            + self.overhead
+        let p = &self.parts;
+        // In this order: the sum's rounding, so every step time, depends on it.
+        p.gemm + p.attention + p.moe + p.all_reduce + p.dispatch + p.other + self.overhead
     }
 
     /// What dominates the step: `compute`, `memory`, `communication` or `fixed costs`.
     pub fn bound(&self) -> &'static str {
-        let comm = self.all_reduce + self.dispatch;
+        let comm = self.parts.all_reduce + self.parts.dispatch;
         let fixed = self.total() - self.compute_bound - self.memory_bound - comm;
         let candidates = [
             (self.compute_bound, "compute"),
@@ -358,12 +381,13 @@ impl CostModel {
         let rows = self.per_replica(tokens);
         let b = &mut p;
         let logit_rows = self.per_replica(float(work.logit_tokens));
-        b.gemm = roofline::<BOUNDS>(
-            b,
-            self.dense_s_per_row * (rows + self.half_rows),
-            self.dense_read_s,
-        ) + roofline::<BOUNDS>(b, self.logits_s_per_row * logit_rows, self.logits_read_s)
-            + self.gemm_fixed_s;
+        b.parts.gemm =
+            roofline::<BOUNDS>(
+                b,
+                self.dense_s_per_row * (rows + self.half_rows),
+                self.dense_read_s,
+            ) + roofline::<BOUNDS>(b, self.logits_s_per_row * logit_rows, self.logits_read_s)
+                + self.gemm_fixed_s;
 
         let mla = if self.mla_read_s > 0.0 {
             roofline::<BOUNDS>(
@@ -399,7 +423,7 @@ impl CostModel {
         if BOUNDS {
             b.memory_bound += kv_written;
         }
-        b.attention = mla + prefill_attention + decode_attention + kv_written;
+        b.parts.attention = mla + prefill_attention + decode_attention + kv_written;
 
         if self.moe_layers > 0.0 {
             let pairs = tokens * self.expert_choices_per_token;
@@ -407,11 +431,12 @@ impl CostModel {
             let touched = self.experts_per_gpu * (1.0 - libm::pow(self.expert_miss, tokens));
             let compute = self.moe_layers * self.moe_s_per_pair * (pairs + self.moe_half_pairs);
             let memory = self.moe_layers * touched * self.expert_read_s;
-            b.moe = self.moe_layers * self.moe_fixed_s + roofline::<BOUNDS>(b, compute, memory);
+            b.parts.moe =
+                self.moe_layers * self.moe_fixed_s + roofline::<BOUNDS>(b, compute, memory);
         }
-        p.all_reduce = self.all_reduce_fixed_s + self.all_reduce_s_per_row * rows;
-        p.dispatch = self.dispatch_fixed_s + self.dispatch_s_per_token * tokens;
-        p.other = self.other_fixed_s + self.other_s_per_row * rows;
+        p.parts.all_reduce = self.all_reduce_fixed_s + self.all_reduce_s_per_row * rows;
+        p.parts.dispatch = self.dispatch_fixed_s + self.dispatch_s_per_token * tokens;
+        p.parts.other = self.other_fixed_s + self.other_s_per_row * rows;
         p
     }
 
@@ -579,7 +604,7 @@ mod tests {
             ..StepWork::default()
         });
         assert_eq!(d.bound(), "memory");
-        assert!((p.total() - p.gemm - p.attention - p.other).abs() < 1e-12);
+        assert!((p.total() - p.parts.gemm - p.parts.attention - p.parts.other).abs() < 1e-12);
     }
 
     #[test]
@@ -592,7 +617,7 @@ mod tests {
             ..prefill(8192)
         });
         // 8192 x 2 x 128,256 x 4096 FLOPs more: about 9% of the step.
-        let extra = every_token.gemm - last_only.gemm;
+        let extra = every_token.parts.gemm - last_only.parts.gemm;
         assert!(extra > 0.05 * last_only.total(), "{extra}");
     }
 
@@ -603,7 +628,7 @@ mod tests {
         let work = prefill(2048);
         let tp4 = CostModel::new(&m, &h100, 4, 1, 0.0).parts(&work);
         let tp8 = CostModel::new(&m, &h100, 8, 1, 0.0).parts(&work);
-        assert!(tp4.all_reduce > 0.0 && tp8.total() < tp4.total());
+        assert!(tp4.parts.all_reduce > 0.0 && tp8.total() < tp4.total());
         // One decoding token of Qwen3-30B-A3B reads 8 of 128 experts per layer; 256 read
         // nearly all of them.
         let moe = model("qwen3-30b-a3b").unwrap();
@@ -615,6 +640,7 @@ mod tests {
                 logit_tokens: n,
                 ..StepWork::default()
             })
+            .parts
             .moe
         };
         assert!(
@@ -637,7 +663,7 @@ mod tests {
         };
         let tp8 = CostModel::new(&ds, &h200, 8, 1, 0.0).parts(&work);
         let ep8 = CostModel::new(&ds, &h200, 8, 8, 0.0).parts(&work);
-        assert!(tp8.dispatch > 0.0 && ep8.dispatch > 0.0);
-        assert!(tp8.moe > 0.0 && ep8.moe > 0.0);
+        assert!(tp8.parts.dispatch > 0.0 && ep8.parts.dispatch > 0.0);
+        assert!(tp8.parts.moe > 0.0 && ep8.parts.moe > 0.0);
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arch::Dtype;
 use crate::config::{HardwareSpec, ModelSpec};
-use crate::cost::{kv_capacity_blocks, memory_budget, CostModel, StepParts, StepWork};
+use crate::cost::{kv_capacity_blocks, memory_budget, CostModel, Parts, StepWork};
 use crate::error::Error;
 use crate::validate::{check_parallelism, check_precision, resolve_gpu, resolve_model, MAX_TOKENS};
 
@@ -89,34 +89,7 @@ pub struct StepTime {
 }
 
 /// A step's time by part, in milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PartsMs {
-    /// Dense matrix multiplications (projections, dense MLP, shared experts, logits).
-    pub gemm: f64,
-    /// Attention kernels, MLA projections, KV reads and writes.
-    pub attention: f64,
-    /// Routed experts.
-    pub moe: f64,
-    /// Tensor-parallel all-reduce.
-    pub all_reduce: f64,
-    /// MoE token dispatch and combine.
-    pub dispatch: f64,
-    /// Norms, rotary, activations.
-    pub other: f64,
-}
-
-impl From<&StepParts> for PartsMs {
-    fn from(p: &StepParts) -> Self {
-        Self {
-            gemm: p.gemm * 1e3,
-            attention: p.attention * 1e3,
-            moe: p.moe * 1e3,
-            all_reduce: p.all_reduce * 1e3,
-            dispatch: p.dispatch * 1e3,
-            other: p.other * 1e3,
-        }
-    }
-}
+pub type PartsMs = Parts<f64>;
 
 /// Answers a step-time question; bad input names its field (`model`, `hardware`, `tp`,
 /// `ep`, `weight_dtype`, `step.tokens`, ...).
@@ -207,7 +180,7 @@ pub fn step_time(query: &StepTimeQuery) -> Result<StepTime, Error> {
     let parts = CostModel::new(&model, &gpu, query.tp, ep, 0.0).parts(&work);
     Ok(StepTime {
         ms: parts.total() * 1e3,
-        parts_ms: PartsMs::from(&parts),
+        parts_ms: parts.parts.map(|s| s * 1e3),
         bound: parts.bound().to_string(),
         compute_bound_ms: parts.compute_bound * 1e3,
         memory_bound_ms: parts.memory_bound * 1e3,

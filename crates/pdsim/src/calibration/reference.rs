@@ -301,12 +301,12 @@ const GROUPS: &[(&str, &[&str])] = &[
 
 fn part_of(parts: &StepParts, category: &str) -> f64 {
     match category {
-        "gemm" => parts.gemm,
-        "attention" => parts.attention,
-        "moe" => parts.moe,
-        "comm" => parts.all_reduce,
-        "moe_comm" => parts.dispatch,
-        "other" => parts.other,
+        "gemm" => parts.parts.gemm,
+        "attention" => parts.parts.attention,
+        "moe" => parts.parts.moe,
+        "comm" => parts.parts.all_reduce,
+        "moe_comm" => parts.parts.dispatch,
+        "other" => parts.parts.other,
         _ => parts.total(),
     }
 }
