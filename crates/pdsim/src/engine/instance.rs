@@ -18,6 +18,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use crate::cost::{CostModel, StepWork};
 use crate::engine::request::{DropReason, ReqId, Request, Stage, UNSET};
+use crate::engine::router::Books;
 use crate::prefix::{BlockPool, PrefixIndex};
 use crate::report::{InstanceReport, Role};
 use crate::time::Nanos;
@@ -105,14 +106,8 @@ pub struct Instance {
     pub kv: BlockPool,
     /// The router's view of its prefix cache.
     pub index: PrefixIndex,
-    /// Requests routed here and not yet gone (router load: queued + running + in flight).
-    pub outstanding: u64,
-    /// Router's view: prompt blocks of the requests routed here (to decode, or to prefill
-    /// until their KV has left) and not yet gone.
-    pub routed_blocks: u64,
-    /// Router's view: blocks the requests routed here to prefill had to compute (not in
-    /// the prefix index when routed), until their prefill ends.
-    pub pending_prefill_blocks: u64,
+    /// The router's books: what it sent here and has not seen leave.
+    pub books: Books,
     /// Counters.
     pub stats: InstanceStats,
     waiting: VecDeque<ReqId>,
@@ -173,9 +168,7 @@ impl Instance {
             cost,
             kv: BlockPool::new(kv_blocks, prefix_caching),
             index: PrefixIndex::new(kv_blocks),
-            outstanding: 0,
-            routed_blocks: 0,
-            pending_prefill_blocks: 0,
+            books: Books::default(),
             stats: InstanceStats::default(),
             waiting: VecDeque::new(),
             ready: VecDeque::new(),
@@ -490,7 +483,7 @@ impl Instance {
             {
                 // The prefill part is done; blocks stay held until the KV has left.
                 self.running_count -= 1;
-                self.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
+                self.books.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
                 r.routed_prefill_blocks = 0;
                 r.times.prefill_end = now;
                 r.stage = Stage::Transferring;
@@ -499,7 +492,7 @@ impl Instance {
             }
             r.generated += 1;
             if r.times.first_token == UNSET {
-                self.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
+                self.books.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
                 r.routed_prefill_blocks = 0;
                 r.times.prefill_end = now;
                 r.times.first_token_step_start = self.step.start;

@@ -20,7 +20,7 @@ use crate::workload::Workload;
 use events::{Event, EventQueue};
 use instance::{BatchLimits, Instance, StepOutcome};
 use request::{DropReason, ReqId, Request, Stage};
-use router::DecisionInput;
+use router::{Books, DecisionInput};
 use timeline::TimelineRecorder;
 use transfer::SharedLink;
 
@@ -284,9 +284,7 @@ impl<'a> Simulation<'a> {
         let end = self.now;
         if self.requests.iter().all(|r| r.stage.has_left()) {
             // Nothing left: the router's bookkeeping is back to zero.
-            debug_assert!(self.instances.iter().all(|i| i.outstanding == 0
-                && i.routed_blocks == 0
-                && i.pending_prefill_blocks == 0));
+            debug_assert!(self.instances.iter().all(|i| i.books == Books::default()));
         }
         // Whatever is still in the cluster at the end is in flight.
         let block_size = self.config.engine.block_size;
@@ -392,16 +390,14 @@ impl<'a> Simulation<'a> {
             }
         };
         request.routed_prefill_blocks = to_prefill as u32;
-        self.instances[target].pending_prefill_blocks += to_prefill;
+        self.instances[target].books.pending_prefill_blocks += to_prefill;
         self.instances[d as usize].index.insert(prefix);
-        self.instances[d as usize].outstanding += 1;
-        self.instances[d as usize].routed_blocks += prompt_blocks;
+        self.instances[d as usize].books.route(prompt_blocks);
         self.instances[d as usize].stats.requests += 1;
         if let Some(p) = remote {
             let p = p as usize;
             self.instances[p].index.insert(prefix);
-            self.instances[p].outstanding += 1;
-            self.instances[p].routed_blocks += prompt_blocks;
+            self.instances[p].books.route(prompt_blocks);
             self.instances[p].stats.requests += 1;
         }
         let id = match self.free_slots.pop() {
@@ -481,10 +477,7 @@ impl<'a> Simulation<'a> {
             self.collector.token_gaps(gap, 1);
         }
         for k in 0..self.scratch_outcome.completed.len() {
-            let id = self.scratch_outcome.completed[k];
-            let d = self.requests[id].decode_instance as usize;
-            self.instances[d].outstanding -= 1;
-            self.leave(id);
+            self.leave(self.scratch_outcome.completed[k]);
         }
         self.scratch_outcome.completed.clear();
         for k in 0..self.scratch_outcome.prefill_done.len() {
@@ -525,8 +518,9 @@ impl<'a> Simulation<'a> {
         r.stage = Stage::Dropped(DropReason::DecodeKvFull);
         self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
         r.anonymous_blocks = 0;
-        self.instances[p].outstanding -= 1;
-        self.instances[p].routed_blocks -= r.prompt_blocks(self.config.engine.block_size);
+        self.instances[p]
+            .books
+            .release(r.prompt_blocks(self.config.engine.block_size));
         self.finish_dropped(id);
         if !self.awaiting_room[p].is_empty() {
             self.retry_reservations(p);
@@ -607,8 +601,9 @@ impl<'a> Simulation<'a> {
         // The prefill instance keeps the prompt only as reusable cache from now on.
         self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
         r.anonymous_blocks = 0;
-        self.instances[p].outstanding -= 1;
-        self.instances[p].routed_blocks -= r.prompt_blocks(self.config.engine.block_size);
+        self.instances[p]
+            .books
+            .release(r.prompt_blocks(self.config.engine.block_size));
         self.timeline.transfer_in(d, now);
         self.instances[d].enqueue_ready(id);
         if !self.awaiting_room[p].is_empty() {
@@ -622,8 +617,6 @@ impl<'a> Simulation<'a> {
     fn finish_dropped(&mut self, id: ReqId) {
         let r = &self.requests[id];
         debug_assert!(matches!(r.stage, Stage::Dropped(_)), "{:?}", r.stage);
-        let d = r.decode_instance as usize;
-        self.instances[d].outstanding -= 1;
         if r.disaggregated
             && r.stage == Stage::Dropped(DropReason::PromptExceedsKv)
             && r.times.transfer_start == request::UNSET
@@ -631,8 +624,7 @@ impl<'a> Simulation<'a> {
             // Dropped by its prefill instance, which counted it too.
             let p = r.prefill_instance as usize;
             let blocks = r.prompt_blocks(self.config.engine.block_size);
-            self.instances[p].outstanding -= 1;
-            self.instances[p].routed_blocks -= blocks;
+            self.instances[p].books.release(blocks);
         }
         self.leave(id);
     }
@@ -643,10 +635,12 @@ impl<'a> Simulation<'a> {
     fn leave(&mut self, id: ReqId) {
         let r = &mut self.requests[id];
         let d = r.decode_instance as usize;
-        self.instances[d].routed_blocks -= r.prompt_blocks(self.config.engine.block_size);
+        self.instances[d]
+            .books
+            .release(r.prompt_blocks(self.config.engine.block_size));
         // Dropped before its prefill ended.
         let p = r.prefill_instance as usize;
-        self.instances[p].pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
+        self.instances[p].books.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
         r.routed_prefill_blocks = 0;
         let r = &self.requests[id];
         let session = self.workload.session_of(&r.spec);

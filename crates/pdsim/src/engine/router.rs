@@ -4,6 +4,36 @@ use crate::config::{Decider, RoutingPolicy};
 use crate::engine::instance::Instance;
 use crate::prefix::SharedPrefix;
 
+/// The router's books for one instance: the requests it sent there and has not seen
+/// leave, as Dynamo's router keeps them. A request is counted by [`Books::route`] and
+/// uncounted by [`Books::release`] as one unit (its count and its prompt blocks together).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Books {
+    /// Requests routed here and not yet gone (the load of `least-loaded` and
+    /// `prefix-aware`: queued + running + in flight).
+    pub requests: u64,
+    /// Prompt blocks of those requests (to decode, or to prefill until their KV has left).
+    pub blocks: u64,
+    /// Blocks the requests routed here to prefill had to compute (not in the prefix index
+    /// when routed), until their prefill ends.
+    pub pending_prefill_blocks: u64,
+}
+
+impl Books {
+    /// A request with `blocks` prompt blocks was routed here.
+    pub fn route(&mut self, blocks: u64) {
+        self.requests += 1;
+        self.blocks += blocks;
+    }
+
+    /// A request with `blocks` prompt blocks routed here has left (or, on a prefill
+    /// instance, its KV has).
+    pub fn release(&mut self, blocks: u64) {
+        self.requests -= 1;
+        self.blocks -= blocks;
+    }
+}
+
 /// Picks an instance among `candidates` (non-empty) for a prompt with shareable blocks
 /// `prefix`.
 /// Ties always go to the lowest instance id, so routing is deterministic.
@@ -21,14 +51,16 @@ pub fn pick(
             *cursor = (*cursor + 1) % candidates.len();
             id
         }
-        RoutingPolicy::LeastLoaded => min_by_key(candidates, |i| instances[i as usize].outstanding),
+        RoutingPolicy::LeastLoaded => {
+            min_by_key(candidates, |i| instances[i as usize].books.requests)
+        }
         RoutingPolicy::PrefixAware => {
             // Most cached blocks first, then least loaded: minimize (-cached, load).
             min_by_key(candidates, |i| {
                 let inst = &instances[i as usize];
                 (
                     std::cmp::Reverse(inst.index.matched_prefix(prefix)),
-                    inst.outstanding,
+                    inst.books.requests,
                 )
             })
         }
@@ -41,11 +73,12 @@ pub fn pick(
                 // (The request's private blocks are to prefill everywhere: a constant left
                 // out.)
                 let to_prefill = prefix.blocks as usize - inst.index.matched_prefix(prefix);
-                let prefill = to_prefill as u64 + inst.pending_prefill_blocks;
+                let books = &inst.books;
+                let prefill = to_prefill as u64 + books.pending_prefill_blocks;
                 let decode = if staged {
-                    inst.routed_blocks - inst.pending_prefill_blocks.min(inst.routed_blocks)
+                    books.blocks - books.pending_prefill_blocks.min(books.blocks)
                 } else {
-                    inst.routed_blocks
+                    books.blocks
                 };
                 overlap_weight * prefill as f64 + decode as f64
             };
