@@ -276,19 +276,14 @@ pub const TIMELINE_BUCKETS: u32 = 120;
 /// a frame, so big runs come back with summaries only and the page never freezes.
 pub const MAX_PER_REQUEST: u64 = 10_000;
 
-/// Requests a config will inject, as far as it says.
-pub fn expected_requests(config: &Config) -> u64 {
-    match &config.workload.trace {
-        Some(trace) => trace.len() as u64,
-        None => config.workload.requests.unwrap_or(u64::MAX),
-    }
-}
-
 /// The config the worker runs: the form's config with the timeline, and per-request records
-/// (waterfall, CDFs) up to [`MAX_PER_REQUEST`] requests.
+/// (waterfall, CDFs) up to [`MAX_PER_REQUEST`] requests (none when the config does not bound
+/// its requests: a horizon run).
 pub fn for_worker(config: &Config) -> Config {
     let mut config = config.clone();
-    config.output.per_request = expected_requests(&config) <= MAX_PER_REQUEST;
+    config.output.per_request = config
+        .expected_requests()
+        .is_some_and(|n| n <= MAX_PER_REQUEST);
     config.output.timeline_buckets = TIMELINE_BUCKETS;
     config
 }
