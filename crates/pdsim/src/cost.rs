@@ -53,7 +53,10 @@ pub struct StepWork {
 /// in milliseconds in step-time answers ([`crate::step_time::PartsMs`]), one shape for both.
 /// Only the answers serialize it, so its schema keeps their name and description.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "PartsMs", description = "A step's time by part, in milliseconds.")]
+#[schemars(
+    rename = "PartsMs",
+    description = "A step's time by part, in milliseconds."
+)]
 pub struct Parts<T> {
     /// Dense matrix multiplications: projections, dense MLP, shared experts, router, logits.
     pub gemm: T,

@@ -68,41 +68,6 @@ impl GpuParams {
     }
 }
 
-/// Ids of the model catalog.
-pub const MODEL_IDS: &[&str] = &[
-    "llama-3.1-8b",
-    "llama-3.1-8b-fp8",
-    "llama-3.1-70b",
-    "llama-3.1-70b-fp8",
-    "llama-3.3-70b",
-    "llama-3.1-405b",
-    "llama-3.1-405b-fp8",
-    "mistral-7b",
-    "qwen2.5-7b",
-    "qwen3-8b",
-    "qwen3-8b-fp8",
-    "qwen3-14b",
-    "qwen3-14b-fp8",
-    "qwen3-32b",
-    "qwen3-32b-fp8",
-    "qwen3-30b-a3b",
-    "qwen3-30b-a3b-fp8",
-    "qwen3-235b-a22b",
-    "qwen3-235b-a22b-fp8",
-    "mixtral-8x7b",
-    "gpt-oss-20b",
-    "gpt-oss-120b",
-    "deepseek-v3",
-    "deepseek-r1",
-    "kimi-k2",
-];
-
-/// Ids of the GPU catalog.
-pub const GPU_IDS: &[&str] = &[
-    "h100-sxm", "h200", "h20", "b200", "b300", "gb200", "a100-80g", "l40s", "mi300x", "mi325x",
-    "mi355x",
-];
-
 /// A dense GQA model in BF16.
 #[allow(clippy::too_many_arguments)]
 fn dense(
@@ -177,90 +142,134 @@ fn quantized(mut model: ModelParams, dtype: Dtype, suffix: &str) -> ModelParams 
     model
 }
 
-/// The catalog model with this id.
-pub fn model(id: &str) -> Option<ModelParams> {
-    const LLAMA_VOCAB: u32 = 128_256;
-    const QWEN3_VOCAB: u32 = 151_936;
-    let llama_8b = || dense("Llama-3.1-8B", 32, 4096, 32, 8, 128, 14_336, LLAMA_VOCAB);
-    let llama_70b = || dense("Llama-3.1-70B", 80, 8192, 64, 8, 128, 28_672, LLAMA_VOCAB);
-    let llama_405b = || {
-        dense(
-            "Llama-3.1-405B",
-            126,
-            16_384,
-            128,
-            8,
-            128,
-            53_248,
-            LLAMA_VOCAB,
-        )
-    };
-    let qwen3_8b = || dense("Qwen3-8B", 36, 4096, 32, 8, 128, 12_288, QWEN3_VOCAB);
-    let qwen3_14b = || dense("Qwen3-14B", 40, 5120, 40, 8, 128, 17_408, QWEN3_VOCAB);
-    let qwen3_32b = || dense("Qwen3-32B", 64, 5120, 64, 8, 128, 25_600, QWEN3_VOCAB);
-    let qwen3_30b = || {
-        with_experts(
-            dense("Qwen3-30B-A3B", 48, 2048, 32, 4, 128, 6144, QWEN3_VOCAB),
-            128,
-            8,
-            768,
-        )
-    };
-    let qwen3_235b = || {
-        with_experts(
-            dense("Qwen3-235B-A22B", 94, 4096, 64, 4, 128, 12_288, QWEN3_VOCAB),
-            128,
-            8,
-            1536,
-        )
-    };
-    // gpt-oss: attention in BF16, experts in MXFP4 (the checkpoint's quantization).
-    let gpt_oss = |name: &str, layers, experts| {
-        let mut m = with_experts(
-            dense(name, layers, 2880, 64, 8, 64, 2880, 201_088),
-            experts,
-            4,
-            2880,
-        );
-        if let Some(moe) = m.moe.as_mut() {
-            moe.dtype = Some(Dtype::Fp4);
+const LLAMA_VOCAB: u32 = 128_256;
+const QWEN3_VOCAB: u32 = 151_936;
+
+fn llama_8b() -> ModelParams {
+    dense("Llama-3.1-8B", 32, 4096, 32, 8, 128, 14_336, LLAMA_VOCAB)
+}
+
+fn llama_70b() -> ModelParams {
+    dense("Llama-3.1-70B", 80, 8192, 64, 8, 128, 28_672, LLAMA_VOCAB)
+}
+
+fn llama_405b() -> ModelParams {
+    dense(
+        "Llama-3.1-405B",
+        126,
+        16_384,
+        128,
+        8,
+        128,
+        53_248,
+        LLAMA_VOCAB,
+    )
+}
+
+fn qwen3_8b() -> ModelParams {
+    dense("Qwen3-8B", 36, 4096, 32, 8, 128, 12_288, QWEN3_VOCAB)
+}
+
+fn qwen3_14b() -> ModelParams {
+    dense("Qwen3-14B", 40, 5120, 40, 8, 128, 17_408, QWEN3_VOCAB)
+}
+
+fn qwen3_32b() -> ModelParams {
+    dense("Qwen3-32B", 64, 5120, 64, 8, 128, 25_600, QWEN3_VOCAB)
+}
+
+fn qwen3_30b() -> ModelParams {
+    with_experts(
+        dense("Qwen3-30B-A3B", 48, 2048, 32, 4, 128, 6144, QWEN3_VOCAB),
+        128,
+        8,
+        768,
+    )
+}
+
+fn qwen3_235b() -> ModelParams {
+    with_experts(
+        dense("Qwen3-235B-A22B", 94, 4096, 64, 4, 128, 12_288, QWEN3_VOCAB),
+        128,
+        8,
+        1536,
+    )
+}
+
+/// gpt-oss: attention in BF16, experts in MXFP4 (the checkpoint's quantization).
+fn gpt_oss(name: &str, layers: u32, experts: u32) -> ModelParams {
+    let mut m = with_experts(
+        dense(name, layers, 2880, 64, 8, 64, 2880, 201_088),
+        experts,
+        4,
+        2880,
+    );
+    if let Some(moe) = m.moe.as_mut() {
+        moe.dtype = Some(Dtype::Fp4);
+    }
+    m
+}
+
+/// A catalog as one table: its list of ids and its lookup by id are both generated from
+/// it, so they cannot disagree (they were two lists of the same ids).
+macro_rules! catalog {
+    (
+        $(#[$ids_meta:meta])*
+        $ids:ident;
+        $(#[$fn_meta:meta])*
+        $vis:vis fn $lookup:ident -> $ty:ty {
+            $($id:literal => $value:expr,)+
         }
-        m
+    ) => {
+        $(#[$ids_meta])*
+        pub const $ids: &[&str] = &[$($id),+];
+
+        $(#[$fn_meta])*
+        $vis fn $lookup(id: &str) -> Option<$ty> {
+            Some(match id {
+                $($id => $value,)+
+                _ => return None,
+            })
+        }
     };
-    let fp8 = " FP8";
-    Some(match id {
-        "llama-3.1-8b" => llama_8b(),
-        "llama-3.1-8b-fp8" => quantized(llama_8b(), Dtype::Fp8, fp8),
-        "llama-3.1-70b" => llama_70b(),
-        "llama-3.1-70b-fp8" => quantized(llama_70b(), Dtype::Fp8, fp8),
-        "llama-3.3-70b" => dense("Llama-3.3-70B", 80, 8192, 64, 8, 128, 28_672, LLAMA_VOCAB),
-        "llama-3.1-405b" => llama_405b(),
-        "llama-3.1-405b-fp8" => quantized(llama_405b(), Dtype::Fp8, fp8),
-        "mistral-7b" => dense("Mistral-7B-v0.3", 32, 4096, 32, 8, 128, 14_336, 32_768),
-        "qwen2.5-7b" => dense("Qwen2.5-7B", 28, 3584, 28, 4, 128, 18_944, 152_064),
-        "qwen3-8b" => qwen3_8b(),
-        "qwen3-8b-fp8" => quantized(qwen3_8b(), Dtype::Fp8Block, "-FP8"),
-        "qwen3-14b" => qwen3_14b(),
-        "qwen3-14b-fp8" => quantized(qwen3_14b(), Dtype::Fp8Block, "-FP8"),
-        "qwen3-32b" => qwen3_32b(),
-        "qwen3-32b-fp8" => quantized(qwen3_32b(), Dtype::Fp8Block, "-FP8"),
-        "qwen3-30b-a3b" => qwen3_30b(),
-        "qwen3-30b-a3b-fp8" => quantized(qwen3_30b(), Dtype::Fp8Block, "-FP8"),
-        "qwen3-235b-a22b" => qwen3_235b(),
-        "qwen3-235b-a22b-fp8" => quantized(qwen3_235b(), Dtype::Fp8Block, "-FP8"),
-        "mixtral-8x7b" => with_experts(
-            dense("Mixtral-8x7B", 32, 4096, 32, 8, 128, 14_336, 32_000),
-            8,
-            2,
-            14_336,
-        ),
-        "gpt-oss-20b" => gpt_oss("gpt-oss-20b", 24, 32),
-        "gpt-oss-120b" => gpt_oss("gpt-oss-120b", 36, 128),
-        "deepseek-v3" => deepseek("DeepSeek-V3", 128, 256, 3, 129_280),
-        "deepseek-r1" => deepseek("DeepSeek-R1", 128, 256, 3, 129_280),
-        "kimi-k2" => deepseek("Kimi-K2", 64, 384, 1, 163_840),
-        _ => return None,
-    })
+}
+
+catalog! {
+    /// Ids of the model catalog.
+    MODEL_IDS;
+    /// The catalog model with this id.
+    pub fn model -> ModelParams {
+            "llama-3.1-8b" => llama_8b(),
+            "llama-3.1-8b-fp8" => quantized(llama_8b(), Dtype::Fp8, " FP8"),
+            "llama-3.1-70b" => llama_70b(),
+            "llama-3.1-70b-fp8" => quantized(llama_70b(), Dtype::Fp8, " FP8"),
+            "llama-3.3-70b" => dense("Llama-3.3-70B", 80, 8192, 64, 8, 128, 28_672, LLAMA_VOCAB),
+            "llama-3.1-405b" => llama_405b(),
+            "llama-3.1-405b-fp8" => quantized(llama_405b(), Dtype::Fp8, " FP8"),
+            "mistral-7b" => dense("Mistral-7B-v0.3", 32, 4096, 32, 8, 128, 14_336, 32_768),
+            "qwen2.5-7b" => dense("Qwen2.5-7B", 28, 3584, 28, 4, 128, 18_944, 152_064),
+            "qwen3-8b" => qwen3_8b(),
+            "qwen3-8b-fp8" => quantized(qwen3_8b(), Dtype::Fp8Block, "-FP8"),
+            "qwen3-14b" => qwen3_14b(),
+            "qwen3-14b-fp8" => quantized(qwen3_14b(), Dtype::Fp8Block, "-FP8"),
+            "qwen3-32b" => qwen3_32b(),
+            "qwen3-32b-fp8" => quantized(qwen3_32b(), Dtype::Fp8Block, "-FP8"),
+            "qwen3-30b-a3b" => qwen3_30b(),
+            "qwen3-30b-a3b-fp8" => quantized(qwen3_30b(), Dtype::Fp8Block, "-FP8"),
+            "qwen3-235b-a22b" => qwen3_235b(),
+            "qwen3-235b-a22b-fp8" => quantized(qwen3_235b(), Dtype::Fp8Block, "-FP8"),
+            "mixtral-8x7b" => with_experts(
+                dense("Mixtral-8x7B", 32, 4096, 32, 8, 128, 14_336, 32_000),
+                8,
+                2,
+                14_336,
+            ),
+            "gpt-oss-20b" => gpt_oss("gpt-oss-20b", 24, 32),
+            "gpt-oss-120b" => gpt_oss("gpt-oss-120b", 36, 128),
+            "deepseek-v3" => deepseek("DeepSeek-V3", 128, 256, 3, 129_280),
+            "deepseek-r1" => deepseek("DeepSeek-R1", 128, 256, 3, 129_280),
+            "kimi-k2" => deepseek("Kimi-K2", 64, 384, 1, 163_840),
+    }
 }
 
 /// Which calibrated GPU's efficiency factors an uncalibrated GPU borrows (itself when it
@@ -276,55 +285,64 @@ pub fn calibrated_as(id: &str) -> &'static str {
     }
 }
 
+/// A GPU's datasheet: (name, BF16, FP8, FP4 dense TFLOP/s, HBM TB/s, memory GiB,
+/// interconnect GB/s).
+type Datasheet = (&'static str, f64, Option<f64>, Option<f64>, f64, f64, f64);
+
+catalog! {
+    /// Ids of the GPU catalog.
+    GPU_IDS;
+    /// The datasheet of the catalog GPU with this id.
+    fn datasheet -> Datasheet {
+            "h100-sxm" => ("H100 SXM", 989.0, Some(1979.0), None, 3.35, 80.0, 450.0),
+            "h200" => ("H200 SXM", 989.0, Some(1979.0), None, 4.8, 141.0, 450.0),
+            "h20" => ("H20", 148.0, Some(296.0), None, 4.0, 96.0, 450.0),
+            "b200" => (
+                "B200",
+                2250.0,
+                Some(4500.0),
+                Some(9000.0),
+                7.7,
+                180.0,
+                900.0,
+            ),
+            "b300" => (
+                "B300",
+                2250.0,
+                Some(4500.0),
+                Some(13_500.0),
+                8.0,
+                270.0,
+                900.0,
+            ),
+            "gb200" => (
+                "GB200",
+                2500.0,
+                Some(5000.0),
+                Some(10_000.0),
+                8.0,
+                186.0,
+                900.0,
+            ),
+            "a100-80g" => ("A100 SXM 80G", 312.0, None, None, 2.039, 80.0, 300.0),
+            "l40s" => ("L40S", 362.0, Some(733.0), None, 0.864, 44.99, 32.0),
+            "mi300x" => ("MI300X", 1307.0, Some(2615.0), None, 5.3, 192.0, 448.0),
+            "mi325x" => ("MI325X", 1307.0, Some(2615.0), None, 6.0, 256.0, 448.0),
+            "mi355x" => (
+                "MI355X",
+                2500.0,
+                Some(5000.0),
+                Some(10_000.0),
+                8.0,
+                288.0,
+                1075.0,
+            ),
+    }
+}
+
 /// The catalog GPU with this id.
 pub fn gpu(id: &str) -> Option<GpuParams> {
-    // (name, BF16, FP8, FP4 dense TFLOP/s, HBM TB/s, memory GiB, interconnect GB/s)
-    let (name, tflops, fp8, fp4, hbm_tb_per_s, memory_gib, interconnect) = match id {
-        "h100-sxm" => ("H100 SXM", 989.0, Some(1979.0), None, 3.35, 80.0, 450.0),
-        "h200" => ("H200 SXM", 989.0, Some(1979.0), None, 4.8, 141.0, 450.0),
-        "h20" => ("H20", 148.0, Some(296.0), None, 4.0, 96.0, 450.0),
-        "b200" => (
-            "B200",
-            2250.0,
-            Some(4500.0),
-            Some(9000.0),
-            7.7,
-            180.0,
-            900.0,
-        ),
-        "b300" => (
-            "B300",
-            2250.0,
-            Some(4500.0),
-            Some(13_500.0),
-            8.0,
-            270.0,
-            900.0,
-        ),
-        "gb200" => (
-            "GB200",
-            2500.0,
-            Some(5000.0),
-            Some(10_000.0),
-            8.0,
-            186.0,
-            900.0,
-        ),
-        "a100-80g" => ("A100 SXM 80G", 312.0, None, None, 2.039, 80.0, 300.0),
-        "l40s" => ("L40S", 362.0, Some(733.0), None, 0.864, 44.99, 32.0),
-        "mi300x" => ("MI300X", 1307.0, Some(2615.0), None, 5.3, 192.0, 448.0),
-        "mi325x" => ("MI325X", 1307.0, Some(2615.0), None, 6.0, 256.0, 448.0),
-        "mi355x" => (
-            "MI355X",
-            2500.0,
-            Some(5000.0),
-            Some(10_000.0),
-            8.0,
-            288.0,
-            1075.0,
-        ),
-        _ => return None,
-    };
+    let (name, tflops, fp8, fp4, hbm_tb_per_s, memory_gib, interconnect) = datasheet(id)?;
     Some(GpuParams {
         name: name.into(),
         tflops,
