@@ -14,6 +14,8 @@
 //! matching a prompt's prefix cost O(1) per group on its path.
 
 mod index;
+#[cfg(test)]
+mod model;
 mod pool;
 mod runs;
 mod tree;

@@ -210,6 +210,7 @@ impl PrefixRuns {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::{xorshift, PerBlock};
     use super::*;
 
     fn p(group: u32, blocks: u32) -> SharedPrefix {
@@ -253,54 +254,9 @@ mod tests {
         assert!(runs.groups.is_empty() && !runs.evict_oldest());
     }
 
-    /// The plain model: one entry per block with its holder count and the time it was last
-    /// returned; eviction takes the unheld block returned longest ago.
-    #[derive(Default)]
-    struct PerBlock {
-        blocks: std::collections::BTreeMap<(u32, u32), (u32, u64)>,
-        clock: u64,
-    }
-
-    impl PerBlock {
-        fn take(&mut self, prefix: SharedPrefix) {
-            for k in 0..prefix.blocks {
-                self.blocks.entry((prefix.group, k)).or_insert((0, 0)).0 += 1;
-            }
-        }
-        fn give_back(&mut self, prefix: SharedPrefix, keep: bool) {
-            for k in (0..prefix.blocks).rev() {
-                let key = (prefix.group, k);
-                let Some(block) = self.blocks.get_mut(&key) else {
-                    continue;
-                };
-                block.0 -= 1;
-                if block.0 == 0 {
-                    self.clock += 1;
-                    block.1 = self.clock;
-                    if !keep {
-                        self.blocks.remove(&key);
-                    }
-                }
-            }
-        }
-        fn evict_oldest(&mut self) -> bool {
-            let oldest = self
-                .blocks
-                .iter()
-                .filter(|(_, b)| b.0 == 0)
-                .min_by_key(|(_, b)| b.1)
-                .map(|(&key, _)| key);
-            oldest.is_some_and(|key| self.blocks.remove(&key).is_some())
-        }
-        fn leading(&self, prefix: SharedPrefix, held_only: bool) -> u32 {
-            (0..prefix.blocks)
-                .take_while(|&k| {
-                    self.blocks
-                        .get(&(prefix.group, k))
-                        .is_some_and(|b| !held_only || b.0 > 0)
-                })
-                .count() as u32
-        }
+    /// A group's blocks `0..n`, as the model keys them.
+    fn keys(prefix: SharedPrefix) -> Vec<(u32, u32)> {
+        (0..prefix.blocks).map(|k| (prefix.group, k)).collect()
     }
 
     #[test]
@@ -308,25 +264,19 @@ mod tests {
         for keep in [true, false] {
             let (mut runs, mut model) = (PrefixRuns::default(), PerBlock::default());
             let mut taken: Vec<SharedPrefix> = Vec::new();
-            let mut state = 0x2545_F491_4F6C_DD1D_u64;
-            let mut next = |n: u64| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state % n
-            };
+            let mut next = xorshift(0x2545_F491_4F6C_DD1D);
             for _ in 0..5_000 {
                 match next(10) {
                     0..=3 => {
                         let prefix = p(next(4) as u32, 1 + next(12) as u32);
                         runs.take(prefix);
-                        model.take(prefix);
+                        model.take(&keys(prefix));
                         taken.push(prefix);
                     }
                     4..=6 if !taken.is_empty() => {
                         let prefix = taken.swap_remove(next(taken.len() as u64) as usize);
                         runs.give_back(prefix, keep);
-                        model.give_back(prefix, keep);
+                        model.give_back(&keys(prefix), keep);
                     }
                     7 => {
                         // Bulk eviction is that many single ones.
@@ -339,8 +289,8 @@ mod tests {
                 assert_eq!(runs.len(), model.blocks.len() as u64);
                 for group in 0..4 {
                     let all = p(group, 13);
-                    assert_eq!(runs.present(all), model.leading(all, false));
-                    assert_eq!(runs.held(all), model.leading(all, true));
+                    assert_eq!(runs.present(all), model.leading(&keys(all), false));
+                    assert_eq!(runs.held(all), model.leading(&keys(all), true));
                 }
             }
         }

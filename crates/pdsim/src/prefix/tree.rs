@@ -234,8 +234,7 @@ pub(super) struct Segment {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
+    use super::super::model::{xorshift, PerBlock};
     use super::super::runs::PrefixRuns;
     use super::*;
 
@@ -269,13 +268,7 @@ mod tests {
 
     #[test]
     fn blocks_are_shared_exactly_when_their_tokens_and_all_before_them_are() {
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20 {
             let (tree, _) = random_tree(&mut next);
             let bs = [4, 16][next(2) as usize];
@@ -290,16 +283,10 @@ mod tests {
             // every token before it (what a chained hash of the tokens depends on).
             let mut all = Vec::new();
             for p in &prompts {
-                let mut keys = vec![None; p.blocks as usize];
-                blocks.segments(*p, |s| {
-                    for i in s.first..s.first + s.part.blocks {
-                        keys[i as usize] = Some((s.part.group, i));
-                    }
-                });
-                for (i, key) in keys.into_iter().enumerate() {
+                for (i, key) in keys(&blocks, *p).into_iter().enumerate() {
                     let end = (i as u32 + 1) * bs;
                     let history: Vec<u32> = (0..end).map(|t| source(&tree, p.group, t)).collect();
-                    all.push((key.expect("every block is in a group"), history));
+                    all.push((key, history));
                 }
             }
             for (i, (key_a, hist_a)) in all.iter().enumerate() {
@@ -310,64 +297,20 @@ mod tests {
         }
     }
 
-    /// One entry per block keyed by its group and index, with its holders and when it was
-    /// last returned; a return hands back the prompt's blocks last one first.
-    #[derive(Default)]
-    struct PerBlock {
-        blocks: BTreeMap<(u32, u32), (u32, u64)>,
-        clock: u64,
-    }
-
-    impl PerBlock {
-        fn keys(tree: &BlockTree, prefix: SharedPrefix) -> Vec<(u32, u32)> {
-            let mut keys = vec![(0, 0); prefix.blocks as usize];
-            tree.segments(prefix, |s| {
-                for i in s.first..s.first + s.part.blocks {
-                    keys[i as usize] = (s.part.group, i);
-                }
-            });
-            keys
-        }
-        fn take(&mut self, keys: &[(u32, u32)]) {
-            for k in keys {
-                self.blocks.entry(*k).or_insert((0, 0)).0 += 1;
+    /// A prompt's blocks as the model keys them: (the group covering each, its index).
+    fn keys(tree: &BlockTree, prefix: SharedPrefix) -> Vec<(u32, u32)> {
+        let mut keys = vec![(0, 0); prefix.blocks as usize];
+        tree.segments(prefix, |s| {
+            for i in s.first..s.first + s.part.blocks {
+                keys[i as usize] = (s.part.group, i);
             }
-        }
-        fn give_back(&mut self, keys: &[(u32, u32)]) {
-            for k in keys.iter().rev() {
-                let block = self.blocks.get_mut(k).expect("held");
-                block.0 -= 1;
-                if block.0 == 0 {
-                    self.clock += 1;
-                    block.1 = self.clock;
-                }
-            }
-        }
-        fn evict_oldest(&mut self) -> bool {
-            let oldest = self
-                .blocks
-                .iter()
-                .filter(|(_, b)| b.0 == 0)
-                .min_by_key(|(_, b)| b.1)
-                .map(|(&key, _)| key);
-            oldest.is_some_and(|key| self.blocks.remove(&key).is_some())
-        }
-        fn leading(&self, keys: &[(u32, u32)], held_only: bool) -> u32 {
-            keys.iter()
-                .take_while(|k| self.blocks.get(k).is_some_and(|b| !held_only || b.0 > 0))
-                .count() as u32
-        }
+        });
+        keys
     }
 
     #[test]
     fn a_cache_of_nested_groups_behaves_like_one_entry_per_block() {
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..10 {
             let (tree, _) = random_tree(&mut next);
             let tree = tree.in_blocks(8);
@@ -378,13 +321,13 @@ mod tests {
                     group: next(8) as u32,
                     blocks: 1 + next(14) as u32,
                 };
-                let keys = PerBlock::keys(&tree, prefix);
+                let prefix_keys = keys(&tree, prefix);
                 match next(10) {
                     0..=3 => {
                         tree.segments(prefix, |s| {
                             runs.take(s.part);
                         });
-                        model.take(&keys);
+                        model.take(&prefix_keys);
                         taken.push(prefix);
                     }
                     4..=6 if !taken.is_empty() => {
@@ -392,7 +335,7 @@ mod tests {
                         tree.segments(back, |s| {
                             runs.give_back(s.part, true);
                         });
-                        model.give_back(&PerBlock::keys(&tree, back));
+                        model.give_back(&keys(&tree, back), true);
                     }
                     _ => {
                         let k = next(6);
@@ -404,8 +347,8 @@ mod tests {
                 // Matching any prompt: the leading blocks present, and those held.
                 let present = tree.leading(prefix, |part| runs.present(part));
                 let held = tree.leading(prefix, |part| runs.held(part));
-                assert_eq!(present, model.leading(&keys, false), "{prefix:?}");
-                assert_eq!(held, model.leading(&keys, true), "{prefix:?}");
+                assert_eq!(present, model.leading(&prefix_keys, false), "{prefix:?}");
+                assert_eq!(held, model.leading(&prefix_keys, true), "{prefix:?}");
             }
         }
     }
