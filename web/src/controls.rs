@@ -2,10 +2,11 @@
 
 use pdsim::config::{ArrivalProcess, Config, Decider, ReservationPolicy, RoutingPolicy};
 use pdsim::presets::{GPU_IDS, MODEL_IDS};
+use pdsim::report::Role;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::form::{self, Field, Lengths, Param, Pool, DISTS, LINKS, MAX_THRESHOLD};
+use crate::form::{self, Field, Lengths, Param, PoolText, DISTS, LINKS, MAX_THRESHOLD};
 use crate::model_input::{HfModelInput, StepTimeNote};
 use crate::state::{use_app_state, Action, AppState};
 
@@ -121,7 +122,7 @@ impl NumberBox {
         let invalid = state.error().is_some_and(|err| {
             err.field == field.path()
                 || (err.field == "topology"
-                    && matches!(field, Field::Instances(Pool::Decode | Pool::Unified)))
+                    && matches!(field, Field::Instances(Role::Decode | Role::Unified)))
         });
         html! {
             <div class="field">
@@ -210,7 +211,7 @@ fn lengths(state: &AppState, which: Lengths) -> Html {
 fn topology_diagram(config: &Config, report: Option<&pdsim::Report>) -> Html {
     let t = &config.topology;
     // A pool the last result left idle (e.g. the prefill pool under the `never` decider).
-    let idle = |pool: Pool| {
+    let idle = |pool: Role| {
         report.is_some_and(|r| {
             r.pools
                 .iter()
@@ -218,7 +219,7 @@ fn topology_diagram(config: &Config, report: Option<&pdsim::Report>) -> Html {
         })
     };
     let never = config.disaggregation.decider == Decider::Never;
-    let pool = |pool: Pool, instances: u32, tp: u32| {
+    let pool = |pool: Role, instances: u32, tp: u32| {
         let squares = (0..instances.min(8)).map(|_| html! { <span class="gpu"></span> });
         let more = instances.saturating_sub(8);
         let idle = instances > 0 && idle(pool);
@@ -248,15 +249,15 @@ fn topology_diagram(config: &Config, report: Option<&pdsim::Report>) -> Html {
     html! {
         <div class="diagram" id="topology-diagram" role="img" aria-label={description.clone()} title={description}>
             <div class="disagg">
-                { pool(Pool::Prefill, t.prefill.instances, t.prefill.tp) }
+                { pool(Role::Prefill, t.prefill.instances, t.prefill.tp) }
                 <div class={classes!("link", (t.prefill.instances == 0 || never).then_some("empty"))}>
                     <span class="arrow" aria-hidden="true">{ "KV →" }</span>
                     <span class="bw">{ link }</span>
                 </div>
-                { pool(Pool::Decode, t.decode.instances, t.decode.tp) }
+                { pool(Role::Decode, t.decode.instances, t.decode.tp) }
             </div>
             if t.unified.instances > 0 {
-                { pool(Pool::Unified, t.unified.instances, t.unified.tp) }
+                { pool(Role::Unified, t.unified.instances, t.unified.tp) }
             }
         </div>
     }
@@ -364,7 +365,7 @@ pub fn controls() -> Html {
         })
     };
 
-    let pool_rows = Pool::ALL.iter().map(|&pool| {
+    let pool_rows = Role::IN_ORDER.iter().map(|&pool| {
         let instances = NumberBox {
             id: format!("{}-instances", pool.id()),
             label: format!("{} instances", pool.label()),

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use pdsim::config::{Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig};
 use pdsim::examples::Example;
+use pdsim::report::Role;
 use pdsim::Config;
 
 /// Largest threshold the slider and the number box accept, in tokens.
@@ -26,32 +27,17 @@ pub fn examples() -> &'static [Example] {
     })
 }
 
-/// One of the three instance pools.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Pool {
-    /// Prefill-only instances.
-    Prefill,
-    /// Decode instances.
-    Decode,
-    /// Instances that do both.
-    Unified,
+/// The pools as the form shows them: the core's [`Role`], in the order of a run's
+/// instances, with the words the page uses for each.
+pub trait PoolText {
+    /// The pool's name in the form.
+    fn label(self) -> &'static str;
+    /// What the pool's instances do (tooltips).
+    fn explain(self) -> &'static str;
 }
 
-impl Pool {
-    /// The pools in the order the form lists them.
-    pub const ALL: [Self; 3] = [Self::Prefill, Self::Decode, Self::Unified];
-
-    /// The pool's name in config paths.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Prefill => "prefill",
-            Self::Decode => "decode",
-            Self::Unified => "unified",
-        }
-    }
-
-    /// The pool's name in the form.
-    pub fn label(self) -> &'static str {
+impl PoolText for Role {
+    fn label(self) -> &'static str {
         match self {
             Self::Prefill => "Prefill",
             Self::Decode => "Decode",
@@ -59,30 +45,13 @@ impl Pool {
         }
     }
 
-    /// What the pool's instances do (tooltips).
-    pub fn explain(self) -> &'static str {
+    fn explain(self) -> &'static str {
         match self {
             Self::Prefill => "prefill-only instances that compute disaggregated prompts",
             Self::Decode => {
                 "decode instances; they also prefill the requests the decider keeps local"
             }
             Self::Unified => "aggregated instances that both prefill and decode",
-        }
-    }
-
-    fn of(self, config: &Config) -> &PoolConfig {
-        match self {
-            Self::Prefill => &config.topology.prefill,
-            Self::Decode => &config.topology.decode,
-            Self::Unified => &config.topology.unified,
-        }
-    }
-
-    fn of_mut(self, config: &mut Config) -> &mut PoolConfig {
-        match self {
-            Self::Prefill => &mut config.topology.prefill,
-            Self::Decode => &mut config.topology.decode,
-            Self::Unified => &mut config.topology.unified,
         }
     }
 }
@@ -168,9 +137,9 @@ pub fn gpu_id(config: &Config) -> &str {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Field {
     /// `topology.<pool>.instances`
-    Instances(Pool),
+    Instances(Role),
     /// `topology.<pool>.tp`
-    Tp(Pool),
+    Tp(Role),
     /// `disaggregation.threshold_tokens`
     Threshold,
     /// `kv_transfer.bandwidth_gb_per_s`
@@ -360,8 +329,8 @@ impl Field {
     /// The field's value in `config`, as the number box shows it.
     pub fn text(self, config: &Config) -> String {
         match self {
-            Self::Instances(pool) => pool.of(config).instances.to_string(),
-            Self::Tp(pool) => pool.of(config).tp.to_string(),
+            Self::Instances(pool) => config.topology.pool(pool).instances.to_string(),
+            Self::Tp(pool) => config.topology.pool(pool).tp.to_string(),
             Self::Threshold => config.disaggregation.threshold_tokens.to_string(),
             Self::Bandwidth => config.kv_transfer.bandwidth_gb_per_s.to_string(),
             Self::Latency => config.kv_transfer.base_latency_ms.to_string(),
@@ -436,8 +405,8 @@ impl Field {
             }
         };
         match self {
-            Self::Instances(pool) => pool.of_mut(config).instances = whole("instances")?,
-            Self::Tp(pool) => pool.of_mut(config).tp = whole("GPUs")?,
+            Self::Instances(pool) => config.topology.pool_mut(pool).instances = whole("instances")?,
+            Self::Tp(pool) => config.topology.pool_mut(pool).tp = whole("GPUs")?,
             Self::Threshold => {
                 let v = whole("tokens")?;
                 if v > MAX_THRESHOLD {
@@ -516,9 +485,12 @@ impl Field {
 
 /// GPUs of every pool together.
 pub fn total_gpus(config: &Config) -> u32 {
-    Pool::ALL
+    Role::IN_ORDER
         .iter()
-        .map(|p| p.of(config).instances.saturating_mul(p.of(config).tp))
+        .map(|&p| {
+            let pool = config.topology.pool(p);
+            pool.instances.saturating_mul(pool.tp)
+        })
         .fold(0, u32::saturating_add)
 }
 
@@ -566,7 +538,7 @@ mod tests {
 
     /// Every number box of the form, for the distributions of `config`.
     fn fields(config: &Config) -> Vec<Field> {
-        let mut fields: Vec<Field> = Pool::ALL
+        let mut fields: Vec<Field> = Role::IN_ORDER
             .into_iter()
             .flat_map(|pool| [Field::Instances(pool), Field::Tp(pool)])
             .collect();

@@ -13,15 +13,14 @@ use std::rc::Rc;
 use pdsim::config::{
     ArrivalProcess, Decider, HardwareSpec, ModelSpec, ReservationPolicy, RoutingPolicy,
 };
+use pdsim::report::Role;
 use pdsim::sweep::SweepRow;
 use pdsim::{Config, Report};
 use yew::{hook, use_context, Reducible, UseReducerHandle};
 
 use pdsim_web::{SimResult, SweepResult};
 
-use crate::form::{
-    examples, same_gpus, switch_dist, Field, Lengths, Param, Pool, LINKS, MAX_THRESHOLD,
-};
+use crate::form::{examples, same_gpus, switch_dist, Field, Lengths, Param, LINKS, MAX_THRESHOLD};
 
 /// A shared, immutable value compared by identity: two handles are equal when they point to
 /// the same allocation. Reports are never changed once received, so this is exact, and it
@@ -513,8 +512,8 @@ impl Reducible for State {
             }
             Action::SameGpus { aggregated } => {
                 same_gpus(&mut config, aggregated);
-                settings.forget(&Pool::ALL.map(Field::Instances));
-                settings.forget(&Pool::ALL.map(Field::Tp));
+                settings.forget(&Role::IN_ORDER.map(Field::Instances));
+                settings.forget(&Role::IN_ORDER.map(Field::Tp));
             }
             Action::Slow(run) => {
                 if run == state.run.latest && state.run.running {
@@ -633,7 +632,7 @@ mod tests {
     fn validation_errors_come_from_pdsim() {
         let state = reduce(
             State::default(),
-            Action::Text(Field::Instances(Pool::Decode), "0".into()),
+            Action::Text(Field::Instances(Role::Decode), "0".into()),
         );
         let err = state.error().cloned().unwrap_or_else(|| panic!("no error"));
         assert_eq!(err.field, "topology");

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::names::named_enum;
 use crate::presets::{GpuParams, ModelParams};
+use crate::report::Role;
 
 /// A complete scenario: cluster, engine, policies and workload.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -103,6 +104,26 @@ pub struct Topology {
     pub prefill: PoolConfig,
     /// Instances that decode (and prefill locally the requests the decider keeps local).
     pub decode: PoolConfig,
+}
+
+impl Topology {
+    /// The settings of pool `role`.
+    pub fn pool(&self, role: Role) -> &PoolConfig {
+        match role {
+            Role::Unified => &self.unified,
+            Role::Prefill => &self.prefill,
+            Role::Decode => &self.decode,
+        }
+    }
+
+    /// The settings of pool `role`, to change.
+    pub fn pool_mut(&mut self, role: Role) -> &mut PoolConfig {
+        match role {
+            Role::Unified => &mut self.unified,
+            Role::Prefill => &mut self.prefill,
+            Role::Decode => &mut self.decode,
+        }
+    }
 }
 
 impl Default for Topology {

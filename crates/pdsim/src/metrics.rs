@@ -271,7 +271,7 @@ pub fn report(
 ) -> Report {
     let (mut summary, records) = collector.finish(end, events, transfers_started);
     summary.steps = instances.iter().map(|i| i.steps).sum();
-    let pools = [Role::Prefill, Role::Decode, Role::Unified]
+    let pools = Role::IN_ORDER
         .into_iter()
         .filter_map(|role| {
             let busy: Vec<f64> = instances

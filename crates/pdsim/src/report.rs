@@ -302,6 +302,10 @@ named_enum! {
 }
 
 impl Role {
+    /// The pools in the order of a run's instance ids (prefill, decode, unified): also the
+    /// order of the report's pools and of the playground's form.
+    pub const IN_ORDER: [Self; 3] = [Self::Prefill, Self::Decode, Self::Unified];
+
     /// Whether it can run a disaggregated request's prefill part.
     pub fn prefills_remote(self) -> bool {
         matches!(self, Self::Prefill | Self::Unified)

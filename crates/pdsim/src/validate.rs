@@ -109,11 +109,8 @@ pub fn validate(config: &Config) -> Result<Validated<'_>> {
 
     let topo = &config.topology;
     let mut pools = Vec::new();
-    for (role, pool, name) in [
-        (Role::Prefill, &topo.prefill, "prefill"),
-        (Role::Decode, &topo.decode, "decode"),
-        (Role::Unified, &topo.unified, "unified"),
-    ] {
+    for role in Role::IN_ORDER {
+        let (pool, name) = (topo.pool(role), role.id());
         if let Some(resolved) = resolve_pool(config, role, pool, name, &model, &top_gpu)? {
             pools.push(resolved);
         }

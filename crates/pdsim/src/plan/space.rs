@@ -7,35 +7,10 @@ use super::{
 };
 use crate::config::{Config, Decider, PoolConfig, SloConfig, Topology};
 use crate::error::Error;
+use crate::report::Role;
 
 /// Tensor-parallel degrees tried when the request names none.
 const AUTO_TP: [u32; 4] = [1, 2, 4, 8];
-
-/// The three pools a candidate may use, with the config's field names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum PoolRole {
-    Unified,
-    Prefill,
-    Decode,
-}
-
-impl PoolRole {
-    fn id(self) -> &'static str {
-        match self {
-            Self::Unified => "unified",
-            Self::Prefill => "prefill",
-            Self::Decode => "decode",
-        }
-    }
-
-    fn of(self, topology: &Topology) -> &PoolConfig {
-        match self {
-            Self::Unified => &topology.unified,
-            Self::Prefill => &topology.prefill,
-            Self::Decode => &topology.decode,
-        }
-    }
-}
 
 /// The pool of a candidate's config: its shape, and the request's GPU for that pool.
 fn pool(shape: PoolShape, user: &PoolConfig) -> PoolConfig {
@@ -71,11 +46,11 @@ pub fn candidate_config(request: &PlanRequest, candidate: &Candidate, rate_per_s
 
 /// Whether one instance of `role` at `tp` holds the model: `Ok(None)` when it does,
 /// `Ok(Some(reason))` when it does not, `Err` when the config is wrong elsewhere.
-fn fit(request: &PlanRequest, role: PoolRole, tp: u32) -> Result<Option<String>, Error> {
+fn fit(request: &PlanRequest, role: Role, tp: u32) -> Result<Option<String>, Error> {
     let mut config = request.config.clone();
     let shape = PoolShape { instances: 1, tp };
     config.topology = Topology {
-        unified: pool(shape, role.of(&request.config.topology)),
+        unified: pool(shape, request.config.topology.pool(role)),
         prefill: pool(PoolShape::default(), &PoolConfig::default()),
         decode: pool(PoolShape::default(), &PoolConfig::default()),
     };
@@ -104,22 +79,22 @@ fn degrees(request: &PlanRequest) -> Vec<u32> {
 }
 
 /// The roles the space searches.
-fn roles(request: &PlanRequest) -> Vec<PoolRole> {
+fn roles(request: &PlanRequest) -> Vec<Role> {
     let mut roles = Vec::new();
     if request.space.aggregated {
-        roles.push(PoolRole::Unified);
+        roles.push(Role::Unified);
     }
     if request.space.disaggregated {
-        roles.extend([PoolRole::Prefill, PoolRole::Decode]);
+        roles.extend([Role::Prefill, Role::Decode]);
     }
     roles
 }
 
 /// Which degrees fit each role, and the exclusions of those that do not.
-type Fits = (BTreeMap<PoolRole, Vec<u32>>, Vec<Exclusion>);
+type Fits = (BTreeMap<Role, Vec<u32>>, Vec<Exclusion>);
 
 fn fits(request: &PlanRequest) -> Result<Fits, Error> {
-    let mut fitting: BTreeMap<PoolRole, Vec<u32>> = BTreeMap::new();
+    let mut fitting: BTreeMap<Role, Vec<u32>> = BTreeMap::new();
     // (tp, reason) -> pools, so the same reason for every pool is one line.
     let mut refused: BTreeMap<(u32, String), Vec<&'static str>> = BTreeMap::new();
     for role in roles(request) {
@@ -167,7 +142,7 @@ pub fn candidates(request: &PlanRequest) -> Result<Vec<Candidate>, Error> {
     let n = request.gpus;
     let mut list = Vec::new();
     let none = PoolShape::default();
-    if let Some(tps) = fitting.get(&PoolRole::Unified) {
+    if let Some(tps) = fitting.get(&Role::Unified) {
         for &tp in tps {
             let unified = PoolShape {
                 instances: n / tp,
@@ -187,8 +162,8 @@ pub fn candidates(request: &PlanRequest) -> Result<Vec<Candidate>, Error> {
         }
     }
     let empty = Vec::new();
-    let prefill_tps = fitting.get(&PoolRole::Prefill).unwrap_or(&empty);
-    let decode_tps = fitting.get(&PoolRole::Decode).unwrap_or(&empty);
+    let prefill_tps = fitting.get(&Role::Prefill).unwrap_or(&empty);
+    let decode_tps = fitting.get(&Role::Decode).unwrap_or(&empty);
     let choices = request.space.decider_choices();
     for &tp_p in prefill_tps {
         for &tp_d in decode_tps {
@@ -252,7 +227,7 @@ fn budget_too_small(request: &PlanRequest, excluded: &[Exclusion]) -> Error {
     let n = request.gpus;
     let smallest = [1u32, 2, 4, 8, 16, 32, 64]
         .into_iter()
-        .find(|&tp| matches!(fit(request, PoolRole::Unified, tp), Ok(None)));
+        .find(|&tp| matches!(fit(request, Role::Unified, tp), Ok(None)));
     let model = crate::validate::resolve_model(&request.config.model)
         .map(|m| m.name)
         .unwrap_or_else(|_| "the model".into());
