@@ -224,8 +224,7 @@ impl Workload {
         let tree = match &config.trace {
             // Validated: a trace's groups form a tree.
             Some(records) => PrefixTree::of_trace(records).unwrap_or_default(),
-            // Sessions give every conversation its own group instead.
-            None if config.sessions.is_some() => PrefixTree::flat(),
+            None if config.sessions.is_some() => session_tree(&config.prefix),
             None => generated_tree(&config.prefix),
         };
         Self {
@@ -449,6 +448,17 @@ fn generated_tree(prefix: &crate::config::PrefixConfig) -> PrefixTree {
     let mut tree = PrefixTree::flat();
     if prefix.system_tokens > 0 && prefix.tokens > 0 {
         tree.branch_all_below(prefix.groups, prefix.groups, prefix.system_tokens);
+    }
+    tree
+}
+
+/// The groups of generated sessions: every conversation is its own group (numbered from 0),
+/// which with a system prompt branches off the system prompt's group (the last number, which
+/// no session reaches) after its tokens.
+fn session_tree(prefix: &crate::config::PrefixConfig) -> PrefixTree {
+    let mut tree = PrefixTree::flat();
+    if prefix.system_tokens > 0 {
+        tree.branch_all_below(u32::MAX, u32::MAX, prefix.system_tokens);
     }
     tree
 }

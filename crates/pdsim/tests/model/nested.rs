@@ -2,7 +2,7 @@
 //! request's own text. Cached tokens are exactly the blocks a prompt has in common with the
 //! prompts before it.
 
-use pdsim::config::{ArrivalProcess, LengthDist, PrefixConfig};
+use pdsim::config::{ArrivalProcess, LengthDist, PrefixConfig, SessionConfig};
 
 // One unified instance with room for everything: nothing is evicted, so a request finds
 // cached exactly the leading blocks it shares with any earlier one.
@@ -179,5 +179,40 @@ fn bad_nesting_is_refused_naming_the_line_or_record_and_the_field() {
     assert!(
         e.contains("workload.prefix.system_tokens") && e.contains("between 0 and"),
         "{e}"
+    );
+}
+
+#[test]
+fn generated_sessions_share_the_system_prompt_and_then_their_conversation() {
+    let mut c = one_unified();
+    c.workload.requests = Some(3);
+    c.workload.arrival.process = ArrivalProcess::Constant;
+    c.workload.arrival.rate_per_s = 0.5;
+    c.workload.input_tokens = LengthDist::Constant { value: 500 };
+    c.workload.output_tokens = LengthDist::Constant { value: 20 };
+    c.workload.prefix.system_tokens = 300;
+    c.workload.sessions = Some(SessionConfig {
+        turns: LengthDist::Constant { value: 2 },
+        new_tokens: LengthDist::Constant { value: 100 },
+        think_time_ms: 0.0,
+    });
+    let report = pdsim::run(&c).unwrap();
+    let r: Vec<(Option<u32>, u32, u32)> = report
+        .requests
+        .iter()
+        .map(|r| (r.session, r.input_tokens, r.cached_tokens))
+        .collect();
+    // Each session's second turn finds its first turn's 500 tokens (31 blocks of 16); a
+    // later session's first turn finds the system prompt's 300 (18 blocks).
+    assert_eq!(
+        r,
+        [
+            (Some(0), 500, 0),
+            (Some(0), 620, 496),
+            (Some(1), 500, 288),
+            (Some(1), 620, 496),
+            (Some(2), 500, 288),
+            (Some(2), 620, 496),
+        ]
     );
 }
