@@ -34,6 +34,13 @@ jobs=${PDSIM_SAME_JOBS:-$(nproc)}
 tree="$work/tree"
 
 mkdir -p "$work"
+# One run at a time per directory: a second run would check out another revision in the
+# worktree and rewrite the outputs under the first. It waits for the first to finish.
+exec 9>"$work/lock"
+if ! flock -n 9; then
+  echo "same-reports: waiting for another run using $work (PDSIM_SAME_DIR picks another)"
+  flock 9
+fi
 # The worktree of an earlier run is reused; a stale registration (its directory deleted) is
 # pruned first, since git refuses to add a worktree at a registered path.
 git worktree prune
