@@ -63,15 +63,20 @@ pub fn prefill_chunk_ns(p: f64, q: f64, last: bool) -> u64 {
     })
 }
 
-/// One unified instance serving everything locally (`Decider::Never`).
-pub fn one_unified() -> Config {
+/// `instances` unified instances serving everything locally (`Decider::Never`).
+pub fn unified(instances: u32) -> Config {
     let mut c = Config::default();
     c.topology.unified = PoolConfig {
-        instances: 1,
+        instances,
         ..PoolConfig::default()
     };
     c.topology.prefill.instances = 0;
     c.topology.decode.instances = 0;
     c.disaggregation.decider = Decider::Never;
     c
+}
+
+/// One unified instance serving everything locally.
+pub fn one_unified() -> Config {
+    unified(1)
 }

@@ -1,18 +1,10 @@
 //! Routing policies across instances.
 
-use pdsim::config::{Decider, PoolConfig, RoutingPolicy};
-use pdsim::Config;
+use pdsim::config::{Decider, RoutingPolicy};
 
 /// Four unified instances, no prefix reuse, Poisson arrivals at `rate` req/s.
 fn no_reuse(rate: f64, policy: RoutingPolicy) -> pdsim::Report {
-    let mut c = Config::default();
-    c.topology.unified = PoolConfig {
-        instances: 4,
-        ..PoolConfig::default()
-    };
-    c.topology.prefill.instances = 0;
-    c.topology.decode.instances = 0;
-    c.disaggregation.decider = Decider::Never;
+    let mut c = crate::common::unified(4);
     c.workload.requests = Some(3000);
     c.workload.arrival.rate_per_s = rate;
     c.workload.prefix.groups = 0;
