@@ -427,7 +427,11 @@ impl Reducible for State {
                 return Rc::new(fresh);
             }
             Action::LoadTrace { name, text } => {
-                let (records, errors) = pdsim::workload::parse_trace_jsonl(&text);
+                // Block-hash lines count their blocks in the config's block size.
+                let (records, errors) = pdsim::workload::parse_trace_jsonl_blocks(
+                    &text,
+                    config.workload.trace_block_tokens,
+                );
                 settings.trace = Some(TraceInfo {
                     name,
                     count: records.len(),
