@@ -461,7 +461,7 @@ pub fn controls() -> Html {
                 { select("decider", "Decider",
                     "Which rule sends a request's prefill to a prefill instance",
                     deciders, config.disaggregation.decider.id(),
-                    on_select(|v| Decider::ALL.into_iter().find(|d| d.id() == v).map(Action::SetDecider))) }
+                    on_select(|v| Decider::from_id(&v).map(Action::SetDecider))) }
                 <p class="help">{ decider_help(config.disaggregation.decider) }</p>
                 if config.disaggregation.decider == Decider::Conditional {
                     { NumberBox { id: "max-prefill-queue".into(), label: "Prefill queue limit".into(), unit: "requests",
@@ -488,11 +488,11 @@ pub fn controls() -> Html {
                 { select("policy", "Routing policy",
                     "How requests are spread over the instances of a pool",
                     policies, config.routing.policy.id(),
-                    on_select(|v| RoutingPolicy::ALL.into_iter().find(|p| p.id() == v).map(Action::SetPolicy))) }
+                    on_select(|v| RoutingPolicy::from_id(&v).map(Action::SetPolicy))) }
                 { select("prefill-policy", "Prefill pool routing",
                     "How disaggregated prompts are spread over the prefill instances",
                     prefill_policies, config.routing.prefill_policy.map_or("same", RoutingPolicy::id),
-                    on_select(|v| Some(Action::SetPrefillPolicy(RoutingPolicy::ALL.into_iter().find(|p| p.id() == v))))) }
+                    on_select(|v| Some(Action::SetPrefillPolicy(RoutingPolicy::from_id(&v))))) }
             </fieldset>
             }
 

@@ -22,7 +22,7 @@ pub fn examples() -> &'static [Example] {
     EXAMPLES.get_or_init(|| {
         pdsim::examples::all()
             .into_iter()
-            .filter(|e| e.name != "bench")
+            .filter(|e| !e.benchmark)
             .collect()
     })
 }

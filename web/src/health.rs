@@ -97,7 +97,8 @@ fn median(values: &mut [f64]) -> Option<f64> {
         return None;
     }
     values.sort_by(f64::total_cmp);
-    values.get((values.len() - 1) / 2).copied()
+    let rank = pdsim::samples::nearest_rank(50, values.len() as u64) as usize;
+    values.get(rank - 1).copied()
 }
 
 /// The load of a run: offered and served rates, drain time and the TTFT trend.

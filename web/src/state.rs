@@ -669,7 +669,7 @@ mod tests {
         assert_eq!(link_id(&state.settings.config), "ib-400g");
         assert_eq!(state.settings.config.kv_transfer.bandwidth_gb_per_s, 45.0);
         assert_eq!(example_id(&state.settings.config), "custom");
-        assert!(examples().iter().all(|e| e.name != "bench"));
+        assert!(examples().iter().all(|e| !e.benchmark));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub fn percentile(values: &[f64], p: usize) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let rank = (p * n).div_ceil(100).clamp(1, n);
+    let rank = pdsim::samples::nearest_rank(p as u64, n as u64).min(n as u64) as usize;
     values.get(rank - 1).copied().unwrap_or_default()
 }
 

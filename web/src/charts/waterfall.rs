@@ -94,8 +94,7 @@ pub fn pick(requests: &[RequestRecord], pick: Pick) -> Option<&RequestRecord> {
     }
     let index = match pick {
         Pick::Slowest => n - 1,
-        // Nearest rank: ceil(p/100 n), 1-based.
-        Pick::Percentile(p) => (usize::try_from(p).unwrap_or(100) * n).div_ceil(100).max(1) - 1,
+        Pick::Percentile(p) => pdsim::samples::nearest_rank(u64::from(p), n as u64) as usize - 1,
         Pick::Id(_) => 0,
     };
     timed.get(index.min(n - 1)).map(|(_, r)| *r)
