@@ -2,21 +2,21 @@
 //! said in words at the top of the results (an element with `role="alert"`), so that
 //! latencies measured on the survivors of a run never pass for good news.
 
-use pdsim::report::{RequestStatus, Role};
+use pdsim::report::{DropReason, RequestStatus, Role};
 use pdsim::{Config, Report};
 
 use crate::format;
 
 /// Why requests were dropped, in words, and what helps: (reason id, what happened, remedy).
-const REASONS: [(&str, &str, &str); 2] = [
+const REASONS: [(DropReason, &str, &str); 2] = [
     (
-        "decode_kv_full",
+        DropReason::DecodeKvFull,
         "the decode instances had no KV room for them",
         "raise decode TP, add decode instances, pick a GPU with more memory, lower the rate \
          or let requests wait for KV room (reservation policy wait)",
     ),
     (
-        "prompt_exceeds_kv",
+        DropReason::PromptExceedsKv,
         "their prompts need more KV blocks than an instance holds",
         "raise TP, pick a GPU with more memory or shorten the prompts",
     ),
@@ -28,16 +28,16 @@ pub fn drops(report: &Report) -> Option<String> {
     if s.dropped == 0 {
         return None;
     }
-    let mut reasons: Vec<(&String, &u64)> = s
+    let mut reasons: Vec<(&DropReason, &u64)> = s
         .dropped_by_reason
         .iter()
         .filter(|(_, n)| **n > 0)
         .collect();
     reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let words = |id: &str| {
+    let words = |reason: DropReason| {
         REASONS
             .iter()
-            .find(|(r, _, _)| *r == id)
+            .find(|(r, _, _)| *r == reason)
             .map_or(("for another reason", ""), |(_, what, remedy)| {
                 (*what, *remedy)
             })
@@ -49,8 +49,9 @@ pub fn drops(report: &Report) -> Option<String> {
     );
     let body = match reasons.as_slice() {
         [] => String::new(),
-        [(id, _)] => {
-            let (what, remedy) = words(id);
+        [(&reason, _)] => {
+            let (what, remedy) = words(reason);
+            let id = reason.id();
             if remedy.is_empty() {
                 format!(": {what} ({id})")
             } else {
@@ -60,11 +61,14 @@ pub fn drops(report: &Report) -> Option<String> {
         many => {
             let parts: Vec<String> = many
                 .iter()
-                .map(|(id, n)| format!("{} because {} ({id})", format::count(**n), words(id).0))
+                .map(|(&reason, n)| {
+                    let (what, id) = (words(reason).0, reason.id());
+                    format!("{} because {what} ({id})", format::count(**n))
+                })
                 .collect();
             let remedies: Vec<&str> = many
                 .iter()
-                .map(|(id, _)| words(id).1)
+                .map(|(&reason, _)| words(reason).1)
                 .filter(|r| !r.is_empty())
                 .collect();
             format!(": {}; {}", parts.join(", "), remedies.join("; "))
@@ -314,7 +318,7 @@ mod tests {
         report
             .summary
             .dropped_by_reason
-            .insert("decode_kv_full".into(), 201);
+            .insert(DropReason::DecodeKvFull, 201);
         assert_eq!(
             drops(&report).as_deref(),
             Some(
@@ -328,7 +332,7 @@ mod tests {
         report
             .summary
             .dropped_by_reason
-            .insert("prompt_exceeds_kv".into(), 1200);
+            .insert(DropReason::PromptExceedsKv, 1200);
         report.summary.dropped = 1401;
         report.summary.injected = 1800;
         let text = drops(&report).unwrap_or_default();

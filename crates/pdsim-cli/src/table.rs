@@ -36,7 +36,7 @@ pub fn summary(report: &Report) -> String {
         if s.dropped_by_reason.is_empty() {
             String::new()
         } else {
-            format!(" ({})", s.dropped_by_reason.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "))
+            format!(" ({})", s.dropped_by_reason.iter().map(|(k, v)| format!("{}: {v}", k.id())).collect::<Vec<_>>().join(", "))
         },
         s.in_flight,
         s.disaggregated,

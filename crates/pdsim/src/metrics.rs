@@ -1,7 +1,5 @@
 //! Turns a finished run into its [`Report`]: per-request records, statistics, pools.
 
-use std::collections::BTreeMap;
-
 use crate::config::Config;
 use crate::report::{
     DropReason, InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role,
@@ -69,7 +67,6 @@ pub struct Collector {
     slo_ttft: Option<Nanos>,
     slo_itl: Option<Nanos>,
     summary: Summary,
-    dropped_by_reason: BTreeMap<DropReason, u64>,
     good: u64,
     output_tokens: u64,
     samples: Samples,
@@ -91,7 +88,6 @@ impl Collector {
                 percentile_method: samples.method(),
                 ..Summary::default()
             },
-            dropped_by_reason: BTreeMap::new(),
             good: 0,
             output_tokens: 0,
             samples,
@@ -161,7 +157,7 @@ impl Collector {
             _ => {
                 summary.dropped += 1;
                 if let Some(reason) = r.drop_reason {
-                    *self.dropped_by_reason.entry(reason).or_insert(0) += 1;
+                    *summary.dropped_by_reason.entry(reason).or_insert(0) += 1;
                 }
             }
         }
@@ -208,11 +204,6 @@ impl Collector {
                 0.0
             }
         };
-        summary.dropped_by_reason = self
-            .dropped_by_reason
-            .iter()
-            .map(|(reason, &n)| (reason.id().to_owned(), n))
-            .collect();
         summary.disaggregated_share = if summary.injected > 0 {
             summary.disaggregated as f64 / summary.injected as f64
         } else {
@@ -238,7 +229,7 @@ impl Collector {
         summary.breakdown_disaggregated_ms = remote;
         // Every completed transfer left one sample.
         let completed_transfers = d.transfer.count;
-        let dropped_transfers = self
+        let dropped_transfers = summary
             .dropped_by_reason
             .get(&DropReason::DecodeKvFull)
             .copied()

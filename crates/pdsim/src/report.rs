@@ -95,7 +95,7 @@ pub struct Summary {
     /// Requests dropped, all reasons together.
     pub dropped: u64,
     /// Drops by reason (`decode_kv_full`, `prompt_exceeds_kv`).
-    pub dropped_by_reason: BTreeMap<String, u64>,
+    pub dropped_by_reason: BTreeMap<DropReason, u64>,
     /// Requests still running when the horizon ended the run.
     pub in_flight: u64,
     /// Requests whose prefill ran on a prefill instance.

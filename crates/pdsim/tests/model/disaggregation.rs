@@ -178,7 +178,11 @@ fn decode_without_room_for_two(reservation: ReservationPolicy) -> pdsim::Report 
 fn decode_without_kv_room_drops_with_reason_and_conserves_transfers() {
     let report = decode_without_room_for_two(ReservationPolicy::Drop);
     let s = &report.summary;
-    assert_eq!(s.dropped_by_reason.get("decode_kv_full"), Some(&1));
+    assert_eq!(
+        s.dropped_by_reason
+            .get(&pdsim::report::DropReason::DecodeKvFull),
+        Some(&1)
+    );
     assert_eq!(s.completed, 2);
     assert_eq!(
         s.transfer.started,

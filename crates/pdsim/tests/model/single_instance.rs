@@ -142,7 +142,10 @@ fn a_prompt_larger_than_the_kv_cache_is_dropped_not_stuck() {
     config.engine.kv_cache_blocks = Some(20);
     let report = pdsim::run(&config).unwrap();
     assert_eq!(
-        report.summary.dropped_by_reason.get("prompt_exceeds_kv"),
+        report
+            .summary
+            .dropped_by_reason
+            .get(&pdsim::report::DropReason::PromptExceedsKv),
         Some(&1)
     );
     assert_eq!(report.summary.completed, 1);
