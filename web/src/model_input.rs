@@ -59,7 +59,7 @@ fn pool_line(
         parts.push(format!(
             "one 1,024-token prefill: {}, {}-bound",
             format::duration(t.ms),
-            t.bound
+            t.bound.id()
         ));
     }
     if decodes {
@@ -71,7 +71,7 @@ fn pool_line(
         parts.push(format!(
             "one decode step of 64 at 2k: {}, {}-bound",
             format::duration(t.ms),
-            t.bound
+            t.bound.id()
         ));
     }
     let gpu = match &hardware {

@@ -154,7 +154,7 @@ pub fn step_time(t: &pdsim::step_time::StepTime) -> String {
         t.weight_dtype.id(),
         t.kv_dtype.id(),
         t.ms,
-        t.bound
+        t.bound.id()
     );
     for (name, ms) in [
         ("matmul (GEMM)", p.gemm),

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arch::{Dtype, ModelParams};
 use crate::calibration::Efficiency;
+use crate::names::named_enum;
 use crate::presets::{GpuParams, GIB};
 use crate::time::Nanos;
 
@@ -99,6 +100,22 @@ pub struct StepParts {
     pub memory_bound: f64,
 }
 
+named_enum! {
+    /// What dominates a step's time: the largest of its compute-bound kernels, its
+    /// memory-bound kernels, its communication and its fixed costs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum StepBound {
+        /// Kernels limited by arithmetic (large prefills).
+        Compute = "compute",
+        /// Kernels limited by memory traffic: weights and KV reads (decode).
+        Memory = "memory",
+        /// Tensor-parallel all-reduce and MoE dispatch.
+        Communication = "communication",
+        /// Per-step and per-layer fixed costs (small steps).
+        Fixed = "fixed costs",
+    }
+}
+
 impl StepParts {
     /// The step time, in seconds.
     pub fn total(&self) -> f64 {
@@ -107,19 +124,19 @@ impl StepParts {
         p.gemm + p.attention + p.moe + p.all_reduce + p.dispatch + p.other + self.overhead
     }
 
-    /// What dominates the step: `compute`, `memory`, `communication` or `fixed costs`.
-    pub fn bound(&self) -> &'static str {
+    /// What dominates the step.
+    pub fn bound(&self) -> StepBound {
         let comm = self.parts.all_reduce + self.parts.dispatch;
         let fixed = self.total() - self.compute_bound - self.memory_bound - comm;
         let candidates = [
-            (self.compute_bound, "compute"),
-            (self.memory_bound, "memory"),
-            (comm, "communication"),
-            (fixed, "fixed costs"),
+            (self.compute_bound, StepBound::Compute),
+            (self.memory_bound, StepBound::Memory),
+            (comm, StepBound::Communication),
+            (fixed, StepBound::Fixed),
         ];
         candidates
             .iter()
-            .fold((f64::MIN, "compute"), |best, &(t, name)| {
+            .fold((f64::MIN, StepBound::Compute), |best, &(t, name)| {
                 if t > best.0 {
                     (t, name)
                 } else {
@@ -599,14 +616,14 @@ mod tests {
         let m = model("llama-3.1-8b").unwrap();
         let cost = CostModel::new(&m, &gpu("h100-sxm").unwrap(), 1, 1, 0.0);
         let p = cost.parts(&prefill(4096));
-        assert_eq!(p.bound(), "compute");
+        assert_eq!(p.bound(), StepBound::Compute);
         let d = cost.parts(&StepWork {
             decode_seqs: 64,
             decode_context_tokens: 64 * 2048,
             logit_tokens: 64,
             ..StepWork::default()
         });
-        assert_eq!(d.bound(), "memory");
+        assert_eq!(d.bound(), StepBound::Memory);
         assert!((p.total() - p.parts.gemm - p.parts.attention - p.parts.other).abs() < 1e-12);
     }
 

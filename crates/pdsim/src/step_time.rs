@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arch::Dtype;
 use crate::config::{HardwareSpec, ModelSpec};
-use crate::cost::{kv_capacity_blocks, memory_budget, CostModel, Parts, StepWork};
+use crate::cost::{kv_capacity_blocks, memory_budget, CostModel, Parts, StepBound, StepWork};
 use crate::error::Error;
 use crate::validate::{check_parallelism, check_precision, resolve_gpu, resolve_model, MAX_TOKENS};
 
@@ -62,7 +62,7 @@ pub struct StepTime {
     /// The step time by part, in ms.
     pub parts_ms: PartsMs,
     /// What dominates: `compute`, `memory`, `communication` or `fixed costs`.
-    pub bound: String,
+    pub bound: StepBound,
     /// Of the step, the kernels bound by compute, in ms.
     pub compute_bound_ms: f64,
     /// Of the step, the kernels bound by memory traffic, in ms.
@@ -181,7 +181,7 @@ pub fn step_time(query: &StepTimeQuery) -> Result<StepTime, Error> {
     Ok(StepTime {
         ms: parts.total() * 1e3,
         parts_ms: parts.parts.map(|s| s * 1e3),
-        bound: parts.bound().to_string(),
+        bound: parts.bound(),
         compute_bound_ms: parts.compute_bound * 1e3,
         memory_bound_ms: parts.memory_bound * 1e3,
         model: model.name.clone(),
@@ -226,7 +226,7 @@ mod tests {
         assert!((sum - t.ms).abs() < 1e-9, "{sum} vs {}", t.ms);
         // The reference puts this step at 22.1 ms (AIConfigurator, H100, vLLM).
         assert!((t.ms / 22.109 - 1.0).abs() < 0.15, "{} ms", t.ms);
-        assert_eq!(t.bound, "compute");
+        assert_eq!(t.bound, StepBound::Compute);
 
         let err = |q: StepTimeQuery| step_time(&q).unwrap_err().field().to_string();
         assert_eq!(
