@@ -574,6 +574,11 @@ pub fn controls() -> Html {
                         title: "Share of requests that start with a shared prefix, from 0 to 1".into(),
                         field: Field::PrefixFraction, min: "0", max: Some("1"), step: "0.05" }.view(state) }
                 </div>
+                <div class="pair">
+                    { NumberBox { id: "system-tokens".into(), label: "System prompt".into(), unit: "tokens",
+                        title: "Tokens every request starts with (one system prompt shared by all), before its group's shared prefix: nested sharing. 0 = none".into(),
+                        field: Field::SystemTokens, min: "0", max: None, step: "1" }.view(state) }
+                </div>
                 <TraceInput />
                 <div class="seed-row">
                     { NumberBox { id: "seed".into(), label: "Seed".into(), unit: "",

@@ -164,6 +164,8 @@ pub enum Field {
     PrefixTokens,
     /// `workload.prefix.fraction`
     PrefixFraction,
+    /// `workload.prefix.system_tokens`
+    SystemTokens,
     /// A parameter of `workload.<input|output>_tokens`.
     Len(Lengths, Param),
     /// `engine.max_num_batched_tokens` (the chunk size of chunked prefill)
@@ -318,6 +320,7 @@ impl Field {
             Self::PrefixGroups => "workload.prefix.groups".into(),
             Self::PrefixTokens => "workload.prefix.tokens".into(),
             Self::PrefixFraction => "workload.prefix.fraction".into(),
+            Self::SystemTokens => "workload.prefix.system_tokens".into(),
             Self::Len(which, param) => format!("{}.{}", which.path(), param.id()),
             Self::ChunkTokens => "engine.max_num_batched_tokens".into(),
             Self::MaxSeqs => "engine.max_num_seqs".into(),
@@ -343,6 +346,7 @@ impl Field {
             Self::PrefixGroups => config.workload.prefix.groups.to_string(),
             Self::PrefixTokens => config.workload.prefix.tokens.to_string(),
             Self::PrefixFraction => config.workload.prefix.fraction.to_string(),
+            Self::SystemTokens => config.workload.prefix.system_tokens.to_string(),
             Self::ChunkTokens => config.engine.max_num_batched_tokens.to_string(),
             Self::MaxSeqs => config.engine.max_num_seqs.to_string(),
             Self::GpuMemory => config.engine.gpu_memory_utilization.to_string(),
@@ -444,6 +448,7 @@ impl Field {
             Self::PrefixGroups => config.workload.prefix.groups = whole("groups")?,
             Self::PrefixTokens => config.workload.prefix.tokens = whole("tokens")?,
             Self::PrefixFraction => config.workload.prefix.fraction = real("[0, 1]")?,
+            Self::SystemTokens => config.workload.prefix.system_tokens = whole("tokens")?,
             Self::ChunkTokens => config.engine.max_num_batched_tokens = whole("tokens")?,
             Self::MaxSeqs => config.engine.max_num_seqs = whole("sequences")?,
             Self::GpuMemory => {
@@ -555,6 +560,7 @@ mod tests {
             Field::PrefixGroups,
             Field::PrefixTokens,
             Field::PrefixFraction,
+            Field::SystemTokens,
             Field::ChunkTokens,
             Field::MaxSeqs,
             Field::GpuMemory,
