@@ -24,21 +24,6 @@ use router::{Books, DecisionInput};
 use timeline::TimelineRecorder;
 use transfer::SharedLink;
 
-impl Outcome {
-    /// The run's report.
-    pub fn report(self) -> crate::Report {
-        let instances = self.instances.iter().map(|i| i.report(self.end)).collect();
-        crate::metrics::report(
-            self.collector,
-            instances,
-            self.timeline,
-            self.end,
-            self.events,
-            self.transfers_started,
-        )
-    }
-}
-
 /// Everything a finished run leaves behind, for the report builder.
 #[derive(Debug)]
 pub struct Outcome {
@@ -54,6 +39,21 @@ pub struct Outcome {
     pub events: u64,
     /// KV transfers attempted.
     pub transfers_started: u64,
+}
+
+impl Outcome {
+    /// The run's report.
+    pub fn report(self) -> crate::Report {
+        let instances = self.instances.iter().map(|i| i.report(self.end)).collect();
+        crate::metrics::report(
+            self.collector,
+            instances,
+            self.timeline,
+            self.end,
+            self.events,
+            self.transfers_started,
+        )
+    }
 }
 
 /// A simulation in progress.
