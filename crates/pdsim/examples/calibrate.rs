@@ -34,7 +34,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut gpus = reference::catalog_gpus();
     let args: Vec<String> = std::env::args().collect();
     // `--holdout MODEL`: fit without MODEL's rows, then show the agreement on all rows: how
-    // the factors do on a model they were not fitted to.
+    // the factors do on a model they were not fitted to. With `--show MODEL SYSTEM` as well,
+    // the rows of the held-out fit, part by part.
     if let Some(at) = args.iter().position(|a| a == "--holdout") {
         let held = &args[at + 1];
         let keep: Vec<usize> = (0..reference.rows.len())
@@ -47,11 +48,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (id, gpu) in gpus.iter_mut() {
             *gpu = reference::fit(&training, id, &reference::catalog_gpus()[id]);
         }
-        print!(
-            "{}",
-            reference::markdown_table(&reference::agreement(&reference, &gpus))
-        );
-        return Ok(());
+        if !args.iter().any(|a| a == "--show") {
+            print!(
+                "{}",
+                reference::markdown_table(&reference::agreement(&reference, &gpus))
+            );
+            return Ok(());
+        }
     }
     if std::env::args().any(|a| a == "--write") {
         let mut block = format!(
