@@ -483,8 +483,7 @@ impl Instance {
             {
                 // The prefill part is done; blocks stay held until the KV has left.
                 self.running_count -= 1;
-                self.books.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
-                r.routed_prefill_blocks = 0;
+                self.books.prefill_ended(&mut r.routed_prefill_blocks);
                 r.times.prefill_end = now;
                 r.stage = Stage::Transferring;
                 outcome.prefill_done.push(id);
@@ -492,8 +491,7 @@ impl Instance {
             }
             r.generated += 1;
             if r.times.first_token == UNSET {
-                self.books.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
-                r.routed_prefill_blocks = 0;
+                self.books.prefill_ended(&mut r.routed_prefill_blocks);
                 r.times.prefill_end = now;
                 r.times.first_token_step_start = self.step.start;
                 r.times.first_token = now;

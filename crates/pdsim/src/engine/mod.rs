@@ -390,7 +390,7 @@ impl<'a> Simulation<'a> {
             }
         };
         request.routed_prefill_blocks = to_prefill as u32;
-        self.instances[target].books.pending_prefill_blocks += to_prefill;
+        self.instances[target].books.prefill_routed(to_prefill);
         self.instances[d as usize].index.insert(prefix);
         self.instances[d as usize].books.route(prompt_blocks);
         self.instances[d as usize].stats.requests += 1;
@@ -640,8 +640,9 @@ impl<'a> Simulation<'a> {
             .release(r.prompt_blocks(self.config.engine.block_size));
         // Dropped before its prefill ended.
         let p = r.prefill_instance as usize;
-        self.instances[p].books.pending_prefill_blocks -= u64::from(r.routed_prefill_blocks);
-        r.routed_prefill_blocks = 0;
+        self.instances[p]
+            .books
+            .prefill_ended(&mut r.routed_prefill_blocks);
         let r = &self.requests[id];
         let session = self.workload.session_of(&r.spec);
         self.collector

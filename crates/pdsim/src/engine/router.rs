@@ -5,8 +5,10 @@ use crate::engine::instance::Instance;
 use crate::prefix::SharedPrefix;
 
 /// The router's books for one instance: the requests it sent there and has not seen
-/// leave, as Dynamo's router keeps them. A request is counted by [`Books::route`] and
-/// uncounted by [`Books::release`] as one unit (its count and its prompt blocks together).
+/// leave, as Dynamo's router keeps them, changed only through its methods: a request is
+/// counted by [`Books::route`] and uncounted by [`Books::release`] as one unit (its count
+/// and its prompt blocks together), and its blocks to prefill by [`Books::prefill_routed`]
+/// and [`Books::prefill_ended`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Books {
     /// Requests routed here and not yet gone (the load of `least-loaded` and
@@ -31,6 +33,17 @@ impl Books {
     pub fn release(&mut self, blocks: u64) {
         self.requests -= 1;
         self.blocks -= blocks;
+    }
+
+    /// A request routed here to prefill has `blocks` blocks to compute.
+    pub fn prefill_routed(&mut self, blocks: u64) {
+        self.pending_prefill_blocks += blocks;
+    }
+
+    /// The prefill of a request routed here ended (or it left before): uncounts the blocks
+    /// it had to compute and zeroes its own count of them, so they are uncounted once.
+    pub fn prefill_ended(&mut self, routed: &mut u32) {
+        self.pending_prefill_blocks -= u64::from(std::mem::take(routed));
     }
 }
 
