@@ -76,23 +76,22 @@ impl<T: Clone + Default> Paged<T> {
     #[inline]
     fn slot(&mut self, b: Bucket) -> &mut T {
         let (page, index) = (b as usize / PAGE, b as usize % PAGE);
-        if self.pages.get(page).is_none_or(Option::is_none) {
-            self.allocate(page);
+        if self.pages.is_empty() {
+            self.allocate_table();
         }
-        match &mut self.pages[page] {
-            Some(slots) => &mut slots[index],
-            None => unreachable!("page {page} was just allocated"),
-        }
+        &mut self.pages[page].get_or_insert_with(Self::new_page)[index]
     }
 
     #[cold]
     #[inline(never)]
-    fn allocate(&mut self, page: usize) {
-        if self.pages.is_empty() {
-            self.pages = vec![None; OCTAVES * SUB_BUCKETS / PAGE];
-        }
-        let slots: Box<[T]> = vec![T::default(); PAGE].into_boxed_slice();
-        self.pages[page] = slots.try_into().ok();
+    fn allocate_table(&mut self) {
+        self.pages = vec![None; OCTAVES * SUB_BUCKETS / PAGE];
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn new_page() -> Box<[T; PAGE]> {
+        Box::new(std::array::from_fn(|_| T::default()))
     }
 
     fn get(&self, b: Bucket) -> Option<&T> {
