@@ -20,6 +20,7 @@ trap 'rm -rf "$LOGDIR"' EXIT
 STAGES=(
   "setup|bash scripts/setup.sh"
   "rustfmt|cargo fmt --all --check"
+  "import cycles|python3 scripts/check-import-cycles.py crates/pdsim/src crates/pdsim-cli/src crates/pdsim-wasm/src web/src"
   "clippy (host)|cargo clippy --workspace --all-targets -- -D warnings"
   "clippy (wasm32)|wasm_cargo clippy -p pdsim -p pdsim-wasm -p pdsim-web --target $WASM_TARGET -- -D warnings"
   "unit tests (host)|cargo test --workspace"

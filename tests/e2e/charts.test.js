@@ -136,9 +136,9 @@ test('the threshold sweep appears for prefix-threshold and names the best thresh
 
 test('the CDFs and the instance timeline are drawn and described', async () => {
   const page = await openApp();
-  for (const id of ['cdf-ttft', 'cdf-itl']) {
+  for (const id of ['cdf-ttft', 'cdf-tpot']) {
     const label = (await page.getAttribute(`#${id}-chart`, 'aria-label')) ?? '';
-    assert.match(label, /^Cumulative distribution\. (TTFT|ITL) of \d+ requests: p50 [\d.]+ ms, p90 [\d.]+ ms/, label);
+    assert.match(label, /^Cumulative distribution\. (TTFT|TPOT) of \d+ requests: p50 [\d.]+ ms, p90 [\d.]+ ms/, label);
     assert.equal(await page.locator(`#${id}-summary`).innerText(), label.replace('Cumulative distribution. ', ''));
     assert.ok(await page.$eval(`#${id}-chart`, (c) => c.width > 200), `${id} drawn`);
   }

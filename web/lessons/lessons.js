@@ -18,8 +18,8 @@ export function duration(ms) {
   return `${number(ms / 60_000, 1)} min`;
 }
 const bytes = (b) => (b >= 1e9 ? `${number(b / 1e9, 2)} GB` : `${number(b / 1e6, 1)} MB`);
-// Per-request mean token gap: `tpot_ms` where the report has it, else the older `itl_ms`.
-const tpot = (summary) => summary.tpot_ms ?? summary.itl_ms;
+// The mean gap between a request's output tokens (TPOT).
+const tpot = (summary) => summary.tpot_ms;
 
 // ---------------------------------------------------------------------------------------
 // Configs: a lesson's config is a partial config over the defaults, as the playground's URL

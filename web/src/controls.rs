@@ -1,12 +1,12 @@
 //! The form: every control edits the [`pdsim::Config`] of the state through an [`Action`].
 
-use pdsim::config::{ArrivalProcess, Config, Decider, ReservationPolicy, RoutingPolicy};
+use pdsim::config::{ArrivalProcess, Config, Decider, DistKind, ReservationPolicy, RoutingPolicy};
 use pdsim::presets::{GPU_IDS, MODEL_IDS};
 use pdsim::report::Role;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::form::{self, Field, Lengths, Param, PoolText, DISTS, LINKS, MAX_THRESHOLD};
+use crate::form::{self, Field, Lengths, Param, PoolText, LINKS, MAX_THRESHOLD};
 use crate::model_input::{HfModelInput, StepTimeNote};
 use crate::state::{use_app_state, Action, AppState};
 
@@ -148,11 +148,14 @@ fn random_seed() -> Option<u64> {
 }
 
 /// The arrival processes: id, text.
-const ARRIVALS: [(ArrivalProcess, &str, &str); 3] = [
-    (ArrivalProcess::Poisson, "poisson", "Poisson"),
-    (ArrivalProcess::Constant, "constant", "constant"),
-    (ArrivalProcess::Gamma, "gamma", "gamma (bursty)"),
-];
+/// How the arrival select shows each process.
+fn arrival_text(process: ArrivalProcess) -> &'static str {
+    match process {
+        ArrivalProcess::Poisson => "Poisson",
+        ArrivalProcess::Constant => "constant",
+        ArrivalProcess::Gamma => "gamma (bursty)",
+    }
+}
 
 /// A length distribution: kind select and its parameters.
 fn lengths(state: &AppState, which: Lengths) -> Html {
@@ -165,13 +168,13 @@ fn lengths(state: &AppState, which: Lengths) -> Html {
         let state = state.clone();
         Callback::from(move |e: Event| state.dispatch(Action::SetDist(which, select_value(&e))))
     };
-    let options: Vec<(String, String)> = DISTS
+    let options: Vec<(String, String)> = DistKind::ALL
         .iter()
-        .map(|d| ((*d).to_owned(), (*d).to_owned()))
+        .map(|d| (d.id().to_owned(), d.id().to_owned()))
         .collect();
     let params = form::dist_params(dist).iter().map(|&param| {
         let optional = matches!(param, Param::Min | Param::Max)
-            && matches!(form::dist_id(dist), "normal" | "lognormal");
+            && matches!(dist.kind(), DistKind::Normal | DistKind::Lognormal);
         NumberBox {
             id: format!("{id}-{}", param.id()),
             label: match param {
@@ -200,7 +203,7 @@ fn lengths(state: &AppState, which: Lengths) -> Html {
             <Select id={if id == "input" { "input-dist" } else { "output-dist" }}
                     label={if id == "input" { "Prompt length (tokens)" } else { "Output length (tokens)" }}
                     title="Distribution of the lengths, in tokens"
-                    {options} selected={form::dist_id(dist).to_owned()} {onchange} />
+                    {options} selected={dist.kind().id().to_owned()} {onchange} />
             <div class="pair">{ for params }</div>
         </div>
     }
@@ -315,14 +318,11 @@ pub fn controls() -> Html {
             .iter()
             .map(|p| (p.id().to_owned(), p.id().to_owned())),
     );
-    let arrivals = ARRIVALS
+    let arrivals = ArrivalProcess::ALL
         .iter()
-        .map(|(_, id, text)| ((*id).to_owned(), (*text).to_owned()))
+        .map(|p| (p.id().to_owned(), arrival_text(*p).to_owned()))
         .collect();
-    let arrival = ARRIVALS
-        .iter()
-        .find(|(p, _, _)| *p == config.workload.arrival.process)
-        .map_or("poisson", |(_, id, _)| *id);
+    let arrival = config.workload.arrival.process.id();
     let new_seed = {
         let state = state.clone();
         Callback::from(move |_| {
@@ -503,9 +503,9 @@ pub fn controls() -> Html {
                     { NumberBox { id: "slo-ttft".into(), label: "TTFT target".into(), unit: "ms",
                         title: "A request meets the SLO only if its time to first token is at most this (empty: no target)".into(),
                         field: Field::SloTtft, min: "0", max: None, step: "any" }.view(state) }
-                    { NumberBox { id: "slo-itl".into(), label: "ITL target".into(), unit: "ms",
-                        title: "A request meets the SLO only if its mean inter-token latency is at most this (empty: no target)".into(),
-                        field: Field::SloItl, min: "0", max: None, step: "any" }.view(state) }
+                    { NumberBox { id: "slo-tpot".into(), label: "TPOT target".into(), unit: "ms",
+                        title: "A request meets the SLO only if its time per output token (TPOT: the mean gap between its output tokens) is at most this (empty: no target)".into(),
+                        field: Field::SloTpot, min: "0", max: None, step: "any" }.view(state) }
                 </div>
                 <p class="help">{ "Empty: no target. Goodput counts the requests that meet both." }</p>
             </fieldset>
@@ -534,10 +534,12 @@ pub fn controls() -> Html {
                 </div>
                 { select("reservation", "When a decode instance has no KV room",
                     "kv_transfer.reservation: a finished prefill waits on its prefill instance until the decode instance can reserve KV blocks for it (wait, as vLLM and Dynamo), or the request is dropped (drop, reason decode_kv_full)",
-                    vec![("wait".to_owned(), "wait for room (queue)".to_owned()),
-                         ("drop".to_owned(), "drop the request".to_owned())],
-                    if config.kv_transfer.reservation == ReservationPolicy::Drop { "drop" } else { "wait" },
-                    on_select(|v| Some(Action::SetReservation(if v == "drop" { ReservationPolicy::Drop } else { ReservationPolicy::Wait })))) }
+                    ReservationPolicy::ALL.iter().map(|r| (r.id().to_owned(), match r {
+                        ReservationPolicy::Wait => "wait for room (queue)",
+                        ReservationPolicy::Drop => "drop the request",
+                    }.to_owned())).collect(),
+                    config.kv_transfer.reservation.id(),
+                    on_select(|v| ReservationPolicy::from_id(&v).map(Action::SetReservation))) }
             </fieldset>
             }
 
@@ -556,7 +558,7 @@ pub fn controls() -> Html {
                     { select("arrival", "Arrival process",
                         "How arrival times are spread: Poisson (random, CV 1), constant (evenly spaced), gamma (CV set beside)",
                         arrivals, arrival,
-                        on_select(|v| ARRIVALS.iter().find(|(_, id, _)| *id == v).map(|(p, _, _)| Action::SetArrival(*p)))) }
+                        on_select(|v| ArrivalProcess::from_id(&v).map(Action::SetArrival))) }
                     { NumberBox { id: "cv".into(), label: "Burstiness CV".into(), unit: "gamma only",
                         title: "Coefficient of variation of the gaps between arrivals (gamma process only; 1 = Poisson, higher = burstier)".into(),
                         field: Field::Cv, min: "0", max: None, step: "any" }.view(state) }

@@ -47,7 +47,7 @@ fn opt(value: Option<f64>) -> String {
 pub fn requests_csv(report: &Report) -> String {
     let mut out = String::from(
         "id,arrival_ms,input_tokens,output_tokens,cached_tokens,disaggregated,prefill_instance,\
-         decode_instance,ttft_ms,e2e_ms,itl_ms,prefill_queue_ms,prefill_ms,transfer_ms,\
+         decode_instance,ttft_ms,e2e_ms,tpot_ms,prefill_queue_ms,prefill_ms,transfer_ms,\
          decode_queue_ms,first_decode_ms\n",
     );
     for r in &report.requests {
@@ -67,7 +67,7 @@ pub fn requests_csv(report: &Report) -> String {
             r.decode_instance,
             opt(r.ttft_ms),
             opt(r.e2e_ms),
-            opt(r.itl_ms),
+            opt(r.tpot_ms),
             phases.join(",")
         ));
     }

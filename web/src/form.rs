@@ -6,10 +6,10 @@
 
 use std::sync::OnceLock;
 
-use pdsim::config::{Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig};
-use pdsim::examples::Example;
+use pdsim::config::{Decider, DistKind, HardwareSpec, LengthDist, ModelSpec, PoolConfig};
 use pdsim::report::Role;
 use pdsim::Config;
+use pdsim::Example;
 
 /// Largest threshold the slider and the number box accept, in tokens.
 pub const MAX_THRESHOLD: u32 = 8192;
@@ -20,7 +20,7 @@ pub const MAX_REQUESTS: u64 = 50_000;
 pub fn examples() -> &'static [Example] {
     static EXAMPLES: OnceLock<Vec<Example>> = OnceLock::new();
     EXAMPLES.get_or_init(|| {
-        pdsim::examples::all()
+        pdsim::examples()
             .into_iter()
             .filter(|e| !e.benchmark)
             .collect()
@@ -154,8 +154,8 @@ pub enum Field {
     Seed,
     /// `slo.ttft_ms` (empty: none)
     SloTtft,
-    /// `slo.itl_ms` (empty: none)
-    SloItl,
+    /// `slo.tpot_ms` (empty: none)
+    SloTpot,
     /// `workload.arrival.cv`
     Cv,
     /// `workload.prefix.groups`
@@ -241,19 +241,6 @@ impl Param {
     }
 }
 
-/// The kinds of length distributions: id of the select's options.
-pub const DISTS: [&str; 4] = ["constant", "uniform", "normal", "lognormal"];
-
-/// The id of a distribution's kind.
-pub fn dist_id(dist: &LengthDist) -> &'static str {
-    match dist {
-        LengthDist::Constant { .. } => "constant",
-        LengthDist::Uniform { .. } => "uniform",
-        LengthDist::Normal { .. } => "normal",
-        LengthDist::Lognormal { .. } => "lognormal",
-    }
-}
-
 /// The parameters the form shows for a distribution.
 pub fn dist_params(dist: &LengthDist) -> &'static [Param] {
     match dist {
@@ -265,8 +252,8 @@ pub fn dist_params(dist: &LengthDist) -> &'static [Param] {
     }
 }
 
-/// The distribution of kind `id` with about the same mean as `dist`.
-pub fn switch_dist(dist: &LengthDist, id: &str) -> Option<LengthDist> {
+/// The distribution of kind `kind` with about the same mean as `dist`.
+pub fn switch_dist(dist: &LengthDist, kind: DistKind) -> LengthDist {
     let mean = match dist {
         LengthDist::Constant { value } => f64::from(*value),
         LengthDist::Uniform { min, max } => (f64::from(*min) + f64::from(*max)) / 2.0,
@@ -275,25 +262,24 @@ pub fn switch_dist(dist: &LengthDist, id: &str) -> Option<LengthDist> {
     .round()
     .max(1.0);
     let whole = |v: f64| v.round().clamp(1.0, f64::from(u32::MAX)) as u32;
-    match id {
-        "constant" => Some(LengthDist::Constant { value: whole(mean) }),
-        "uniform" => Some(LengthDist::Uniform {
+    match kind {
+        DistKind::Constant => LengthDist::Constant { value: whole(mean) },
+        DistKind::Uniform => LengthDist::Uniform {
             min: whole(mean / 2.0),
             max: whole(mean * 1.5),
-        }),
-        "normal" => Some(LengthDist::Normal {
+        },
+        DistKind::Normal => LengthDist::Normal {
             mean,
             std: (mean / 4.0).round(),
             min: Some(1),
             max: None,
-        }),
-        "lognormal" => Some(LengthDist::Lognormal {
+        },
+        DistKind::Lognormal => LengthDist::Lognormal {
             mean,
             std: (mean / 2.0).round(),
             min: Some(1),
             max: None,
-        }),
-        _ => None,
+        },
     }
 }
 
@@ -315,7 +301,7 @@ impl Field {
             Self::Requests => "workload.requests".into(),
             Self::Seed => "seed".into(),
             Self::SloTtft => "slo.ttft_ms".into(),
-            Self::SloItl => "slo.itl_ms".into(),
+            Self::SloTpot => "slo.tpot_ms".into(),
             Self::Cv => "workload.arrival.cv".into(),
             Self::PrefixGroups => "workload.prefix.groups".into(),
             Self::PrefixTokens => "workload.prefix.tokens".into(),
@@ -341,7 +327,7 @@ impl Field {
             Self::Requests => opt_text(config.workload.requests),
             Self::Seed => config.seed.to_string(),
             Self::SloTtft => opt_text(config.slo.ttft_ms),
-            Self::SloItl => opt_text(config.slo.itl_ms),
+            Self::SloTpot => opt_text(config.slo.tpot_ms),
             Self::Cv => config.workload.arrival.cv.to_string(),
             Self::PrefixGroups => config.workload.prefix.groups.to_string(),
             Self::PrefixTokens => config.workload.prefix.tokens.to_string(),
@@ -443,7 +429,7 @@ impl Field {
                     .map_err(|_| "must be a whole number (0 or more)".to_owned())?;
             }
             Self::SloTtft => config.slo.ttft_ms = optional_real("ms")?,
-            Self::SloItl => config.slo.itl_ms = optional_real("ms")?,
+            Self::SloTpot => config.slo.tpot_ms = optional_real("ms")?,
             Self::Cv => config.workload.arrival.cv = real("units of the mean gap")?,
             Self::PrefixGroups => config.workload.prefix.groups = whole("groups")?,
             Self::PrefixTokens => config.workload.prefix.tokens = whole("tokens")?,
@@ -555,7 +541,7 @@ mod tests {
             Field::Requests,
             Field::Seed,
             Field::SloTtft,
-            Field::SloItl,
+            Field::SloTpot,
             Field::Cv,
             Field::PrefixGroups,
             Field::PrefixTokens,
@@ -592,10 +578,9 @@ mod tests {
     #[test]
     fn a_switched_distribution_shows_only_its_parameters() {
         let config = Config::default();
-        for id in DISTS {
-            let dist = switch_dist(Lengths::Input.of(&config), id)
-                .unwrap_or_else(|| panic!("no {id} distribution"));
-            assert_eq!(dist_id(&dist), id);
+        for kind in DistKind::ALL {
+            let dist = switch_dist(Lengths::Input.of(&config), kind);
+            assert_eq!(dist.kind(), kind);
             let mut switched = config.clone();
             *Lengths::Input.of_mut(&mut switched) = dist;
             for field in fields(&switched) {
@@ -603,6 +588,5 @@ mod tests {
                 assert_eq!(field.apply(&mut back, &field.text(&switched)), Ok(()));
             }
         }
-        assert_eq!(switch_dist(Lengths::Input.of(&config), "zipf"), None);
     }
 }

@@ -101,7 +101,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
         return None;
     }
     values.sort_by(f64::total_cmp);
-    let rank = pdsim::samples::nearest_rank(50, values.len() as u64) as usize;
+    let rank = pdsim::report::nearest_rank(50, values.len() as u64) as usize;
     values.get(rank - 1).copied()
 }
 
@@ -203,10 +203,10 @@ pub fn in_flight(report: &Report) -> Option<String> {
     })
 }
 
-/// The latency targets of a config in words (`TTFT ≤ 1,000 ms, ITL ≤ 12.5 ms`), or `None`
+/// The latency targets of a config in words (`TTFT ≤ 1,000 ms, TPOT ≤ 12.5 ms`), or `None`
 /// without any.
 pub fn slo_text(config: &Config) -> Option<String> {
-    let parts: Vec<String> = [("TTFT", config.slo.ttft_ms), ("ITL", config.slo.itl_ms)]
+    let parts: Vec<String> = [("TTFT", config.slo.ttft_ms), ("TPOT", config.slo.tpot_ms)]
         .into_iter()
         .filter_map(|(what, target)| target.map(|t| format!("{what} ≤ {}", format::duration(t))))
         .collect();
@@ -283,7 +283,7 @@ mod tests {
     /// reservation policy `drop`: the decode instances run out of KV room for the transferred
     /// prompts.
     pub(crate) fn dropping() -> Config {
-        let mut c = pdsim::examples::by_name("long-prompts-disagg")
+        let mut c = pdsim::example("long-prompts-disagg")
             .map(|e| e.config)
             .unwrap_or_default();
         c.model = ModelSpec::Preset("llama-3.1-70b".into());
@@ -389,29 +389,29 @@ mod tests {
         let mut config = Config::default();
         assert_eq!(slo_text(&config), None);
         config.slo.ttft_ms = Some(1000.0);
-        config.slo.itl_ms = Some(12.5);
+        config.slo.tpot_ms = Some(12.5);
         assert_eq!(
             slo_text(&config).as_deref(),
-            Some("TTFT ≤ 1,000 ms, ITL ≤ 12.5 ms")
+            Some("TTFT ≤ 1,000 ms, TPOT ≤ 12.5 ms")
         );
     }
 
     #[test]
     fn unmet_targets_are_noted() {
         let mut config = crate::state::for_worker(&Config::default());
-        config.slo.itl_ms = Some(0.001);
+        config.slo.tpot_ms = Some(0.001);
         let report = run(&config);
         let notes = notes(&config, &report);
         assert_eq!(
             notes,
             vec![
-                "No completed request met the latency targets (ITL ≤ 0.001 ms), so goodput is \
+                "No completed request met the latency targets (TPOT ≤ 0.001 ms), so goodput is \
                   0. The targets may come from a preset made for another model or GPU: change or \
                   clear them under Latency targets (SLO)."
                     .to_owned()
             ]
         );
-        config.slo.itl_ms = Some(10_000.0);
+        config.slo.tpot_ms = Some(10_000.0);
         assert_eq!(slo_note(&config, &run(&config)), None);
     }
 
@@ -436,7 +436,7 @@ mod tests {
     #[test]
     #[ignore = "prints numbers for calibration"]
     fn loads() {
-        for example in pdsim::examples::all() {
+        for example in pdsim::examples() {
             let config = crate::state::for_worker(&example.config);
             let report = run(&config);
             println!(

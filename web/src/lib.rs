@@ -51,7 +51,7 @@ pub fn in_worker() -> bool {
 pub type SimResult = Result<pdsim::Report, String>;
 
 /// What the worker answers to a sweep: one row per value, or the error's text.
-pub type SweepResult = Result<Vec<pdsim::sweep::SweepRow>, String>;
+pub type SweepResult = Result<Vec<pdsim::SweepRow>, String>;
 
 /// Config path the threshold sweep varies.
 pub const SWEEP_PATH: &str = "disaggregation.threshold_tokens";
@@ -255,8 +255,7 @@ impl Future for SimTask {
             }
             Some(Job::Panic) => panic!("test hook: window.__pdsimTestPanic() asked for a panic"),
             Some(Job::Sweep(AsJson(config))) => Answer::Sweep(
-                pdsim::sweep::sweep(&config, SWEEP_PATH, &SWEEP_THRESHOLDS)
-                    .map_err(|err| err.to_string()),
+                pdsim::sweep(&config, SWEEP_PATH, &SWEEP_THRESHOLDS).map_err(|err| err.to_string()),
             ),
         };
         Poll::Ready(answer)

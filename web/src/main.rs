@@ -234,7 +234,7 @@ fn app() -> Html {
                         "waterfall" => html! { <Waterfall report={report.clone()} /> },
                         "cdf" => html! { <Cdfs report={report.clone()} baseline={baseline.clone()} /> },
                         "timeline" => html! { <Timeline report={report.clone()} /> },
-                        "sweep" if state::uses_threshold(state.settings.config.disaggregation.decider) => html! {
+                        "sweep" if state.settings.config.disaggregation.decider.reads_threshold() => html! {
                             <Sweep rows={state.sweep.rows.clone()} error={state.sweep.error.clone()}
                                    threshold={shown_threshold}
                                    fresh={state.sweep.key.is_some()

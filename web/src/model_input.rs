@@ -4,7 +4,7 @@
 //! instances (the same function as `pdsim step-time`).
 
 use pdsim::config::{Config, HardwareSpec, ModelSpec, PoolConfig};
-use pdsim::step_time::{step_time, Step, StepTimeQuery};
+use pdsim::{step_time, Step, StepTimeQuery};
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, HtmlInputElement};
 use yew::prelude::*;
@@ -24,7 +24,7 @@ pub fn parse_hf_config(text: &str) -> Result<ModelSpec, String> {
     }
     let spec = ModelSpec::HuggingFace(map);
     // Refuse here what the run would refuse, naming the field.
-    pdsim::validate::resolve_model(&spec).map_err(|e| e.to_string())?;
+    pdsim::resolve_model(&spec).map_err(|e| e.to_string())?;
     Ok(spec)
 }
 

@@ -14,7 +14,7 @@ use pdsim::config::{
     ArrivalProcess, Decider, HardwareSpec, ModelSpec, ReservationPolicy, RoutingPolicy,
 };
 use pdsim::report::Role;
-use pdsim::sweep::SweepRow;
+use pdsim::SweepRow;
 use pdsim::{Config, Report};
 use yew::{hook, use_context, Reducible, UseReducerHandle};
 
@@ -246,12 +246,10 @@ pub fn use_app_state() -> AppState {
 
 /// Validates a config for the playground.
 pub fn check(config: &Config) -> Option<FieldError> {
-    pdsim::validate::validate(config)
-        .err()
-        .map(|err| FieldError {
-            field: err.field().to_owned(),
-            message: err.to_string(),
-        })
+    pdsim::validate(config).err().map(|err| FieldError {
+        field: err.field().to_owned(),
+        message: err.to_string(),
+    })
 }
 
 /// The settings that differ between two configs: `path: old → new`, leaf by leaf, in path
@@ -260,7 +258,7 @@ pub fn config_changes(old: &Config, new: &Config) -> Vec<String> {
     let (Ok(a), Ok(b)) = (serde_json::to_value(old), serde_json::to_value(new)) else {
         return Vec::new();
     };
-    pdsim::config_json::changes(&a, &b)
+    pdsim::config::changes(&a, &b)
         .into_iter()
         .filter(|c| !c.path.starts_with("output."))
         .map(|c| format!("{}: {} → {}", c.path, c.old, c.new).replace('"', ""))
@@ -287,19 +285,11 @@ pub fn for_worker(config: &Config) -> Config {
     config
 }
 
-/// Whether the decider compares prompts with the threshold.
-pub fn uses_threshold(decider: Decider) -> bool {
-    matches!(
-        decider,
-        Decider::PrefixThreshold | Decider::LengthThreshold | Decider::Conditional
-    )
-}
-
 /// The config the threshold sweep runs, or `None` when the decider has no threshold. The
 /// threshold itself is zeroed (the sweep sets it), so moving the threshold does not re-run
 /// the sweep; outputs the sweep does not need are off.
 pub fn sweep_config(config: &Config) -> Option<Config> {
-    if !uses_threshold(config.disaggregation.decider) {
+    if !config.disaggregation.decider.reads_threshold() {
         return None;
     }
     let mut config = config.clone();
@@ -478,7 +468,8 @@ impl Reducible for State {
             Action::SetPrefillPolicy(policy) => config.routing.prefill_policy = policy,
             Action::SetArrival(process) => config.workload.arrival.process = process,
             Action::SetDist(which, id) => {
-                if let Some(dist) = switch_dist(which.of(&config), &id) {
+                if let Some(kind) = pdsim::config::DistKind::from_id(&id) {
+                    let dist = switch_dist(which.of(&config), kind);
                     *which.of_mut(&mut config) = dist;
                     settings.forget(
                         &[

@@ -77,7 +77,7 @@ pub fn encode_config(config: &Config) -> Option<String> {
     config.workload.trace = None;
     let value = serde_json::to_value(&config).ok()?;
     let default = serde_json::to_value(Config::default()).ok()?;
-    let part = pdsim::config_json::diff(&default, &value)?;
+    let part = pdsim::config::diff(&default, &value)?;
     Some(b64_encode(part.to_string().as_bytes()))
 }
 
@@ -106,7 +106,7 @@ pub fn decode_config(c: &str) -> Result<Config, String> {
             None => format!("the settings are not valid: {e}"),
         }
     })?;
-    pdsim::validate::validate(&config).map_err(|e| format!("the settings are not valid: {e}"))?;
+    pdsim::validate(&config).map_err(|e| format!("the settings are not valid: {e}"))?;
     Ok(config)
 }
 
@@ -402,7 +402,7 @@ mod tests {
     #[test]
     fn every_example_round_trips_through_the_url() {
         assert_eq!(encode_config(&Config::default()), None);
-        for example in pdsim::examples::all() {
+        for example in pdsim::examples() {
             let c = encode_config(&example.config).unwrap_or_default();
             let (config, note, _) = read(&format!("#v=1&c={c}"));
             assert_eq!(note, None, "{}", example.name);
@@ -446,7 +446,7 @@ mod tests {
     fn the_embed_page_links_the_examples() {
         let page = include_str!("../../docs/embed.html");
         for name in ["long-prompts-agg", "long-prompts-disagg"] {
-            let example = pdsim::examples::all()
+            let example = pdsim::examples()
                 .into_iter()
                 .find(|e| e.name == name)
                 .unwrap_or_else(|| panic!("no example {name}"));

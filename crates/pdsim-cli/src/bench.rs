@@ -2,6 +2,7 @@
 //! that show the cost does not grow with batch size or output length per step.
 
 use std::fmt::Write;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use pdsim::config::{LengthDist, Percentiles};
@@ -41,7 +42,7 @@ fn scaled(mut config: Config, scale: f64) -> Config {
 
 /// Runs the bench and renders its table.
 pub fn run(scale: f64, repeat: usize) -> Result<String, String> {
-    let reference = scaled(pdsim::examples::bench_reference(), scale);
+    let reference = scaled(pdsim::bench_reference(), scale);
     let mut with_records = reference.clone();
     with_records.output.per_request = true;
     let mut tenth = reference.clone();
@@ -63,6 +64,7 @@ pub fn run(scale: f64, repeat: usize) -> Result<String, String> {
 
     // Ordered by growing memory: where the peak cannot be reset, or memory freed by a row
     // stays with the process, a row's peak is still its own.
+    let (reference_config, tenth_config) = (reference.clone(), tenth.clone());
     let cases = [
         ("reference, histogram percentiles", &histogram, repeat),
         // One run: it only shows that memory does not grow with the requests.
@@ -150,7 +152,67 @@ pub fn run(scale: f64, repeat: usize) -> Result<String, String> {
     ] {
         let _ = writeln!(out, "  {label:<58} {text}");
     }
+    // The same reference as a user runs it: a process that starts, reads the config file,
+    // runs it and prints the summary table.
+    let process = measure_process(&reference_config, repeat)?;
+    let process_tenth = measure_process(&tenth_config, repeat * 10)?;
+    let _ = writeln!(
+        out,
+        "\nwhole process (`pdsim run FILE --summary`, start-up, parsing and output included)"
+    );
+    for (label, seconds, requests) in [
+        ("reference", process, reference.0.requests),
+        ("reference, 1/10 of the requests", process_tenth, tenth.0.requests),
+    ] {
+        let _ = writeln!(
+            out,
+            "  {label:<36} {requests:>9} {:>9.1} {:>12.0}",
+            seconds * 1e3,
+            requests as f64 / seconds
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  requests/s {:.0} (target >= 1000000); 10x requests / 1x: {:.2} (target <= 11)",
+        reference.0.requests as f64 / process,
+        process / process_tenth
+    );
     Ok(out.trim_end().to_owned())
+}
+
+/// The median wall time of `pdsim run FILE --summary` run `repeat` times as a child process
+/// of this same program, with `config` in FILE (a temporary file, removed afterwards).
+fn measure_process(config: &Config, repeat: usize) -> Result<f64, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("bench: this program's path: {e}"))?;
+    let path = std::env::temp_dir().join(format!("pdsim-bench-{}.json", std::process::id()));
+    let json = serde_json::to_string(config).map_err(|e| e.to_string())?;
+    std::fs::write(&path, json).map_err(|e| format!("bench: writing {}: {e}", path.display()))?;
+    let mut times = Vec::with_capacity(repeat);
+    let mut failure = None;
+    for _ in 0..repeat {
+        let start = Instant::now();
+        let status = Command::new(&exe)
+            .arg("run")
+            .arg(&path)
+            .arg("--summary")
+            .stdout(Stdio::null())
+            .status();
+        times.push(start.elapsed().as_secs_f64());
+        match status {
+            Ok(s) if s.success() => {}
+            Ok(s) => failure = Some(format!("bench: `pdsim run` exited with {s}")),
+            Err(e) => failure = Some(format!("bench: starting `pdsim run`: {e}")),
+        }
+        if failure.is_some() {
+            break;
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    if let Some(message) = failure {
+        return Err(message);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
 }
 
 fn mib(bytes: u64) -> f64 {

@@ -1,14 +1,16 @@
 //! `pdsim`: the command-line program over the pdsim core.
 
 mod bench;
+mod io;
 mod plan;
 mod table;
 
-use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pdsim::Config;
+
+use io::{load_config, print_out, read_input};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -164,35 +166,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Writes the output; a reader that closed the pipe early (`pdsim run x.json | head`) ends
-/// the program quietly, as other command-line tools do.
-fn print_out(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: writing the output: {e}");
-            std::process::exit(1);
-        }
-    }
-}
-
-fn read_input(path: &str) -> Result<String, String> {
-    if path == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("reading standard input: {e}"))?;
-        Ok(text)
-    } else {
-        std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))
-    }
-}
-
-fn load_config(path: &str) -> Result<Config, String> {
-    Config::from_json(&read_input(path)?).map_err(|e| format!("{path}: {e}"))
-}
-
 /// A catalog id, or the path of a HuggingFace `config.json` (anything that names a file).
 fn model_spec(model: &str) -> Result<pdsim::config::ModelSpec, String> {
     let path = std::path::Path::new(model);
@@ -262,7 +235,7 @@ fn execute(command: Command) -> Result<String, String> {
             }
         }
         Command::Example { name: None } => {
-            let rows: Vec<String> = pdsim::examples::all()
+            let rows: Vec<String> = pdsim::examples()
                 .iter()
                 .map(|e| format!("{:<22} {}", e.name, e.description))
                 .collect();
@@ -271,10 +244,10 @@ fn execute(command: Command) -> Result<String, String> {
                 rows.join("\n")
             ))
         }
-        Command::Example { name: Some(name) } => match pdsim::examples::by_name(&name) {
+        Command::Example { name: Some(name) } => match pdsim::example(&name) {
             Some(example) => to_json(&example.config),
             None => {
-                let names: Vec<&str> = pdsim::examples::all().iter().map(|e| e.name).collect();
+                let names: Vec<&str> = pdsim::examples().iter().map(|e| e.name).collect();
                 Err(format!(
                     "unknown scenario '{name}'; known: {}",
                     names.join(", ")
@@ -283,7 +256,7 @@ fn execute(command: Command) -> Result<String, String> {
         },
         Command::Validate { config } => {
             let parsed = load_config(&config)?;
-            pdsim::validate::validate(&parsed).map_err(|e| format!("{config}: {e}"))?;
+            pdsim::validate(&parsed).map_err(|e| format!("{config}: {e}"))?;
             Ok(format!("{config}: valid"))
         }
         Command::Schema {
@@ -293,9 +266,9 @@ fn execute(command: Command) -> Result<String, String> {
         } => to_json(&if report {
             Config::report_json_schema()
         } else if step_time_query {
-            schema_of::<pdsim::step_time::StepTimeQuery>()
+            schema_of::<pdsim::StepTimeQuery>()
         } else if step_time {
-            schema_of::<pdsim::step_time::StepTime>()
+            schema_of::<pdsim::StepTime>()
         } else {
             Config::json_schema()
         }),
@@ -306,7 +279,7 @@ fn execute(command: Command) -> Result<String, String> {
             format,
         } => {
             let config = load_config(&config)?;
-            let rows = pdsim::sweep::sweep(&config, &param, &values).map_err(|e| e.to_string())?;
+            let rows = pdsim::sweep(&config, &param, &values).map_err(|e| e.to_string())?;
             Ok(match format {
                 Format::Json => to_json(&rows)?,
                 Format::Csv => table::sweep_csv(&param, &rows),
@@ -325,13 +298,11 @@ fn execute(command: Command) -> Result<String, String> {
             json,
         } => {
             let step = match (prefill, decode, context) {
-                (Some(tokens), _, _) => pdsim::step_time::Step::Prefill { tokens },
-                (None, Some(batch), Some(context)) => {
-                    pdsim::step_time::Step::Decode { batch, context }
-                }
+                (Some(tokens), _, _) => pdsim::Step::Prefill { tokens },
+                (None, Some(batch), Some(context)) => pdsim::Step::Decode { batch, context },
                 _ => return Err("give --prefill TOKENS, or --decode BATCH --context TOKENS".into()),
             };
-            let query = pdsim::step_time::StepTimeQuery {
+            let query = pdsim::StepTimeQuery {
                 model: model_spec(&model)?,
                 hardware: pdsim::config::HardwareSpec::Preset(hardware),
                 tp,
@@ -340,7 +311,7 @@ fn execute(command: Command) -> Result<String, String> {
                 kv_dtype: kv_dtype.map(Into::into),
                 step,
             };
-            let t = pdsim::step_time::step_time(&query).map_err(|e| {
+            let t = pdsim::step_time(&query).map_err(|e| {
                 let field = e.field();
                 let flag = match field {
                     "step.tokens" => "--prefill".to_string(),

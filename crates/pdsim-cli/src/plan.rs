@@ -37,7 +37,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "MS")]
     ttft_ms: Option<f64>,
     /// TPOT limit in ms: a request's mean gap between output tokens (default: the
-    /// config's slo.itl_ms).
+    /// config's slo.tpot_ms).
     #[arg(long, value_name = "MS")]
     tpot_ms: Option<f64>,
     /// Share of all requests that must meet both limits (dropped requests miss).
@@ -135,7 +135,7 @@ pub fn run(args: PlanArgs) -> Result<String, String> {
     let request = PlanRequest {
         targets: Targets {
             ttft_ms: args.ttft_ms.or(config.slo.ttft_ms),
-            tpot_ms: args.tpot_ms.or(config.slo.itl_ms),
+            tpot_ms: args.tpot_ms.or(config.slo.tpot_ms),
             attainment: args.attainment,
         },
         gpus: args.gpus.unwrap_or(0),

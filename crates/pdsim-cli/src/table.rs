@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use pdsim::report::{Phases, Report, Stat};
-use pdsim::sweep::SweepRow;
+use pdsim::SweepRow;
 
 fn stat_row(out: &mut String, name: &str, s: &Stat) {
     let _ = writeln!(
@@ -140,7 +140,7 @@ pub fn sweep_csv(param: &str, rows: &[SweepRow]) -> String {
 }
 
 /// `pdsim step-time` without `--json`: the step, one line per part, and the bound.
-pub fn step_time(t: &pdsim::step_time::StepTime) -> String {
+pub fn step_time(t: &pdsim::StepTime) -> String {
     let p = &t.parts_ms;
     let mut out = String::new();
     let _ = writeln!(

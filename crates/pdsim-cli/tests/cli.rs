@@ -29,7 +29,7 @@ fn empty_config_and_every_example_run() {
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    let all = pdsim::examples::all();
+    let all = pdsim::examples();
     assert_eq!(
         names,
         all.iter().map(|e| e.name).collect::<Vec<_>>(),

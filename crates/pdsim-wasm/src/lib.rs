@@ -71,7 +71,7 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "ConfigInput | string")] config: &JsValue,
 ) -> Result<JsValue, JsError> {
     let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
-    pdsim::validate::validate(&parsed).map_err(|e| core_error(&e))?;
+    pdsim::validate(&parsed).map_err(|e| core_error(&e))?;
     to_js(&parsed)
 }
 
@@ -92,7 +92,7 @@ pub fn examples() -> Result<JsValue, JsError> {
         config: pdsim::Config,
         benchmark: bool,
     }
-    let list: Vec<Example> = pdsim::examples::all()
+    let list: Vec<Example> = pdsim::examples()
         .into_iter()
         .map(|e| Example {
             name: e.name,
@@ -113,7 +113,7 @@ pub fn sweep(
     values: &[f64],
 ) -> Result<JsValue, JsError> {
     let parsed = pdsim::Config::from_json(&config_text(config)?).map_err(|e| core_error(&e))?;
-    let rows = pdsim::sweep::sweep(&parsed, path, values).map_err(|e| core_error(&e))?;
+    let rows = pdsim::sweep(&parsed, path, values).map_err(|e| core_error(&e))?;
     to_js(&rows)
 }
 
@@ -131,9 +131,9 @@ pub fn step_time(
             .map(String::from)
             .map_err(|_| JsError::new("query: must be an object or a JSON string"))?,
     };
-    let parsed: pdsim::step_time::StepTimeQuery =
+    let parsed: pdsim::StepTimeQuery =
         serde_json::from_str(&text).map_err(|e| JsError::new(&format!("query: {e}")))?;
-    let result = pdsim::step_time::step_time(&parsed).map_err(|e| core_error(&e))?;
+    let result = pdsim::step_time(&parsed).map_err(|e| core_error(&e))?;
     to_js(&result)
 }
 

@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use pdsim::config::{Decider, LengthDist};
-use pdsim::prefix::{BlockPool, SharedPrefix};
+use pdsim::internals::{BlockPool, SharedPrefix};
 use pdsim::workload::Prompt;
 use pdsim::Config;
 
@@ -54,7 +54,7 @@ fn main() {
     );
 
     // The reference disaggregated scenario, 10,000 requests: end to end per request.
-    let mut reference = pdsim::examples::bench_reference();
+    let mut reference = pdsim::bench_reference();
     reference.workload.requests = Some(10_000);
     report(
         "engine: reference scenario, 10,000 requests",
@@ -96,7 +96,7 @@ fn main() {
         "value",
         median_ns(7, || {
             let mut v = values.clone();
-            black_box(pdsim::samples::stat(&mut v));
+            black_box(pdsim::internals::stat(&mut v));
         }),
     );
 }

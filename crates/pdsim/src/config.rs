@@ -268,6 +268,17 @@ named_enum! {
     }
 }
 
+impl Decider {
+    /// Whether the decider reads `disaggregation.threshold_tokens` (the one list of them:
+    /// the planner, the playground's slider and its threshold sweep ask here).
+    pub fn reads_threshold(self) -> bool {
+        match self {
+            Self::Never | Self::Always => false,
+            Self::PrefixThreshold | Self::LengthThreshold | Self::Conditional => true,
+        }
+    }
+}
+
 /// When a request's prefill runs on a separate prefill instance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -305,16 +316,18 @@ pub struct KvTransferConfig {
     pub reservation: ReservationPolicy,
 }
 
-/// What happens when the decode instance has no room for a transferred prompt's KV.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReservationPolicy {
-    /// Keep the prompt on the prefill instance until the decode instance has room (as vLLM's
-    /// `WAITING_FOR_REMOTE_KVS` and Dynamo do); requests wait first come, first served.
-    #[default]
-    Wait,
-    /// Drop the request at once (reason `decode_kv_full`).
-    Drop,
+named_enum! {
+    /// What happens when the decode instance has no room for a transferred prompt's KV.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum ReservationPolicy {
+        /// Keep the prompt on the prefill instance until the decode instance has room (as
+        /// vLLM's `WAITING_FOR_REMOTE_KVS` and Dynamo do); requests wait first come, first
+        /// served.
+        #[default]
+        Wait = "wait",
+        /// Drop the request at once (reason `decode_kv_full`).
+        Drop = "drop",
+    }
 }
 
 impl Default for KvTransferConfig {
@@ -440,16 +453,17 @@ impl Default for WorkloadConfig {
     }
 }
 
-/// Arrival process kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ArrivalProcess {
-    /// Exponential inter-arrival times.
-    Poisson,
-    /// Evenly spaced arrivals.
-    Constant,
-    /// Gamma inter-arrival times with coefficient of variation `cv` (bursty when `cv > 1`).
-    Gamma,
+named_enum! {
+    /// Arrival process kind.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum ArrivalProcess {
+        /// Exponential inter-arrival times.
+        Poisson = "poisson",
+        /// Evenly spaced arrivals.
+        Constant = "constant",
+        /// Gamma inter-arrival times with coefficient of variation `cv` (bursty when `cv > 1`).
+        Gamma = "gamma",
+    }
 }
 
 /// Arrival process and rate.
@@ -517,6 +531,33 @@ pub enum LengthDist {
         #[serde(default)]
         max: Option<u32>,
     },
+}
+
+named_enum! {
+    /// The kind of a [`LengthDist`]: its `dist` tag in configs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum DistKind {
+        /// [`LengthDist::Constant`].
+        Constant = "constant",
+        /// [`LengthDist::Uniform`].
+        Uniform = "uniform",
+        /// [`LengthDist::Normal`].
+        Normal = "normal",
+        /// [`LengthDist::Lognormal`].
+        Lognormal = "lognormal",
+    }
+}
+
+impl LengthDist {
+    /// Its kind (the `dist` tag it is written with).
+    pub fn kind(&self) -> DistKind {
+        match self {
+            Self::Constant { .. } => DistKind::Constant,
+            Self::Uniform { .. } => DistKind::Uniform,
+            Self::Normal { .. } => DistKind::Normal,
+            Self::Lognormal { .. } => DistKind::Lognormal,
+        }
+    }
 }
 
 /// Shared prompt prefixes: `groups` groups whose requests start with the same `tokens` tokens.
@@ -589,9 +630,12 @@ pub struct TraceRecord {
 pub struct SloConfig {
     /// Time-to-first-token target, in milliseconds.
     pub ttft_ms: Option<f64>,
-    /// Target of each request's time per output token (TPOT: its mean inter-token gap),
-    /// in milliseconds.
-    pub itl_ms: Option<f64>,
+    /// Target of each request's time per output token (TPOT: its mean gap between output
+    /// tokens, as vLLM's benchmark names it), in milliseconds. `itl_ms` is accepted as an
+    /// alias with the same meaning (its name in configs before TPOT and ITL were told apart);
+    /// a config may give one of the two, not both.
+    #[serde(alias = "itl_ms")]
+    pub tpot_ms: Option<f64>,
 }
 
 /// Guards against runs that would hang or exhaust memory.
@@ -640,17 +684,19 @@ impl Default for OutputConfig {
     }
 }
 
-/// How the report's percentiles are computed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Percentiles {
-    /// Nearest rank over every value (8 bytes per value and distribution until the end).
-    #[default]
-    Exact,
-    /// Nearest rank over log-linear histograms (1,024 buckets per power of two): within
-    /// 0.05% of the exact value, in memory independent of the number of requests. The
-    /// breakdown at a TTFT percentile is then that of a request in the percentile's bucket.
-    Histogram,
+named_enum! {
+    /// How the report's percentiles are computed.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum Percentiles {
+        /// Nearest rank over every value (8 bytes per value and distribution until the end).
+        #[default]
+        Exact = "exact",
+        /// Nearest rank over log-linear histograms (1,024 buckets per power of two): within
+        /// 0.05% of the exact value, in memory independent of the number of requests. The
+        /// breakdown at a TTFT percentile is then that of a request in the percentile's
+        /// bucket.
+        Histogram = "histogram",
+    }
 }
 
 impl Config {
@@ -687,6 +733,8 @@ impl Config {
                 message: format!("invalid type: the config must be a JSON object, got {given}"),
             });
         }
+        let mut given = given;
+        rename_alias(&mut given, "slo", "itl_ms", "tpot_ms")?;
         let mut merged = serde_json::to_value(Self::default()).unwrap_or_default();
         merge_onto(&mut merged, given);
         // Preset-or-object fields are untagged enums, whose own errors say only "did not
@@ -715,7 +763,7 @@ impl Config {
     }
 }
 
-pub use crate::config_json::merge_onto;
+pub use crate::config_json::{changes, diff, merge_onto, Change};
 
 fn parse_at<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
@@ -755,6 +803,30 @@ fn check_spec<T: serde::de::DeserializeOwned>(
             ),
         }),
     }
+}
+
+/// Renames `section.alias` to `section.name` in a given (partial) config, so the alias
+/// overrides the default of `name` when merged onto the defaults; both given is refused.
+fn rename_alias(
+    given: &mut serde_json::Value,
+    section: &str,
+    alias: &str,
+    name: &str,
+) -> Result<(), crate::Error> {
+    let Some(object) = given.get_mut(section).and_then(|s| s.as_object_mut()) else {
+        return Ok(());
+    };
+    let Some(value) = object.remove(alias) else {
+        return Ok(());
+    };
+    if object.contains_key(name) {
+        return Err(crate::Error::Parse {
+            field: format!("{section}.{alias}"),
+            message: format!("an alias of `{section}.{name}`: give one of the two, not both"),
+        });
+    }
+    object.insert(name.to_owned(), value);
+    Ok(())
 }
 
 #[cfg(test)]

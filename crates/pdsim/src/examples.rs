@@ -118,7 +118,7 @@ fn long_prompts(disaggregated: bool) -> Config {
         system_tokens: 0,
     };
     c.slo.ttft_ms = Some(2000.0);
-    c.slo.itl_ms = Some(25.0);
+    c.slo.tpot_ms = Some(25.0);
     c
 }
 
@@ -152,7 +152,7 @@ fn short_prompts(disaggregated: bool) -> Config {
         system_tokens: 0,
     };
     c.slo.ttft_ms = Some(500.0);
-    c.slo.itl_ms = Some(25.0);
+    c.slo.tpot_ms = Some(25.0);
     c
 }
 
@@ -226,7 +226,7 @@ fn pd_ratio() -> Config {
         system_tokens: 0,
     };
     c.slo.ttft_ms = Some(500.0);
-    c.slo.itl_ms = Some(15.0);
+    c.slo.tpot_ms = Some(15.0);
     c
 }
 

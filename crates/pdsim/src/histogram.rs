@@ -179,7 +179,7 @@ impl LogHistogram {
         if self.count == 0 {
             return None;
         }
-        let ranks = [50, 90, 99].map(|p| crate::samples::nearest_rank(p, self.count));
+        let ranks = [50, 90, 99].map(|p| crate::report::nearest_rank(p, self.count));
         let mut found = [0; 3];
         let mut next = 0;
         let mut seen = 0u64;

@@ -49,62 +49,65 @@
 //! - Run: [`run`] (a [`Config`] to a [`Report`]), [`run_json`] (JSON text to JSON text),
 //!   [`validate()`] (check a config, naming the field, and resolve its catalog ids), and
 //!   [`Error`].
-//! - Describe: [`config`] (the scenario, shared by CLI, playground, URL state and JS API),
-//!   [`config_json`] (its JSON form: merge, diff, changes, paths), [`presets`] (the catalog
-//!   of models and GPUs), [`arch`] (a model's architecture), [`hf_config`] (HuggingFace
-//!   `config.json` files), [`workload`] (traces, and how arrivals and lengths are drawn).
-//! - Read: [`report`] (every type of a report).
+//! - Describe: [`config`] (the scenario, shared by CLI, playground, URL state and JS API,
+//!   and its JSON form: merge, diff, changes, paths), [`examples()`] and [`example()`] (the
+//!   named scenarios), [`presets`] (the catalog of models and GPUs), [`arch`] (a model's architecture, and
+//!   HuggingFace `config.json` files), [`workload`] (traces, and how arrivals and lengths
+//!   are drawn).
+//! - Read: [`report`] (every type of a report, and the nearest-rank percentile).
 //! - Ask: [`step_time()`] (how long one step takes, by part), [`sweep()`] (vary one
-//!   field), [`plan`] (serving layouts for a GPU budget and latency targets),
-//!   [`examples`] (named scenarios).
+//!   field), [`plan`] (serving layouts for a GPU budget and latency targets).
 //!
-//! The simulator's internals are public for the crate's tests, benchmarks and the
-//! playground's step-time notes, but hidden from these docs and not a stable API: `engine`
-//! (event loop, instances, routing, deciders, KV transfer), `prefix` (KV pools and prefix
-//! caches), `cost` (the step time by part, KV capacity), `calibration` (per-GPU factors fitted
-//! to measured step times), `metrics`, `samples` and `histogram` (folding requests into the
-//! report), `rng` and `time`. ARCHITECTURE.md maps them.
+//! The simulator's internals are private: the event loop, instances, the router and the
+//! deciders, KV transfer (`engine`), KV pools and prefix caches (`prefix`), the step time by
+//! part (`cost`), folding requests into the report (`metrics`, `samples`, `histogram`), seeded
+//! streams (`rng`) and time (`time`). ARCHITECTURE.md maps them. `calibration` (per-GPU
+//! factors fitted to measured step times) and `internals` (the few internal types the crate's
+//! own tests and benchmarks drive directly) are public but hidden from these docs and not a
+//! stable API.
 #![warn(missing_docs)]
 
 pub mod arch;
 #[doc(hidden)]
 pub mod calibration;
 pub mod config;
-pub mod config_json;
-#[doc(hidden)]
-pub mod cost;
-#[doc(hidden)]
-pub mod engine;
-pub mod error;
-pub mod examples;
-pub mod hf_config;
-#[doc(hidden)]
-pub mod histogram;
-#[doc(hidden)]
-pub mod metrics;
+mod config_json;
+mod cost;
+mod engine;
+mod error;
+mod examples;
+mod hf_config;
+mod histogram;
+mod metrics;
 mod names;
 pub mod plan;
-#[doc(hidden)]
-pub mod prefix;
+mod prefix;
 pub mod presets;
 pub mod report;
-#[doc(hidden)]
-pub mod rng;
-#[doc(hidden)]
-pub mod samples;
-pub mod step_time;
-pub mod sweep;
-#[doc(hidden)]
-pub mod time;
-pub mod validate;
+mod rng;
+mod samples;
+mod step_time;
+mod sweep;
+mod time;
+mod validate;
 pub mod workload;
 
 pub use config::Config;
 pub use error::Error;
+pub use examples::{all as examples, bench_reference, by_name as example, Example};
 pub use report::Report;
-pub use step_time::step_time;
-pub use sweep::sweep;
-pub use validate::{validate, Validated};
+pub use step_time::{step_time, PartsMs, Step, StepTime, StepTimeQuery};
+pub use sweep::{sweep, with_field, SweepRow};
+pub use validate::{resolve_model, validate, Validated};
+
+/// Internal types the crate's own tests and benchmarks drive directly: not a stable API.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::cost::{memory_budget, CostModel, StepWork};
+    pub use crate::engine::Simulation;
+    pub use crate::prefix::{BlockPool, SharedPrefix};
+    pub use crate::samples::stat;
+}
 
 /// Validates `config` and runs the simulation it describes.
 pub fn run(config: &Config) -> Result<Report, Error> {

@@ -1,5 +1,7 @@
 //! Turns a finished run into its [`Report`]: per-request records, statistics, pools.
 
+use std::collections::BTreeMap;
+
 use crate::config::Config;
 use crate::report::{
     DropReason, InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role,
@@ -65,13 +67,40 @@ pub struct Finished {
 pub struct Collector {
     per_request: bool,
     slo_ttft: Option<Nanos>,
-    slo_itl: Option<Nanos>,
-    summary: Summary,
-    good: u64,
-    output_tokens: u64,
+    slo_tpot: Option<Nanos>,
+    counts: Counts,
     samples: Samples,
     /// By arrival id; a placeholder until the request leaves.
     records: Vec<RequestRecord>,
+}
+
+/// What the collector counts as requests leave; the summary is built from these once, at
+/// the end.
+#[derive(Debug, Default)]
+struct Counts {
+    injected: u64,
+    completed: u64,
+    dropped_by_reason: BTreeMap<DropReason, u64>,
+    in_flight: u64,
+    disaggregated: u64,
+    preemptions: u64,
+    cached_tokens: u64,
+    /// Output tokens of completed requests.
+    output_tokens: u64,
+    /// Completed requests within every SLO.
+    good: u64,
+    transfers: TransferCounts,
+}
+
+/// The KV transfers: counted here only.
+#[derive(Debug, Default)]
+struct TransferCounts {
+    started: u64,
+    completed: u64,
+    /// Completed transfers whose request waited for KV room.
+    waited: u64,
+    bytes: u64,
+    skipped_bytes: u64,
 }
 
 impl Collector {
@@ -79,25 +108,19 @@ impl Collector {
     /// hint: reserving avoids holding two copies while a vector doubles).
     pub fn new(config: &Config, expected: usize) -> Self {
         let per_request = config.output.per_request;
-        let samples = Samples::new(config.output.percentiles, expected);
         Self {
             per_request,
             slo_ttft: config.slo.ttft_ms.map(crate::time::ms_to_ns),
-            slo_itl: config.slo.itl_ms.map(crate::time::ms_to_ns),
-            summary: Summary {
-                percentile_method: samples.method(),
-                ..Summary::default()
-            },
-            good: 0,
-            output_tokens: 0,
-            samples,
+            slo_tpot: config.slo.tpot_ms.map(crate::time::ms_to_ns),
+            counts: Counts::default(),
+            samples: Samples::new(config.output.percentiles, expected),
             records: Vec::with_capacity(if per_request { expected } else { 0 }),
         }
     }
 
     /// A request arrived with arrival id `id` (ids come in order from 0).
     pub fn arrived(&mut self, id: u64) {
-        self.summary.injected += 1;
+        self.counts.injected += 1;
         if self.per_request {
             debug_assert_eq!(id, self.records.len() as u64);
             // Filled in when the request leaves.
@@ -106,6 +129,12 @@ impl Collector {
                 ..RequestRecord::default()
             });
         }
+    }
+
+    /// A KV transfer was attempted (it may complete, be dropped or still be running at the
+    /// end).
+    pub fn transfer_started(&mut self) {
+        self.counts.transfers.started += 1;
     }
 
     /// `tokens` output tokens were emitted, each `gap` after its request's previous token.
@@ -117,24 +146,26 @@ impl Collector {
     /// Folds in a request that leaves the simulation.
     pub fn leave(&mut self, r: &Finished) {
         let (moved, skipped) = r.transfer_bytes;
-        let summary = &mut self.summary;
-        summary.preemptions += u64::from(r.preemptions);
-        summary.cached_tokens += u64::from(r.cached_tokens);
+        let counts = &mut self.counts;
+        counts.preemptions += u64::from(r.preemptions);
+        counts.cached_tokens += u64::from(r.cached_tokens);
         if r.disaggregated {
-            summary.disaggregated += 1;
+            counts.disaggregated += 1;
         }
         if let Some(transfer) = r.transfer {
+            let transfers = &mut counts.transfers;
+            transfers.completed += 1;
             if r.kv_wait > 0 {
-                summary.transfer.waited += 1;
+                transfers.waited += 1;
             }
+            transfers.bytes += moved;
+            transfers.skipped_bytes += skipped;
             self.samples.transfer(transfer, r.kv_wait);
-            summary.transfer.bytes += moved;
-            summary.transfer.skipped_bytes += skipped;
         }
         match r.status {
             RequestStatus::Completed => {
-                summary.completed += 1;
-                self.output_tokens += u64::from(r.output_tokens);
+                counts.completed += 1;
+                counts.output_tokens += u64::from(r.output_tokens);
                 let ttft = r.ttft.unwrap_or_default();
                 // A completed request always got a first token, so it has phases.
                 self.samples.completed(
@@ -148,16 +179,15 @@ impl Collector {
                     r.tpot,
                 );
                 let meets_ttft = self.slo_ttft.is_none_or(|s| ttft <= s);
-                let meets_itl = self.slo_itl.is_none_or(|s| r.tpot.is_none_or(|i| i <= s));
-                if meets_ttft && meets_itl {
-                    self.good += 1;
+                let meets_tpot = self.slo_tpot.is_none_or(|s| r.tpot.is_none_or(|i| i <= s));
+                if meets_ttft && meets_tpot {
+                    counts.good += 1;
                 }
             }
-            RequestStatus::InFlight => summary.in_flight += 1,
+            RequestStatus::InFlight => counts.in_flight += 1,
             _ => {
-                summary.dropped += 1;
                 if let Some(reason) = r.drop_reason {
-                    *summary.dropped_by_reason.entry(reason).or_insert(0) += 1;
+                    *counts.dropped_by_reason.entry(reason).or_insert(0) += 1;
                 }
             }
         }
@@ -180,22 +210,18 @@ impl Collector {
                 transfer_bytes: moved,
                 skipped_bytes: skipped,
                 tpot_ms: r.tpot.map(ns_to_ms),
-                itl_ms: r.tpot.map(ns_to_ms),
                 breakdown_ms: r.phases.map(|p| p.map(|&v| ns_to_ms(v))),
                 kv_wait_ms: ns_to_ms(r.kv_wait),
             };
         }
     }
 
-    /// The summary and the records of a run that ended at `end` with `events` events.
-    fn finish(
-        mut self,
-        end: Nanos,
-        events: u64,
-        transfers_started: u64,
-    ) -> (Summary, Vec<RequestRecord>) {
+    /// The summary and the records of a run that ended at `end` after `events` events and
+    /// `steps` engine steps.
+    fn finish(self, end: Nanos, events: u64, steps: u64) -> (Summary, Vec<RequestRecord>) {
+        let percentile_method = self.samples.method();
         let d = self.samples.finish();
-        let mut summary = std::mem::take(&mut self.summary);
+        let c = self.counts;
         let duration_s = end as f64 / 1e9;
         let per_s = |count: u64| {
             if duration_s > 0.0 {
@@ -204,48 +230,60 @@ impl Collector {
                 0.0
             }
         };
-        summary.disaggregated_share = if summary.injected > 0 {
-            summary.disaggregated as f64 / summary.injected as f64
-        } else {
-            0.0
+        let share = |count: u64| {
+            if c.injected > 0 {
+                count as f64 / c.injected as f64
+            } else {
+                0.0
+            }
         };
-        summary.duration_s = duration_s;
-        summary.throughput_rps = per_s(summary.completed);
-        summary.output_tokens_per_s = per_s(self.output_tokens);
-        summary.goodput_rps = per_s(self.good);
-        summary.slo_attainment = if summary.injected > 0 {
-            self.good as f64 / summary.injected as f64
-        } else {
-            0.0
-        };
-        summary.ttft_ms = d.ttft;
-        summary.tpot_ms = d.tpot;
-        summary.itl_ms = d.itl;
-        summary.e2e_ms = d.e2e;
         let [all, local, remote] = d.breakdown;
-        summary.breakdown_ms = all;
-        summary.breakdown_at_ttft_ms = d.at_ttft;
-        summary.breakdown_local_ms = local;
-        summary.breakdown_disaggregated_ms = remote;
-        // Every completed transfer left one sample.
-        let completed_transfers = d.transfer.count;
-        let dropped_transfers = summary
+        let transfers = &c.transfers;
+        let dropped_transfers = c
             .dropped_by_reason
             .get(&DropReason::DecodeKvFull)
             .copied()
             .unwrap_or(0);
-        summary.transfer = TransferSummary {
-            started: transfers_started,
-            completed: completed_transfers,
-            dropped: dropped_transfers,
-            in_flight: transfers_started.saturating_sub(completed_transfers + dropped_transfers),
-            bytes: summary.transfer.bytes,
-            skipped_bytes: summary.transfer.skipped_bytes,
-            time_ms: d.transfer,
-            waited: summary.transfer.waited,
-            kv_wait_ms: d.kv_wait,
+        let summary = Summary {
+            injected: c.injected,
+            completed: c.completed,
+            dropped: c.dropped_by_reason.values().sum(),
+            in_flight: c.in_flight,
+            disaggregated: c.disaggregated,
+            disaggregated_share: share(c.disaggregated),
+            preemptions: c.preemptions,
+            cached_tokens: c.cached_tokens,
+            duration_s,
+            throughput_rps: per_s(c.completed),
+            output_tokens_per_s: per_s(c.output_tokens),
+            ttft_ms: d.ttft,
+            tpot_ms: d.tpot,
+            itl_ms: d.itl,
+            e2e_ms: d.e2e,
+            breakdown_ms: all,
+            breakdown_local_ms: local,
+            breakdown_disaggregated_ms: remote,
+            breakdown_at_ttft_ms: d.at_ttft,
+            goodput_rps: per_s(c.good),
+            slo_attainment: share(c.good),
+            transfer: TransferSummary {
+                started: transfers.started,
+                completed: transfers.completed,
+                dropped: dropped_transfers,
+                in_flight: transfers
+                    .started
+                    .saturating_sub(transfers.completed + dropped_transfers),
+                bytes: transfers.bytes,
+                skipped_bytes: transfers.skipped_bytes,
+                time_ms: d.transfer,
+                waited: transfers.waited,
+                kv_wait_ms: d.kv_wait,
+            },
+            events,
+            steps,
+            percentile_method,
+            dropped_by_reason: c.dropped_by_reason,
         };
-        summary.events = events;
         (summary, self.records)
     }
 }
@@ -258,10 +296,9 @@ pub fn report(
     timeline: Timeline,
     end: Nanos,
     events: u64,
-    transfers_started: u64,
 ) -> Report {
-    let (mut summary, records) = collector.finish(end, events, transfers_started);
-    summary.steps = instances.iter().map(|i| i.steps).sum();
+    let steps = instances.iter().map(|i| i.steps).sum();
+    let (summary, records) = collector.finish(end, events, steps);
     let pools = Role::IN_ORDER
         .into_iter()
         .filter_map(|role| {

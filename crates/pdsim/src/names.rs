@@ -59,7 +59,10 @@ pub(crate) use named_enum;
 #[cfg(test)]
 mod tests {
     use crate::arch::Dtype;
-    use crate::config::{Decider, RoutingPolicy};
+    use crate::config::{
+        ArrivalProcess, Decider, DistKind, LengthDist, Percentiles, ReservationPolicy,
+        RoutingPolicy,
+    };
     use crate::report::{DropReason, PercentileMethod, Role};
 
     /// `id()` and serde agree by construction; this checks the construction (a serde
@@ -78,6 +81,10 @@ mod tests {
     #[test]
     fn every_named_enum_serializes_as_its_id() {
         ids_are_serde_names(&Dtype::ALL, |v| v.id());
+        ids_are_serde_names(&ArrivalProcess::ALL, |v| v.id());
+        ids_are_serde_names(&ReservationPolicy::ALL, |v| v.id());
+        ids_are_serde_names(&Percentiles::ALL, |v| v.id());
+        ids_are_serde_names(&DistKind::ALL, |v| v.id());
         ids_are_serde_names(&Decider::ALL, |v| v.id());
         ids_are_serde_names(&RoutingPolicy::ALL, |v| v.id());
         ids_are_serde_names(&Role::ALL, |v| v.id());
@@ -88,5 +95,28 @@ mod tests {
             Some(Decider::PrefixThreshold)
         );
         assert_eq!(Decider::from_id("prefix_threshold"), None);
+    }
+
+    #[test]
+    fn a_length_distribution_is_tagged_with_its_kind() {
+        for dist in [
+            LengthDist::Constant { value: 3 },
+            LengthDist::Uniform { min: 1, max: 2 },
+            LengthDist::Normal {
+                mean: 5.0,
+                std: 1.0,
+                min: None,
+                max: None,
+            },
+            LengthDist::Lognormal {
+                mean: 5.0,
+                std: 1.0,
+                min: None,
+                max: None,
+            },
+        ] {
+            let json = serde_json::to_value(&dist).unwrap();
+            assert_eq!(json["dist"], dist.kind().id());
+        }
     }
 }

@@ -276,9 +276,6 @@ pub struct RequestRecord {
     /// Time per output token: its mean gap between output tokens, in ms (`null` unless
     /// completed with 2 tokens or more).
     pub tpot_ms: Option<f64>,
-    /// The same as `tpot_ms` (its name before TPOT and ITL were told apart; kept for
-    /// readers of older reports).
-    pub itl_ms: Option<f64>,
     /// The five TTFT phases, in ms (`null` if it never got a first token).
     pub breakdown_ms: Option<Phases<f64>>,
     /// How long its finished prefill waited for the decode instance to reserve KV blocks
@@ -381,4 +378,12 @@ pub struct InstanceSeries {
     pub decode_tokens: Vec<u64>,
     /// KV transfers that finished arriving at this instance in the bucket.
     pub transfers_in: Vec<u64>,
+}
+
+/// The nearest rank of percentile `p` among `n` sorted values: the 1-based rank
+/// `ceil(p/100 x n)`, at least 1 (an empty sample has no percentile; callers check
+/// `n > 0`). Every percentile pdsim reports goes through it. In `u64`, so `p x n` cannot
+/// overflow in wasm32's 32-bit `usize` where it does not natively.
+pub fn nearest_rank(p: u64, n: u64) -> u64 {
+    (p * n).div_ceil(100).max(1)
 }

@@ -4,16 +4,8 @@
 
 use crate::config::Percentiles;
 use crate::histogram::{bucket_of, Bucket, LogHistogram, Representatives};
-use crate::report::{PercentileBreakdowns, PercentileMethod, Phases, Stat};
+use crate::report::{nearest_rank, PercentileBreakdowns, PercentileMethod, Phases, Stat};
 use crate::time::{ns_to_ms, Nanos};
-
-/// The nearest rank of percentile `p` among `n` sorted values: the 1-based rank
-/// `ceil(p/100 x n)`, at least 1 (an empty sample has no percentile; callers check
-/// `n > 0`). Every percentile pdsim reports goes through it. In `u64`, so `p x n` cannot
-/// overflow in wasm32's 32-bit `usize` where it does not natively.
-pub fn nearest_rank(p: u64, n: u64) -> u64 {
-    (p * n).div_ceil(100).max(1)
-}
 
 /// Mean and nearest-rank percentiles of `values` (nanoseconds), in milliseconds. Reorders
 /// `values` (selection, not a full sort: O(n)).

@@ -164,8 +164,8 @@ pub fn validate(config: &Config) -> Result<Validated<'_>> {
     if let Some(ttft) = config.slo.ttft_ms {
         positive(ttft, "slo.ttft_ms", "ms")?;
     }
-    if let Some(itl) = config.slo.itl_ms {
-        positive(itl, "slo.itl_ms", "ms")?;
+    if let Some(tpot) = config.slo.tpot_ms {
+        positive(tpot, "slo.tpot_ms", "ms")?;
     }
     in_range(
         u64::from(config.output.timeline_buckets),

@@ -26,7 +26,7 @@ fn peak_of(config: &Config) -> (usize, usize) {
 }
 
 fn reference(requests: u64, per_request: bool, percentiles: Percentiles) -> Config {
-    let mut config = pdsim::examples::bench_reference();
+    let mut config = pdsim::bench_reference();
     config.workload.requests = Some(requests);
     config.output.per_request = per_request;
     config.output.percentiles = percentiles;

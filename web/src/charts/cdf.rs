@@ -1,4 +1,4 @@
-//! Cumulative distributions of TTFT and ITL over the requests: x in ms, y the share of
+//! Cumulative distributions of TTFT and TPOT over the requests: x in ms, y the share of
 //! requests at or below x; the pinned baseline's curve dashed grey.
 
 use std::rc::Rc;
@@ -45,7 +45,7 @@ pub fn percentile(values: &[f64], p: usize) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let rank = pdsim::samples::nearest_rank(p as u64, n as u64).min(n as u64) as usize;
+    let rank = pdsim::report::nearest_rank(p as u64, n as u64).min(n as u64) as usize;
     values.get(rank - 1).copied().unwrap_or_default()
 }
 
@@ -89,7 +89,7 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
     let x_max = if top > 0.0 { top * 1.05 } else { 1.0 };
     // Ticks in the unit the page's duration rule gives the largest value.
     let (divisor, unit) = format::axis_unit(top);
-    // A narrow sample (e.g. ITL, all within a few ms) is zoomed in: the axis starts just
+    // A narrow sample (e.g. TPOT, all within a few ms) is zoomed in: the axis starts just
     // below its smallest value instead of at 0.
     let x_min = if low > 0.3 * top {
         (low - (top - low) * 0.15).max(0.0)
@@ -202,7 +202,7 @@ fn panel(props: &PanelProps) -> Html {
     }
 }
 
-/// The TTFT and ITL panels.
+/// The TTFT and TPOT panels.
 #[function_component(Cdfs)]
 pub fn cdfs(props: &CdfsProps) -> Html {
     let ttft = use_memo((props.report.clone(), props.baseline.clone()), |(r, b)| {
@@ -212,11 +212,11 @@ pub fn cdfs(props: &CdfsProps) -> Html {
             baseline: b.as_ref().map(|b| sorted(&b.requests, |q| q.ttft_ms)),
         }
     });
-    let itl = use_memo((props.report.clone(), props.baseline.clone()), |(r, b)| {
+    let tpot = use_memo((props.report.clone(), props.baseline.clone()), |(r, b)| {
         Data {
-            axis: "mean inter-token latency",
-            values: sorted(&r.requests, |q| q.itl_ms),
-            baseline: b.as_ref().map(|b| sorted(&b.requests, |q| q.itl_ms)),
+            axis: "time per output token (each request's mean gap between tokens)",
+            values: sorted(&r.requests, |q| q.tpot_ms),
+            baseline: b.as_ref().map(|b| sorted(&b.requests, |q| q.tpot_ms)),
         }
     });
     html! {
@@ -230,7 +230,7 @@ pub fn cdfs(props: &CdfsProps) -> Html {
             </figcaption>
             <div class="panels">
                 <Panel id="cdf-ttft" title="TTFT" data={ttft} />
-                <Panel id="cdf-itl" title="ITL" data={itl} />
+                <Panel id="cdf-tpot" title="TPOT" data={tpot} />
             </div>
         </figure>
     }

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use pdsim::sweep::SweepRow;
+use pdsim::SweepRow;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use web_sys::HtmlCanvasElement;

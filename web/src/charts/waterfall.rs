@@ -94,7 +94,7 @@ pub fn pick(requests: &[RequestRecord], pick: Pick) -> Option<&RequestRecord> {
     }
     let index = match pick {
         Pick::Slowest => n - 1,
-        Pick::Percentile(p) => pdsim::samples::nearest_rank(u64::from(p), n as u64) as usize - 1,
+        Pick::Percentile(p) => pdsim::report::nearest_rank(u64::from(p), n as u64) as usize - 1,
         Pick::Id(_) => 0,
     };
     timed.get(index.min(n - 1)).map(|(_, r)| *r)

@@ -18,8 +18,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use crate::cost::{CostModel, StepWork};
 use crate::engine::request::{DropReason, ReqId, Request, Stage, UNSET};
-use crate::engine::router::Books;
-use crate::prefix::{BlockPool, PrefixIndex};
+use crate::prefix::BlockPool;
 use crate::report::{InstanceReport, Role};
 use crate::time::Nanos;
 
@@ -50,6 +49,9 @@ pub struct StepOutcome {
     /// Gaps of tokens emitted by a recompute after a preemption: since the request's
     /// previous token, not one step.
     pub resumed_gaps: Vec<Nanos>,
+    /// The `routed_prefill_blocks` of the requests whose prefill ended in the step, for the
+    /// router's books.
+    pub routed_prefill_blocks_ended: u64,
 }
 
 /// Counters reported per instance.
@@ -104,10 +106,6 @@ pub struct Instance {
     pub cost: CostModel,
     /// Its KV blocks and prefix cache.
     pub kv: BlockPool,
-    /// The router's view of its prefix cache.
-    pub index: PrefixIndex,
-    /// The router's books: what it sent here and has not seen leave.
-    pub books: Books,
     /// Counters.
     pub stats: InstanceStats,
     waiting: VecDeque<ReqId>,
@@ -167,8 +165,6 @@ impl Instance {
             kv_bytes_per_token_per_rank,
             cost,
             kv: BlockPool::new(kv_blocks, prefix_caching),
-            index: PrefixIndex::new(kv_blocks),
-            books: Books::default(),
             stats: InstanceStats::default(),
             waiting: VecDeque::new(),
             ready: VecDeque::new(),
@@ -483,7 +479,8 @@ impl Instance {
             {
                 // The prefill part is done; blocks stay held until the KV has left.
                 self.running_count -= 1;
-                self.books.prefill_ended(&mut r.routed_prefill_blocks);
+                outcome.routed_prefill_blocks_ended +=
+                    u64::from(std::mem::take(&mut r.routed_prefill_blocks));
                 r.times.prefill_end = now;
                 r.stage = Stage::Transferring;
                 outcome.prefill_done.push(id);
@@ -491,7 +488,8 @@ impl Instance {
             }
             r.generated += 1;
             if r.times.first_token == UNSET {
-                self.books.prefill_ended(&mut r.routed_prefill_blocks);
+                outcome.routed_prefill_blocks_ended +=
+                    u64::from(std::mem::take(&mut r.routed_prefill_blocks));
                 r.times.prefill_end = now;
                 r.times.first_token_step_start = self.step.start;
                 r.times.first_token = now;

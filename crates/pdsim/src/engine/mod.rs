@@ -9,7 +9,7 @@ pub mod transfer;
 
 use std::collections::VecDeque;
 
-use crate::config::{Config, ReservationPolicy, RoutingPolicy};
+use crate::config::{Config, ReservationPolicy};
 use crate::error::Error;
 use crate::metrics::Collector;
 use crate::prefix::SharedPrefix;
@@ -20,7 +20,7 @@ use crate::workload::Workload;
 use events::{Event, EventQueue};
 use instance::{BatchLimits, Instance, StepOutcome};
 use request::{DropReason, ReqId, Request, Stage};
-use router::{Books, DecisionInput};
+use router::Router;
 use timeline::TimelineRecorder;
 use transfer::SharedLink;
 
@@ -37,8 +37,6 @@ pub struct Outcome {
     pub end: Nanos,
     /// Events processed.
     pub events: u64,
-    /// KV transfers attempted.
-    pub transfers_started: u64,
 }
 
 impl Outcome {
@@ -51,7 +49,6 @@ impl Outcome {
             self.timeline,
             self.end,
             self.events,
-            self.transfers_started,
         )
     }
 }
@@ -70,10 +67,7 @@ pub struct Simulation<'a> {
     arrived: u64,
     collector: Collector,
     instances: Vec<Instance>,
-    decode_pool: Vec<u32>,
-    prefill_pool: Vec<u32>,
-    decode_cursor: usize,
-    prefill_cursor: usize,
+    router: Router,
     queue: EventQueue,
     workload: Workload,
     /// The request of the pending `Arrival` event.
@@ -88,7 +82,6 @@ pub struct Simulation<'a> {
     now: Nanos,
     horizon: Option<Nanos>,
     max_time: Nanos,
-    transfers_started: u64,
     /// Per instance, disaggregated requests waiting for it to reserve KV blocks for their
     /// prompt (reservation policy `wait`), first come, first served.
     awaiting_room: Vec<VecDeque<ReqId>>,
@@ -100,7 +93,6 @@ pub struct Simulation<'a> {
     scratch_dropped: Vec<ReqId>,
     scratch_outcome: StepOutcome,
     scratch_finished: Vec<ReqId>,
-    scratch_candidates: Vec<u32>,
 }
 
 impl<'a> Simulation<'a> {
@@ -138,15 +130,6 @@ impl<'a> Simulation<'a> {
                 )
             })
             .collect();
-        let ids_where = |f: fn(Role) -> bool| {
-            instances
-                .iter()
-                .filter(|i| f(i.role))
-                .map(|i| i.id)
-                .collect::<Vec<u32>>()
-        };
-        let decode_pool = ids_where(Role::decodes);
-        let prefill_pool = ids_where(Role::prefills_remote);
         let n = instances.len();
         let mut queue = EventQueue::default();
         let mut workload = Workload::new(&config.workload, config.seed, config.limits.max_requests);
@@ -154,8 +137,14 @@ impl<'a> Simulation<'a> {
         let tree = workload.block_tree(engine.block_size);
         for instance in &mut instances {
             instance.kv.set_tree(&tree);
-            instance.index.set_tree(&tree);
         }
+        let roles: Vec<Role> = instances.iter().map(|i| i.role).collect();
+        let kv_blocks: Vec<u64> = resolved
+            .pools
+            .iter()
+            .flat_map(|pool| (0..pool.instances).map(move |_| pool.kv_blocks))
+            .collect();
+        let router = Router::new(config, &roles, &kv_blocks, &tree);
         let next_arrival = workload.next_request();
         if let Some(first) = &next_arrival {
             queue.push(first.arrival, Event::Arrival);
@@ -167,10 +156,7 @@ impl<'a> Simulation<'a> {
             arrived: 0,
             collector: Collector::new(config, expected_requests(config)),
             instances,
-            decode_pool,
-            prefill_pool,
-            decode_cursor: 0,
-            prefill_cursor: 0,
+            router,
             queue,
             workload,
             next_arrival,
@@ -183,14 +169,12 @@ impl<'a> Simulation<'a> {
             now: 0,
             horizon: config.workload.horizon_s.map(s_to_ns),
             max_time: s_to_ns(config.limits.max_sim_time_s),
-            transfers_started: 0,
             awaiting_room: (0..n).map(|_| VecDeque::new()).collect(),
             pending_kicks: Vec::with_capacity(n),
             kick_pending: vec![false; n],
             scratch_dropped: Vec::new(),
             scratch_outcome: StepOutcome::default(),
             scratch_finished: Vec::new(),
-            scratch_candidates: Vec::new(),
         }
     }
 
@@ -284,7 +268,7 @@ impl<'a> Simulation<'a> {
         let end = self.now;
         if self.requests.iter().all(|r| r.stage.has_left()) {
             // Nothing left: the router's bookkeeping is back to zero.
-            debug_assert!(self.instances.iter().all(|i| i.books == Books::default()));
+            debug_assert!(self.router.is_idle());
         }
         // Whatever is still in the cluster at the end is in flight.
         let block_size = self.config.engine.block_size;
@@ -300,7 +284,6 @@ impl<'a> Simulation<'a> {
             timeline: self.timeline.finish(end),
             end,
             events,
-            transfers_started: self.transfers_started,
         })
     }
 
@@ -319,87 +302,27 @@ impl<'a> Simulation<'a> {
 
     /// Routes a new request: decode instance, decider, then (maybe) a prefill instance.
     fn arrive(&mut self, spec: crate::workload::RequestSpec) {
-        let cfg = self.config;
-        let block_size = cfg.engine.block_size;
-        let prefix = SharedPrefix::of(&spec.prompt, block_size);
-        let weight = cfg.routing.overlap_weight;
-        let d = router::pick(
-            cfg.routing.policy,
-            &self.decode_pool,
-            &self.instances,
-            prefix,
-            weight,
-            &mut self.decode_cursor,
-        );
-        let cached_blocks = self.instances[d as usize].index.matched_prefix(prefix) as u64;
-        let uncached =
-            u64::from(spec.prompt.len).saturating_sub(cached_blocks * u64::from(block_size)) as u32;
-        let mut candidates = std::mem::take(&mut self.scratch_candidates);
-        candidates.clear();
-        candidates.extend(self.prefill_pool.iter().copied().filter(|&p| p != d));
-        // The prefill instance is chosen before deciding (the conditional decider looks at
-        // its queue), but a round-robin cursor only advances when it is really used.
-        let policy = cfg.routing.prefill_policy.unwrap_or(cfg.routing.policy);
-        let mut cursor = self.prefill_cursor;
-        let prefill = (!candidates.is_empty()).then(|| {
-            router::pick(
-                policy,
-                &candidates,
-                &self.instances,
-                prefix,
-                weight,
-                &mut cursor,
-            )
+        let prefix = SharedPrefix::of(&spec.prompt, self.config.engine.block_size);
+        let instances = &self.instances;
+        let placement = self.router.place(prefix, spec.prompt.len, |p| {
+            instances[p as usize].queue_depth()
         });
-        self.scratch_candidates = candidates;
-        let remote = prefill.filter(|&p| {
-            router::disaggregate(
-                cfg.disaggregation.decider,
-                cfg.disaggregation.threshold_tokens,
-                cfg.disaggregation.max_prefill_queue,
-                DecisionInput {
-                    input_tokens: spec.prompt.len,
-                    uncached_tokens: uncached,
-                    prefill_queue_depth: self.instances[p as usize].queue_depth(),
-                },
-            )
-        });
-        if remote.is_some() {
-            self.prefill_cursor = cursor;
-        }
         // Ids are arrival order (follow-ups are made in completion order).
         let mut spec = spec;
         spec.id = self.arrived;
         let mut request = Request::new(spec, prefix);
         self.collector.arrived(self.arrived);
         self.arrived += 1;
+        let d = placement.decode;
         request.decode_instance = d;
-        request.prefill_instance = remote.unwrap_or(d);
-        request.disaggregated = remote.is_some();
-        let target = remote.unwrap_or(d) as usize;
-        let prompt_blocks = request.prompt_blocks(block_size);
-        // What the target must compute, as the router sees it (before this routing); only
-        // the kv-cost policies read it.
-        let kv_cost =
-            |p: RoutingPolicy| matches!(p, RoutingPolicy::KvCost | RoutingPolicy::KvCostStaged);
-        let to_prefill = match remote {
-            _ if !(kv_cost(cfg.routing.policy) || kv_cost(policy)) => 0,
-            None => prompt_blocks - cached_blocks,
-            Some(p) => {
-                prompt_blocks - self.instances[p as usize].index.matched_prefix(prefix) as u64
-            }
-        };
-        request.routed_prefill_blocks = to_prefill as u32;
-        self.instances[target].books.prefill_routed(to_prefill);
-        self.instances[d as usize].index.insert(prefix);
-        self.instances[d as usize].books.route(prompt_blocks);
+        request.prefill_instance = placement.prefill.unwrap_or(d);
+        request.disaggregated = placement.prefill.is_some();
+        request.routed_prefill_blocks = placement.routed_prefill_blocks;
         self.instances[d as usize].stats.requests += 1;
-        if let Some(p) = remote {
-            let p = p as usize;
-            self.instances[p].index.insert(prefix);
-            self.instances[p].books.route(prompt_blocks);
-            self.instances[p].stats.requests += 1;
+        if let Some(p) = placement.prefill {
+            self.instances[p as usize].stats.requests += 1;
         }
+        let target = placement.prefill.unwrap_or(d) as usize;
         let id = match self.free_slots.pop() {
             Some(slot) => {
                 self.requests[slot] = request;
@@ -471,6 +394,10 @@ impl<'a> Simulation<'a> {
         self.timeline.step(instance, start, now, prefill, decode);
         self.instances[instance].finish_step(now, &mut self.requests, &mut self.scratch_outcome);
         let outcome = &mut self.scratch_outcome;
+        self.router.prefill_ended(
+            instance as u32,
+            std::mem::take(&mut outcome.routed_prefill_blocks_ended),
+        );
         self.collector
             .token_gaps(outcome.duration, outcome.gap_tokens);
         for gap in outcome.resumed_gaps.drain(..) {
@@ -494,7 +421,7 @@ impl<'a> Simulation<'a> {
     /// room (policy `wait`), or drop the request (policy `drop`, or a prompt that can never
     /// fit).
     fn start_transfer(&mut self, id: ReqId) {
-        self.transfers_started += 1;
+        self.collector.transfer_started();
         let block_size = self.config.engine.block_size;
         let r = &self.requests[id];
         let d = r.decode_instance as usize;
@@ -518,9 +445,7 @@ impl<'a> Simulation<'a> {
         r.stage = Stage::Dropped(DropReason::DecodeKvFull);
         self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
         r.anonymous_blocks = 0;
-        self.instances[p]
-            .books
-            .release(r.prompt_blocks(self.config.engine.block_size));
+        self.router.released(p as u32, r.input());
         self.finish_dropped(id);
         if !self.awaiting_room[p].is_empty() {
             self.retry_reservations(p);
@@ -601,9 +526,7 @@ impl<'a> Simulation<'a> {
         // The prefill instance keeps the prompt only as reusable cache from now on.
         self.instances[p].kv.release(r.prefix, r.anonymous_blocks);
         r.anonymous_blocks = 0;
-        self.instances[p]
-            .books
-            .release(r.prompt_blocks(self.config.engine.block_size));
+        self.router.released(p as u32, r.input());
         self.timeline.transfer_in(d, now);
         self.instances[d].enqueue_ready(id);
         if !self.awaiting_room[p].is_empty() {
@@ -623,8 +546,7 @@ impl<'a> Simulation<'a> {
         {
             // Dropped by its prefill instance, which counted it too.
             let p = r.prefill_instance as usize;
-            let blocks = r.prompt_blocks(self.config.engine.block_size);
-            self.instances[p].books.release(blocks);
+            self.router.released(p as u32, r.input());
         }
         self.leave(id);
     }
@@ -635,14 +557,11 @@ impl<'a> Simulation<'a> {
     fn leave(&mut self, id: ReqId) {
         let r = &mut self.requests[id];
         let d = r.decode_instance as usize;
-        self.instances[d]
-            .books
-            .release(r.prompt_blocks(self.config.engine.block_size));
+        self.router.released(d as u32, r.input());
         // Dropped before its prefill ended.
-        let p = r.prefill_instance as usize;
-        self.instances[p]
-            .books
-            .prefill_ended(&mut r.routed_prefill_blocks);
+        let routed = std::mem::take(&mut r.routed_prefill_blocks);
+        self.router
+            .prefill_ended(r.prefill_instance, u64::from(routed));
         let r = &self.requests[id];
         let session = self.workload.session_of(&r.spec);
         self.collector

@@ -88,7 +88,7 @@ pub struct Targets {
     /// Time to first token limit, in ms.
     pub ttft_ms: Option<f64>,
     /// Time per output token limit, in ms: a request's mean gap between output tokens
-    /// (the report's per-request `itl_ms`, what vLLM calls TPOT).
+    /// (the report's per-request `tpot_ms`).
     pub tpot_ms: Option<f64>,
     /// Share of requests, in (0, 1], that must complete within both limits.
     pub attainment: f64,
@@ -419,10 +419,7 @@ pub fn check_request(request: &PlanRequest) -> Result<(), Error> {
         }
     }
     for d in &s.deciders {
-        let threshold = matches!(
-            d.decider,
-            Decider::PrefixThreshold | Decider::LengthThreshold | Decider::Conditional
-        );
+        let threshold = d.decider.reads_threshold();
         if d.decider == Decider::Never {
             return Err(Error::invalid(
                 "space.deciders",

@@ -139,7 +139,7 @@ impl Searcher<'_> {
                 ttft_ok += 1;
             }
             if t.tpot_ms
-                .is_none_or(|limit| r.itl_ms.is_none_or(|tpot| tpot <= limit))
+                .is_none_or(|limit| r.tpot_ms.is_none_or(|tpot| tpot <= limit))
             {
                 tpot_ok += 1;
             }

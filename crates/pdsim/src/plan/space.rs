@@ -38,7 +38,7 @@ pub fn candidate_config(request: &PlanRequest, candidate: &Candidate, rate_per_s
     }
     config.slo = SloConfig {
         ttft_ms: request.targets.ttft_ms,
-        itl_ms: request.targets.tpot_ms,
+        tpot_ms: request.targets.tpot_ms,
     };
     config.workload.arrival.rate_per_s = rate_per_s;
     config

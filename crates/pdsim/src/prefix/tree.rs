@@ -55,11 +55,6 @@ impl PrefixTree {
         })
     }
 
-    /// Whether no group is nested.
-    pub fn is_flat(&self) -> bool {
-        self.branches.is_empty() && self.below.is_none()
-    }
-
     /// The tree a trace's records describe (`prefix_parent`, `prefix_parent_tokens`), or
     /// the first record that contradicts it: its index and the message, naming the field.
     pub fn of_trace(records: &[TraceRecord]) -> Result<Self, (usize, String)> {

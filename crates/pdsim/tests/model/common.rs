@@ -54,12 +54,12 @@ pub fn ns(ms: f64) -> u64 {
 pub fn prefill_chunk_ns(p: f64, q: f64, last: bool) -> u64 {
     let model = pdsim::presets::model("llama-3.1-8b").unwrap();
     let gpu = pdsim::presets::gpu("h100-sxm").unwrap();
-    let cost = pdsim::cost::CostModel::new(&model, &gpu, 1, 1, 0.3);
-    cost.step_time(&pdsim::cost::StepWork {
+    let cost = pdsim::internals::CostModel::new(&model, &gpu, 1, 1, 0.3);
+    cost.step_time(&pdsim::internals::StepWork {
         prefill_tokens: q as u64,
         prefill_attention_pairs: q * p + q * (q + 1.0) / 2.0,
         logit_tokens: u64::from(last),
-        ..pdsim::cost::StepWork::default()
+        ..pdsim::internals::StepWork::default()
     })
 }
 

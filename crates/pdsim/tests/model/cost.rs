@@ -2,12 +2,12 @@
 //! by one. Counted in operations, not timed, so the test is exact and machine-independent.
 
 use pdsim::config::LengthDist;
-use pdsim::engine::Simulation;
+use pdsim::internals::Simulation;
 use pdsim::Config;
 
 /// (engine work units, steps, requests, mean decoders per step) of a run.
 fn work_of(config: &Config) -> (u64, u64, u64, f64) {
-    let validated = pdsim::validate::validate(config).unwrap();
+    let validated = pdsim::validate(config).unwrap();
     let outcome = Simulation::new(&validated).run().unwrap();
     let work = outcome.instances.iter().map(|i| i.stats.work).sum();
     let steps: u64 = outcome.instances.iter().map(|i| i.stats.steps).sum();

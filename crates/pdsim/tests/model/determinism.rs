@@ -4,7 +4,7 @@ use pdsim::Config;
 
 #[test]
 fn same_seed_same_bytes_every_example() {
-    for example in pdsim::examples::all().into_iter().filter(|e| !e.benchmark) {
+    for example in pdsim::examples().into_iter().filter(|e| !e.benchmark) {
         let json = serde_json::to_string(&example.config).unwrap();
         assert_eq!(
             pdsim::run_json(&json).unwrap(),
@@ -28,7 +28,7 @@ fn the_seed_matters() {
 
 #[test]
 fn every_example_completes_all_requests() {
-    for example in pdsim::examples::all().into_iter().filter(|e| !e.benchmark) {
+    for example in pdsim::examples().into_iter().filter(|e| !e.benchmark) {
         let report = pdsim::run(&example.config).unwrap();
         let s = &report.summary;
         assert_eq!(s.completed + s.dropped, s.injected, "{}", example.name);

@@ -153,7 +153,7 @@ fn decode_without_room_for_two(reservation: ReservationPolicy) -> pdsim::Report 
     let mut small = gpu("h100-sxm").unwrap();
     let model = pdsim::presets::model("llama-3.1-8b").unwrap();
     let engine = &config.engine;
-    let used = pdsim::cost::memory_budget(
+    let used = pdsim::internals::memory_budget(
         &model,
         &small,
         1,

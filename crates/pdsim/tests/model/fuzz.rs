@@ -90,7 +90,7 @@ fn exercise(text: &str) {
     let Ok(mut config) = Config::from_json(text) else {
         return;
     };
-    if pdsim::validate::validate(&config).is_err() {
+    if pdsim::validate(&config).is_err() {
         return;
     }
     SIMULATED.with(|n| n.set(n.get() + 1));
@@ -118,7 +118,7 @@ proptest! {
 
     #[test]
     fn hostile_field_values_never_panic(
-        base in prop::sample::select(pdsim::examples::all().into_iter().filter(|e| !e.benchmark).map(|e| e.config).collect::<Vec<_>>()),
+        base in prop::sample::select(pdsim::examples().into_iter().filter(|e| !e.benchmark).map(|e| e.config).collect::<Vec<_>>()),
         mutations in prop::collection::vec((any::<prop::sample::Index>(), hostile_value()), 1..5),
     ) {
         let mut value = serde_json::to_value(&base).unwrap();

@@ -288,7 +288,13 @@ const BAD_CONFIGS: &[(&str, &str, &str)] = &[
         "missing field `output_tokens`",
     ),
     (r#"{"slo": {"ttft_ms": 0}}"#, "slo.ttft_ms", "> 0"),
-    (r#"{"slo": {"itl_ms": -3}}"#, "slo.itl_ms", "> 0"),
+    (r#"{"slo": {"tpot_ms": -3}}"#, "slo.tpot_ms", "> 0"),
+    (r#"{"slo": {"itl_ms": -3}}"#, "slo.tpot_ms", "> 0"),
+    (
+        r#"{"slo": {"itl_ms": 3, "tpot_ms": 3}}"#,
+        "slo.itl_ms",
+        "not both",
+    ),
     (
         r#"{"limits": {"max_requests": 0}}"#,
         "limits.max_requests",
@@ -314,7 +320,7 @@ fn every_bad_config_names_its_field() {
     for (json, field, fragment) in BAD_CONFIGS {
         let err = match pdsim::Config::from_json(json) {
             Err(e) => e,
-            Ok(config) => pdsim::validate::validate(&config).expect_err(json),
+            Ok(config) => pdsim::validate(&config).expect_err(json),
         };
         let message = err.to_string();
         assert!(
@@ -368,4 +374,32 @@ fn extreme_but_valid_values_do_not_panic() {
             Err(e) => assert!(e.to_string().contains(':'), "{json}: {e}"),
         }
     }
+}
+
+#[test]
+fn slo_itl_ms_is_an_alias_of_tpot_ms() {
+    let with = |slo: &str| {
+        let config = format!(r#"{{"workload": {{"requests": 300}}, "slo": {{{slo}}}}}"#);
+        pdsim::run(&pdsim::Config::from_json(&config).unwrap()).unwrap()
+    };
+    let tpot = with(r#""ttft_ms": 2000, "tpot_ms": 8"#);
+    let alias = with(r#""ttft_ms": 2000, "itl_ms": 8"#);
+    let loose = with(r#""ttft_ms": 2000"#);
+    assert_eq!(
+        serde_json::to_string(&tpot).unwrap(),
+        serde_json::to_string(&alias).unwrap()
+    );
+    // The target is the per-request TPOT: attainment is the share of requests within both.
+    let within = tpot
+        .requests
+        .iter()
+        .filter(|r| {
+            r.ttft_ms.is_some_and(|t| t <= 2000.0)
+                && r.e2e_ms.is_some()
+                && r.tpot_ms.is_none_or(|t| t <= 8.0)
+        })
+        .count();
+    let expected = within as f64 / tpot.summary.injected as f64;
+    assert!((tpot.summary.slo_attainment - expected).abs() < 1e-12);
+    assert!(tpot.summary.slo_attainment < loose.summary.slo_attainment);
 }
