@@ -93,6 +93,12 @@ fn dense(
         moe: None,
         weight_dtype: Dtype::Bf16,
         kv_dtype: Dtype::Bf16,
+        local_attention: None,
+        linear_attention: None,
+        sparse_attention: None,
+        attention_gate: false,
+        plain_mlp: false,
+        tied_embeddings: false,
     }
 }
 
