@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use pdsim::arch::ModelParams;
 use pdsim::config::{HardwareSpec, ModelSpec};
+use pdsim::cost::{kv_capacity_blocks, memory_budget, CostModel, StepWork};
+use pdsim::presets::gpu;
 use pdsim::step_time::{step_time, Step, StepTimeQuery};
 
 fn config(name: &str) -> serde_json::Value {
@@ -174,6 +176,114 @@ fn only_layers_that_keep_every_token_count_towards_kv_bytes_per_token() {
         fixture("Phi-3-mini-4k-instruct").kv_bytes_per_token(),
         32 * 2 * 32 * 96 * 2
     );
+}
+
+#[test]
+fn kv_capacity_counts_full_layers_per_token_and_sets_aside_windows_and_states() {
+    // Gemma-3-27B on one H200: the per-token cache counts its 10 global layers; the 52
+    // sliding layers' windows are set aside for the running sequences, at most their
+    // share of the cache (52 / 62 of a token's bytes).
+    let g3 = fixture("gemma-3-27b-it");
+    let h200 = gpu("h200").unwrap();
+    let budget = memory_budget(&g3, &h200, 1, 1, 0.9, 2048, 256);
+    let free = budget.usable - budget.weights - budget.activations - budget.reserved;
+    let windows: f64 = 256.0 * 1024.0 * 52.0 * 2.0 * 16.0 * 128.0 * 2.0;
+    let share = free * 425_984.0 / 507_904.0;
+    assert_eq!(budget.sequence_state, windows.min(share));
+    assert_eq!(budget.kv_cache, free - budget.sequence_state);
+    let blocks = kv_capacity_blocks(&g3, 16, &budget, 1);
+    assert_eq!(blocks, (budget.kv_cache / (81_920.0 * 16.0)) as u64);
+    // 256 sequences' windows would take more than the sliding layers' share, so the share
+    // is set aside: as many tokens as counting every layer per token (within a block).
+    assert_eq!(budget.sequence_state, share);
+    let every_layer = (free / (507_904.0 * 16.0)) as u64;
+    assert!(blocks.abs_diff(every_layer) <= 1, "{blocks} {every_layer}");
+    // With 32 sequences the windows fit in their share, and the cache holds far more.
+    let budget = memory_budget(&g3, &h200, 1, 1, 0.9, 2048, 32);
+    assert_eq!(budget.sequence_state, windows / 8.0);
+    assert!(kv_capacity_blocks(&g3, 16, &budget, 1) > 3 * every_layer);
+    // Qwen3.5 on 8 H200s: 256 linear states set aside.
+    let qwen = fixture("Qwen3.5-397B-A17B");
+    let budget = memory_budget(&qwen, &h200, 8, 1, 0.9, 2048, 256);
+    assert_eq!(
+        budget.sequence_state,
+        256.0 * qwen.sequence_bytes_per_rank(8).state
+    );
+}
+
+fn decode(seqs: u64, context: u64) -> StepWork {
+    StepWork {
+        decode_seqs: seqs,
+        decode_context_tokens: seqs * context,
+        logit_tokens: seqs,
+        ..StepWork::default()
+    }
+}
+
+fn prefill(tokens: u64) -> StepWork {
+    let t = tokens as f64;
+    StepWork {
+        prefill_tokens: tokens,
+        prefill_attention_pairs: t * (t + 1.0) / 2.0,
+        logit_tokens: 1,
+        ..StepWork::default()
+    }
+}
+
+#[test]
+fn bounded_layers_stop_growing_with_the_context() {
+    let h200 = gpu("h200").unwrap();
+    // Sparse attention: past its 2048 tokens DeepSeek-V3.2's attention grows only by the
+    // indexer's pass over the index keys; with the sparsity dropped (DeepSeek-V3) it grows
+    // by the whole latent read. Compare the growth from 16k to 64k tokens of context.
+    let ds32 = fixture("DeepSeek-V3.2");
+    let mut ds3 = ds32.clone();
+    ds3.sparse_attention = None;
+    let growth = |m: &ModelParams| {
+        let cost = CostModel::new(m, &h200, 8, 1, 0.0);
+        cost.parts(&decode(32, 65_536)).parts.attention
+            - cost.parts(&decode(32, 16_384)).parts.attention
+    };
+    assert!(
+        growth(&ds32) < 0.5 * growth(&ds3),
+        "{} {}",
+        growth(&ds32),
+        growth(&ds3)
+    );
+    // Below the top-k every key is attended either way, and the indexer only adds.
+    let short = |m: &ModelParams| {
+        CostModel::new(m, &h200, 8, 1, 0.0)
+            .parts(&decode(32, 1024))
+            .parts
+            .attention
+    };
+    assert!(short(&ds32) >= short(&ds3));
+    // Sliding windows: Gemma-3's prefill attention of a 32k prompt, with its windows, is
+    // a fraction of the same model with every layer global (a sixth of the layers keep
+    // quadratic pairs).
+    let g3 = fixture("gemma-3-27b-it");
+    let mut global = g3.clone();
+    global.local_attention = None;
+    let attention = |m: &ModelParams| {
+        CostModel::new(m, &h200, 1, 1, 0.0)
+            .parts(&prefill(32_768))
+            .parts
+            .attention
+    };
+    let ratio = attention(&g3) / attention(&global);
+    assert!(ratio < 0.3 && ratio > 10.0 / 62.0, "{ratio}");
+    // Linear attention: Qwen3.5's decode attention at 64k context is far below the same
+    // layers attending fully.
+    let qwen = fixture("Qwen3.5-397B-A17B");
+    let mut full = qwen.clone();
+    full.linear_attention = None;
+    let at = |m: &ModelParams| {
+        CostModel::new(m, &h200, 8, 1, 0.0)
+            .parts(&decode(64, 65_536))
+            .parts
+            .attention
+    };
+    assert!(at(&qwen) < 0.5 * at(&full), "{} {}", at(&qwen), at(&full));
 }
 
 #[test]
