@@ -9,6 +9,9 @@
 //!       + max(2 logit_rows V H / (peak e_gemm), bytes(V H) / (HBM e_weights)) + GEMMs x latency
 //! attention = layers x latency + causal pairs x 4 heads head_dim / (peak e_attention)
 //!       + max(decode compute, KV read and written / (HBM e_kv))       (MLA adds its projections)
+//!       (layers attending to at most k keys, local windows and sparse top-k, take
+//!        min(pairs, prompt tokens k) and min(context, seqs k); linear layers a per-token
+//!        cost and a state read and written per decoding sequence)
 //! experts = moe layers x (latency + max(2 (pairs + h E) W_expert / (peak e_moe),
 //!                                       touched experts x bytes(W_expert) / (HBM e_moe_weights)))
 //! all-reduce = 2 per dense layer x (latency + 2 (tp-1)/tp rows H 2 B / (link e_ar(tp)))

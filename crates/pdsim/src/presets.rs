@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::arch::{Dtype, ModelParams};
-use crate::arch::{Mla, Moe};
+use crate::arch::{LocalAttention, Mla, Moe};
 use crate::calibration::{self, Efficiency};
 
 /// A GPU, by its datasheet numbers and efficiency factors.
@@ -202,7 +202,8 @@ fn qwen3_235b() -> ModelParams {
     )
 }
 
-/// gpt-oss: attention in BF16, experts in MXFP4 (the checkpoint's quantization).
+/// gpt-oss: attention in BF16, experts in MXFP4 (the checkpoint's quantization); every
+/// other layer attends to a 128-token sliding window (its `layer_types`).
 fn gpt_oss(name: &str, layers: u32, experts: u32) -> ModelParams {
     let mut m = with_experts(
         dense(name, layers, 2880, 64, 8, 64, 2880, 201_088),
@@ -213,6 +214,11 @@ fn gpt_oss(name: &str, layers: u32, experts: u32) -> ModelParams {
     if let Some(moe) = m.moe.as_mut() {
         moe.dtype = Some(Dtype::Fp4);
     }
+    m.local_attention = Some(LocalAttention {
+        layers: layers / 2,
+        window: 128,
+        chunked: false,
+    });
     m
 }
 

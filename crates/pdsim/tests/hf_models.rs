@@ -321,3 +321,13 @@ fn every_fixture_gives_step_times() {
         }
     }
 }
+
+#[test]
+fn the_gpt_oss_catalog_entry_reads_like_its_config() {
+    // Its layer_types alternate 128-token sliding layers with full ones: 18 of 36.
+    let mut read = fixture("gpt-oss-120b");
+    read.name = "gpt-oss-120b".into();
+    assert_eq!(read, pdsim::presets::model("gpt-oss-120b").unwrap());
+    // 18 full layers x 2 x 8 KV heads x 64 x 2 B.
+    assert_eq!(read.kv_bytes_per_token(), 18 * 2 * 8 * 64 * 2);
+}
