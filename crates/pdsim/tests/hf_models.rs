@@ -331,3 +331,28 @@ fn the_gpt_oss_catalog_entry_reads_like_its_config() {
     // 18 full layers x 2 x 8 KV heads x 64 x 2 B.
     assert_eq!(read.kv_bytes_per_token(), 18 * 2 * 8 * 64 * 2);
 }
+
+#[test]
+fn the_new_catalog_entries_read_like_their_configs() {
+    for (id, file) in [
+        ("kimi-k2.5", "Kimi-K2.5"),
+        ("deepseek-v3.2", "DeepSeek-V3.2"),
+        ("glm-5", "GLM-5"),
+        ("minimax-m3", "MiniMax-M3"),
+        ("qwen3.5-397b-a17b", "Qwen3.5-397B-A17B"),
+        ("qwen3-coder-480b", "Qwen3-Coder-480B-A35B-Instruct"),
+        ("llama-4-scout", "Llama-4-Scout-17B-16E"),
+        ("llama-4-maverick", "Llama-4-Maverick-17B-128E"),
+        ("gemma-3-27b", "gemma-3-27b-it"),
+    ] {
+        let entry = pdsim::presets::model(id).unwrap();
+        let mut read = fixture(file);
+        read.name.clone_from(&entry.name);
+        if read.mla.is_some() {
+            // MLA models have no head_dim of their own (the reader takes hidden / heads,
+            // the DeepSeek catalog entries 128); only the activation estimate uses it.
+            read.head_dim = entry.head_dim;
+        }
+        assert_eq!(read, entry, "{id}");
+    }
+}
