@@ -162,7 +162,11 @@ pub fn run(scale: f64, repeat: usize) -> Result<String, String> {
     );
     for (label, seconds, requests) in [
         ("reference", process, reference.0.requests),
-        ("reference, 1/10 of the requests", process_tenth, tenth.0.requests),
+        (
+            "reference, 1/10 of the requests",
+            process_tenth,
+            tenth.0.requests,
+        ),
     ] {
         let _ = writeln!(
             out,

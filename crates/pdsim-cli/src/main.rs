@@ -317,6 +317,9 @@ fn execute(command: Command) -> Result<String, String> {
                     "step.tokens" => "--prefill".to_string(),
                     "step.batch" => "--decode".to_string(),
                     "step.context" => "--context".to_string(),
+                    // A field of the model's config.json keeps its own name after the flag:
+                    // "--model: num_key_value_heads: must be a positive integer, got 0".
+                    f if f.starts_with("model.") => format!("--model: {}", &f["model.".len()..]),
                     f => format!("--{}", f.split('.').next().unwrap_or(f).replace('_', "-")),
                 };
                 format!(

@@ -2,8 +2,11 @@
 //! KV-capacity arithmetic derive everything from.
 //!
 //! One type describes every supported family: dense GQA/MHA transformers (Llama, Mistral,
-//! Qwen), mixture-of-experts layers (Mixtral, Qwen3-MoE, gpt-oss, DeepSeek) and DeepSeek's
-//! multi-head latent attention (MLA). Catalog entries (`crate::presets`), inline objects in a
+//! Qwen, OPT, GPT-NeoX, Falcon, Gemma, Phi), mixture-of-experts layers (Mixtral, Qwen3-MoE,
+//! gpt-oss, DeepSeek, Llama 4), DeepSeek's multi-head latent attention (MLA), and layers that
+//! do not keep a full KV cache or do not attend to all of it: sliding-window and chunked
+//! local attention ([`LocalAttention`]), linear attention ([`LinearAttention`]) and sparse
+//! attention ([`SparseAttention`]). Catalog entries (`crate::presets`), inline objects in a
 //! config and HuggingFace `config.json` files (`crate::hf_config`) all become a
 //! [`ModelParams`].
 
@@ -76,12 +79,73 @@ pub struct Moe {
     /// Intermediate size of the shared expert(s) every token also runs (0: none).
     #[serde(default)]
     pub shared_intermediate: u32,
-    /// Leading layers with a dense feed-forward instead of experts (DeepSeek: 3).
+    /// Layers with a dense feed-forward instead of experts (DeepSeek: the first 3; Llama 4
+    /// Maverick: every other one).
     #[serde(default)]
     pub dense_layers: u32,
     /// Format of the expert weights; `null` uses the model's `weight_dtype`.
     #[serde(default)]
     pub dtype: Option<Dtype>,
+}
+
+/// Layers that attend only to recent tokens and keep only those in their KV cache:
+/// sliding-window layers (Mistral, Gemma 2/3, gpt-oss) or chunked local layers (Llama 4).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalAttention {
+    /// Layers of this kind (the others attend to every token).
+    pub layers: u32,
+    /// The window (or chunk), in tokens: the most a layer keeps and attends to.
+    pub window: u32,
+    /// Chunked (Llama 4): a token attends to the tokens before it in its own chunk of
+    /// `window`, half a chunk on average, instead of the last `window` tokens.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub chunked: bool,
+}
+
+/// Linear-attention layers (Gated DeltaNet: Qwen3-Next, Qwen3.5): a fixed-size state per
+/// sequence (one `key_head_dim x value_head_dim` matrix per value head, plus a short
+/// convolution's last inputs) instead of a KV cache that grows with the context.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinearAttention {
+    /// Layers of this kind.
+    pub layers: u32,
+    /// Query/key heads.
+    pub key_heads: u32,
+    /// Value heads (the state has one matrix per value head).
+    pub value_heads: u32,
+    /// Dimension of one key head.
+    pub key_head_dim: u32,
+    /// Dimension of one value head.
+    pub value_head_dim: u32,
+    /// Width of the short causal convolution over the projected inputs.
+    #[serde(default = "default_conv_kernel")]
+    pub conv_kernel: u32,
+}
+
+fn default_conv_kernel() -> u32 {
+    4
+}
+
+/// Sparse attention (DeepSeek-V3.2's DSA, GLM-5, MiniMax-M3's block-sparse MSA): a small
+/// indexer scores every cached token and the attention attends only the `top_k` best. The
+/// cache keeps every token, plus one index key of `index_head_dim` per token and layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SparseAttention {
+    /// Layers that attend sparsely (the others attend to every token).
+    pub layers: u32,
+    /// Tokens each query attends to.
+    pub top_k: u32,
+    /// Query heads of the indexer.
+    pub index_heads: u32,
+    /// Dimension of the indexer's heads (and of the index key cached per token).
+    pub index_head_dim: u32,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A model, by its architecture.
@@ -118,6 +182,26 @@ pub struct ModelParams {
     /// Format of the KV cache.
     #[serde(default)]
     pub kv_dtype: Dtype,
+    /// Sliding-window or chunked local layers; `null`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_attention: Option<LocalAttention>,
+    /// Linear-attention layers; `null`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear_attention: Option<LinearAttention>,
+    /// Sparse (top-k) attention layers; `null`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparse_attention: Option<SparseAttention>,
+    /// The query projection also yields a gate on the attention output (Qwen3-Next,
+    /// Qwen3.5): twice its width.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub attention_gate: bool,
+    /// Feed-forward of two matrices (up, down: OPT, GPT-NeoX, Falcon) instead of the gated
+    /// three (gate, up, down).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub plain_mlp: bool,
+    /// The logits reuse the embedding matrix (counted, and held, once).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub tied_embeddings: bool,
 }
 
 fn default_vocab() -> u32 {
@@ -135,6 +219,10 @@ pub struct LayerWeights {
     pub shared: f64,
     /// One routed expert (gate, up, down).
     pub expert: f64,
+    /// The projections of one linear-attention layer (instead of `attention`).
+    pub linear: f64,
+    /// The indexer of one sparse-attention layer (besides `attention`).
+    pub indexer: f64,
 }
 
 impl ModelParams {
@@ -156,6 +244,51 @@ impl ModelParams {
             .as_ref()
             .and_then(|m| m.dtype)
             .unwrap_or(self.weight_dtype)
+    }
+
+    /// Sliding-window or chunked local layers.
+    pub fn local_layers(&self) -> u32 {
+        self.local_attention
+            .as_ref()
+            .map_or(0, |l| l.layers.min(self.layers))
+    }
+
+    /// Linear-attention layers.
+    pub fn linear_layers(&self) -> u32 {
+        self.linear_attention
+            .as_ref()
+            .map_or(0, |l| l.layers.min(self.layers - self.local_layers()))
+    }
+
+    /// Layers whose KV cache keeps every token: all but the local and linear ones.
+    pub fn full_cache_layers(&self) -> u32 {
+        self.layers - self.local_layers() - self.linear_layers()
+    }
+
+    /// Of the full-cache layers, those that attend only to their indexer's top-k tokens.
+    pub fn sparse_layers(&self) -> u32 {
+        self.sparse_attention
+            .as_ref()
+            .map_or(0, |s| s.layers.min(self.full_cache_layers()))
+    }
+
+    /// Layers whose KV counts per token towards the cache. The full-cache layers; in a
+    /// model with none (every layer local: Mistral-7B-v0.1, Phi-3-mini), the local ones,
+    /// as the engine's cache is counted per token (an upper bound past the window).
+    pub fn per_token_kv_layers(&self) -> u32 {
+        match self.full_cache_layers() {
+            0 => self.local_layers(),
+            n => n,
+        }
+    }
+
+    /// Local layers whose KV is bounded by their window (none when they count per token).
+    pub fn windowed_kv_layers(&self) -> u32 {
+        if self.full_cache_layers() == 0 {
+            0
+        } else {
+            self.local_layers()
+        }
     }
 
     /// Weight elements of one layer, by kind.
@@ -181,6 +314,9 @@ impl ModelParams {
                 };
                 q_proj + h * (kv + rope) + kv * heads * (nope + v) + heads * v * h
             }
+            None if self.attention_gate => {
+                2.0 * h * heads * hd + 2.0 * h * f64::from(self.kv_heads) * hd + heads * hd * h
+            }
             None => h * heads * hd + 2.0 * h * f64::from(self.kv_heads) * hd + heads * hd * h,
         };
         let (shared, expert) = match &self.moe {
@@ -190,22 +326,62 @@ impl ModelParams {
             ),
             None => (0.0, 0.0),
         };
+        // Gated DeltaNet: q, k, v and the output gate z in, the decay and beta per value
+        // head, the convolution over q, k, v, and the output projection.
+        let linear = self.linear_attention.as_ref().map_or(0.0, |l| {
+            let keys = f64::from(l.key_heads) * f64::from(l.key_head_dim);
+            let values = f64::from(l.value_heads) * f64::from(l.value_head_dim);
+            h * (2.0 * keys + 2.0 * values + 2.0 * f64::from(l.value_heads))
+                + (2.0 * keys + values) * f64::from(l.conv_kernel)
+                + values * h
+        });
+        // The indexer: its queries from the query latent (MLA with q_lora) or the hidden
+        // state, one key head, and a weight per head.
+        let indexer = self.sparse_attention.as_ref().map_or(0.0, |s| {
+            let q_in = match &self.mla {
+                Some(m) if m.q_lora_rank > 0 => f64::from(m.q_lora_rank),
+                _ => h,
+            };
+            let (ih, id) = (f64::from(s.index_heads), f64::from(s.index_head_dim));
+            q_in * ih * id + h * id + h * ih
+        });
+        let ffn_matrices = if self.plain_mlp { 2.0 } else { 3.0 };
         LayerWeights {
             attention,
-            dense_ffn: 3.0 * h * f64::from(self.intermediate),
+            dense_ffn: ffn_matrices * h * f64::from(self.intermediate),
             shared,
             expert,
+            linear,
+            indexer,
         }
+    }
+
+    /// Weight elements of every layer's attention: the attention layers' projections, the
+    /// linear-attention layers' and the sparse layers' indexers.
+    pub fn attention_weights(&self, w: &LayerWeights) -> f64 {
+        let attention = f64::from(self.layers - self.linear_layers()) * w.attention;
+        match (self.linear_layers(), self.sparse_layers()) {
+            (0, 0) => attention,
+            (linear, sparse) => {
+                attention + f64::from(linear) * w.linear + f64::from(sparse) * w.indexer
+            }
+        }
+    }
+
+    /// Embedding and logit weights: one matrix when tied, else two.
+    fn embedding_weights(&self) -> f64 {
+        let copies = if self.tied_embeddings { 1.0 } else { 2.0 };
+        copies * f64::from(self.vocab) * f64::from(self.hidden)
     }
 
     /// Total parameters (embedding and logits included), in billions.
     pub fn params_b(&self) -> f64 {
         let w = self.layer_weights();
         let experts = self.moe.as_ref().map_or(0.0, |m| f64::from(m.experts));
-        let per_model = f64::from(self.layers) * w.attention
+        let per_model = self.attention_weights(&w)
             + f64::from(self.dense_layers()) * w.dense_ffn
             + f64::from(self.moe_layers()) * (w.shared + experts * w.expert)
-            + 2.0 * f64::from(self.vocab) * f64::from(self.hidden);
+            + self.embedding_weights();
         per_model / 1e9
     }
 
@@ -217,43 +393,88 @@ impl ModelParams {
         let (tp, ep) = (f64::from(tp.max(1)), f64::from(ep.max(1)));
         let experts = self.moe.as_ref().map_or(0.0, |m| f64::from(m.experts));
         let expert_split = if ep > 1.0 { ep } else { tp };
-        let dense = (f64::from(self.layers) * w.attention
+        let dense = (self.attention_weights(&w)
             + f64::from(self.dense_layers()) * w.dense_ffn
             + f64::from(self.moe_layers()) * w.shared)
             / tp
             * self.weight_dtype.bytes();
         let routed = f64::from(self.moe_layers()) * experts * w.expert / expert_split
             * self.expert_dtype().bytes();
-        let embeddings = 2.0 * f64::from(self.vocab) * f64::from(self.hidden) / tp * 2.0;
+        let embeddings = self.embedding_weights() / tp * 2.0;
         dense + routed + embeddings
     }
 
-    /// KV elements of one token in one layer across the whole instance.
-    fn kv_elements_per_layer(&self) -> f64 {
+    /// KV elements of one token in one layer on one of `tp` ranks. GQA splits the KV heads
+    /// over the ranks; with more ranks than KV heads each rank keeps one head (vLLM
+    /// replicates them). MLA's latent is replicated on every rank.
+    fn kv_elements_per_layer_per_rank(&self, tp: u32) -> f64 {
         match &self.mla {
             Some(m) => f64::from(m.kv_lora_rank + m.qk_rope_head_dim),
-            None => 2.0 * f64::from(self.kv_heads) * f64::from(self.head_dim),
-        }
-    }
-
-    /// KV-cache bytes of one token across the whole instance (all TP ranks together).
-    pub fn kv_bytes_per_token(&self) -> u64 {
-        (f64::from(self.layers) * self.kv_elements_per_layer() * self.kv_dtype.bytes()) as u64
-    }
-
-    /// KV bytes of one token held (and sent) by one TP rank. GQA splits the KV heads over
-    /// the ranks; with more ranks than KV heads each rank keeps one head (vLLM replicates
-    /// them). MLA's latent is replicated on every rank.
-    pub fn kv_bytes_per_token_per_rank(&self, tp: u32) -> u64 {
-        match &self.mla {
-            Some(_) => self.kv_bytes_per_token(),
             None => {
                 let heads = (self.kv_heads / tp.max(1)).max(1);
-                let per_layer = 2.0 * f64::from(heads) * f64::from(self.head_dim);
-                (f64::from(self.layers) * per_layer * self.kv_dtype.bytes()) as u64
+                2.0 * f64::from(heads) * f64::from(self.head_dim)
             }
         }
     }
+
+    /// KV bytes of one token in `layers` attention layers, on one of `tp` ranks.
+    pub fn kv_bytes_in_layers_per_rank(&self, layers: u32, tp: u32) -> u64 {
+        (f64::from(layers) * self.kv_elements_per_layer_per_rank(tp) * self.kv_dtype.bytes()) as u64
+    }
+
+    /// Bytes of the sparse layers' index keys of one token (one head per layer, replicated
+    /// on every rank).
+    pub fn index_kv_bytes_per_token(&self) -> u64 {
+        self.sparse_attention.as_ref().map_or(0, |s| {
+            (f64::from(self.sparse_layers()) * f64::from(s.index_head_dim) * self.kv_dtype.bytes())
+                as u64
+        })
+    }
+
+    /// KV-cache bytes of one token across the whole instance (all TP ranks together), in
+    /// the layers that keep every token ([`Self::per_token_kv_layers`]).
+    pub fn kv_bytes_per_token(&self) -> u64 {
+        self.kv_bytes_in_layers_per_rank(self.per_token_kv_layers(), 1)
+            + self.index_kv_bytes_per_token()
+    }
+
+    /// KV bytes of one token held (and sent) by one TP rank, in the layers that keep every
+    /// token.
+    pub fn kv_bytes_per_token_per_rank(&self, tp: u32) -> u64 {
+        self.kv_bytes_in_layers_per_rank(self.per_token_kv_layers(), tp)
+            + self.index_kv_bytes_per_token()
+    }
+
+    /// Bytes one sequence holds on one of `tp` ranks whatever its length, at most: the
+    /// windowed layers' KV of a full window (`window`) and the linear-attention state
+    /// (`state`, BF16 as vLLM keeps it by default).
+    pub fn sequence_bytes_per_rank(&self, tp: u32) -> SequenceBytes {
+        let window = self.local_attention.as_ref().map_or(0.0, |l| {
+            f64::from(l.window)
+                * self.kv_bytes_in_layers_per_rank(self.windowed_kv_layers(), tp) as f64
+        });
+        let state = self.linear_attention.as_ref().map_or(0.0, |l| {
+            let tp = tp.max(1);
+            let value_heads = f64::from((l.value_heads / tp).max(1));
+            let matrices = value_heads * f64::from(l.key_head_dim) * f64::from(l.value_head_dim);
+            let conv_channels =
+                f64::from(2 * l.key_heads * l.key_head_dim + l.value_heads * l.value_head_dim)
+                    / f64::from(tp);
+            let conv = conv_channels * f64::from(l.conv_kernel.saturating_sub(1));
+            f64::from(self.linear_layers()) * (matrices + conv) * Dtype::Bf16.bytes()
+        });
+        SequenceBytes { window, state }
+    }
+}
+
+/// Memory one sequence holds whatever its length, in bytes (see
+/// [`ModelParams::sequence_bytes_per_rank`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SequenceBytes {
+    /// The windowed layers' KV of one full window.
+    pub window: f64,
+    /// The linear-attention layers' state.
+    pub state: f64,
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@
 //!       + max(2 logit_rows V H / (peak e_gemm), bytes(V H) / (HBM e_weights)) + GEMMs x latency
 //! attention = layers x latency + causal pairs x 4 heads head_dim / (peak e_attention)
 //!       + max(decode compute, KV read and written / (HBM e_kv))       (MLA adds its projections)
+//!       (layers attending to at most k keys, local windows and sparse top-k, take
+//!        min(pairs, prompt tokens k) and min(context, seqs k); linear layers a per-token
+//!        cost and a state read and written per decoding sequence)
 //! experts = moe layers x (latency + max(2 (pairs + h E) W_expert / (peak e_moe),
 //!                                       touched experts x bytes(W_expert) / (HBM e_moe_weights)))
 //! all-reduce = 2 per dense layer x (latency + 2 (tp-1)/tp rows H 2 B / (link e_ar(tp)))
@@ -165,6 +168,12 @@ pub struct CostModel {
     attention_s_per_pair: f64,
     decode_attention_s_per_token: f64,
     kv_s_per_token: f64,
+    /// Layers that attend to a bounded number of keys (local windows, sparse top-k).
+    bounded: Vec<BoundedAttention>,
+    /// KV written per new token by the bounded layers.
+    bounded_kv_s_per_token: f64,
+    linear_s_per_token: f64,
+    linear_state_s_per_seq: f64,
     moe_layers: f64,
     experts_per_gpu: f64,
     /// `1 - top_k / experts`, the chance a routing choice misses a given expert.
@@ -181,6 +190,19 @@ pub struct CostModel {
     other_fixed_s: f64,
     other_s_per_row: f64,
     overhead_s: f64,
+}
+
+/// Attention layers that attend to at most `keys` keys per query: a local window, or a
+/// sparse top-k. Steps carry only totals, so the keys are bounded in total: a prefill's
+/// pairs by `min(pairs, tokens x keys)` and a decode's keys by `min(context, seqs x keys)`,
+/// exact when every sequence is shorter than `keys` or every one longer, else an upper
+/// bound.
+#[derive(Clone, Debug)]
+struct BoundedAttention {
+    keys: f64,
+    s_per_pair: f64,
+    decode_s_per_key: f64,
+    kv_s_per_key: f64,
 }
 
 /// Peak rate and efficiencies of the GEMM kernels for one weight format.
@@ -236,12 +258,12 @@ impl CostModel {
         // Dense GEMMs per GPU (MLA projections are counted with attention, as its kernels
         // run them).
         let attention_in_gemm = if model.mla.is_some() {
-            0.0
+            f64::from(model.sparse_layers()) * w.indexer
         } else {
-            w.attention
+            model.attention_weights(&w)
         };
         let dense_weights =
-            (layers * attention_in_gemm + dense_layers * w.dense_ffn + moe_layers * w.shared) / tp;
+            (attention_in_gemm + dense_layers * w.dense_ffn + moe_layers * w.shared) / tp;
         // GEMMs that pay the per-GEMM fixed cost: the projections and dense MLPs. (MLA's
         // projections run inside its attention module; shared experts and the router
         // overlap the routed experts.)
@@ -275,7 +297,70 @@ impl CostModel {
                 (4.0 * heads * hd, 4.0 * heads * hd, 0.0)
             }
         };
-        let kv_bytes_per_token = model.kv_bytes_per_token_per_rank(tp_u) as f64;
+        // Layers by the keys they attend to: every cached token (and the sparse layers'
+        // indexers, which score every one), a local window, or a sparse top-k.
+        let attention_rate = peak16 * e.attention;
+        let kv_rate = hbm * e.kv_cache;
+        let sparse_layers = model.sparse_layers();
+        let all_keys_layers = f64::from(model.full_cache_layers() - sparse_layers);
+        let (index_flops_per_pair, index_bytes) = match &model.sparse_attention {
+            Some(s) => (
+                2.0 * f64::from(sparse_layers)
+                    * f64::from(s.index_heads)
+                    * f64::from(s.index_head_dim),
+                model.index_kv_bytes_per_token() as f64,
+            ),
+            None => (0.0, 0.0),
+        };
+        let kv_bytes_per_token = if model.local_attention.is_none() && sparse_layers == 0 {
+            model.kv_bytes_per_token_per_rank(tp_u) as f64
+        } else {
+            model.kv_bytes_in_layers_per_rank(model.full_cache_layers() - sparse_layers, tp_u)
+                as f64
+                + index_bytes
+        };
+        let mut bounded = Vec::new();
+        if let Some(s) = &model.sparse_attention {
+            if sparse_layers > 0 {
+                let n = f64::from(sparse_layers);
+                bounded.push(BoundedAttention {
+                    keys: f64::from(s.top_k),
+                    s_per_pair: n * prefill_flops_per_pair / tp / attention_rate,
+                    decode_s_per_key: n * decode_flops_per_token / tp / attention_rate,
+                    kv_s_per_key: model.kv_bytes_in_layers_per_rank(sparse_layers, tp_u) as f64
+                        / kv_rate,
+                });
+            }
+        }
+        if let Some(l) = &model.local_attention {
+            let n = f64::from(model.local_layers());
+            // A chunked layer attends to half a chunk on average.
+            let keys = f64::from(l.window) * if l.chunked { 0.5 } else { 1.0 };
+            bounded.push(BoundedAttention {
+                keys,
+                s_per_pair: n * prefill_flops_per_pair / tp / attention_rate,
+                decode_s_per_key: n * decode_flops_per_token / tp / attention_rate,
+                kv_s_per_key: model.kv_bytes_in_layers_per_rank(model.local_layers(), tp_u) as f64
+                    / kv_rate,
+            });
+        }
+        let bounded_kv_s_per_token = bounded.iter().map(|b| b.kv_s_per_key).sum::<f64>();
+        // Gated DeltaNet per token and value head: the state times the key, its rank-one
+        // update and the query times the state, 2 key_dim value_dim FLOPs each; a decoding
+        // sequence reads and writes its state once per step.
+        let (linear_s_per_token, linear_state_s_per_seq) = match &model.linear_attention {
+            Some(l) if model.linear_layers() > 0 => (
+                f64::from(model.linear_layers())
+                    * 6.0
+                    * f64::from(l.value_heads)
+                    * f64::from(l.key_head_dim)
+                    * f64::from(l.value_head_dim)
+                    / tp
+                    / attention_rate,
+                2.0 * model.sequence_bytes_per_rank(tp_u).state / kv_rate,
+            ),
+            _ => (0.0, 0.0),
+        };
 
         // Experts.
         let (experts, top_k, expert_weights) = match &model.moe {
@@ -345,11 +430,17 @@ impl CostModel {
             mla_read_s: layers * mla_weights * wd.bytes() / (hbm * e_read),
             prefill_attention_fixed_s: layers * e.attention_latency_us_prefill * 1e-6,
             decode_attention_fixed_s: layers * e.attention_latency_us_decode * 1e-6,
-            attention_s_per_pair: layers * prefill_flops_per_pair / tp / (peak16 * e.attention),
-            decode_attention_s_per_token: layers * decode_flops_per_token
+            attention_s_per_pair: all_keys_layers * prefill_flops_per_pair / tp / attention_rate
+                + index_flops_per_pair / attention_rate,
+            decode_attention_s_per_token: all_keys_layers * decode_flops_per_token
                 / tp
-                / (peak16 * e.attention),
-            kv_s_per_token: kv_bytes_per_token / (hbm * e.kv_cache),
+                / attention_rate
+                + index_flops_per_pair / attention_rate,
+            kv_s_per_token: kv_bytes_per_token / kv_rate,
+            bounded,
+            bounded_kv_s_per_token,
+            linear_s_per_token,
+            linear_state_s_per_seq,
             moe_layers,
             experts_per_gpu: experts / expert_split,
             expert_miss: 1.0 - top_k / experts,
@@ -421,7 +512,14 @@ impl CostModel {
         let context = self.per_replica(float(work.decode_context_tokens));
         let prefill_attention = if work.prefill_tokens > 0 {
             let pairs = self.per_replica(work.prefill_attention_pairs);
-            let t = self.attention_s_per_pair * pairs;
+            let mut t = self.attention_s_per_pair * pairs;
+            if !self.bounded.is_empty() || self.linear_s_per_token > 0.0 {
+                let prompt = self.per_replica(float(work.prefill_tokens));
+                for g in &self.bounded {
+                    t += g.s_per_pair * pairs.min(prompt * g.keys);
+                }
+                t += self.linear_s_per_token * prompt;
+            }
             if BOUNDS {
                 b.compute_bound += t;
             }
@@ -430,16 +528,33 @@ impl CostModel {
             0.0
         };
         let decode_attention = if work.decode_seqs > 0 {
-            self.decode_attention_fixed_s
+            let mut t = self.decode_attention_fixed_s
                 + roofline::<BOUNDS>(
                     b,
                     self.decode_attention_s_per_token * context,
                     self.kv_s_per_token * context,
-                )
+                );
+            if !self.bounded.is_empty() || self.linear_s_per_token > 0.0 {
+                let seqs = self.per_replica(float(work.decode_seqs));
+                for g in &self.bounded {
+                    let keys = context.min(seqs * g.keys);
+                    t += roofline::<BOUNDS>(b, g.decode_s_per_key * keys, g.kv_s_per_key * keys);
+                }
+                t += roofline::<BOUNDS>(
+                    b,
+                    self.linear_s_per_token * seqs,
+                    self.linear_state_s_per_seq * seqs,
+                );
+            }
+            t
         } else {
             0.0
         };
-        let kv_written = self.kv_s_per_token * rows;
+        let kv_written = if self.bounded.is_empty() {
+            self.kv_s_per_token * rows
+        } else {
+            (self.kv_s_per_token + self.bounded_kv_s_per_token) * rows
+        };
         if BOUNDS {
             b.memory_bound += kv_written;
         }
@@ -527,12 +642,36 @@ pub struct MemoryBudget {
     pub activations: f64,
     /// Fixed reserve ([`RESERVED_BYTES_PER_GPU`]).
     pub reserved: f64,
-    /// Left for the KV cache (negative: the model does not fit).
+    /// Held per running sequence whatever its length, for `max_num_seqs` sequences:
+    /// linear-attention states and the windowed layers' KV of a full window (see
+    /// [`sequence_reserve`]); 0 for models whose layers all keep every token.
+    pub sequence_state: f64,
+    /// Left for the KV cache counted per token (negative: the model does not fit).
     pub kv_cache: f64,
 }
 
+/// Memory set aside per GPU for what sequences hold whatever their length, out of `free`
+/// bytes: `max_num_seqs` linear-attention states (vLLM keeps one per running sequence),
+/// and the windowed layers' KV. That KV is at most a full window per sequence, and never
+/// more than its share of the cache it shares with the full-cache layers (a token's
+/// windowed KV takes `w / (f + w)` of its bytes, and the window only caps that), so the
+/// lesser of the two.
+pub fn sequence_reserve(model: &ModelParams, tp: u32, max_num_seqs: u32, free: f64) -> f64 {
+    let seq = model.sequence_bytes_per_rank(tp);
+    let seqs = f64::from(max_num_seqs);
+    let state = seqs * seq.state;
+    if seq.window <= 0.0 {
+        return state;
+    }
+    let full = model.kv_bytes_per_token_per_rank(tp) as f64;
+    let windowed = model.kv_bytes_in_layers_per_rank(model.windowed_kv_layers(), tp) as f64;
+    let share = (free - state).max(0.0) * windowed / (full + windowed);
+    state + (seqs * seq.window).min(share)
+}
+
 /// Per-GPU memory of `model` on `tp` GPUs (experts over `ep`) of kind `gpu`, the way vLLM
-/// sizes its KV cache: `memory x utilization - weights - activation peak - reserve`.
+/// sizes its KV cache: `memory x utilization - weights - activation peak - reserve`, less
+/// what sequences hold whatever their length ([`sequence_reserve`]).
 pub fn memory_budget(
     model: &ModelParams,
     gpu: &GpuParams,
@@ -546,12 +685,19 @@ pub fn memory_budget(
     let weights = model.weight_bytes_per_gpu(tp, ep);
     let activations = activation_peak_bytes(model, tp, max_num_batched_tokens, max_num_seqs);
     let reserved = RESERVED_BYTES_PER_GPU;
+    let free = usable - weights - activations - reserved;
+    let sequence_state = if model.windowed_kv_layers() == 0 && model.linear_layers() == 0 {
+        0.0
+    } else {
+        sequence_reserve(model, tp, max_num_seqs, free)
+    };
     MemoryBudget {
         usable,
         weights,
         activations,
         reserved,
-        kv_cache: usable - weights - activations - reserved,
+        sequence_state,
+        kv_cache: free - sequence_state,
     }
 }
 

@@ -52,7 +52,7 @@
 //! - Describe: [`config`] (the scenario, shared by CLI, playground, URL state and JS API,
 //!   and its JSON form: merge, diff, changes, paths), [`examples()`] and [`example()`] (the
 //!   named scenarios), [`presets`] (the catalog of models and GPUs), [`arch`] (a model's architecture, and
-//!   HuggingFace `config.json` files), [`workload`] (traces, and how arrivals and lengths
+//!   [`parse_hf_config`] for HuggingFace `config.json` files), [`workload`] (traces, and how arrivals and lengths
 //!   are drawn).
 //! - Read: [`report`] (every type of a report, and the nearest-rank percentile).
 //! - Ask: [`step_time()`] (how long one step takes, by part), [`sweep()`] (vary one
@@ -95,6 +95,7 @@ pub mod workload;
 pub use config::Config;
 pub use error::Error;
 pub use examples::{all as examples, bench_reference, by_name as example, Example};
+pub use hf_config::parse as parse_hf_config;
 pub use report::Report;
 pub use step_time::{step_time, PartsMs, Step, StepTime, StepTimeQuery};
 pub use sweep::{sweep, with_field, SweepRow};
@@ -103,7 +104,7 @@ pub use validate::{resolve_model, validate, Validated};
 /// Internal types the crate's own tests and benchmarks drive directly: not a stable API.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::cost::{memory_budget, CostModel, StepWork};
+    pub use crate::cost::{kv_capacity_blocks, memory_budget, CostModel, StepWork};
     pub use crate::engine::Simulation;
     pub use crate::prefix::{BlockPool, SharedPrefix};
     pub use crate::samples::stat;

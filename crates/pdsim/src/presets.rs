@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::arch::{Dtype, ModelParams};
-use crate::arch::{Mla, Moe};
+use crate::arch::{LinearAttention, LocalAttention, Mla, Moe, SparseAttention};
 use crate::calibration::{self, Efficiency};
 
 /// A GPU, by its datasheet numbers and efficiency factors.
@@ -93,6 +93,12 @@ fn dense(
         moe: None,
         weight_dtype: Dtype::Bf16,
         kv_dtype: Dtype::Bf16,
+        local_attention: None,
+        linear_attention: None,
+        sparse_attention: None,
+        attention_gate: false,
+        plain_mlp: false,
+        tied_embeddings: false,
     }
 }
 
@@ -196,7 +202,8 @@ fn qwen3_235b() -> ModelParams {
     )
 }
 
-/// gpt-oss: attention in BF16, experts in MXFP4 (the checkpoint's quantization).
+/// gpt-oss: attention in BF16, experts in MXFP4 (the checkpoint's quantization); every
+/// other layer attends to a 128-token sliding window (its `layer_types`).
 fn gpt_oss(name: &str, layers: u32, experts: u32) -> ModelParams {
     let mut m = with_experts(
         dense(name, layers, 2880, 64, 8, 64, 2880, 201_088),
@@ -207,6 +214,120 @@ fn gpt_oss(name: &str, layers: u32, experts: u32) -> ModelParams {
     if let Some(moe) = m.moe.as_mut() {
         moe.dtype = Some(Dtype::Fp4);
     }
+    m.local_attention = Some(LocalAttention {
+        layers: layers / 2,
+        window: 128,
+        chunked: false,
+    });
+    m
+}
+
+/// Llama 4: one shared expert besides the routed ones, experts every `step`-th layer (the
+/// others dense MLPs of 16,384), and three of four layers attending in 8192-token chunks.
+fn llama4(name: &str, experts: u32, step: u32) -> ModelParams {
+    let mut m = with_experts(
+        dense(name, 48, 5120, 40, 8, 128, 16_384, 202_048),
+        experts,
+        1,
+        8192,
+    );
+    if let Some(moe) = m.moe.as_mut() {
+        moe.shared_intermediate = 8192;
+        moe.dense_layers = 48 - 48 / step;
+    }
+    m.local_attention = Some(LocalAttention {
+        layers: 36,
+        window: 8192,
+        chunked: true,
+    });
+    m
+}
+
+/// Sparse attention over `top_k` tokens on `layers` layers, with an indexer of `heads`
+/// heads of 128.
+fn with_sparse(mut model: ModelParams, layers: u32, top_k: u32, heads: u32) -> ModelParams {
+    model.sparse_attention = Some(SparseAttention {
+        layers,
+        top_k,
+        index_heads: heads,
+        index_head_dim: 128,
+    });
+    model
+}
+
+fn glm5() -> ModelParams {
+    let mut m = deepseek("GLM-5", 64, 256, 3, 154_880);
+    m.layers = 78;
+    m.hidden = 6144;
+    m.head_dim = 96;
+    m.intermediate = 12_288;
+    m.mla = Some(Mla {
+        q_lora_rank: 2048,
+        kv_lora_rank: 512,
+        qk_nope_head_dim: 192,
+        qk_rope_head_dim: 64,
+        v_head_dim: 256,
+    });
+    m.weight_dtype = Dtype::Bf16;
+    with_sparse(m, 78, 2048, 32)
+}
+
+/// Kimi-K2.5's text model: Kimi-K2's shape, routed experts in INT4 (counted as the
+/// 4-bit format), the rest BF16.
+fn kimi_k25() -> ModelParams {
+    let mut m = deepseek("Kimi-K2.5", 64, 384, 1, 163_840);
+    m.weight_dtype = Dtype::Bf16;
+    if let Some(moe) = m.moe.as_mut() {
+        moe.dtype = Some(Dtype::Fp4);
+    }
+    m
+}
+
+fn minimax_m3() -> ModelParams {
+    let mut m = with_experts(
+        dense("MiniMax-M3", 60, 6144, 64, 4, 128, 12_288, 200_064),
+        128,
+        4,
+        3072,
+    );
+    if let Some(moe) = m.moe.as_mut() {
+        moe.shared_intermediate = 3072;
+        moe.dense_layers = 3;
+    }
+    with_sparse(m, 57, 2048, 4)
+}
+
+/// Qwen3.5's hybrid: 45 Gated DeltaNet layers, 15 gated full-attention layers, 512 experts.
+fn qwen35_397b() -> ModelParams {
+    let mut m = with_experts(
+        dense("Qwen3.5-397B-A17B", 60, 4096, 32, 2, 256, 1024, 248_320),
+        512,
+        10,
+        1024,
+    );
+    if let Some(moe) = m.moe.as_mut() {
+        moe.shared_intermediate = 1024;
+    }
+    m.linear_attention = Some(LinearAttention {
+        layers: 45,
+        key_heads: 16,
+        value_heads: 64,
+        key_head_dim: 128,
+        value_head_dim: 128,
+        conv_kernel: 4,
+    });
+    m.attention_gate = true;
+    m
+}
+
+fn gemma3_27b() -> ModelParams {
+    let mut m = dense("Gemma-3-27B", 62, 5376, 32, 16, 128, 21_504, 262_208);
+    m.local_attention = Some(LocalAttention {
+        layers: 52,
+        window: 1024,
+        chunked: false,
+    });
+    m.tied_embeddings = true;
     m
 }
 
@@ -269,6 +390,20 @@ catalog! {
             "deepseek-v3" => deepseek("DeepSeek-V3", 128, 256, 3, 129_280),
             "deepseek-r1" => deepseek("DeepSeek-R1", 128, 256, 3, 129_280),
             "kimi-k2" => deepseek("Kimi-K2", 64, 384, 1, 163_840),
+            "kimi-k2.5" => kimi_k25(),
+            "deepseek-v3.2" => with_sparse(deepseek("DeepSeek-V3.2", 128, 256, 3, 129_280), 61, 2048, 64),
+            "glm-5" => glm5(),
+            "minimax-m3" => minimax_m3(),
+            "qwen3.5-397b-a17b" => qwen35_397b(),
+            "qwen3-coder-480b" => with_experts(
+                dense("Qwen3-Coder-480B", 62, 6144, 96, 8, 128, 8192, QWEN3_VOCAB),
+                160,
+                8,
+                2560,
+            ),
+            "llama-4-scout" => llama4("Llama-4-Scout", 16, 1),
+            "llama-4-maverick" => llama4("Llama-4-Maverick", 128, 2),
+            "gemma-3-27b" => gemma3_27b(),
     }
 }
 

@@ -1,0 +1,215 @@
+//! Which layers are of which kind: experts or dense, full, local or linear attention,
+//! sparse or not. A config's explicit per-layer lists (`layer_types`, `mlp_only_layers`,
+//! `moe_layer_freq` as a list, `no_rope_layers`) win over its family's rule.
+
+use crate::arch::{LinearAttention, LocalAttention, SparseAttention};
+use crate::error::Error;
+
+use super::families::{MoeLayers, Pattern, Sparse};
+use super::fields::Fields;
+
+/// Layers (of `layers`) whose feed-forward is dense, by the family's rule.
+pub fn dense_layers(f: &Fields, rule: MoeLayers, layers: u32) -> Result<u32, Error> {
+    let moe = |is_moe: &dyn Fn(u32) -> bool| (0..layers).filter(|&i| is_moe(i)).count() as u32;
+    let moe_layers = match rule {
+        MoeLayers::All => layers,
+        MoeLayers::DeepSeek => {
+            let first = f.count(&["first_k_dense_replace"])?.unwrap_or(0);
+            match f.map.get("moe_layer_freq") {
+                Some(serde_json::Value::Array(_)) => {
+                    let list = f.u32_list("moe_layer_freq")?.unwrap_or_default();
+                    moe(&|i| i >= first && list.get(i as usize).is_some_and(|&x| x > 0))
+                }
+                _ => {
+                    let freq = f.positive(&["moe_layer_freq"])?.unwrap_or(1);
+                    moe(&|i| i >= first && i % freq == 0)
+                }
+            }
+        }
+        MoeLayers::Qwen => {
+            let step = f.positive(&["decoder_sparse_step"])?.unwrap_or(1);
+            let dense = f.u32_list("mlp_only_layers")?.unwrap_or_default();
+            moe(&|i| !dense.contains(&i) && (i + 1) % step == 0)
+        }
+        MoeLayers::Llama4 => match f.u32_list("moe_layers")? {
+            Some(list) => moe(&|i| list.contains(&i)),
+            None => {
+                let step = f.positive(&["interleave_moe_layer_step"])?.unwrap_or(1);
+                moe(&|i| (i + 1) % step == 0)
+            }
+        },
+    };
+    Ok(layers - moe_layers)
+}
+
+/// The local and linear layers of a model.
+#[derive(Debug, Default)]
+pub struct Kinds {
+    pub local: Option<LocalAttention>,
+    pub linear: Option<LinearAttention>,
+}
+
+/// Counts of each attention kind over the layers.
+#[derive(Debug, Default)]
+struct Counts {
+    sliding: u32,
+    chunked: u32,
+    linear: u32,
+}
+
+/// The layers' attention kinds: `layer_types` when the config lists them, else the
+/// family's pattern.
+pub fn kinds(f: &Fields, pattern: Pattern, layers: u32) -> Result<Kinds, Error> {
+    let counts = match f.map.get("layer_types").and_then(|v| v.as_array()) {
+        Some(types) => listed(f, types, layers)?,
+        None => patterned(f, pattern, layers)?,
+    };
+    let local = if counts.sliding > 0 {
+        f.count(&["sliding_window"])?
+            .or(match pattern {
+                Pattern::Alternating(w) | Pattern::EveryNthFull(w) => Some(w),
+                _ => None,
+            })
+            .map(|window| LocalAttention {
+                layers: counts.sliding,
+                window,
+                chunked: false,
+            })
+    } else if counts.chunked > 0 {
+        f.count(&["attention_chunk_size"])?
+            .map(|window| LocalAttention {
+                layers: counts.chunked,
+                window,
+                chunked: true,
+            })
+    } else {
+        None
+    };
+    let linear = if counts.linear > 0 {
+        let arch = "linear-attention";
+        Some(LinearAttention {
+            layers: counts.linear,
+            key_heads: f.require(&["linear_num_key_heads"], arch)?,
+            value_heads: f.require(&["linear_num_value_heads"], arch)?,
+            key_head_dim: f.require(&["linear_key_head_dim"], arch)?,
+            value_head_dim: f.require(&["linear_value_head_dim"], arch)?,
+            conv_kernel: f.positive(&["linear_conv_kernel_dim"])?.unwrap_or(4),
+        })
+    } else {
+        None
+    };
+    Ok(Kinds { local, linear })
+}
+
+fn listed(f: &Fields, types: &[serde_json::Value], layers: u32) -> Result<Counts, Error> {
+    if types.len() != layers as usize {
+        return Err(Error::invalid(
+            f.field("layer_types"),
+            format!(
+                "must list one type per layer (num_hidden_layers = {layers}), got {}",
+                types.len()
+            ),
+        ));
+    }
+    let mut c = Counts::default();
+    for (i, t) in types.iter().enumerate() {
+        match t.as_str() {
+            Some("full_attention" | "attention") => {}
+            Some("sliding_attention") => c.sliding += 1,
+            Some("chunked_attention") => c.chunked += 1,
+            Some("linear_attention") => c.linear += 1,
+            _ => {
+                return Err(Error::invalid(
+                    f.field(&format!("layer_types[{i}]")),
+                    format!(
+                        "must be full_attention, sliding_attention, chunked_attention or \
+                         linear_attention, got {t}"
+                    ),
+                ))
+            }
+        }
+    }
+    if c.sliding > 0 && c.chunked > 0 {
+        return Err(Error::invalid(
+            f.field("layer_types"),
+            "mixes sliding_attention and chunked_attention layers, which pdsim does not model",
+        ));
+    }
+    Ok(c)
+}
+
+fn patterned(f: &Fields, pattern: Pattern, layers: u32) -> Result<Counts, Error> {
+    let count = |is: &dyn Fn(u32) -> bool| (0..layers).filter(|&i| is(i)).count() as u32;
+    let mut c = Counts::default();
+    match pattern {
+        Pattern::Full => {}
+        Pattern::AllSliding => {
+            if f.count(&["sliding_window"])?.is_some() {
+                c.sliding = layers;
+            }
+        }
+        Pattern::Qwen => {
+            if f.flag("use_sliding_window", false)? && f.count(&["sliding_window"])?.is_some() {
+                let from = f.count(&["max_window_layers"])?.unwrap_or(0);
+                c.sliding = layers.saturating_sub(from);
+            }
+        }
+        Pattern::Alternating(_) => c.sliding = count(&|i| i % 2 == 0),
+        Pattern::EveryNthFull(_) => {
+            let n = f.positive(&["sliding_window_pattern"])?.unwrap_or(6);
+            c.sliding = count(&|i| (i + 1) % n != 0);
+        }
+        Pattern::Llama4Chunked => {
+            c.chunked = match f.u32_list("no_rope_layers")? {
+                // 1: the layer uses RoPE, and attends in chunks; 0: a global NoPE layer.
+                Some(list) if !list.is_empty() => list.iter().filter(|&&x| x > 0).count() as u32,
+                _ => count(&|i| (i + 1) % 4 != 0),
+            }
+        }
+        Pattern::LinearEveryNthFull => {
+            let n = f.positive(&["full_attention_interval"])?.unwrap_or(4);
+            c.linear = count(&|i| (i + 1) % n != 0);
+        }
+    }
+    Ok(c)
+}
+
+/// The sparse-attention layers, if the family and the config have them.
+pub fn sparse(f: &Fields, sparse: Sparse, layers: u32) -> Result<Option<SparseAttention>, Error> {
+    match sparse {
+        Sparse::None => Ok(None),
+        Sparse::Dsa => match f.count(&["index_topk"])? {
+            None => Ok(None),
+            Some(top_k) => Ok(Some(SparseAttention {
+                layers,
+                top_k,
+                index_heads: f.require(&["index_n_heads"], "sparse-attention")?,
+                index_head_dim: f.require(&["index_head_dim"], "sparse-attention")?,
+            })),
+        },
+        Sparse::MiniMaxBlocks => {
+            let Some(s) = f.object("sparse_attention_config") else {
+                return Ok(None);
+            };
+            if !s.flag("use_sparse_attention", true)? {
+                return Ok(None);
+            }
+            let arch = "MiniMax-M3 sparse-attention";
+            let blocks = s.require(&["sparse_topk_blocks"], arch)?;
+            let block = s.require(&["sparse_block_size"], arch)?;
+            let sparse_layers = match s.u32_list("sparse_attention_freq")? {
+                Some(list) => list.iter().filter(|&&x| x > 0).count() as u32,
+                None => layers,
+            };
+            if sparse_layers == 0 {
+                return Ok(None);
+            }
+            Ok(Some(SparseAttention {
+                layers: sparse_layers,
+                top_k: blocks * block,
+                index_heads: s.require(&["sparse_num_index_heads"], arch)?,
+                index_head_dim: s.require(&["sparse_index_dim"], arch)?,
+            }))
+        }
+    }
+}

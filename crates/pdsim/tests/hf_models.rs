@@ -1,0 +1,358 @@
+//! HuggingFace `config.json` files of models people serve (tests/data/hf-configs, field
+//! values of the published configs; SOURCE.md there names them) read into architectures
+//! whose parameter totals match the model cards, whose layer kinds are counted, and whose
+//! KV bytes and attention cost reach the KV capacity and the step time.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use pdsim::arch::ModelParams;
+use pdsim::config::{HardwareSpec, ModelSpec};
+use pdsim::internals::{kv_capacity_blocks, memory_budget, CostModel, StepWork};
+use pdsim::presets::gpu;
+use pdsim::{step_time, Step, StepTimeQuery};
+
+fn config(name: &str) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/hf-configs")
+        .join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn fixture(name: &str) -> ModelParams {
+    pdsim::parse_hf_config(&config(name), "model").unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Every fixture with its model card's published total, in billions of parameters.
+const CARDS: &[(&str, f64)] = &[
+    // moonshotai/Kimi-K2.5: "Total Parameters 1T" (the text model; its 400M vision
+    // encoder is not counted here).
+    ("Kimi-K2.5", 1000.0),
+    // zai-org/GLM-5: 744B total, 40B active.
+    ("GLM-5", 744.0),
+    // MiniMaxAI/MiniMax-M3: "Total Parameters ~428B", 23B activated.
+    ("MiniMax-M3", 428.0),
+    // meta-llama/Llama-4-Scout-17B-16E: 109B total (17B active).
+    ("Llama-4-Scout-17B-16E", 109.0),
+    // meta-llama/Llama-4-Maverick-17B-128E: 400B total (17B active).
+    ("Llama-4-Maverick-17B-128E", 400.0),
+    // Qwen/Qwen3.5-397B-A17B: 397B total, 17B activated.
+    ("Qwen3.5-397B-A17B", 397.0),
+    // deepseek-ai/DeepSeek-V3.2: 685B on the card, of which 14B are the multi-token
+    // prediction module, which serving without speculative decoding does not run.
+    ("DeepSeek-V3.2", 685.0),
+    // Qwen/Qwen3-Coder-480B-A35B-Instruct: 480B total, 35B activated.
+    ("Qwen3-Coder-480B-A35B-Instruct", 480.0),
+    // facebook/opt-13b: 13B.
+    ("opt-13b", 13.0),
+    // EleutherAI/gpt-neox-20b: 20B (20.6B in its paper).
+    ("gpt-neox-20b", 20.6),
+    // tiiuae/falcon-7b: 7B; tiiuae/falcon-40b: 40B.
+    ("falcon-7b", 7.0),
+    ("falcon-40b", 40.0),
+    // google/gemma-7b: 8.54B in the Gemma report (7B on the card's name).
+    ("gemma-7b", 8.54),
+    // google/gemma-2-9b: 9.24B (8.32B non-embedding + 0.92B embedding, Gemma 2 report).
+    ("gemma-2-9b", 9.24),
+    // google/gemma-3-27b-it: the text model, 1,416M embedding + 25,600M non-embedding
+    // (Gemma 3 report; its 417M vision encoder is not counted).
+    ("gemma-3-27b-it", 27.016),
+    // microsoft/Phi-3-mini-4k-instruct: 3.8B; microsoft/phi-4: 14B (14.7B).
+    ("Phi-3-mini-4k-instruct", 3.8),
+    ("phi-4", 14.7),
+    // openai/gpt-oss-120b: 117B.
+    ("gpt-oss-120b", 117.0),
+];
+
+#[test]
+fn parameter_totals_are_within_ten_percent_of_the_model_cards() {
+    for &(name, card) in CARDS {
+        let got = fixture(name).params_b();
+        assert!(
+            (got / card - 1.0).abs() < 0.10,
+            "{name}: {got:.2}B counted, {card}B on the card"
+        );
+    }
+}
+
+#[test]
+fn layer_kinds_are_counted_from_the_configs() {
+    // Llama 4: every 4th layer is a global NoPE layer, the others attend in 8192-token
+    // chunks; Scout has experts in all 48 layers, Maverick in every other one.
+    let scout = fixture("Llama-4-Scout-17B-16E");
+    let local = scout.local_attention.as_ref().unwrap();
+    assert_eq!(
+        (local.layers, local.window, local.chunked),
+        (36, 8192, true)
+    );
+    assert_eq!(scout.moe_layers(), 48);
+    assert_eq!(scout.moe.as_ref().unwrap().shared_intermediate, 8192);
+    let maverick = fixture("Llama-4-Maverick-17B-128E");
+    assert_eq!((maverick.moe_layers(), maverick.dense_layers()), (24, 24));
+    assert_eq!(maverick.intermediate, 16_384);
+    // Qwen3.5: 3 Gated DeltaNet layers to 1 full-attention layer; 15 keep a KV cache.
+    let qwen = fixture("Qwen3.5-397B-A17B");
+    assert_eq!(qwen.linear_attention.as_ref().unwrap().layers, 45);
+    assert_eq!(qwen.full_cache_layers(), 15);
+    assert!(qwen.attention_gate);
+    // Gemma 2 alternates 4096-token sliding layers with global ones; Gemma 3 has five
+    // 1024-token sliding layers to each global one (62 layers: 52 and 10).
+    let g2 = fixture("gemma-2-9b").local_attention.unwrap();
+    assert_eq!((g2.layers, g2.window), (21, 4096));
+    let g3 = fixture("gemma-3-27b-it");
+    assert_eq!(g3.local_attention.as_ref().unwrap().layers, 52);
+    assert_eq!(g3.vocab, 262_208, "Gemma3TextConfig's default vocabulary");
+    assert!(g3.tied_embeddings);
+    // DeepSeek-V3.2 and GLM-5: sparse attention over 2048 tokens on every layer.
+    let ds = fixture("DeepSeek-V3.2");
+    let sparse = ds.sparse_attention.as_ref().unwrap();
+    assert_eq!(
+        (sparse.layers, sparse.top_k, sparse.index_heads),
+        (61, 2048, 64)
+    );
+    assert_eq!(ds.moe_layers(), 58);
+    // MiniMax-M3: 16 blocks of 128 tokens on its 57 sparse layers, experts from layer 3.
+    let mm = fixture("MiniMax-M3");
+    let sparse = mm.sparse_attention.as_ref().unwrap();
+    assert_eq!((sparse.layers, sparse.top_k), (57, 2048));
+    assert_eq!(mm.dense_layers(), 3);
+    // OPT, GPT-NeoX and Falcon have two-matrix MLPs; Falcon-7B one KV head, 40B eight.
+    assert!(fixture("opt-13b").plain_mlp && fixture("gpt-neox-20b").plain_mlp);
+    assert_eq!(fixture("falcon-7b").kv_heads, 1);
+    assert_eq!(fixture("falcon-40b").kv_heads, 8);
+    // Kimi-K2.5: the DeepSeek-V3 text model inside text_config, INT4 routed experts.
+    let kimi = fixture("Kimi-K2.5");
+    assert_eq!((kimi.layers, kimi.dense_layers()), (61, 1));
+    assert_eq!(kimi.moe.as_ref().unwrap().experts, 384);
+    assert_eq!(kimi.expert_dtype(), pdsim::arch::Dtype::Fp4);
+}
+
+#[test]
+fn zero_means_none_and_bad_fields_are_named_with_their_value() {
+    // Qwen3-Coder-480B-A35B: shared_expert_intermediate_size 0 is "no shared expert".
+    let coder = fixture("Qwen3-Coder-480B-A35B-Instruct");
+    assert_eq!(coder.moe.as_ref().unwrap().shared_intermediate, 0);
+    let mut bad = config("Qwen3-Coder-480B-A35B-Instruct");
+    bad["num_key_value_heads"] = 0.into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.num_key_value_heads");
+    assert!(err.to_string().contains("got 0"), "{err}");
+    // Nested: the path names text_config.
+    let mut bad = config("Llama-4-Scout-17B-16E");
+    bad["text_config"]["num_local_experts"] = serde_json::json!(-3);
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.text_config.num_local_experts");
+    assert!(err.to_string().contains("-3"), "{err}");
+    let mut bad = config("Qwen3.5-397B-A17B");
+    bad["text_config"]["layer_types"][2] = "mamba".into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.text_config.layer_types[2]");
+    assert!(err.to_string().contains("mamba"), "{err}");
+}
+
+#[test]
+fn only_layers_that_keep_every_token_count_towards_kv_bytes_per_token() {
+    // Gemma-3-27B: 10 global layers x 2 x 16 KV heads x 128 x 2 B = 81,920 B per token
+    // (all 62 layers would be 507,904 B).
+    assert_eq!(fixture("gemma-3-27b-it").kv_bytes_per_token(), 81_920);
+    // Qwen3.5-397B: 15 full-attention layers x 2 x 2 x 256 x 2 B = 30,720 B; the linear
+    // layers hold a fixed state per sequence instead: 45 x (64 x 128 x 128 + (2 x 2048 +
+    // 8192) x 3) x 2 B = 97,689,600 B on one GPU.
+    let qwen = fixture("Qwen3.5-397B-A17B");
+    assert_eq!(qwen.kv_bytes_per_token(), 30_720);
+    assert_eq!(qwen.sequence_bytes_per_rank(1).state, 97_689_600.0);
+    // DeepSeek-V3.2: the MLA latent of all 61 layers (576 x 2 B) plus the 128-element
+    // index key of each: 61 x (1152 + 256) = 85,888 B.
+    assert_eq!(fixture("DeepSeek-V3.2").kv_bytes_per_token(), 85_888);
+    // Llama 4: the 12 global layers: 12 x 2 x 8 x 128 x 2 B = 49,152 B.
+    assert_eq!(
+        fixture("Llama-4-Scout-17B-16E").kv_bytes_per_token(),
+        49_152
+    );
+    // Phi-3-mini slides on every layer: no layer keeps every token, so its windowed layers
+    // count per token (an upper bound past the 2047-token window).
+    assert_eq!(
+        fixture("Phi-3-mini-4k-instruct").kv_bytes_per_token(),
+        32 * 2 * 32 * 96 * 2
+    );
+}
+
+#[test]
+fn kv_capacity_counts_full_layers_per_token_and_sets_aside_windows_and_states() {
+    // Gemma-3-27B on one H200: the per-token cache counts its 10 global layers; the 52
+    // sliding layers' windows are set aside for the running sequences, at most their
+    // share of the cache (52 / 62 of a token's bytes).
+    let g3 = fixture("gemma-3-27b-it");
+    let h200 = gpu("h200").unwrap();
+    let budget = memory_budget(&g3, &h200, 1, 1, 0.9, 2048, 256);
+    let free = budget.usable - budget.weights - budget.activations - budget.reserved;
+    let windows: f64 = 256.0 * 1024.0 * 52.0 * 2.0 * 16.0 * 128.0 * 2.0;
+    let share = free * 425_984.0 / 507_904.0;
+    assert_eq!(budget.sequence_state, windows.min(share));
+    assert_eq!(budget.kv_cache, free - budget.sequence_state);
+    let blocks = kv_capacity_blocks(&g3, 16, &budget, 1);
+    assert_eq!(blocks, (budget.kv_cache / (81_920.0 * 16.0)) as u64);
+    // 256 sequences' windows would take more than the sliding layers' share, so the share
+    // is set aside: as many tokens as counting every layer per token (within a block).
+    assert_eq!(budget.sequence_state, share);
+    let every_layer = (free / (507_904.0 * 16.0)) as u64;
+    assert!(blocks.abs_diff(every_layer) <= 1, "{blocks} {every_layer}");
+    // With 32 sequences the windows fit in their share, and the cache holds far more.
+    let budget = memory_budget(&g3, &h200, 1, 1, 0.9, 2048, 32);
+    assert_eq!(budget.sequence_state, windows / 8.0);
+    assert!(kv_capacity_blocks(&g3, 16, &budget, 1) > 3 * every_layer);
+    // Qwen3.5 on 8 H200s: 256 linear states set aside.
+    let qwen = fixture("Qwen3.5-397B-A17B");
+    let budget = memory_budget(&qwen, &h200, 8, 1, 0.9, 2048, 256);
+    assert_eq!(
+        budget.sequence_state,
+        256.0 * qwen.sequence_bytes_per_rank(8).state
+    );
+}
+
+fn decode(seqs: u64, context: u64) -> StepWork {
+    StepWork {
+        decode_seqs: seqs,
+        decode_context_tokens: seqs * context,
+        logit_tokens: seqs,
+        ..StepWork::default()
+    }
+}
+
+fn prefill(tokens: u64) -> StepWork {
+    let t = tokens as f64;
+    StepWork {
+        prefill_tokens: tokens,
+        prefill_attention_pairs: t * (t + 1.0) / 2.0,
+        logit_tokens: 1,
+        ..StepWork::default()
+    }
+}
+
+#[test]
+fn bounded_layers_stop_growing_with_the_context() {
+    let h200 = gpu("h200").unwrap();
+    // Sparse attention: past its 2048 tokens DeepSeek-V3.2's attention grows only by the
+    // indexer's pass over the index keys; with the sparsity dropped (DeepSeek-V3) it grows
+    // by the whole latent read. Compare the growth from 16k to 64k tokens of context.
+    let ds32 = fixture("DeepSeek-V3.2");
+    let mut ds3 = ds32.clone();
+    ds3.sparse_attention = None;
+    let growth = |m: &ModelParams| {
+        let cost = CostModel::new(m, &h200, 8, 1, 0.0);
+        cost.parts(&decode(32, 65_536)).parts.attention
+            - cost.parts(&decode(32, 16_384)).parts.attention
+    };
+    assert!(
+        growth(&ds32) < 0.5 * growth(&ds3),
+        "{} {}",
+        growth(&ds32),
+        growth(&ds3)
+    );
+    // Below the top-k every key is attended either way, and the indexer only adds.
+    let short = |m: &ModelParams| {
+        CostModel::new(m, &h200, 8, 1, 0.0)
+            .parts(&decode(32, 1024))
+            .parts
+            .attention
+    };
+    assert!(short(&ds32) >= short(&ds3));
+    // Sliding windows: Gemma-3's prefill attention of a 32k prompt, with its windows, is
+    // a fraction of the same model with every layer global (a sixth of the layers keep
+    // quadratic pairs).
+    let g3 = fixture("gemma-3-27b-it");
+    let mut global = g3.clone();
+    global.local_attention = None;
+    let attention = |m: &ModelParams| {
+        CostModel::new(m, &h200, 1, 1, 0.0)
+            .parts(&prefill(32_768))
+            .parts
+            .attention
+    };
+    let ratio = attention(&g3) / attention(&global);
+    assert!(ratio < 0.3 && ratio > 10.0 / 62.0, "{ratio}");
+    // Linear attention: Qwen3.5's decode attention at 64k context is far below the same
+    // layers attending fully.
+    let qwen = fixture("Qwen3.5-397B-A17B");
+    let mut full = qwen.clone();
+    full.linear_attention = None;
+    let at = |m: &ModelParams| {
+        CostModel::new(m, &h200, 8, 1, 0.0)
+            .parts(&decode(64, 65_536))
+            .parts
+            .attention
+    };
+    assert!(at(&qwen) < 0.5 * at(&full), "{} {}", at(&qwen), at(&full));
+}
+
+#[test]
+fn every_fixture_gives_step_times() {
+    for &(name, _) in CARDS {
+        let mut map = match config(name) {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        map.insert("_name_or_path".into(), name.into());
+        let model = ModelSpec::HuggingFace(map);
+        let heads = fixture(name).heads;
+        // Falcon-7B's 71 heads split over no TP but 1; the largest models need FP8
+        // weights to fit on eight H200s.
+        let tp = if heads % 8 == 0 { 8 } else { 1 };
+        for step in [
+            Step::Prefill { tokens: 4096 },
+            Step::Decode {
+                batch: 32,
+                context: 8192,
+            },
+        ] {
+            let query = StepTimeQuery {
+                model: model.clone(),
+                hardware: HardwareSpec::Preset("h200".into()),
+                tp,
+                ep: None,
+                weight_dtype: (fixture(name).params_b() > 600.0).then_some(pdsim::arch::Dtype::Fp8),
+                kv_dtype: None,
+                step,
+            };
+            let t = step_time(&query).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(t.ms > 0.0 && t.ms.is_finite(), "{name}: {} ms", t.ms);
+            assert!(t.kv_capacity_tokens > 0, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_gpt_oss_catalog_entry_reads_like_its_config() {
+    // Its layer_types alternate 128-token sliding layers with full ones: 18 of 36.
+    let mut read = fixture("gpt-oss-120b");
+    read.name = "gpt-oss-120b".into();
+    assert_eq!(read, pdsim::presets::model("gpt-oss-120b").unwrap());
+    // 18 full layers x 2 x 8 KV heads x 64 x 2 B.
+    assert_eq!(read.kv_bytes_per_token(), 18 * 2 * 8 * 64 * 2);
+}
+
+#[test]
+fn the_new_catalog_entries_read_like_their_configs() {
+    for (id, file) in [
+        ("kimi-k2.5", "Kimi-K2.5"),
+        ("deepseek-v3.2", "DeepSeek-V3.2"),
+        ("glm-5", "GLM-5"),
+        ("minimax-m3", "MiniMax-M3"),
+        ("qwen3.5-397b-a17b", "Qwen3.5-397B-A17B"),
+        ("qwen3-coder-480b", "Qwen3-Coder-480B-A35B-Instruct"),
+        ("llama-4-scout", "Llama-4-Scout-17B-16E"),
+        ("llama-4-maverick", "Llama-4-Maverick-17B-128E"),
+        ("gemma-3-27b", "gemma-3-27b-it"),
+    ] {
+        let entry = pdsim::presets::model(id).unwrap();
+        let mut read = fixture(file);
+        read.name.clone_from(&entry.name);
+        if read.mla.is_some() {
+            // MLA models have no head_dim of their own (the reader takes hidden / heads,
+            // the DeepSeek catalog entries 128); only the activation estimate uses it.
+            read.head_dim = entry.head_dim;
+        }
+        assert_eq!(read, entry, "{id}");
+    }
+}
