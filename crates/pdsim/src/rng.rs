@@ -26,6 +26,8 @@ pub enum StreamId {
     PrefixGroups,
     /// Session turns, new user tokens and think times.
     Sessions,
+    /// A closed loop's think times.
+    ThinkTimes,
 }
 
 impl Stream {
@@ -39,6 +41,9 @@ impl Stream {
             StreamId::OutputLengths => 0x1656_67B1_9E37_79F9,
             StreamId::PrefixGroups => 0x27D4_EB2F_1656_67C5,
             StreamId::Sessions => 0x85EB_CA77_C2B2_AE63,
+            // The Sessions salt with 0x5555 flipped: the seed this stream was drawn from
+            // before it had an id of its own, so closed loops keep their think times.
+            StreamId::ThinkTimes => 0x85EB_CA77_C2B2_AE63 ^ 0x5555,
         };
         Self(Xoshiro256PlusPlus::seed_from_u64(seed ^ salt))
     }

@@ -7,9 +7,9 @@ use crate::config::{
 };
 use crate::cost::{kv_capacity_blocks, memory_budget};
 use crate::error::Error;
+use crate::prefix::PrefixTree;
 use crate::presets::{self, GpuParams, ModelParams, GIB};
 use crate::report::Role;
-use crate::workload::check_trace_record;
 
 pub use crate::workload::MAX_TOKENS;
 /// Most instances in one pool.
@@ -39,6 +39,8 @@ pub struct ResolvedPool {
 pub struct Validated<'a> {
     config: &'a Config,
     resolved: Resolved,
+    /// Where the workload's nested prefix groups branch (a trace's, checked once).
+    prefix_tree: PrefixTree,
 }
 
 impl<'a> Validated<'a> {
@@ -50,6 +52,11 @@ impl<'a> Validated<'a> {
     /// Its model and pools, with catalog ids resolved and KV capacity derived.
     pub fn resolved(&self) -> &Resolved {
         &self.resolved
+    }
+
+    /// Where the workload's prompts' nested prefix groups branch.
+    pub fn prefix_tree(&self) -> &PrefixTree {
+        &self.prefix_tree
     }
 }
 
@@ -160,7 +167,7 @@ pub fn validate(config: &Config) -> Result<Validated<'_>> {
         "ms",
     )?;
 
-    validate_workload(config)?;
+    let prefix_tree = validate_workload(config)?;
     if let Some(ttft) = config.slo.ttft_ms {
         positive(ttft, "slo.ttft_ms", "ms")?;
     }
@@ -174,6 +181,7 @@ pub fn validate(config: &Config) -> Result<Validated<'_>> {
         "output.timeline_buckets",
     )?;
     Ok(Validated {
+        prefix_tree,
         config,
         resolved: Resolved { model, pools },
     })
@@ -499,9 +507,11 @@ pub fn resolve_gpu(spec: &HardwareSpec, field: &str) -> Result<GpuParams> {
     }
 }
 
-fn validate_workload(config: &Config) -> Result<()> {
+/// Checks the workload; returns where its prompts' nested prefix groups branch (a trace's
+/// records checked once here, so the workload never rebuilds the tree).
+fn validate_workload(config: &Config) -> Result<PrefixTree> {
     let w = &config.workload;
-    match (&w.trace, w.requests, w.horizon_s) {
+    let tree = match (&w.trace, w.requests, w.horizon_s) {
         (Some(trace), _, _) => {
             check(!trace.is_empty(), "workload.trace", || {
                 "is empty; give at least one record or remove it".into()
@@ -517,19 +527,8 @@ fn validate_workload(config: &Config) -> Result<()> {
                     )
                 },
             )?;
-            for (i, record) in trace.iter().enumerate() {
-                check_trace_record(record)
-                    .map_err(|m| Error::invalid(format!("workload.trace[{i}]"), m))?;
-                // No field name formatted per record: traces have 100,000s of them.
-                if record.input_tokens > MAX_TOKENS || record.output_tokens > MAX_TOKENS {
-                    return Err(Error::invalid(
-                        format!("workload.trace[{i}]"),
-                        format!("lengths must be at most {MAX_TOKENS} tokens"),
-                    ));
-                }
-            }
-            crate::prefix::PrefixTree::of_trace(trace)
-                .map_err(|(i, m)| Error::invalid(format!("workload.trace[{i}]"), m))?;
+            crate::workload::check_trace(trace)
+                .map_err(|(i, m)| Error::invalid(format!("workload.trace[{i}]"), m))?
         }
         (None, None, None) => {
             return Err(Error::invalid(
@@ -549,8 +548,9 @@ fn validate_workload(config: &Config) -> Result<()> {
                     )
                 })?;
             }
+            crate::workload::prefix_tree(w)
         }
-    }
+    };
     if let Some(h) = w.horizon_s {
         positive(h, "workload.horizon_s", "s")?;
         check(
@@ -654,7 +654,8 @@ fn validate_workload(config: &Config) -> Result<()> {
         u64::from(MAX_TOKENS),
         "workload.prefix.system_tokens",
     )?;
-    fraction(w.prefix.fraction, "workload.prefix.fraction", true)
+    fraction(w.prefix.fraction, "workload.prefix.fraction", true)?;
+    Ok(tree)
 }
 
 fn validate_length(dist: &LengthDist, field: &str) -> Result<()> {

@@ -24,7 +24,19 @@ pub use index::PrefixIndex;
 pub use pool::BlockPool;
 pub use tree::{BlockTree, PrefixTree};
 
-use crate::workload::Prompt;
+/// Who a prompt's tokens belong to. Token ids are a pure function of this identity and the
+/// position, so two prompts share a block exactly when they share its tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    /// Prefix group, if any: positions below `shared_tokens` carry the group's tokens.
+    pub group: Option<u32>,
+    /// Leading tokens shared with the group (0 without a group).
+    pub shared_tokens: u32,
+    /// Identity of the unshared tokens (the request id).
+    pub salt: u64,
+    /// Prompt length, in tokens.
+    pub len: u32,
+}
 
 /// Vocabulary size used to materialize token ids (Llama 3's).
 const VOCAB: u64 = 128_256;

@@ -1,140 +1,15 @@
-//! Requests: arrival times, lengths and prompt identities, generated lazily from the seed
-//! (so memory does not grow with the number of requests) or replayed from a trace.
+//! Replayed traces: the formats they are read from (pdsim's own records and Mooncake-style
+//! block-hash lines), the one check of their records, and the requests they make.
 
-use crate::config::{ArrivalProcess, LengthDist, SessionConfig, TraceRecord, WorkloadConfig};
-use crate::prefix::{BlockTree, PrefixTree};
-use crate::rng::{Stream, StreamId};
-use crate::time::{ms_to_ns, Nanos};
+use crate::config::TraceRecord;
+use crate::prefix::{PrefixTree, Prompt};
+use crate::time::Nanos;
 
-/// Largest prompt or output length and shared prefix accepted, in tokens: lengths are
-/// drawn below it, so token arithmetic cannot overflow (validation refuses configs above).
-pub const MAX_TOKENS: u32 = 16_000_000;
-
-/// Who a prompt's tokens belong to. Token ids are a pure function of this identity and the
-/// position, so two prompts share a block exactly when they share its tokens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Prompt {
-    /// Prefix group, if any: positions below `shared_tokens` carry the group's tokens.
-    pub group: Option<u32>,
-    /// Leading tokens shared with the group (0 without a group).
-    pub shared_tokens: u32,
-    /// Identity of the unshared tokens (the request id).
-    pub salt: u64,
-    /// Prompt length, in tokens.
-    pub len: u32,
-}
-
-/// One generated or replayed request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RequestSpec {
-    /// Id, in arrival order from 0.
-    pub id: u64,
-    /// Arrival time.
-    pub arrival: Nanos,
-    /// The prompt.
-    pub prompt: Prompt,
-    /// Output tokens (at least 1).
-    pub output_tokens: u32,
-}
-
-/// Produces the requests of a run: the arrival process's in arrival order
-/// ([`Workload::next_request`]), and, with sessions or a closed loop, the requests that
-/// follow a finished one ([`Workload::follow_up`]).
-#[derive(Debug)]
-pub struct Workload {
-    source: Source,
-    /// Requests produced so far (also the unshared tokens' identity of the next one).
-    next_id: u64,
-    max_requests: u64,
-    /// Requests the arrival process itself produces (closed loop: one per user; open-loop
-    /// sessions: one per session), and how many it did.
-    open_requests: u64,
-    opened: u64,
-    horizon: Option<Nanos>,
-    prefix_tokens: u32,
-    closed_loop: Option<ClosedLoop>,
-    sessions: Option<Sessions>,
-    /// Whether any request can follow a finished one.
-    follow_ups: bool,
-    /// Where nested prefix groups branch.
-    tree: PrefixTree,
-}
-
-#[derive(Debug)]
-struct ClosedLoop {
-    users: u32,
-    think_ns: f64,
-    thinks: Stream,
-}
-
-/// Generated multi-turn sessions.
-#[derive(Debug)]
-struct Sessions {
-    config: SessionConfig,
-    stream: Stream,
-    /// Turns still to come, by session slot (a session prompt's `salt`).
-    turns_left: Vec<u32>,
-    free: Vec<u32>,
-    /// The next session's prefix group.
-    next_group: u32,
-}
-
-impl Sessions {
-    /// Makes `spec` the first turn of a new session.
-    fn start(&mut self, spec: &mut RequestSpec) {
-        let turns = sample_length(&self.config.turns, &mut self.stream);
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.turns_left[slot as usize] = turns - 1;
-                slot
-            }
-            None => {
-                self.turns_left.push(turns - 1);
-                (self.turns_left.len() - 1) as u32
-            }
-        };
-        // The whole conversation is the session's: every token is shared with later turns.
-        spec.prompt = Prompt {
-            group: Some(self.next_group),
-            shared_tokens: spec.prompt.len,
-            salt: u64::from(slot),
-            len: spec.prompt.len,
-        };
-        self.next_group = self.next_group.wrapping_add(1);
-    }
-
-    fn end(&mut self, slot: u32) {
-        self.turns_left[slot as usize] = 0;
-        self.free.push(slot);
-    }
-}
-
-/// A think time of mean `mean_ns`, in nanoseconds.
-fn think(stream: &mut Stream, mean_ns: f64) -> Nanos {
-    if mean_ns > 0.0 {
-        stream.exponential(mean_ns) as Nanos
-    } else {
-        0
-    }
-}
-
-#[derive(Debug)]
-enum Source {
-    Generated(Box<Generator>),
-    Trace {
-        /// In file order.
-        records: Vec<TraceRecord>,
-        /// The records that arrive at their time, in time order (file order at equal times).
-        open: Vec<u32>,
-        next: usize,
-        /// Per record, the next record of its session if that one waits for it (`delay_ms`).
-        follower: Vec<Option<u32>>,
-    },
-}
+use super::{RequestSpec, MAX_TOKENS};
 
 /// The requests a trace's records make: which arrive at their time, in time order, and
 /// which follow the previous record of their session.
-fn trace_order(records: &[TraceRecord]) -> (Vec<u32>, Vec<Option<u32>>) {
+pub(super) fn trace_order(records: &[TraceRecord]) -> (Vec<u32>, Vec<Option<u32>>) {
     let mut follower = vec![None; records.len()];
     let mut last_of_session: std::collections::BTreeMap<u32, u32> = Default::default();
     let mut open = Vec::with_capacity(records.len());
@@ -154,318 +29,9 @@ fn trace_order(records: &[TraceRecord]) -> (Vec<u32>, Vec<Option<u32>>) {
     (open, follower)
 }
 
-#[derive(Debug)]
-struct Generator {
-    config: WorkloadConfig,
-    arrivals: Stream,
-    inputs: Stream,
-    outputs: Stream,
-    groups: Stream,
-    clock_ns: f64,
-}
-
-impl Workload {
-    /// The requests described by `config`, at most `max_requests` of them.
-    pub fn new(config: &WorkloadConfig, seed: u64, max_requests: u64) -> Self {
-        // A trace replays all its records; otherwise `requests` (unbounded with a horizon).
-        let requests = match (&config.trace, config.requests) {
-            (Some(_), _) => u64::MAX,
-            (None, Some(n)) => n,
-            (None, None) => {
-                if config.horizon_s.is_some() {
-                    u64::MAX
-                } else {
-                    0
-                }
-            }
-        };
-        let horizon = config.horizon_s.map(|s| ms_to_ns(s * 1000.0));
-        let source = match &config.trace {
-            Some(records) => {
-                let (open, follower) = trace_order(records);
-                Source::Trace {
-                    records: records.clone(),
-                    open,
-                    next: 0,
-                    follower,
-                }
-            }
-            None => Source::Generated(Box::new(Generator {
-                config: config.clone(),
-                arrivals: Stream::new(seed, StreamId::Arrivals),
-                inputs: Stream::new(seed, StreamId::InputLengths),
-                outputs: Stream::new(seed, StreamId::OutputLengths),
-                groups: Stream::new(seed, StreamId::PrefixGroups),
-                clock_ns: 0.0,
-            })),
-        };
-        let generated = config.trace.is_none();
-        let closed_loop = config
-            .closed_loop
-            .as_ref()
-            .filter(|_| generated)
-            .map(|c| ClosedLoop {
-                users: c.users,
-                think_ns: c.think_time_ms * 1e6,
-                thinks: Stream::new(seed ^ 0x5555, StreamId::Sessions),
-            });
-        // `requests` counts every request; with open-loop sessions it counts sessions, whose
-        // later turns only `limits.max_requests` bounds.
-        let open_sessions = closed_loop.is_none() && generated && config.sessions.is_some();
-        let (open_requests, max_requests) = match &closed_loop {
-            Some(c) => (u64::from(c.users), requests.min(max_requests)),
-            None if open_sessions => (requests.min(max_requests), max_requests),
-            None => (requests.min(max_requests), requests.min(max_requests)),
-        };
-        let follow_ups = closed_loop.is_some()
-            || (generated && config.sessions.is_some())
-            || matches!(&source, Source::Trace { follower, .. }
-                if follower.iter().any(Option::is_some));
-        let tree = match &config.trace {
-            // Validated: a trace's groups form a tree.
-            Some(records) => PrefixTree::of_trace(records).unwrap_or_default(),
-            None if config.sessions.is_some() => session_tree(&config.prefix),
-            None => generated_tree(&config.prefix),
-        };
-        Self {
-            tree,
-            follow_ups,
-            source,
-            next_id: 0,
-            max_requests,
-            open_requests: open_requests.min(max_requests),
-            opened: 0,
-            horizon,
-            prefix_tokens: config.prefix.tokens,
-            closed_loop,
-            sessions: config
-                .sessions
-                .clone()
-                .filter(|_| generated)
-                .map(|config| Sessions {
-                    config,
-                    stream: Stream::new(seed, StreamId::Sessions),
-                    turns_left: Vec::new(),
-                    free: Vec::new(),
-                    next_group: 0,
-                }),
-        }
-    }
-
-    /// Where the prompts' nested prefix groups branch, in blocks of `block_size` tokens (for
-    /// the caches).
-    pub fn block_tree(&self, block_size: u32) -> std::sync::Arc<BlockTree> {
-        std::sync::Arc::new(self.tree.in_blocks(block_size))
-    }
-
-    /// The session `spec` belongs to, if any (see `RequestRecord::session`).
-    pub fn session_of(&self, spec: &RequestSpec) -> Option<u32> {
-        match &self.source {
-            Source::Trace { records, .. } => records.get(spec.prompt.salt as usize)?.session,
-            Source::Generated(_) if self.sessions.is_some() => spec.prompt.group,
-            Source::Generated(_) => None,
-        }
-    }
-
-    /// Whether finished requests can bring new ones ([`Workload::follow_up`]).
-    pub fn has_follow_ups(&self) -> bool {
-        self.follow_ups
-    }
-
-    /// What follows `spec`, which left at `now` (`completed`, or dropped): the session's
-    /// next turn, or in a closed loop its user's next request; `None` when nothing
-    /// follows (or the request cap or the horizon is reached).
-    pub fn follow_up(
-        &mut self,
-        spec: &RequestSpec,
-        completed: bool,
-        now: Nanos,
-    ) -> Option<RequestSpec> {
-        if let Source::Trace {
-            records, follower, ..
-        } = &self.source
-        {
-            // The next turn of its session waits for it (completed or dropped).
-            let next = (*follower.get(spec.prompt.salt as usize)?)?;
-            let record = &records[next as usize];
-            let delay = ms_to_ns(record.delay_ms.unwrap_or(0.0));
-            let spec = trace_spec(
-                record,
-                next,
-                self.next_id,
-                now.saturating_add(delay),
-                self.prefix_tokens,
-            );
-            if self.horizon.is_some_and(|h| spec.arrival > h) || self.next_id >= self.max_requests {
-                return None;
-            }
-            self.next_id += 1;
-            return Some(spec);
-        }
-        if let Some(sessions) = &mut self.sessions {
-            let slot = spec.prompt.salt as u32;
-            let left = sessions.turns_left.get(slot as usize).copied().unwrap_or(0);
-            if completed && left > 0 && self.next_id < self.max_requests {
-                let new = sample_length(&sessions.config.new_tokens, &mut sessions.stream);
-                let output_tokens = match &mut self.source {
-                    Source::Generated(g) => sample_length(&g.config.output_tokens, &mut g.outputs),
-                    Source::Trace { .. } => spec.output_tokens,
-                };
-                let gap = think(&mut sessions.stream, sessions.config.think_time_ms * 1e6);
-                let len =
-                    (u64::from(spec.prompt.len) + u64::from(spec.output_tokens) + u64::from(new))
-                        .min(u64::from(MAX_TOKENS)) as u32;
-                let next = RequestSpec {
-                    id: self.next_id,
-                    arrival: now.saturating_add(gap),
-                    prompt: Prompt {
-                        len,
-                        shared_tokens: len,
-                        ..spec.prompt
-                    },
-                    output_tokens,
-                };
-                if self.horizon.is_none_or(|h| next.arrival <= h) {
-                    sessions.turns_left[slot as usize] = left - 1;
-                    self.next_id += 1;
-                    return Some(next);
-                }
-            }
-            if (slot as usize) < sessions.turns_left.len() {
-                sessions.end(slot);
-            }
-        }
-        let closed = self.closed_loop.as_mut()?;
-        let gap = think(&mut closed.thinks, closed.think_ns);
-        if self.next_id >= self.max_requests {
-            return None;
-        }
-        let Source::Generated(generator) = &mut self.source else {
-            return None;
-        };
-        let mut next = generator.next(self.next_id);
-        next.arrival = now.saturating_add(gap);
-        if self.horizon.is_some_and(|h| next.arrival > h) {
-            return None;
-        }
-        if let Some(sessions) = &mut self.sessions {
-            sessions.start(&mut next);
-        }
-        self.next_id += 1;
-        Some(next)
-    }
-
-    /// The next request, or `None` when the workload is exhausted.
-    pub fn next_request(&mut self) -> Option<RequestSpec> {
-        if self.opened >= self.open_requests || self.next_id >= self.max_requests {
-            return None;
-        }
-        self.opened += 1;
-        let id = self.next_id;
-        let spec = match &mut self.source {
-            Source::Generated(generator) => generator.next(id),
-            Source::Trace {
-                records,
-                open,
-                next,
-                ..
-            } => {
-                let index = *open.get(*next)?;
-                *next += 1;
-                let record = &records[index as usize];
-                trace_spec(
-                    record,
-                    index,
-                    id,
-                    ms_to_ns(record.arrival_ms),
-                    self.prefix_tokens,
-                )
-            }
-        };
-        if self.horizon.is_some_and(|h| spec.arrival > h) {
-            self.open_requests = 0;
-            return None;
-        }
-        let mut spec = spec;
-        if let Some(sessions) = &mut self.sessions {
-            sessions.start(&mut spec);
-        }
-        self.next_id += 1;
-        Some(spec)
-    }
-}
-
-impl Generator {
-    fn next(&mut self, id: u64) -> RequestSpec {
-        let arrival = &self.config.arrival;
-        let mean_gap_ns = 1e9 / arrival.rate_per_s;
-        let closed_loop = self.config.closed_loop.is_some();
-        // The first request arrives at 0; every later one after a sampled gap (a closed
-        // loop's users all start at 0).
-        if id > 0 && !closed_loop {
-            self.clock_ns += match arrival.process {
-                ArrivalProcess::Poisson => self.arrivals.exponential(mean_gap_ns),
-                ArrivalProcess::Constant => mean_gap_ns,
-                ArrivalProcess::Gamma => {
-                    let shape = 1.0 / (arrival.cv * arrival.cv);
-                    self.arrivals.gamma(shape, mean_gap_ns / shape)
-                }
-            };
-        }
-        let len = sample_length(&self.config.input_tokens, &mut self.inputs);
-        let output_tokens = sample_length(&self.config.output_tokens, &mut self.outputs);
-        let prefix = &self.config.prefix;
-        // Always draw both numbers so membership does not shift the stream.
-        let member = self.groups.open01() < prefix.fraction;
-        let group = self.groups.below(u64::from(prefix.groups.max(1))) as u32;
-        // With a system prompt, a member shares it and then its group's tokens (the group
-        // branches off the system prompt's group, numbered `groups`); others share it alone.
-        let system = prefix.system_tokens;
-        let (group, shared_tokens) = if prefix.groups > 0 && prefix.tokens > 0 && member {
-            (Some(group), system.saturating_add(prefix.tokens).min(len))
-        } else if system > 0 {
-            (Some(prefix.groups), system.min(len))
-        } else {
-            (None, 0)
-        };
-        RequestSpec {
-            id,
-            arrival: self.clock_ns as Nanos,
-            prompt: Prompt {
-                group,
-                shared_tokens,
-                salt: id,
-                len,
-            },
-            output_tokens,
-        }
-    }
-}
-
-/// The groups of generated prompts: with a system prompt, every group branches off the
-/// system prompt's group (numbered `groups`) after its tokens.
-fn generated_tree(prefix: &crate::config::PrefixConfig) -> PrefixTree {
-    let mut tree = PrefixTree::flat();
-    if prefix.system_tokens > 0 && prefix.tokens > 0 {
-        tree.branch_all_below(prefix.groups, prefix.groups, prefix.system_tokens);
-    }
-    tree
-}
-
-/// The groups of generated sessions: every conversation is its own group (numbered from 0),
-/// which with a system prompt branches off the system prompt's group (the last number, which
-/// no session reaches) after its tokens.
-fn session_tree(prefix: &crate::config::PrefixConfig) -> PrefixTree {
-    let mut tree = PrefixTree::flat();
-    if prefix.system_tokens > 0 {
-        tree.branch_all_below(u32::MAX, u32::MAX, prefix.system_tokens);
-    }
-    tree
-}
-
 /// The request of trace record `index`, arriving at `arrival`; its unshared tokens are
 /// the record's own (`salt` is the record index).
-fn trace_spec(
+pub(super) fn trace_spec(
     record: &TraceRecord,
     index: u32,
     id: u64,
@@ -493,42 +59,6 @@ fn trace_spec(
         },
         output_tokens: record.output_tokens.max(1),
     }
-}
-
-/// Draws a length in tokens: rounded, clamped to the distribution's bounds, at least 1.
-pub fn sample_length(dist: &LengthDist, stream: &mut Stream) -> u32 {
-    let (value, min, max) = match *dist {
-        LengthDist::Constant { value } => (f64::from(value), None, None),
-        LengthDist::Uniform { min, max } => {
-            let span = u64::from(max.saturating_sub(min)) + 1;
-            (f64::from(min) + stream.below(span) as f64, None, None)
-        }
-        LengthDist::Normal {
-            mean,
-            std,
-            min,
-            max,
-        } => (mean + std * stream.standard_normal(), min, max),
-        LengthDist::Lognormal {
-            mean,
-            std,
-            min,
-            max,
-        } => {
-            // Parameters of the underlying normal from the lognormal's own mean and std.
-            let sigma2 = libm::log(1.0 + (std * std) / (mean * mean));
-            let mu = libm::log(mean) - sigma2 / 2.0;
-            (
-                libm::exp(mu + libm::sqrt(sigma2) * stream.standard_normal()),
-                min,
-                max,
-            )
-        }
-    };
-    let lo = f64::from(min.unwrap_or(1).max(1));
-    // Never above the validated maximum, so token arithmetic cannot overflow.
-    let hi = f64::from(max.unwrap_or(MAX_TOKENS).min(MAX_TOKENS));
-    libm::round(value).clamp(lo, hi.max(lo)) as u32
 }
 
 /// A trace line that could not be read.
@@ -1139,6 +669,16 @@ fn parse_pdsim_trace(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
     (records, errors)
 }
 
+/// The one check of a trace's records (a config's `workload.trace`): each record's values
+/// ([`check_trace_record`]) and the prefix tree they describe, which it returns; or the
+/// first bad record's index and the message, naming the field.
+pub(crate) fn check_trace(records: &[TraceRecord]) -> Result<PrefixTree, (usize, String)> {
+    for (i, record) in records.iter().enumerate() {
+        check_trace_record(record).map_err(|m| (i, m))?;
+    }
+    PrefixTree::of_trace(records)
+}
+
 /// Checks one trace record's values; the message names the field.
 pub fn check_trace_record(record: &TraceRecord) -> Result<(), String> {
     if !(record.arrival_ms.is_finite() && record.arrival_ms >= 0.0) {
@@ -1152,6 +692,9 @@ pub fn check_trace_record(record: &TraceRecord) -> Result<(), String> {
     }
     if record.output_tokens == 0 {
         return Err("output_tokens: must be at least 1".into());
+    }
+    if record.input_tokens > MAX_TOKENS || record.output_tokens > MAX_TOKENS {
+        return Err(format!("lengths must be at most {MAX_TOKENS} tokens"));
     }
     match (record.session, record.delay_ms) {
         (None, Some(_)) => Err(
@@ -1168,75 +711,9 @@ pub fn check_trace_record(record: &TraceRecord) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::collect;
     use super::*;
-    use crate::config::Config;
-
-    fn collect(config: &WorkloadConfig, seed: u64) -> Vec<RequestSpec> {
-        let mut w = Workload::new(config, seed, u64::MAX);
-        std::iter::from_fn(|| w.next_request()).collect()
-    }
-
-    #[test]
-    fn changing_output_lengths_keeps_arrivals_and_prompts() {
-        let base = Config::default().workload;
-        let mut other = base.clone();
-        other.output_tokens = LengthDist::Constant { value: 7 };
-        let a = collect(&base, 9);
-        let b = collect(&other, 9);
-        assert_eq!(a.len(), b.len());
-        assert!(a
-            .iter()
-            .zip(&b)
-            .all(|(x, y)| x.arrival == y.arrival && x.prompt == y.prompt));
-        assert!(b.iter().all(|r| r.output_tokens == 7));
-    }
-
-    #[test]
-    fn constant_arrivals_are_evenly_spaced_and_horizon_stops_them() {
-        let mut w = Config::default().workload;
-        w.requests = None;
-        w.horizon_s = Some(1.0);
-        w.arrival.process = ArrivalProcess::Constant;
-        w.arrival.rate_per_s = 10.0;
-        let reqs = collect(&w, 1);
-        // Arrivals at 0, 100, ..., 1000 ms: the one exactly at the horizon still arrives.
-        assert_eq!(reqs.len(), 11);
-        assert_eq!(reqs[3].arrival, 300_000_000);
-    }
-
-    #[test]
-    fn lengths_respect_clamps() {
-        let dist = LengthDist::Normal {
-            mean: 100.0,
-            std: 500.0,
-            min: Some(10),
-            max: Some(200),
-        };
-        let mut s = Stream::new(1, StreamId::InputLengths);
-        let v: Vec<u32> = (0..10_000).map(|_| sample_length(&dist, &mut s)).collect();
-        assert!(v.iter().all(|&x| (10..=200).contains(&x)));
-        assert!(v.contains(&10) && v.contains(&200));
-        let uni = LengthDist::Uniform { min: 3, max: 5 };
-        let u: Vec<u32> = (0..1000).map(|_| sample_length(&uni, &mut s)).collect();
-        assert!(u.iter().all(|&x| (3..=5).contains(&x)) && u.contains(&3) && u.contains(&5));
-    }
-
-    #[test]
-    fn lognormal_has_the_requested_mean() {
-        let dist = LengthDist::Lognormal {
-            mean: 1000.0,
-            std: 500.0,
-            min: None,
-            max: None,
-        };
-        let mut s = Stream::new(5, StreamId::InputLengths);
-        let n = 100_000;
-        let mean = (0..n)
-            .map(|_| f64::from(sample_length(&dist, &mut s)))
-            .sum::<f64>()
-            / f64::from(n);
-        assert!((mean - 1000.0).abs() < 10.0, "{mean}");
-    }
+    use crate::config::WorkloadConfig;
 
     #[test]
     fn block_hash_traces_share_exactly_their_common_leading_blocks() {
