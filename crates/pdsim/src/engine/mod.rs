@@ -132,7 +132,12 @@ impl<'a> Simulation<'a> {
             .collect();
         let n = instances.len();
         let mut queue = EventQueue::default();
-        let mut workload = Workload::new(validated);
+        let mut workload = Workload::new(
+            &config.workload,
+            config.seed,
+            config.limits.max_requests,
+            validated.prefix_tree().clone(),
+        );
         // Nested prefix groups: the pools and the router's indexes walk the same tree.
         let tree = workload.block_tree(engine.block_size);
         for instance in &mut instances {

@@ -5,7 +5,7 @@ use crate::prefix::{PrefixTree, Prompt};
 use crate::rng::Stream;
 use crate::time::Nanos;
 
-use super::{RequestSpec, MAX_TOKENS};
+use super::spec::{RequestSpec, MAX_TOKENS};
 
 #[derive(Debug)]
 pub(super) struct Generator {

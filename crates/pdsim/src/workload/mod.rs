@@ -3,12 +3,14 @@
 //! trace (`trace.rs`, which also reads the trace formats).
 
 mod generate;
+mod spec;
 mod trace;
 
 /// Who a prompt's tokens belong to (it lives with the prefix caches that key blocks by it).
 pub use crate::prefix::Prompt;
 pub(crate) use generate::prefix_tree;
 pub use generate::sample_length;
+pub use spec::{RequestSpec, MAX_TOKENS};
 pub(crate) use trace::check_trace;
 pub use trace::{
     check_trace_record, parse_trace_jsonl, parse_trace_jsonl_blocks, TraceLineError,
@@ -19,26 +21,8 @@ use crate::config::{SessionConfig, TraceRecord, WorkloadConfig};
 use crate::prefix::{BlockTree, PrefixTree};
 use crate::rng::{Stream, StreamId};
 use crate::time::{ms_to_ns, Nanos};
-use crate::validate::Validated;
 use generate::Generator;
 use trace::{trace_order, trace_spec};
-
-/// Largest prompt or output length and shared prefix accepted, in tokens: lengths are
-/// drawn below it, so token arithmetic cannot overflow (validation refuses configs above).
-pub const MAX_TOKENS: u32 = 16_000_000;
-
-/// One generated or replayed request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RequestSpec {
-    /// Id, in arrival order from 0.
-    pub id: u64,
-    /// Arrival time.
-    pub arrival: Nanos,
-    /// The prompt.
-    pub prompt: Prompt,
-    /// Output tokens (at least 1).
-    pub output_tokens: u32,
-}
 
 /// Produces the requests of a run: the arrival process's in arrival order
 /// ([`Workload::next_request`]), and, with sessions or a closed loop, the requests that
@@ -136,21 +120,9 @@ enum Source {
 }
 
 impl Workload {
-    /// The requests of a validated config (at most `limits.max_requests` of them), with the
-    /// prefix tree its validation found.
-    pub fn new(validated: &Validated<'_>) -> Self {
-        let config = validated.config();
-        Self::with_tree(
-            &config.workload,
-            config.seed,
-            config.limits.max_requests,
-            validated.prefix_tree().clone(),
-        )
-    }
-
-    /// The requests described by `config`, at most `max_requests` of them, whose prompts'
-    /// nested prefix groups branch as `tree` says.
-    fn with_tree(config: &WorkloadConfig, seed: u64, max_requests: u64, tree: PrefixTree) -> Self {
+    /// The requests described by a validated `config`, at most `max_requests` of them,
+    /// whose prompts' nested prefix groups branch as `tree` (the one validation found) says.
+    pub fn new(config: &WorkloadConfig, seed: u64, max_requests: u64, tree: PrefixTree) -> Self {
         // A trace replays all its records; otherwise `requests` (unbounded with a horizon).
         let requests = match (&config.trace, config.requests) {
             (Some(_), _) => u64::MAX,
@@ -386,7 +358,12 @@ mod tests {
             ..Config::default()
         };
         let validated = crate::validate(&config).unwrap_or_else(|e| panic!("{e}"));
-        let mut w = Workload::new(&validated);
+        let mut w = Workload::new(
+            &config.workload,
+            config.seed,
+            config.limits.max_requests,
+            validated.prefix_tree().clone(),
+        );
         std::iter::from_fn(|| w.next_request()).collect()
     }
 

@@ -5,7 +5,7 @@ use crate::config::TraceRecord;
 use crate::prefix::{PrefixTree, Prompt};
 use crate::time::Nanos;
 
-use super::{RequestSpec, MAX_TOKENS};
+use super::spec::{RequestSpec, MAX_TOKENS};
 
 /// The requests a trace's records make: which arrive at their time, in time order, and
 /// which follow the previous record of their session.
