@@ -45,7 +45,7 @@ export function generated(i) {
       output_tokens: { dist: "normal", mean: 20 + r() * 200, std: 30, min: 1 },
       prefix: { groups: int(0, 6), tokens: int(0, 1024), fraction: r() },
     },
-    slo: { ttft_ms: 200 + r() * 800, itl_ms: 10 + r() * 40 },
+    slo: { ttft_ms: 200 + r() * 800, tpot_ms: 10 + r() * 40 },
     // Drawn last, so adding it left the configs above unchanged.
     output: { percentiles: r() < 0.3 ? "histogram" : "exact" },
   };
