@@ -26,6 +26,8 @@ pub enum StreamId {
     PrefixGroups,
     /// Session turns, new user tokens and think times.
     Sessions,
+    /// Proposals kept by speculative decoding's verify steps (one stream per instance).
+    Speculation,
 }
 
 impl Stream {
@@ -39,8 +41,19 @@ impl Stream {
             StreamId::OutputLengths => 0x1656_67B1_9E37_79F9,
             StreamId::PrefixGroups => 0x27D4_EB2F_1656_67C5,
             StreamId::Sessions => 0x85EB_CA77_C2B2_AE63,
+            StreamId::Speculation => 0x3C6E_F372_FE94_F82B,
         };
         Self(Xoshiro256PlusPlus::seed_from_u64(seed ^ salt))
+    }
+
+    /// Stream `id` of instance `instance` (one each, so instances do not share draws).
+    pub fn for_instance(seed: u64, id: StreamId, instance: u32) -> Self {
+        // An odd multiplier spreads the instance over the seed's bits; SplitMix64 inside
+        // `new` decorrelates neighbours.
+        Self::new(
+            seed ^ u64::from(instance).wrapping_mul(0xD6E8_FEB8_6659_FD93),
+            id,
+        )
     }
 
     /// A uniform float in the open interval (0, 1).

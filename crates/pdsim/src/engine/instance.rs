@@ -19,7 +19,8 @@ use std::collections::{BinaryHeap, VecDeque};
 use crate::cost::{CostModel, StepWork};
 use crate::engine::request::{DropReason, ReqId, Request, Stage, UNSET};
 use crate::engine::router::Books;
-use crate::prefix::{BlockPool, PrefixIndex};
+use crate::engine::speculative::Speculation;
+use crate::prefix::{BlockPool, PrefixIndex, SharedPrefix};
 use crate::report::{InstanceReport, Role};
 use crate::time::Nanos;
 
@@ -47,6 +48,9 @@ pub struct StepOutcome {
     pub gap_tokens: u64,
     /// The step's duration.
     pub duration: Nanos,
+    /// Output tokens the step's decoders emitted (one each, or their kept proposals plus
+    /// one under speculative decoding).
+    pub decode_tokens: u64,
     /// Gaps of tokens emitted by a recompute after a preemption: since the request's
     /// previous token, not one step.
     pub resumed_gaps: Vec<Nanos>,
@@ -137,6 +141,12 @@ pub struct Instance {
     finishing: BinaryHeap<Reverse<(u64, u64, ReqId)>>,
     /// The current step (its buffers are reused from step to step); valid while `stepping`.
     step: Step,
+    /// Speculative decoding, when on: its decoders are then visited one by one every step
+    /// (`spec_decoders`) instead of through the aggregates above, as each advances by its
+    /// own draw.
+    pub speculation: Option<Box<Speculation>>,
+    /// Under speculative decoding, the decoding requests, in the order they joined.
+    spec_decoders: Vec<ReqId>,
     stepping: bool,
     /// The head of the waiting queue when it last failed to fit in KV, with the pool's
     /// release count then: until something is released it cannot fit (acquiring, growing
@@ -158,6 +168,7 @@ impl Instance {
         kv_blocks: u64,
         prefix_caching: bool,
         limits: BatchLimits,
+        speculation: Option<Speculation>,
     ) -> Self {
         Self {
             id,
@@ -183,6 +194,8 @@ impl Instance {
             phase_count: vec![0; limits.block_size as usize],
             finishing: BinaryHeap::new(),
             step: Step::default(),
+            speculation: speculation.map(Box::new),
+            spec_decoders: Vec::new(),
             stepping: false,
             blocked_head: None,
             limits,
@@ -225,19 +238,26 @@ impl Instance {
             self.running.retain(|&(seq, id)| is_running(&reqs[id], seq));
         }
 
-        // Decoders that cross a block boundary this step need one block each.
-        loop {
-            let need = self.phase_count[self.boundary_phase];
-            if need == 0 || self.kv.try_grow(need) {
-                break;
-            }
-            if !self.preempt_newest(now, reqs) {
-                break;
+        // Decoders that cross a block boundary this step need one block each (under
+        // speculation: the blocks of all the tokens each verifies).
+        if self.speculation.is_some() {
+            self.reserve_verify_slots(now, reqs);
+        } else {
+            loop {
+                let need = self.phase_count[self.boundary_phase];
+                if need == 0 || self.kv.try_grow(need) {
+                    break;
+                }
+                if !self.preempt_newest(now, reqs) {
+                    break;
+                }
             }
         }
-
-        let mut budget =
-            u64::from(self.limits.max_num_batched_tokens).saturating_sub(self.decoders);
+        // Each decoder's tokens of this step count against the budget (k + 1 under
+        // speculation, as vLLM counts the proposals it schedules).
+        let verify_per_seq = self.speculation.as_ref().map_or(0, |s| u64::from(s.k));
+        let mut budget = u64::from(self.limits.max_num_batched_tokens)
+            .saturating_sub(self.decoders * (1 + verify_per_seq));
         let mut seqs = self.running_count;
 
         for &id in &self.prefilling {
@@ -267,12 +287,34 @@ impl Instance {
         work.logit_tokens += decode_seqs;
         work.decode_context_tokens =
             (self.context_offset_sum + (self.decoders * s) as i64).max(0) as u64;
-        let duration = self.cost.step_time(work);
+        let mut duration;
+        if let Some(spec) = &self.speculation {
+            // Joined this step: their first decode step has nothing proposed yet.
+            let verifying = decode_seqs - step.joined.len() as u64;
+            let context: u64 = self
+                .spec_decoders
+                .iter()
+                .map(|&id| u64::from(reqs[id].input() + reqs[id].generated))
+                .sum();
+            work.decode_context_tokens = context;
+            work.verify_tokens = verifying * u64::from(spec.k);
+            work.logit_tokens += work.verify_tokens;
+            duration = self.cost.step_time(work);
+            let joined_context: u64 = step
+                .joined
+                .iter()
+                .map(|&id| u64::from(reqs[id].input()))
+                .sum();
+            duration += spec.proposer_time(verifying, context - joined_context);
+            self.stats.work += decode_seqs;
+        } else {
+            duration = self.cost.step_time(work);
+            self.stats.decode_tokens += decode_seqs;
+        }
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += seqs;
         self.stats.prefill_tokens += work.prefill_tokens;
-        self.stats.decode_tokens += decode_seqs;
         self.stepping = true;
         Some(duration)
     }
@@ -356,6 +398,13 @@ impl Instance {
             // A disaggregated request joining now: admission order starts here.
             r.admit_seq = self.start_running(id);
         }
+        if self.speculation.is_some() {
+            // What it holds now: its prompt and every token emitted (and the first's slot).
+            r.anonymous_blocks = r.blocks_for(r.generated, self.limits.block_size) - r.prefix.len();
+            self.decoders += 1;
+            self.spec_decoders.push(id);
+            return;
+        }
         let offset = i64::from(r.input()) + i64::from(r.generated) - joined_at as i64;
         self.context_offset_sum += offset;
         self.decoders += 1;
@@ -373,6 +422,88 @@ impl Instance {
         self.decoders -= 1;
         self.phase_count[offset.rem_euclid(bs) as usize] -= 1;
         r.decode_join_generated + (s - r.decode_join_step) as u32
+    }
+
+    /// Under speculative decoding: grows every decoder's KV to hold all the tokens its
+    /// verify step may keep (`k + 1`, never past its output length), preempting the newest
+    /// running requests while they do not fit.
+    fn reserve_verify_slots(&mut self, now: Nanos, reqs: &mut [Request]) {
+        let k = self.speculation.as_ref().map_or(0, |s| s.k);
+        let bs = self.limits.block_size;
+        let verify_blocks = |r: &Request| {
+            r.blocks_for((r.generated + k + 1).min(r.spec.output_tokens), bs) - r.prefix.len()
+        };
+        loop {
+            let need: u64 = self
+                .spec_decoders
+                .iter()
+                .map(|&id| verify_blocks(&reqs[id]).saturating_sub(reqs[id].anonymous_blocks))
+                .sum();
+            if need == 0 || self.kv.try_grow(need) {
+                break;
+            }
+            if !self.preempt_newest(now, reqs) {
+                return;
+            }
+        }
+        for &id in &self.spec_decoders {
+            let r = &mut reqs[id];
+            r.anonymous_blocks = r.anonymous_blocks.max(verify_blocks(r));
+        }
+    }
+
+    /// Under speculative decoding, at the end of step `s`: advances every decoder by its
+    /// kept proposals plus one (a disaggregated request's first decode step: by its first
+    /// token), returns the blocks of the rejected ones and completes those that reached their
+    /// output length. Returns the tokens emitted.
+    fn advance_spec_decoders(
+        &mut self,
+        now: Nanos,
+        reqs: &mut [Request],
+        outcome: &mut StepOutcome,
+    ) -> u64 {
+        let Some(mut spec) = self.speculation.take() else {
+            return 0;
+        };
+        let bs = self.limits.block_size;
+        let mut emitted = 0;
+        let mut i = 0;
+        while i < self.spec_decoders.len() {
+            let id = self.spec_decoders[i];
+            let r = &mut reqs[id];
+            let left = r.spec.output_tokens - r.generated;
+            let advance = if r.generated == 0 {
+                1
+            } else {
+                let advance = (spec.draw() + 1).min(left);
+                spec.stats.advanced_tokens += u64::from(advance);
+                advance
+            };
+            r.generated += advance;
+            emitted += u64::from(advance);
+            if r.generated >= r.spec.output_tokens {
+                self.spec_decoders.swap_remove(i);
+                self.decoders -= 1;
+                self.running_count -= 1;
+                self.stats.work += 1;
+                self.kv.release(r.prefix, r.anonymous_blocks);
+                r.anonymous_blocks = 0;
+                r.times.completion = now;
+                r.stage = Stage::Done;
+                outcome.completed.push(id);
+                continue;
+            }
+            let keep = r.blocks_for(r.generated, bs) - r.prefix.len();
+            if keep < r.anonymous_blocks {
+                // The slots of the rejected proposals.
+                self.kv
+                    .release(SharedPrefix::default(), r.anonymous_blocks - keep);
+                r.anonymous_blocks = keep;
+            }
+            i += 1;
+        }
+        self.speculation = Some(spec);
+        emitted
     }
 
     /// Records that `id` starts running here; returns its admission number. Numbers are
@@ -407,6 +538,13 @@ impl Instance {
         let s = self.step_counter;
         let r = &mut reqs[id];
         let anonymous = match r.stage {
+            Stage::Decoding if self.speculation.is_some() => {
+                self.spec_decoders.retain(|&d| d != id);
+                self.decoders -= 1;
+                // Its last token came at the end of the previous step, which is now.
+                r.last_token_at = now;
+                r.anonymous_blocks
+            }
             Stage::Decoding => {
                 let generated = self.leave_decoders(r, s);
                 r.generated = generated;
@@ -445,6 +583,13 @@ impl Instance {
         for &id in &self.step.joined {
             reqs[id].times.first_token = now;
         }
+        outcome.decode_tokens = if self.speculation.is_some() {
+            let emitted = self.advance_spec_decoders(now, reqs, outcome);
+            self.stats.decode_tokens += emitted;
+            emitted
+        } else {
+            self.step.work.decode_seqs
+        };
         // Decoders whose last token is this step's.
         while let Some(&Reverse((last, seq, id))) = self.finishing.peek() {
             if last > s {

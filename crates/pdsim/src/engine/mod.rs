@@ -4,6 +4,7 @@ mod events;
 pub mod instance;
 pub mod request;
 pub mod router;
+pub mod speculative;
 mod timeline;
 pub mod transfer;
 
@@ -39,20 +40,35 @@ pub struct Outcome {
     pub events: u64,
     /// KV transfers attempted.
     pub transfers_started: u64,
+    /// The run's speculative decoding, if on.
+    pub speculative: Option<crate::config::SpeculativeConfig>,
 }
 
 impl Outcome {
     /// The run's report.
     pub fn report(self) -> crate::Report {
         let instances = self.instances.iter().map(|i| i.report(self.end)).collect();
-        crate::metrics::report(
+        let speculative = self.speculative_summary();
+        let mut report = crate::metrics::report(
             self.collector,
             instances,
             self.timeline,
             self.end,
             self.events,
             self.transfers_started,
-        )
+        );
+        report.summary.speculative = speculative;
+        report
+    }
+
+    /// Speculative decoding's counts over every instance, when it was on.
+    fn speculative_summary(&self) -> Option<crate::report::SpeculativeSummary> {
+        let spec = self.speculative.as_ref()?;
+        let mut stats = speculative::SpecStats::new(spec.tokens as usize);
+        for s in self.instances.iter().filter_map(|i| i.speculation.as_ref()) {
+            stats.add(&s.stats);
+        }
+        Some(speculative::summary(spec, &stats))
     }
 }
 
@@ -135,6 +151,18 @@ impl<'a> Simulation<'a> {
                     pool.kv_blocks,
                     engine.prefix_caching,
                     limits,
+                    engine.speculative.as_ref().map(|spec| {
+                        speculative::Speculation::new(
+                            config.seed,
+                            spec,
+                            &resolved.model,
+                            resolved.draft_model.as_ref(),
+                            &pool.gpu,
+                            pool.tp,
+                            pool.ep,
+                            id as u32,
+                        )
+                    }),
                 )
             })
             .collect();
@@ -301,6 +329,7 @@ impl<'a> Simulation<'a> {
             end,
             events,
             transfers_started: self.transfers_started,
+            speculative: self.config.engine.speculative.clone(),
         })
     }
 
@@ -467,10 +496,11 @@ impl<'a> Simulation<'a> {
     fn step_done(&mut self, instance: usize) {
         let now = self.now;
         let start = self.instances[instance].step_start().unwrap_or(now);
-        let (prefill, decode) = self.instances[instance].step_tokens();
-        self.timeline.step(instance, start, now, prefill, decode);
+        let (prefill, _) = self.instances[instance].step_tokens();
         self.instances[instance].finish_step(now, &mut self.requests, &mut self.scratch_outcome);
         let outcome = &mut self.scratch_outcome;
+        self.timeline
+            .step(instance, start, now, prefill, outcome.decode_tokens);
         self.collector
             .token_gaps(outcome.duration, outcome.gap_tokens);
         for gap in outcome.resumed_gaps.drain(..) {

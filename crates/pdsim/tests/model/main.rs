@@ -14,4 +14,5 @@ mod nested;
 mod routing;
 mod sessions;
 mod single_instance;
+mod speculative;
 mod validation;
