@@ -194,6 +194,33 @@ pub struct EngineConfig {
     /// Speculative decoding on every decoding instance; `null` (the default): off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speculative: Option<SpeculativeConfig>,
+    /// How a step is composed when prompts wait while sequences decode: `mixed` (chunked
+    /// prefill sharing steps with the decodes, as vLLM V1) or `prefill-first` (prefill-only
+    /// steps first, as vLLM V0 and SGLang).
+    #[serde(skip_serializing_if = "Scheduler::is_mixed")]
+    pub scheduler: Scheduler,
+}
+
+named_enum! {
+    /// How a step is composed when prompts wait while sequences decode.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum Scheduler {
+        /// Every step carries every decoding sequence's token and prompt chunks in the rest
+        /// of the token budget (vLLM V1's chunked prefill).
+        #[default]
+        Mixed = "mixed",
+        /// While a prompt can be computed, the step is prefill-only (the decoders wait); a
+        /// prompt is split only when it exceeds the token budget (vLLM V0's and SGLang's
+        /// default).
+        PrefillFirst = "prefill-first",
+    }
+}
+
+impl Scheduler {
+    /// Whether it is the default, `mixed` (left out of printed configs).
+    pub fn is_mixed(&self) -> bool {
+        *self == Self::Mixed
+    }
 }
 
 impl Default for EngineConfig {
@@ -207,6 +234,7 @@ impl Default for EngineConfig {
             step_overhead_ms: 0.3,
             prefix_caching: true,
             speculative: None,
+            scheduler: Scheduler::Mixed,
         }
     }
 }

@@ -4,7 +4,9 @@
 //! chunk, then waiting requests are admitted first come, first served while the token
 //! budget, the sequence cap and the KV blocks allow. When decoders need a new KV block and
 //! none is free, the most recently admitted running request is preempted and recomputed
-//! later.
+//! later. That is scheduler `mixed`; with `prefill-first` a step is prefill-only while a
+//! prompt can be computed (the decoders wait), and decode-only otherwise. The decoders'
+//! step counter then counts decode steps only.
 //!
 //! Cost: decoders are never visited one by one per step. A decoder's progress is a
 //! function of the instance's step counter (`generated = joined_with + (step - joined_at)`),
@@ -33,6 +35,8 @@ pub struct BatchLimits {
     pub max_num_batched_tokens: u32,
     /// Tokens per KV block.
     pub block_size: u32,
+    /// Scheduler `prefill-first`: prefill-only steps while a prompt can be computed.
+    pub prefill_first: bool,
 }
 
 /// What happened at the end of a step, for the engine to act on.
@@ -54,6 +58,10 @@ pub struct StepOutcome {
     /// Gaps of tokens emitted by a recompute after a preemption: since the request's
     /// previous token, not one step.
     pub resumed_gaps: Vec<Nanos>,
+    /// Of `gap_tokens`, those of decoders that waited through prefill-only steps (scheduler
+    /// `prefill-first`) since their previous token: (gap, tokens), the gap longer than the
+    /// step by the prefill-only steps they waited through.
+    pub stalled_gaps: Vec<(Nanos, u64)>,
 }
 
 /// Counters reported per instance.
@@ -89,6 +97,9 @@ struct Step {
     joined: Vec<ReqId>,
     /// What the step computes (its duration comes from this).
     work: StepWork,
+    /// Whether the decoders take part (false: a prefill-only step of scheduler
+    /// `prefill-first`, after which the decoders are where they were).
+    decode: bool,
 }
 
 /// One instance.
@@ -147,6 +158,11 @@ pub struct Instance {
     pub speculation: Option<Box<Speculation>>,
     /// Under speculative decoding, the decoding requests, in the order they joined.
     spec_decoders: Vec<ReqId>,
+    /// Scheduler `prefill-first`: time spent in prefill-only steps since the last decode
+    /// step, and the decoders waiting through them as (stall already passed when they
+    /// started waiting, how many), oldest first.
+    stall: Nanos,
+    stall_cohorts: Vec<(Nanos, u64)>,
     stepping: bool,
     /// The head of the waiting queue when it last failed to fit in KV, with the pool's
     /// release count then: until something is released it cannot fit (acquiring, growing
@@ -196,6 +212,8 @@ impl Instance {
             step: Step::default(),
             speculation: speculation.map(Box::new),
             spec_decoders: Vec::new(),
+            stall: 0,
+            stall_cohorts: Vec::new(),
             stepping: false,
             blocked_head: None,
             limits,
@@ -237,6 +255,12 @@ impl Instance {
         if self.running.len() as u64 > 2 * self.running_count + 64 {
             self.running.retain(|&(seq, id)| is_running(&reqs[id], seq));
         }
+        if self.limits.prefill_first && !(self.prefilling.is_empty() && self.waiting.is_empty()) {
+            if let Some(duration) = self.start_prefill_only_step(now, reqs, dropped) {
+                return Some(duration);
+            }
+        }
+        self.step.decode = true;
 
         // Decoders that cross a block boundary this step need one block each (under
         // speculation: the blocks of all the tokens each verifies).
@@ -271,9 +295,11 @@ impl Instance {
             self.step.chunks.push((id, chunk));
         }
 
-        // Most steps have nobody to admit (a decode batch running on).
+        // Most steps have nobody to admit (a decode batch running on). A decode step of
+        // `prefill-first` admits no prompt: none could be computed a moment ago.
         if !(self.ready.is_empty() && self.waiting.is_empty()) {
-            self.admit(now, reqs, &mut budget, &mut seqs, dropped);
+            let prompts_too = !self.limits.prefill_first;
+            self.admit(now, reqs, &mut budget, &mut seqs, dropped, prompts_too);
         }
 
         let decode_seqs = self.decoders;
@@ -319,10 +345,50 @@ impl Instance {
         Some(duration)
     }
 
+    /// Scheduler `prefill-first`: starts a prefill-only step if a prompt can be computed
+    /// (prompts in progress continue, waiting ones are admitted, with the whole token
+    /// budget; the decoders wait). Returns its duration, or `None`, having changed nothing,
+    /// when no prompt can be computed now.
+    fn start_prefill_only_step(
+        &mut self,
+        now: Nanos,
+        reqs: &mut [Request],
+        dropped: &mut Vec<ReqId>,
+    ) -> Option<Nanos> {
+        let mut budget = u64::from(self.limits.max_num_batched_tokens);
+        let mut seqs = self.running_count;
+        for &id in &self.prefilling {
+            if budget == 0 {
+                break;
+            }
+            let r = &reqs[id];
+            let chunk = u64::from(r.target - r.computed).min(budget) as u32;
+            budget -= u64::from(chunk);
+            add_chunk(&mut self.step.work, r.computed, chunk, r.target);
+            self.step.chunks.push((id, chunk));
+        }
+        if !self.waiting.is_empty() {
+            self.admit_waiting(now, reqs, &mut budget, &mut seqs, dropped);
+        }
+        if self.step.chunks.is_empty() {
+            return None;
+        }
+        self.step.decode = false;
+        self.stats.work += 1 + self.step.chunks.len() as u64;
+        let work = &self.step.work;
+        let duration = self.cost.step_time(work);
+        self.stats.busy += duration;
+        self.stats.steps += 1;
+        self.stats.batch_seqs += self.step.chunks.len() as u64;
+        self.stats.prefill_tokens += work.prefill_tokens;
+        self.stepping = true;
+        Some(duration)
+    }
+
     /// Admits requests while budget, sequence cap and KV allow: first those whose KV
     /// already arrived (they hold their blocks, so admitting them first frees memory
-    /// soonest), then waiting requests first come, first served; a waiting request that
-    /// does not fit in KV blocks the ones behind it.
+    /// soonest), then (with `prompts_too`) waiting requests first come, first served; a
+    /// waiting request that does not fit in KV blocks the ones behind it.
     fn admit(
         &mut self,
         now: Nanos,
@@ -330,6 +396,7 @@ impl Instance {
         budget: &mut u64,
         seqs: &mut u64,
         dropped: &mut Vec<ReqId>,
+        prompts_too: bool,
     ) {
         let max_seqs = u64::from(self.limits.max_num_seqs);
         while *seqs < max_seqs && *budget > 0 {
@@ -341,8 +408,24 @@ impl Instance {
             let r = &mut reqs[id];
             r.times.first_token_step_start = now;
             self.step.joined.push(id);
-            self.join_decoders(id, r, 0);
+            self.join_decoders(id, r, 0, true);
         }
+        if prompts_too {
+            self.admit_waiting(now, reqs, budget, seqs, dropped);
+        }
+    }
+
+    /// Admits waiting requests, first come, first served, while budget, sequence cap and KV
+    /// allow; a request that does not fit in KV blocks the ones behind it.
+    fn admit_waiting(
+        &mut self,
+        now: Nanos,
+        reqs: &mut [Request],
+        budget: &mut u64,
+        seqs: &mut u64,
+        dropped: &mut Vec<ReqId>,
+    ) {
+        let max_seqs = u64::from(self.limits.max_num_seqs);
         let bs = self.limits.block_size;
         while *seqs < max_seqs && *budget > 0 {
             let Some(&id) = self.waiting.front() else {
@@ -386,15 +469,16 @@ impl Instance {
         }
     }
 
-    /// Puts `r` in the decode batch from the current step counter on, with `generated`
-    /// tokens already emitted.
-    fn join_decoders(&mut self, id: ReqId, r: &mut Request, join_offset: u64) {
+    /// Puts `r` in the decode batch from decode step `step_counter + join_offset` on, with
+    /// `generated` tokens already emitted; `admitted_now` when it starts running here (a
+    /// disaggregated request whose KV arrived).
+    fn join_decoders(&mut self, id: ReqId, r: &mut Request, join_offset: u64, admitted_now: bool) {
         let joined_at = self.step_counter + join_offset;
         let bs = u64::from(self.limits.block_size);
         r.stage = Stage::Decoding;
         r.decode_join_step = joined_at;
         r.decode_join_generated = r.generated;
-        if join_offset == 0 {
+        if admitted_now {
             // A disaggregated request joining now: admission order starts here.
             r.admit_seq = self.start_running(id);
         }
@@ -506,6 +590,25 @@ impl Instance {
         emitted
     }
 
+    /// At the first decode step after prefill-only steps: the gaps of the decoders that
+    /// waited through them (the step plus the stall each waited through), as many as still
+    /// emit (preemption takes the newest first).
+    fn stalled_gaps(&mut self, outcome: &mut StepOutcome) {
+        let mut left = outcome.gap_tokens;
+        for &(passed, n) in &self.stall_cohorts {
+            let n = n.min(left);
+            left -= n;
+            if n > 0 {
+                outcome
+                    .stalled_gaps
+                    .push((outcome.duration + self.stall - passed, n));
+            }
+        }
+        outcome.gap_tokens = left;
+        self.stall = 0;
+        self.stall_cohorts.clear();
+    }
+
     /// Records that `id` starts running here; returns its admission number. Numbers are
     /// unique across the cluster (this instance's id in the low bits), so an entry of
     /// `running` is current exactly when its request still carries its number and runs.
@@ -583,7 +686,13 @@ impl Instance {
         for &id in &self.step.joined {
             reqs[id].times.first_token = now;
         }
-        outcome.decode_tokens = if self.speculation.is_some() {
+        // A prefill-only step moves no decoder.
+        let decode_step = self.step.decode;
+        let decoders_before = self.decoders;
+        if decode_step && !self.stall_cohorts.is_empty() {
+            self.stalled_gaps(outcome);
+        }
+        outcome.decode_tokens = if self.speculation.is_some() && decode_step {
             let emitted = self.advance_spec_decoders(now, reqs, outcome);
             self.stats.decode_tokens += emitted;
             emitted
@@ -592,7 +701,7 @@ impl Instance {
         };
         // Decoders whose last token is this step's.
         while let Some(&Reverse((last, seq, id))) = self.finishing.peek() {
-            if last > s {
+            if last > s || !decode_step {
                 break;
             }
             self.finishing.pop();
@@ -652,16 +761,32 @@ impl Instance {
                 r.stage = Stage::Done;
                 outcome.completed.push(id);
             } else {
-                self.join_decoders(id, r, 1);
+                // From the next decode step on (after a prefill-only step, that is the
+                // step the decoders did not take).
+                self.join_decoders(id, r, u64::from(decode_step), false);
             }
         }
         self.prefilling
             .retain(|&id| reqs[id].stage == Stage::Prefilling);
-        self.step_counter += 1;
-        self.boundary_phase = self
-            .boundary_phase
-            .checked_sub(1)
-            .unwrap_or(self.limits.block_size as usize - 1);
+        if !decode_step {
+            // The decoders wait through this step: those here before it, and those that
+            // joined at its end (their wait starts now).
+            if self.stall_cohorts.is_empty() && decoders_before > 0 {
+                self.stall_cohorts.push((0, decoders_before));
+            }
+            self.stall += outcome.duration;
+            if self.decoders > decoders_before {
+                self.stall_cohorts
+                    .push((self.stall, self.decoders - decoders_before));
+            }
+        }
+        if decode_step {
+            self.step_counter += 1;
+            self.boundary_phase = self
+                .boundary_phase
+                .checked_sub(1)
+                .unwrap_or(self.limits.block_size as usize - 1);
+        }
         self.step.chunks = chunks;
     }
 

@@ -128,6 +128,7 @@ impl<'a> Simulation<'a> {
             max_num_seqs: engine.max_num_seqs,
             max_num_batched_tokens: engine.max_num_batched_tokens,
             block_size: engine.block_size,
+            prefill_first: engine.scheduler == crate::config::Scheduler::PrefillFirst,
         };
         let mut instances: Vec<Instance> = resolved
             .pools
@@ -505,6 +506,9 @@ impl<'a> Simulation<'a> {
             .token_gaps(outcome.duration, outcome.gap_tokens);
         for gap in outcome.resumed_gaps.drain(..) {
             self.collector.token_gaps(gap, 1);
+        }
+        for (gap, tokens) in outcome.stalled_gaps.drain(..) {
+            self.collector.token_gaps(gap, tokens);
         }
         for k in 0..self.scratch_outcome.completed.len() {
             self.leave(self.scratch_outcome.completed[k]);

@@ -12,6 +12,7 @@ mod fuzz;
 mod invariants;
 mod nested;
 mod routing;
+mod scheduler;
 mod sessions;
 mod single_instance;
 mod speculative;

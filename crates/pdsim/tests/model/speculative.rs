@@ -68,7 +68,7 @@ fn with_every_proposal_accepted_each_step_advances_k_plus_one() {
     let r = &report.requests[0];
     let model = pdsim::presets::model("llama-3.1-8b").unwrap();
     let gpu = pdsim::presets::gpu("h100-sxm").unwrap();
-    let mut head = model.clone();
+    let mut head = model;
     head.layers = 1;
     let head = CostModel::new(&head, &gpu, 1, 1, 0.0);
     let propose = |context: u64| {
