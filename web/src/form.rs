@@ -6,9 +6,13 @@
 
 use std::sync::OnceLock;
 
-use pdsim::config::{Decider, DistKind, HardwareSpec, LengthDist, ModelSpec, PoolConfig};
+use pdsim::config::{
+    Acceptance, Decider, DistKind, HardwareSpec, LengthDist, ModelSpec, PoolConfig, SpecMethod,
+    SpeculativeConfig,
+};
 use pdsim::report::Role;
 use pdsim::Config;
+use pdsim::Example;
 use pdsim::Example;
 
 /// Largest threshold the slider and the number box accept, in tokens.
@@ -176,6 +180,10 @@ pub enum Field {
     GpuMemory,
     /// `disaggregation.max_prefill_queue`
     MaxPrefillQueue,
+    /// `engine.speculative.tokens` (only while speculative decoding is on)
+    SpecTokens,
+    /// `engine.speculative.acceptance`: one chance, or one per position separated by commas
+    SpecAcceptance,
 }
 
 /// Which length distribution of the workload.
@@ -312,6 +320,8 @@ impl Field {
             Self::MaxSeqs => "engine.max_num_seqs".into(),
             Self::GpuMemory => "engine.gpu_memory_utilization".into(),
             Self::MaxPrefillQueue => "disaggregation.max_prefill_queue".into(),
+            Self::SpecTokens => "engine.speculative.tokens".into(),
+            Self::SpecAcceptance => "engine.speculative.acceptance".into(),
         }
     }
 
@@ -337,6 +347,17 @@ impl Field {
             Self::MaxSeqs => config.engine.max_num_seqs.to_string(),
             Self::GpuMemory => config.engine.gpu_memory_utilization.to_string(),
             Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue.to_string(),
+            Self::SpecTokens => opt_text(config.engine.speculative.as_ref().map(|s| s.tokens)),
+            Self::SpecAcceptance => match config.engine.speculative.as_ref().map(|s| &s.acceptance)
+            {
+                Some(Acceptance::Uniform(a)) => a.to_string(),
+                Some(Acceptance::PerPosition(list)) => list
+                    .iter()
+                    .map(f64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => String::new(),
+            },
             Self::Len(which, param) => match (which.of(config), param) {
                 (LengthDist::Constant { value }, Param::Value) => value.to_string(),
                 (LengthDist::Uniform { min, .. }, Param::Min) => min.to_string(),
@@ -441,6 +462,16 @@ impl Field {
                 config.engine.gpu_memory_utilization = real("shares of GPU memory (0 to 1]")?;
             }
             Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue = whole("requests")?,
+            Self::SpecTokens | Self::SpecAcceptance => {
+                let Some(spec) = config.engine.speculative.as_mut() else {
+                    return Err("turn speculative decoding on first".into());
+                };
+                if self == Self::SpecTokens {
+                    spec.tokens = whole("proposed tokens")?;
+                } else {
+                    spec.acceptance = parse_acceptance(text)?;
+                }
+            }
             Self::Len(which, param) => match (which.of_mut(config), param) {
                 (LengthDist::Constant { value }, Param::Value) => *value = whole("tokens")?,
                 (LengthDist::Uniform { min, .. }, Param::Min) => *min = whole("tokens")?,
@@ -472,6 +503,60 @@ impl Field {
         }
         Ok(())
     }
+}
+
+/// An acceptance as typed: one chance, or one per position separated by commas.
+fn parse_acceptance(text: &str) -> Result<Acceptance, String> {
+    let chances: Option<Vec<f64>> = text
+        .split(',')
+        .map(|part| part.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect();
+    match chances {
+        Some(list) if list.len() == 1 => Ok(Acceptance::Uniform(list[0])),
+        Some(list) => Ok(Acceptance::PerPosition(list)),
+        None => {
+            Err("must be a chance in [0, 1], or one per proposed token separated by commas".into())
+        }
+    }
+}
+
+/// The proposers the form offers: the config's names, `off` for none. A draft model is only
+/// set in a config (its model is not a form choice), so `draft` shows only when a config has it.
+pub fn spec_methods(config: &Config) -> Vec<(String, String)> {
+    let mut options = vec![("off".to_owned(), "off".to_owned())];
+    for method in SpecMethod::ALL {
+        let has_draft = config
+            .engine
+            .speculative
+            .as_ref()
+            .is_some_and(|s| s.method == method);
+        if method != SpecMethod::Draft || has_draft {
+            options.push((method.id().to_owned(), method.id().to_owned()));
+        }
+    }
+    options
+}
+
+/// Turns speculative decoding on with `method` (3 tokens accepted at 0.7 each when it was
+/// off, the settings kept when it was on), or off (`None`).
+pub fn set_speculation(config: &mut Config, method: Option<SpecMethod>) {
+    config.engine.speculative = method.map(|method| {
+        let mut spec = config
+            .engine
+            .speculative
+            .take()
+            .unwrap_or(SpeculativeConfig {
+                method,
+                tokens: 3,
+                acceptance: Acceptance::Uniform(0.7),
+                draft_model: None,
+            });
+        spec.method = method;
+        if method != SpecMethod::Draft {
+            spec.draft_model = None;
+        }
+        spec
+    });
 }
 
 /// GPUs of every pool together.
@@ -552,6 +637,10 @@ mod tests {
             Field::GpuMemory,
             Field::MaxPrefillQueue,
         ]);
+        if config.engine.speculative.is_some() {
+            // Shown only while speculative decoding is on.
+            fields.extend([Field::SpecTokens, Field::SpecAcceptance]);
+        }
         for which in [Lengths::Input, Lengths::Output] {
             let params = dist_params(which.of(config));
             fields.extend(params.iter().map(|&param| Field::Len(which, param)));
@@ -573,6 +662,29 @@ mod tests {
                 assert_eq!(back, config, "{} of {}", field.path(), example.name);
             }
         }
+    }
+
+    #[test]
+    fn speculation_turns_on_with_defaults_and_takes_a_list_of_chances() {
+        let mut config = Config::default();
+        assert_eq!(
+            Field::SpecTokens.apply(&mut config, "4"),
+            Err("turn speculative decoding on first".into())
+        );
+        set_speculation(&mut config, Some(SpecMethod::Eagle));
+        assert_eq!(Field::SpecAcceptance.text(&config), "0.7");
+        assert_eq!(Field::SpecAcceptance.apply(&mut config, "0.9, 0.5"), Ok(()));
+        let spec = config.engine.speculative.clone().unwrap();
+        assert_eq!(spec.acceptance, Acceptance::PerPosition(vec![0.9, 0.5]));
+        assert_eq!(Field::SpecAcceptance.text(&config), "0.9, 0.5");
+        // Another method keeps the settings; off removes them.
+        set_speculation(&mut config, Some(SpecMethod::Mtp));
+        let mtp = config.engine.speculative.clone().unwrap();
+        assert_eq!((mtp.method, mtp.tokens), (SpecMethod::Mtp, 3));
+        assert!(Field::SpecAcceptance.apply(&mut config, "0.5, x").is_err());
+        set_speculation(&mut config, None);
+        assert_eq!(config.engine.speculative, None);
+        assert!(!spec_methods(&config).iter().any(|(id, _)| id == "draft"));
     }
 
     #[test]

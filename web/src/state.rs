@@ -369,6 +369,8 @@ pub enum Action {
     SetContention(bool),
     /// What a finished prefill does when its decode instance has no KV room: wait or drop.
     SetReservation(ReservationPolicy),
+    /// Speculative decoding's proposer, or off (`None`).
+    SetSpeculation(Option<pdsim::config::SpecMethod>),
     /// Text typed into a number box.
     Text(Field, String),
     /// Rebuild the layout on the same GPUs: all unified (`aggregated`) or split into prefill
@@ -465,6 +467,10 @@ impl Reducible for State {
             }
             Action::SetContention(on) => config.kv_transfer.contention = on,
             Action::SetReservation(policy) => config.kv_transfer.reservation = policy,
+            Action::SetSpeculation(method) => {
+                crate::form::set_speculation(&mut config, method);
+                settings.forget(&[Field::SpecTokens, Field::SpecAcceptance]);
+            }
             Action::SetPrefillPolicy(policy) => config.routing.prefill_policy = policy,
             Action::SetArrival(process) => config.workload.arrival.process = process,
             Action::SetDist(which, id) => {

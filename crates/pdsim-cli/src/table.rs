@@ -61,6 +61,23 @@ pub fn summary(report: &Report) -> String {
         s.transfer.time_ms.mean,
         s.cached_tokens
     );
+    if let Some(spec) = &s.speculative {
+        let by_position: Vec<String> = spec
+            .acceptance_by_position
+            .iter()
+            .map(|a| format!("{:.1}%", 100.0 * a))
+            .collect();
+        let _ = writeln!(
+            out,
+            "speculative decoding ({}, {} tokens): {:.3} tokens per verify step over {} verify steps; {:.1}% of proposals accepted (by position {})",
+            spec.method.id(),
+            spec.tokens,
+            spec.tokens_per_step,
+            spec.verify_steps,
+            100.0 * spec.acceptance,
+            by_position.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "\nlatency (ms)                 mean        p50        p90        p99"
@@ -70,7 +87,13 @@ pub fn summary(report: &Report) -> String {
     }
     stat_row(&mut out, "TTFT", &s.ttft_ms);
     stat_row(&mut out, "TPOT", &s.tpot_ms);
-    stat_row(&mut out, "ITL (every token)", &s.itl_ms);
+    // Under speculative decoding a step can bring several tokens: one ITL value per chunk.
+    let itl = if s.speculative.is_some() {
+        "ITL (every chunk)"
+    } else {
+        "ITL (every token)"
+    };
+    stat_row(&mut out, itl, &s.itl_ms);
     stat_row(&mut out, "E2E", &s.e2e_ms);
     phases(&mut out, "TTFT phases, all", &s.breakdown_ms);
     phases(&mut out, "TTFT phases, local", &s.breakdown_local_ms);

@@ -191,6 +191,36 @@ pub struct EngineConfig {
     pub step_overhead_ms: f64,
     /// Whether instances keep finished prompts' KV blocks for reuse (prefix caching).
     pub prefix_caching: bool,
+    /// Speculative decoding on every decoding instance; `null` (the default): off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speculative: Option<SpeculativeConfig>,
+    /// How a step is composed when prompts wait while sequences decode: `mixed` (chunked
+    /// prefill sharing steps with the decodes, as vLLM V1) or `prefill-first` (prefill-only
+    /// steps first, as vLLM V0 and SGLang).
+    #[serde(skip_serializing_if = "Scheduler::is_mixed")]
+    pub scheduler: Scheduler,
+}
+
+named_enum! {
+    /// How a step is composed when prompts wait while sequences decode.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum Scheduler {
+        /// Every step carries every decoding sequence's token and prompt chunks in the rest
+        /// of the token budget (vLLM V1's chunked prefill).
+        #[default]
+        Mixed = "mixed",
+        /// While a prompt can be computed, the step is prefill-only (the decoders wait); a
+        /// prompt is split only when it exceeds the token budget (vLLM V0's and SGLang's
+        /// default).
+        PrefillFirst = "prefill-first",
+    }
+}
+
+impl Scheduler {
+    /// Whether it is the default, `mixed` (left out of printed configs).
+    pub fn is_mixed(&self) -> bool {
+        *self == Self::Mixed
+    }
 }
 
 impl Default for EngineConfig {
@@ -203,8 +233,65 @@ impl Default for EngineConfig {
             gpu_memory_utilization: 0.9,
             step_overhead_ms: 0.3,
             prefix_caching: true,
+            speculative: None,
+            scheduler: Scheduler::Mixed,
         }
     }
+}
+
+named_enum! {
+    /// Who proposes the draft tokens a speculative decode step verifies.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum SpecMethod {
+        /// An EAGLE head: one decoder layer on the target's hidden states and the target's LM
+        /// head, run once per proposed token.
+        Eagle = "eagle",
+        /// A multi-token-prediction module (DeepSeek-V3's MTP): one transformer block and the
+        /// shared output head, run once per proposed token.
+        Mtp = "mtp",
+        /// A separate, smaller draft model (`draft_model`), run once per proposed token.
+        Draft = "draft",
+        /// N-gram lookup in the prompt and output so far: no model, no GPU time.
+        Ngram = "ngram",
+    }
+}
+
+/// The chance a proposed token is accepted given that the ones before it were.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Acceptance {
+    /// The same chance at every position, in [0, 1].
+    Uniform(f64),
+    /// One chance per position, `tokens` of them, each in [0, 1].
+    PerPosition(Vec<f64>),
+}
+
+impl Acceptance {
+    /// The chance at position `i` (0-based) of `k` proposals.
+    pub fn at(&self, i: usize) -> f64 {
+        match self {
+            Self::Uniform(a) => *a,
+            Self::PerPosition(list) => list.get(i).copied().unwrap_or(0.0),
+        }
+    }
+}
+
+/// Speculative decoding: each decode step verifies `tokens` proposed tokens plus one per
+/// sequence and keeps the accepted ones (plus the target's own next token).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpeculativeConfig {
+    /// Who proposes.
+    pub method: SpecMethod,
+    /// Tokens proposed per sequence per step (k), 1 to 16.
+    pub tokens: u32,
+    /// The chance a proposed token is accepted given that the ones before it were: a
+    /// number, or a list of `tokens` numbers (one per position).
+    pub acceptance: Acceptance,
+    /// The draft model of method `draft`: a catalog id, an architecture or a HuggingFace
+    /// `config.json`, as `model` accepts. Only with `draft`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_model: Option<ModelSpec>,
 }
 
 named_enum! {

@@ -51,6 +51,11 @@ pub struct StepWork {
     /// Tokens whose logits are computed: every decoding sequence and the last token of each
     /// prompt that finishes this step.
     pub logit_tokens: u64,
+    /// Proposed tokens verified this step on top of each decoding sequence's own token (k
+    /// per sequence under speculative decoding, 0 without): rows of every GEMM, KV written,
+    /// and queries of the decode attention, which reads each sequence's KV once for all of
+    /// its `k + 1` queries.
+    pub verify_tokens: u64,
 }
 
 /// The kernel parts of a step's time: in seconds per GPU in the cost model ([`StepParts`]),
@@ -485,7 +490,7 @@ impl CostModel {
             overhead: self.overhead_s,
             ..StepParts::default()
         };
-        let tokens = float(work.prefill_tokens + work.decode_seqs);
+        let tokens = float(work.prefill_tokens + work.decode_seqs + work.verify_tokens);
         if tokens <= 0.0 {
             return p;
         }
@@ -528,12 +533,14 @@ impl CostModel {
             0.0
         };
         let decode_attention = if work.decode_seqs > 0 {
+            let mut compute = self.decode_attention_s_per_token * context;
+            if work.verify_tokens > 0 {
+                // `k + 1` queries per sequence against the same context (the few keys the
+                // proposals add to each other's context are left out).
+                compute *= float(work.decode_seqs + work.verify_tokens) / float(work.decode_seqs);
+            }
             let mut t = self.decode_attention_fixed_s
-                + roofline::<BOUNDS>(
-                    b,
-                    self.decode_attention_s_per_token * context,
-                    self.kv_s_per_token * context,
-                );
+                + roofline::<BOUNDS>(b, compute, self.kv_s_per_token * context);
             if !self.bounded.is_empty() || self.linear_s_per_token > 0.0 {
                 let seqs = self.per_replica(float(work.decode_seqs));
                 for g in &self.bounded {
@@ -573,6 +580,11 @@ impl CostModel {
         p.parts.dispatch = self.dispatch_fixed_s + self.dispatch_s_per_token * tokens;
         p.parts.other = self.other_fixed_s + self.other_s_per_row * rows;
         p
+    }
+
+    /// Duration of a step doing `work`, in seconds (not rounded).
+    pub fn seconds(&self, work: &StepWork) -> f64 {
+        self.compute::<false>(work).total()
     }
 
     /// Duration of a step doing `work`, in nanoseconds (rounded up, at least 1).

@@ -108,6 +108,7 @@ pub mod internals {
     pub use crate::engine::Simulation;
     pub use crate::prefix::{BlockPool, SharedPrefix};
     pub use crate::samples::stat;
+    pub use crate::time::{ms_to_ns, s_to_ns};
 }
 
 /// Validates `config` and runs the simulation it describes.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::config::Config;
 use crate::report::{
     DropReason, InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role,
-    Summary, Timeline, TransferSummary,
+    SpeculativeSummary, Summary, Timeline, TransferSummary,
 };
 use crate::samples::{Completed, Samples};
 use crate::time::{ns_to_ms, Nanos};
@@ -217,8 +217,14 @@ impl Collector {
     }
 
     /// The summary and the records of a run that ended at `end` after `events` events and
-    /// `steps` engine steps.
-    fn finish(self, end: Nanos, events: u64, steps: u64) -> (Summary, Vec<RequestRecord>) {
+    /// `steps` engine steps (with what speculative decoding achieved, if it was on).
+    fn finish(
+        self,
+        end: Nanos,
+        events: u64,
+        steps: u64,
+        speculative: Option<SpeculativeSummary>,
+    ) -> (Summary, Vec<RequestRecord>) {
         let percentile_method = self.samples.method();
         let d = self.samples.finish();
         let c = self.counts;
@@ -282,6 +288,7 @@ impl Collector {
             events,
             steps,
             percentile_method,
+            speculative,
             dropped_by_reason: c.dropped_by_reason,
         };
         (summary, self.records)
@@ -296,9 +303,10 @@ pub fn report(
     timeline: Timeline,
     end: Nanos,
     events: u64,
+    speculative: Option<SpeculativeSummary>,
 ) -> Report {
     let steps = instances.iter().map(|i| i.steps).sum();
-    let (summary, records) = collector.finish(end, events, steps);
+    let (summary, records) = collector.finish(end, events, steps, speculative);
     let pools = Role::IN_ORDER
         .into_iter()
         .filter_map(|role| {

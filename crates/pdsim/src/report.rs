@@ -146,6 +146,29 @@ pub struct Summary {
     pub steps: u64,
     /// How percentiles are computed.
     pub percentile_method: PercentileMethod,
+    /// Speculative decoding's verify steps; absent when `engine.speculative` is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speculative: Option<SpeculativeSummary>,
+}
+
+/// What speculative decoding achieved, over every decoding instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SpeculativeSummary {
+    /// Who proposed.
+    pub method: crate::config::SpecMethod,
+    /// Tokens proposed per sequence per verify step (k).
+    pub tokens: u32,
+    /// Verify steps, one per sequence per decode step (a disaggregated request's first
+    /// decode step on its decode instance proposes nothing and is not one).
+    pub verify_steps: u64,
+    /// Mean tokens a sequence advanced per verify step: its accepted proposals plus one,
+    /// capped at its output length.
+    pub tokens_per_step: f64,
+    /// Proposals accepted over proposals made, in [0, 1].
+    pub acceptance: f64,
+    /// Per position: of the verify steps that reached the proposal (every one before it
+    /// accepted), the share that accepted it, in [0, 1]. Estimates the configured chances.
+    pub acceptance_by_position: Vec<f64>,
 }
 
 /// The five phases of the request at each TTFT percentile, in ms (all zero without requests).

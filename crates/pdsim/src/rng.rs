@@ -28,6 +28,8 @@ pub enum StreamId {
     Sessions,
     /// A closed loop's think times.
     ThinkTimes,
+    /// Proposals kept by speculative decoding's verify steps (one stream per instance).
+    Speculation,
 }
 
 impl Stream {
@@ -44,8 +46,19 @@ impl Stream {
             // The Sessions salt with 0x5555 flipped: the seed this stream was drawn from
             // before it had an id of its own, so closed loops keep their think times.
             StreamId::ThinkTimes => 0x85EB_CA77_C2B2_AE63 ^ 0x5555,
+            StreamId::Speculation => 0x3C6E_F372_FE94_F82B,
         };
         Self(Xoshiro256PlusPlus::seed_from_u64(seed ^ salt))
+    }
+
+    /// Stream `id` of instance `instance` (one each, so instances do not share draws).
+    pub fn for_instance(seed: u64, id: StreamId, instance: u32) -> Self {
+        // An odd multiplier spreads the instance over the seed's bits; SplitMix64 inside
+        // `new` decorrelates neighbours.
+        Self::new(
+            seed ^ u64::from(instance).wrapping_mul(0xD6E8_FEB8_6659_FD93),
+            id,
+        )
     }
 
     /// A uniform float in the open interval (0, 1).

@@ -3,7 +3,8 @@
 
 use crate::arch::Dtype;
 use crate::config::{
-    ArrivalProcess, Config, Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig,
+    Acceptance, ArrivalProcess, Config, Decider, HardwareSpec, LengthDist, ModelSpec, PoolConfig,
+    SpecMethod,
 };
 use crate::cost::{kv_capacity_blocks, memory_budget};
 use crate::error::Error;
@@ -67,6 +68,8 @@ pub struct Resolved {
     pub model: ModelParams,
     /// Pools in instance-id order: prefill, decode, unified.
     pub pools: Vec<ResolvedPool>,
+    /// The draft model of speculative decoding with method `draft`.
+    pub draft_model: Option<ModelParams>,
 }
 
 type Result<T> = std::result::Result<T, Error>;
@@ -113,12 +116,21 @@ pub fn validate(config: &Config) -> Result<Validated<'_>> {
     let model = resolve_model(&config.model)?;
     let top_gpu = resolve_gpu(&config.hardware, "hardware")?;
     validate_engine(config)?;
+    let draft_model = validate_speculative(config)?;
 
     let topo = &config.topology;
     let mut pools = Vec::new();
     for role in Role::IN_ORDER {
         let (pool, name) = (topo.pool(role), role.id());
-        if let Some(resolved) = resolve_pool(config, role, pool, name, &model, &top_gpu)? {
+        if let Some(resolved) = resolve_pool(
+            config,
+            role,
+            pool,
+            name,
+            &model,
+            draft_model.as_ref(),
+            &top_gpu,
+        )? {
             pools.push(resolved);
         }
     }
@@ -183,7 +195,11 @@ pub fn validate(config: &Config) -> Result<Validated<'_>> {
     Ok(Validated {
         prefix_tree,
         config,
-        resolved: Resolved { model, pools },
+        resolved: Resolved {
+            model,
+            pools,
+            draft_model,
+        },
     })
 }
 
@@ -223,12 +239,92 @@ fn validate_engine(config: &Config) -> Result<()> {
     )
 }
 
+/// Most tokens a speculative step proposes per sequence.
+pub const MAX_SPECULATIVE_TOKENS: u32 = 16;
+
+/// Checks `engine.speculative`; returns its draft model, resolved, for method `draft`.
+fn validate_speculative(config: &Config) -> Result<Option<ModelParams>> {
+    let Some(spec) = &config.engine.speculative else {
+        return Ok(None);
+    };
+    let at = "engine.speculative";
+    in_range(
+        u64::from(spec.tokens),
+        1,
+        u64::from(MAX_SPECULATIVE_TOKENS),
+        &format!("{at}.tokens"),
+    )?;
+    match &spec.acceptance {
+        Acceptance::Uniform(a) => fraction(*a, &format!("{at}.acceptance"), true)?,
+        Acceptance::PerPosition(list) => {
+            check(
+                list.len() == spec.tokens as usize,
+                &format!("{at}.acceptance"),
+                || {
+                    format!(
+                        "a list needs one chance per proposed token: {} numbers (tokens), got {}",
+                        spec.tokens,
+                        list.len()
+                    )
+                },
+            )?;
+            for (i, a) in list.iter().enumerate() {
+                fraction(*a, &format!("{at}.acceptance[{i}]"), true)?;
+            }
+        }
+    }
+    let field = format!("{at}.draft_model");
+    match (spec.method, &spec.draft_model) {
+        (SpecMethod::Draft, None) => Err(Error::invalid(
+            field,
+            "method 'draft' needs a draft model: a catalog id, an architecture or a HuggingFace \
+             config.json, as `model` accepts",
+        )),
+        (SpecMethod::Draft, Some(ModelSpec::Preset(id))) => {
+            presets::model(id).map(Some).ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    format!(
+                        "unknown model '{id}'; use one of {}, an object with the architecture, \
+                         or a HuggingFace config.json",
+                        presets::MODEL_IDS.join(", ")
+                    ),
+                )
+            })
+        }
+        (SpecMethod::Draft, Some(draft)) => {
+            // The model checks name `model...`: the same paths under the draft's field.
+            resolve_model(draft).map(Some).map_err(|e| {
+                let inner = e.field().strip_prefix("model").unwrap_or(e.field());
+                Error::invalid(format!("{field}{inner}"), strip_field(&e))
+            })
+        }
+        (method, Some(_)) => Err(Error::invalid(
+            field,
+            format!(
+                "only method 'draft' takes a draft model; '{}' proposes without one, so leave \
+                 draft_model out",
+                method.id()
+            ),
+        )),
+        (_, None) => Ok(None),
+    }
+}
+
+/// An error's message without its `field: ` prefix.
+fn strip_field(e: &Error) -> String {
+    let text = e.to_string();
+    let prefix = format!("{}: ", e.field());
+    text.strip_prefix(&prefix).unwrap_or(&text).to_owned()
+}
+
 fn resolve_pool(
     config: &Config,
     role: Role,
     pool: &PoolConfig,
     name: &str,
     model: &ModelParams,
+    draft_model: Option<&ModelParams>,
     top_gpu: &GpuParams,
 ) -> Result<Option<ResolvedPool>> {
     let field = |f: &str| format!("topology.{name}.{f}");
@@ -250,6 +346,13 @@ fn resolve_pool(
     }
     let ep = check_parallelism(model, pool.tp, pool.ep, &field("tp"), &field("ep"))?;
     check_precision(model, &gpu, &field("hardware"))?;
+    if let Some(draft) = draft_model {
+        // The draft runs on the same GPUs, split the same `tp` ways (as vLLM runs it).
+        let at = "engine.speculative.draft_model";
+        // A `tp` the draft cannot split by is the pool's problem (the planner skips it).
+        check_parallelism(draft, pool.tp, None, &field("tp"), at)?;
+        check_precision(draft, &gpu, at)?;
+    }
     let e = &config.engine;
     let kv_blocks = match e.kv_cache_blocks {
         Some(blocks) => blocks,

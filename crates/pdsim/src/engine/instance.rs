@@ -4,7 +4,9 @@
 //! chunk, then waiting requests are admitted first come, first served while the token
 //! budget, the sequence cap and the KV blocks allow. When decoders need a new KV block and
 //! none is free, the most recently admitted running request is preempted and recomputed
-//! later.
+//! later. That is scheduler `mixed`; with `prefill-first` a step is prefill-only while a
+//! prompt can be computed (the decoders wait), and decode-only otherwise. The decoders'
+//! step counter then counts decode steps only.
 //!
 //! Cost: decoders are never visited one by one per step. A decoder's progress is a
 //! function of the instance's step counter (`generated = joined_with + (step - joined_at)`),
@@ -18,7 +20,8 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use crate::cost::{CostModel, StepWork};
 use crate::engine::request::{DropReason, ReqId, Request, Stage, UNSET};
-use crate::prefix::BlockPool;
+use crate::engine::speculative::Speculation;
+use crate::prefix::{BlockPool, SharedPrefix};
 use crate::report::{InstanceReport, Role};
 use crate::time::Nanos;
 
@@ -31,6 +34,8 @@ pub struct BatchLimits {
     pub max_num_batched_tokens: u32,
     /// Tokens per KV block.
     pub block_size: u32,
+    /// Scheduler `prefill-first`: prefill-only steps while a prompt can be computed.
+    pub prefill_first: bool,
 }
 
 /// What happened at the end of a step, for the engine to act on.
@@ -46,12 +51,19 @@ pub struct StepOutcome {
     pub gap_tokens: u64,
     /// The step's duration.
     pub duration: Nanos,
+    /// Output tokens the step's decoders emitted (one each, or their kept proposals plus
+    /// one under speculative decoding).
+    pub decode_tokens: u64,
     /// Gaps of tokens emitted by a recompute after a preemption: since the request's
     /// previous token, not one step.
     pub resumed_gaps: Vec<Nanos>,
     /// The `routed_prefill_blocks` of the requests whose prefill ended in the step, for the
     /// router's books.
     pub routed_prefill_blocks_ended: u64,
+    /// Of `gap_tokens`, those of decoders that waited through prefill-only steps (scheduler
+    /// `prefill-first`) since their previous token: (gap, tokens), the gap longer than the
+    /// step by the prefill-only steps they waited through.
+    pub stalled_gaps: Vec<(Nanos, u64)>,
 }
 
 /// Counters reported per instance.
@@ -87,6 +99,9 @@ struct Step {
     joined: Vec<ReqId>,
     /// What the step computes (its duration comes from this).
     work: StepWork,
+    /// Whether the decoders take part (false: a prefill-only step of scheduler
+    /// `prefill-first`, after which the decoders are where they were).
+    decode: bool,
 }
 
 /// One instance.
@@ -135,6 +150,17 @@ pub struct Instance {
     finishing: BinaryHeap<Reverse<(u64, u64, ReqId)>>,
     /// The current step (its buffers are reused from step to step); valid while `stepping`.
     step: Step,
+    /// Speculative decoding, when on: its decoders are then visited one by one every step
+    /// (`spec_decoders`) instead of through the aggregates above, as each advances by its
+    /// own draw.
+    pub speculation: Option<Box<Speculation>>,
+    /// Under speculative decoding, the decoding requests, in the order they joined.
+    spec_decoders: Vec<ReqId>,
+    /// Scheduler `prefill-first`: time spent in prefill-only steps since the last decode
+    /// step, and the decoders waiting through them as (stall already passed when they
+    /// started waiting, how many), oldest first.
+    stall: Nanos,
+    stall_cohorts: Vec<(Nanos, u64)>,
     stepping: bool,
     /// The head of the waiting queue when it last failed to fit in KV, with the pool's
     /// release count then: until something is released it cannot fit (acquiring, growing
@@ -156,6 +182,7 @@ impl Instance {
         kv_blocks: u64,
         prefix_caching: bool,
         limits: BatchLimits,
+        speculation: Option<Speculation>,
     ) -> Self {
         Self {
             id,
@@ -179,6 +206,10 @@ impl Instance {
             phase_count: vec![0; limits.block_size as usize],
             finishing: BinaryHeap::new(),
             step: Step::default(),
+            speculation: speculation.map(Box::new),
+            spec_decoders: Vec::new(),
+            stall: 0,
+            stall_cohorts: Vec::new(),
             stepping: false,
             blocked_head: None,
             limits,
@@ -220,20 +251,33 @@ impl Instance {
         if self.running.len() as u64 > 2 * self.running_count + 64 {
             self.running.retain(|&(seq, id)| is_running(&reqs[id], seq));
         }
-
-        // Decoders that cross a block boundary this step need one block each.
-        loop {
-            let need = self.phase_count[self.boundary_phase];
-            if need == 0 || self.kv.try_grow(need) {
-                break;
-            }
-            if !self.preempt_newest(now, reqs) {
-                break;
+        if self.limits.prefill_first && !(self.prefilling.is_empty() && self.waiting.is_empty()) {
+            if let Some(duration) = self.start_prefill_only_step(now, reqs, dropped) {
+                return Some(duration);
             }
         }
+        self.step.decode = true;
 
-        let mut budget =
-            u64::from(self.limits.max_num_batched_tokens).saturating_sub(self.decoders);
+        // Decoders that cross a block boundary this step need one block each (under
+        // speculation: the blocks of all the tokens each verifies).
+        if self.speculation.is_some() {
+            self.reserve_verify_slots(now, reqs);
+        } else {
+            loop {
+                let need = self.phase_count[self.boundary_phase];
+                if need == 0 || self.kv.try_grow(need) {
+                    break;
+                }
+                if !self.preempt_newest(now, reqs) {
+                    break;
+                }
+            }
+        }
+        // Each decoder's tokens of this step count against the budget (k + 1 under
+        // speculation, as vLLM counts the proposals it schedules).
+        let verify_per_seq = self.speculation.as_ref().map_or(0, |s| u64::from(s.k));
+        let mut budget = u64::from(self.limits.max_num_batched_tokens)
+            .saturating_sub(self.decoders * (1 + verify_per_seq));
         let mut seqs = self.running_count;
 
         for &id in &self.prefilling {
@@ -247,9 +291,11 @@ impl Instance {
             self.step.chunks.push((id, chunk));
         }
 
-        // Most steps have nobody to admit (a decode batch running on).
+        // Most steps have nobody to admit (a decode batch running on). A decode step of
+        // `prefill-first` admits no prompt: none could be computed a moment ago.
         if !(self.ready.is_empty() && self.waiting.is_empty()) {
-            self.admit(now, reqs, &mut budget, &mut seqs, dropped);
+            let prompts_too = !self.limits.prefill_first;
+            self.admit(now, reqs, &mut budget, &mut seqs, dropped, prompts_too);
         }
 
         let decode_seqs = self.decoders;
@@ -263,20 +309,82 @@ impl Instance {
         work.logit_tokens += decode_seqs;
         work.decode_context_tokens =
             (self.context_offset_sum + (self.decoders * s) as i64).max(0) as u64;
-        let duration = self.cost.step_time(work);
+        let mut duration;
+        if let Some(spec) = &self.speculation {
+            // Joined this step: their first decode step has nothing proposed yet.
+            let verifying = decode_seqs - step.joined.len() as u64;
+            let context: u64 = self
+                .spec_decoders
+                .iter()
+                .map(|&id| u64::from(reqs[id].input() + reqs[id].generated))
+                .sum();
+            work.decode_context_tokens = context;
+            work.verify_tokens = verifying * u64::from(spec.k);
+            work.logit_tokens += work.verify_tokens;
+            duration = self.cost.step_time(work);
+            let joined_context: u64 = step
+                .joined
+                .iter()
+                .map(|&id| u64::from(reqs[id].input()))
+                .sum();
+            duration += spec.proposer_time(verifying, context - joined_context);
+            self.stats.work += decode_seqs;
+        } else {
+            duration = self.cost.step_time(work);
+            self.stats.decode_tokens += decode_seqs;
+        }
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += seqs;
         self.stats.prefill_tokens += work.prefill_tokens;
-        self.stats.decode_tokens += decode_seqs;
+        self.stepping = true;
+        Some(duration)
+    }
+
+    /// Scheduler `prefill-first`: starts a prefill-only step if a prompt can be computed
+    /// (prompts in progress continue, waiting ones are admitted, with the whole token
+    /// budget; the decoders wait). Returns its duration, or `None`, having changed nothing,
+    /// when no prompt can be computed now.
+    fn start_prefill_only_step(
+        &mut self,
+        now: Nanos,
+        reqs: &mut [Request],
+        dropped: &mut Vec<ReqId>,
+    ) -> Option<Nanos> {
+        let mut budget = u64::from(self.limits.max_num_batched_tokens);
+        let mut seqs = self.running_count;
+        for &id in &self.prefilling {
+            if budget == 0 {
+                break;
+            }
+            let r = &reqs[id];
+            let chunk = u64::from(r.target - r.computed).min(budget) as u32;
+            budget -= u64::from(chunk);
+            add_chunk(&mut self.step.work, r.computed, chunk, r.target);
+            self.step.chunks.push((id, chunk));
+        }
+        if !self.waiting.is_empty() {
+            self.admit_waiting(now, reqs, &mut budget, &mut seqs, dropped);
+        }
+        if self.step.chunks.is_empty() {
+            return None;
+        }
+        self.step.decode = false;
+        self.stats.work += 1 + self.step.chunks.len() as u64;
+        let work = &self.step.work;
+        let duration = self.cost.step_time(work);
+        self.stats.busy += duration;
+        self.stats.steps += 1;
+        self.stats.batch_seqs += self.step.chunks.len() as u64;
+        self.stats.prefill_tokens += work.prefill_tokens;
         self.stepping = true;
         Some(duration)
     }
 
     /// Admits requests while budget, sequence cap and KV allow: first those whose KV
     /// already arrived (they hold their blocks, so admitting them first frees memory
-    /// soonest), then waiting requests first come, first served; a waiting request that
-    /// does not fit in KV blocks the ones behind it.
+    /// soonest), then (with `prompts_too`) waiting requests first come, first served; a
+    /// waiting request that does not fit in KV blocks the ones behind it.
     fn admit(
         &mut self,
         now: Nanos,
@@ -284,6 +392,7 @@ impl Instance {
         budget: &mut u64,
         seqs: &mut u64,
         dropped: &mut Vec<ReqId>,
+        prompts_too: bool,
     ) {
         let max_seqs = u64::from(self.limits.max_num_seqs);
         while *seqs < max_seqs && *budget > 0 {
@@ -295,8 +404,24 @@ impl Instance {
             let r = &mut reqs[id];
             r.times.first_token_step_start = now;
             self.step.joined.push(id);
-            self.join_decoders(id, r, 0);
+            self.join_decoders(id, r, 0, true);
         }
+        if prompts_too {
+            self.admit_waiting(now, reqs, budget, seqs, dropped);
+        }
+    }
+
+    /// Admits waiting requests, first come, first served, while budget, sequence cap and KV
+    /// allow; a request that does not fit in KV blocks the ones behind it.
+    fn admit_waiting(
+        &mut self,
+        now: Nanos,
+        reqs: &mut [Request],
+        budget: &mut u64,
+        seqs: &mut u64,
+        dropped: &mut Vec<ReqId>,
+    ) {
+        let max_seqs = u64::from(self.limits.max_num_seqs);
         let bs = self.limits.block_size;
         while *seqs < max_seqs && *budget > 0 {
             let Some(&id) = self.waiting.front() else {
@@ -340,17 +465,25 @@ impl Instance {
         }
     }
 
-    /// Puts `r` in the decode batch from the current step counter on, with `generated`
-    /// tokens already emitted.
-    fn join_decoders(&mut self, id: ReqId, r: &mut Request, join_offset: u64) {
+    /// Puts `r` in the decode batch from decode step `step_counter + join_offset` on, with
+    /// `generated` tokens already emitted; `admitted_now` when it starts running here (a
+    /// disaggregated request whose KV arrived).
+    fn join_decoders(&mut self, id: ReqId, r: &mut Request, join_offset: u64, admitted_now: bool) {
         let joined_at = self.step_counter + join_offset;
         let bs = u64::from(self.limits.block_size);
         r.stage = Stage::Decoding;
         r.decode_join_step = joined_at;
         r.decode_join_generated = r.generated;
-        if join_offset == 0 {
+        if admitted_now {
             // A disaggregated request joining now: admission order starts here.
             r.admit_seq = self.start_running(id);
+        }
+        if self.speculation.is_some() {
+            // What it holds now: its prompt and every token emitted (and the first's slot).
+            r.anonymous_blocks = r.blocks_for(r.generated, self.limits.block_size) - r.prefix.len();
+            self.decoders += 1;
+            self.spec_decoders.push(id);
+            return;
         }
         let offset = i64::from(r.input()) + i64::from(r.generated) - joined_at as i64;
         self.context_offset_sum += offset;
@@ -369,6 +502,107 @@ impl Instance {
         self.decoders -= 1;
         self.phase_count[offset.rem_euclid(bs) as usize] -= 1;
         r.decode_join_generated + (s - r.decode_join_step) as u32
+    }
+
+    /// Under speculative decoding: grows every decoder's KV to hold all the tokens its
+    /// verify step may keep (`k + 1`, never past its output length), preempting the newest
+    /// running requests while they do not fit.
+    fn reserve_verify_slots(&mut self, now: Nanos, reqs: &mut [Request]) {
+        let k = self.speculation.as_ref().map_or(0, |s| s.k);
+        let bs = self.limits.block_size;
+        let verify_blocks = |r: &Request| {
+            r.blocks_for((r.generated + k + 1).min(r.spec.output_tokens), bs) - r.prefix.len()
+        };
+        loop {
+            let need: u64 = self
+                .spec_decoders
+                .iter()
+                .map(|&id| verify_blocks(&reqs[id]).saturating_sub(reqs[id].anonymous_blocks))
+                .sum();
+            if need == 0 || self.kv.try_grow(need) {
+                break;
+            }
+            if !self.preempt_newest(now, reqs) {
+                return;
+            }
+        }
+        for &id in &self.spec_decoders {
+            let r = &mut reqs[id];
+            r.anonymous_blocks = r.anonymous_blocks.max(verify_blocks(r));
+        }
+    }
+
+    /// Under speculative decoding, at the end of step `s`: advances every decoder by its
+    /// kept proposals plus one (a disaggregated request's first decode step: by its first
+    /// token), returns the blocks of the rejected ones and completes those that reached their
+    /// output length. Returns the tokens emitted.
+    fn advance_spec_decoders(
+        &mut self,
+        now: Nanos,
+        reqs: &mut [Request],
+        outcome: &mut StepOutcome,
+    ) -> u64 {
+        let Some(mut spec) = self.speculation.take() else {
+            return 0;
+        };
+        let bs = self.limits.block_size;
+        let mut emitted = 0;
+        let mut i = 0;
+        while i < self.spec_decoders.len() {
+            let id = self.spec_decoders[i];
+            let r = &mut reqs[id];
+            let left = r.spec.output_tokens - r.generated;
+            let advance = if r.generated == 0 {
+                1
+            } else {
+                let advance = (spec.draw() + 1).min(left);
+                spec.stats.advanced_tokens += u64::from(advance);
+                advance
+            };
+            r.generated += advance;
+            emitted += u64::from(advance);
+            if r.generated >= r.spec.output_tokens {
+                self.spec_decoders.swap_remove(i);
+                self.decoders -= 1;
+                self.running_count -= 1;
+                self.stats.work += 1;
+                self.kv.release(r.prefix, r.anonymous_blocks);
+                r.anonymous_blocks = 0;
+                r.times.completion = now;
+                r.stage = Stage::Done;
+                outcome.completed.push(id);
+                continue;
+            }
+            let keep = r.blocks_for(r.generated, bs) - r.prefix.len();
+            if keep < r.anonymous_blocks {
+                // The slots of the rejected proposals.
+                self.kv
+                    .release(SharedPrefix::default(), r.anonymous_blocks - keep);
+                r.anonymous_blocks = keep;
+            }
+            i += 1;
+        }
+        self.speculation = Some(spec);
+        emitted
+    }
+
+    /// At the first decode step after prefill-only steps: the gaps of the decoders that
+    /// waited through them (the step plus the stall each waited through), as many as still
+    /// emit (preemption takes the newest first).
+    fn stalled_gaps(&mut self, outcome: &mut StepOutcome) {
+        let mut left = outcome.gap_tokens;
+        for &(passed, n) in &self.stall_cohorts {
+            let n = n.min(left);
+            left -= n;
+            if n > 0 {
+                outcome
+                    .stalled_gaps
+                    .push((outcome.duration + self.stall - passed, n));
+            }
+        }
+        outcome.gap_tokens = left;
+        self.stall = 0;
+        self.stall_cohorts.clear();
     }
 
     /// Records that `id` starts running here; returns its admission number. Numbers are
@@ -403,6 +637,13 @@ impl Instance {
         let s = self.step_counter;
         let r = &mut reqs[id];
         let anonymous = match r.stage {
+            Stage::Decoding if self.speculation.is_some() => {
+                self.spec_decoders.retain(|&d| d != id);
+                self.decoders -= 1;
+                // Its last token came at the end of the previous step, which is now.
+                r.last_token_at = now;
+                r.anonymous_blocks
+            }
             Stage::Decoding => {
                 let generated = self.leave_decoders(r, s);
                 r.generated = generated;
@@ -441,9 +682,22 @@ impl Instance {
         for &id in &self.step.joined {
             reqs[id].times.first_token = now;
         }
+        // A prefill-only step moves no decoder.
+        let decode_step = self.step.decode;
+        let decoders_before = self.decoders;
+        if decode_step && !self.stall_cohorts.is_empty() {
+            self.stalled_gaps(outcome);
+        }
+        outcome.decode_tokens = if self.speculation.is_some() && decode_step {
+            let emitted = self.advance_spec_decoders(now, reqs, outcome);
+            self.stats.decode_tokens += emitted;
+            emitted
+        } else {
+            self.step.work.decode_seqs
+        };
         // Decoders whose last token is this step's.
         while let Some(&Reverse((last, seq, id))) = self.finishing.peek() {
-            if last > s {
+            if last > s || !decode_step {
                 break;
             }
             self.finishing.pop();
@@ -505,16 +759,32 @@ impl Instance {
                 r.stage = Stage::Done;
                 outcome.completed.push(id);
             } else {
-                self.join_decoders(id, r, 1);
+                // From the next decode step on (after a prefill-only step, that is the
+                // step the decoders did not take).
+                self.join_decoders(id, r, u64::from(decode_step), false);
             }
         }
         self.prefilling
             .retain(|&id| reqs[id].stage == Stage::Prefilling);
-        self.step_counter += 1;
-        self.boundary_phase = self
-            .boundary_phase
-            .checked_sub(1)
-            .unwrap_or(self.limits.block_size as usize - 1);
+        if !decode_step {
+            // The decoders wait through this step: those here before it, and those that
+            // joined at its end (their wait starts now).
+            if self.stall_cohorts.is_empty() && decoders_before > 0 {
+                self.stall_cohorts.push((0, decoders_before));
+            }
+            self.stall += outcome.duration;
+            if self.decoders > decoders_before {
+                self.stall_cohorts
+                    .push((self.stall, self.decoders - decoders_before));
+            }
+        }
+        if decode_step {
+            self.step_counter += 1;
+            self.boundary_phase = self
+                .boundary_phase
+                .checked_sub(1)
+                .unwrap_or(self.limits.block_size as usize - 1);
+        }
         self.step.chunks = chunks;
     }
 

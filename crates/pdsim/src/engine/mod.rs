@@ -4,6 +4,7 @@ mod events;
 pub mod instance;
 pub mod request;
 pub mod router;
+pub mod speculative;
 mod timeline;
 pub mod transfer;
 
@@ -37,19 +38,33 @@ pub struct Outcome {
     pub end: Nanos,
     /// Events processed.
     pub events: u64,
+    /// The run's speculative decoding, if on.
+    pub speculative: Option<crate::config::SpeculativeConfig>,
 }
 
 impl Outcome {
     /// The run's report.
     pub fn report(self) -> crate::Report {
         let instances = self.instances.iter().map(|i| i.report(self.end)).collect();
+        let speculative = self.speculative_summary();
         crate::metrics::report(
             self.collector,
             instances,
             self.timeline,
             self.end,
             self.events,
+            speculative,
         )
+    }
+
+    /// Speculative decoding's counts over every instance, when it was on.
+    fn speculative_summary(&self) -> Option<crate::report::SpeculativeSummary> {
+        let spec = self.speculative.as_ref()?;
+        let mut stats = speculative::SpecStats::new(spec.tokens as usize);
+        for s in self.instances.iter().filter_map(|i| i.speculation.as_ref()) {
+            stats.add(&s.stats);
+        }
+        Some(speculative::summary(spec, &stats))
     }
 }
 
@@ -104,6 +119,7 @@ impl<'a> Simulation<'a> {
             max_num_seqs: engine.max_num_seqs,
             max_num_batched_tokens: engine.max_num_batched_tokens,
             block_size: engine.block_size,
+            prefill_first: engine.scheduler == crate::config::Scheduler::PrefillFirst,
         };
         let mut instances: Vec<Instance> = resolved
             .pools
@@ -127,6 +143,18 @@ impl<'a> Simulation<'a> {
                     pool.kv_blocks,
                     engine.prefix_caching,
                     limits,
+                    engine.speculative.as_ref().map(|spec| {
+                        speculative::Speculation::new(
+                            config.seed,
+                            spec,
+                            &resolved.model,
+                            resolved.draft_model.as_ref(),
+                            &pool.gpu,
+                            pool.tp,
+                            pool.ep,
+                            id as u32,
+                        )
+                    }),
                 )
             })
             .collect();
@@ -289,6 +317,7 @@ impl<'a> Simulation<'a> {
             timeline: self.timeline.finish(end),
             end,
             events,
+            speculative: self.config.engine.speculative.clone(),
         })
     }
 
@@ -395,18 +424,22 @@ impl<'a> Simulation<'a> {
     fn step_done(&mut self, instance: usize) {
         let now = self.now;
         let start = self.instances[instance].step_start().unwrap_or(now);
-        let (prefill, decode) = self.instances[instance].step_tokens();
-        self.timeline.step(instance, start, now, prefill, decode);
+        let (prefill, _) = self.instances[instance].step_tokens();
         self.instances[instance].finish_step(now, &mut self.requests, &mut self.scratch_outcome);
         let outcome = &mut self.scratch_outcome;
         self.router.prefill_ended(
             instance as u32,
             std::mem::take(&mut outcome.routed_prefill_blocks_ended),
         );
+        self.timeline
+            .step(instance, start, now, prefill, outcome.decode_tokens);
         self.collector
             .token_gaps(outcome.duration, outcome.gap_tokens);
         for gap in outcome.resumed_gaps.drain(..) {
             self.collector.token_gaps(gap, 1);
+        }
+        for (gap, tokens) in outcome.stalled_gaps.drain(..) {
+            self.collector.token_gaps(gap, tokens);
         }
         for k in 0..self.scratch_outcome.completed.len() {
             self.leave(self.scratch_outcome.completed[k]);

@@ -12,6 +12,8 @@ mod fuzz;
 mod invariants;
 mod nested;
 mod routing;
+mod scheduler;
 mod sessions;
 mod single_instance;
+mod speculative;
 mod validation;
