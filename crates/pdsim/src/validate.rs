@@ -478,7 +478,15 @@ pub fn resolve_gpu(spec: &HardwareSpec, field: &str) -> Result<GpuParams> {
             if let Some(e) = &g.efficiency {
                 for (name, value) in crate::calibration::Efficiency::NAMES.iter().zip(e.values()) {
                     let field = f(&format!("efficiency.{name}"));
-                    if name.contains("latency") || name.contains("rows") || name.contains("passes")
+                    if name.contains("speedup") {
+                        // A ratio of two kernels' speeds: positive, not a share.
+                        positive(value, &field, "")?;
+                        check(value <= 1e3, &field, || {
+                            format!("must be at most 1000, got {value}")
+                        })?;
+                    } else if name.contains("latency")
+                        || name.contains("rows")
+                        || name.contains("passes")
                     {
                         non_negative(value, &field, "")?;
                         check(value <= 1e6, &field, || {
