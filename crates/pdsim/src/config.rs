@@ -189,6 +189,15 @@ pub struct EngineConfig {
     pub gpu_memory_utilization: f64,
     /// Fixed CPU/launch overhead added to every step, in milliseconds.
     pub step_overhead_ms: f64,
+    /// Speed of prompt (prefill) work relative to the calibrated step-time model, a plain
+    /// multiplier: a step's kernel time for its prefill tokens is divided by it (0.8: 25%
+    /// slower than modelled; 1: as modelled). `pdsim fit` fits it to measured latencies.
+    #[serde(skip_serializing_if = "is_one")]
+    pub prefill_efficiency: f64,
+    /// The same for decode work (one token per decoding sequence). A step mixing both is
+    /// scaled by each kind's share of its tokens.
+    #[serde(skip_serializing_if = "is_one")]
+    pub decode_efficiency: f64,
     /// Whether instances keep finished prompts' KV blocks for reuse (prefix caching).
     pub prefix_caching: bool,
 }
@@ -202,9 +211,17 @@ impl Default for EngineConfig {
             kv_cache_blocks: None,
             gpu_memory_utilization: 0.9,
             step_overhead_ms: 0.3,
+            prefill_efficiency: 1.0,
+            decode_efficiency: 1.0,
             prefix_caching: true,
         }
     }
+}
+
+/// Whether a multiplier is the neutral 1 (left out of serialized configs, so configs that
+/// do not set it read and print as before).
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 named_enum! {

@@ -188,6 +188,12 @@ pub struct CostModel {
     other_fixed_s: f64,
     other_s_per_row: f64,
     overhead_s: f64,
+    /// Whether the kernel times are scaled by the two factors below (not both 1).
+    scaled: bool,
+    /// `1 / engine.prefill_efficiency`: kernel time per prefill token, relative.
+    prefill_slowdown: f64,
+    /// `1 / engine.decode_efficiency`.
+    decode_slowdown: f64,
 }
 
 /// Peak rate and efficiencies of the GEMM kernels for one weight format.
@@ -387,7 +393,20 @@ impl CostModel {
                 * 2.0
                 / hbm,
             overhead_s: step_overhead_ms / 1e3,
+            scaled: false,
+            prefill_slowdown: 1.0,
+            decode_slowdown: 1.0,
         }
+    }
+
+    /// The same model with prefill and decode work `prefill` and `decode` times as fast as
+    /// calibrated (`engine.prefill_efficiency`, `engine.decode_efficiency`): a step's kernel
+    /// time is divided by its tokens' mean efficiency; the per-step overhead is not scaled.
+    pub fn with_efficiency(mut self, prefill: f64, decode: f64) -> Self {
+        self.scaled = prefill != 1.0 || decode != 1.0;
+        self.prefill_slowdown = 1.0 / prefill;
+        self.decode_slowdown = 1.0 / decode;
+        self
     }
 
     /// The time of a step doing `work`, by part.
@@ -481,6 +500,15 @@ impl CostModel {
         p.parts.all_reduce = self.all_reduce_fixed_s + self.all_reduce_s_per_row * rows;
         p.parts.dispatch = self.dispatch_fixed_s + self.dispatch_s_per_token * tokens;
         p.parts.other = self.other_fixed_s + self.other_s_per_row * rows;
+        if self.scaled {
+            // Each token's work at its kind's speed: the step's kernels by the tokens' mean.
+            let s = (float(work.prefill_tokens) * self.prefill_slowdown
+                + float(work.decode_seqs) * self.decode_slowdown)
+                / tokens;
+            p.parts = p.parts.map(|x| x * s);
+            p.compute_bound *= s;
+            p.memory_bound *= s;
+        }
         p
     }
 

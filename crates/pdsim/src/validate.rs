@@ -212,7 +212,17 @@ fn validate_engine(config: &Config) -> Result<()> {
         e.step_overhead_ms <= 10_000.0,
         "engine.step_overhead_ms",
         || format!("must be at most 10000 ms, got {}", e.step_overhead_ms),
-    )
+    )?;
+    for (value, field) in [
+        (e.prefill_efficiency, "engine.prefill_efficiency"),
+        (e.decode_efficiency, "engine.decode_efficiency"),
+    ] {
+        positive(value, field, "")?;
+        check(value <= 100.0, field, || {
+            format!("must be at most 100 (a speed multiplier; 1 = as modelled), got {value}")
+        })?;
+    }
+    Ok(())
 }
 
 fn resolve_pool(

@@ -7,6 +7,7 @@
 //! also prints the agreement table of docs/MODEL.md. GPUs without reference data borrow the
 //! factors of the closest calibrated GPU (`crate::presets` says which).
 
+pub mod fit;
 #[doc(hidden)]
 pub mod reference;
 
