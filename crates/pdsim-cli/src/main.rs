@@ -1,6 +1,7 @@
 //! `pdsim`: the command-line program over the pdsim core.
 
 mod bench;
+mod fit;
 mod io;
 mod plan;
 mod table;
@@ -119,6 +120,17 @@ enum Command {
     /// Find the serving layouts that carry the most traffic per GPU within latency
     /// targets, for a GPU budget (`pdsim plan merge` combines `--shard` slices).
     Plan(plan::PlanArgs),
+    /// Fit a config's prefill and decode efficiency and per-step overhead to a deployment's
+    /// measured per-request latencies; prints the fitted config (usable by `pdsim run`) and
+    /// the error before and after on standard error. docs/FIT.md says how to export them.
+    Fit {
+        /// Config file (JSON) of the deployment, or `-` for standard input.
+        config: String,
+        /// JSON Lines of measured requests: arrival_ms, input_tokens, output_tokens,
+        /// ttft_ms, tpot_ms (the last optional for one-token outputs).
+        #[arg(long)]
+        measured: String,
+    },
     /// Measure simulation speed on fixed scenarios.
     Bench {
         /// Scale every scenario's request count by this factor (for quick runs).
@@ -264,7 +276,7 @@ fn execute(command: Command) -> Result<String, String> {
             step_time_query,
             step_time,
         } => to_json(&if report {
-            Config::report_json_schema()
+            pdsim::Report::json_schema()
         } else if step_time_query {
             schema_of::<pdsim::StepTimeQuery>()
         } else if step_time {
@@ -340,6 +352,7 @@ fn execute(command: Command) -> Result<String, String> {
                 Ok(table::catalog())
             }
         }
+        Command::Fit { config, measured } => fit::run(&load_config(&config)?, &measured),
         Command::Bench { scale, repeat } => bench::run(scale, repeat.max(1)),
         Command::Plan(args) => plan::run(args),
     }

@@ -356,3 +356,59 @@ fn two_processes_give_byte_identical_reports() {
         assert_eq!(first.stdout, second.stdout, "{name}");
     }
 }
+
+#[test]
+fn fit_recovers_a_planted_factor_and_prints_a_runnable_config() {
+    let dir = std::env::temp_dir().join(format!("pdsim-cli-fit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    // Measured records made by pdsim itself with decode 1.25 times as fast as modelled.
+    let planted = r#"{"engine": {"decode_efficiency": 1.25},
+                      "workload": {"requests": 80, "arrival": {"rate_per_s": 10},
+                                   "prefix": {"groups": 0}}}"#;
+    let report = pdsim(&["run", "-"], planted);
+    assert!(report.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).expect("report");
+    let lines: Vec<String> = json["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "arrival_ms": r["arrival_ms"], "input_tokens": r["input_tokens"],
+                "output_tokens": r["output_tokens"], "ttft_ms": r["ttft_ms"],
+                "tpot_ms": r["tpot_ms"],
+            })
+            .to_string()
+        })
+        .collect();
+    // The same deployment at the default factors (its workload is replaced by the records).
+    let config = r#"{"workload": {"prefix": {"groups": 0}}}"#;
+    let measured = dir.join("measured.jsonl");
+    std::fs::write(&measured, lines.join("\n") + "\n").expect("write");
+    let path = measured.to_str().unwrap_or_default();
+    let out = pdsim(&["fit", "-", "--measured", path], config);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("engine.decode_efficiency") && stderr.contains("before:"),
+        "{stderr}"
+    );
+    let fitted: serde_json::Value = serde_json::from_slice(&out.stdout).expect("config JSON");
+    let decode = fitted["engine"]["decode_efficiency"]
+        .as_f64()
+        .unwrap_or(0.0);
+    assert!((decode / 1.25 - 1.0).abs() < 0.1, "{decode}: {stderr}");
+    // Usable as is by `pdsim run`.
+    let run = pdsim(&["run", "-", "--summary"], &out.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // A bad record is refused with its line and field.
+    std::fs::write(&measured, format!("{}\n{{\"arrival_ms\": 1}}\n", lines[0])).expect("write");
+    let out = pdsim(&["fit", "-", "--measured", path], "{}");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2: input_tokens"), "{stderr}");
+}

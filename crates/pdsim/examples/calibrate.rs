@@ -4,6 +4,8 @@
 //! ```sh
 //! cargo run --release -p pdsim --example calibrate            # the table, current factors
 //! cargo run --release -p pdsim --example calibrate -- --write # refit, rewrite the factors
+//! cargo run --release -p pdsim --example calibrate -- --holdout-table # each model held out
+//! cargo run --release -p pdsim --example calibrate -- --holdout NAME [--show NAME SYSTEM]
 //! ```
 //!
 //! `--write` replaces the block between `BEGIN FITTED` and `END FITTED` in
@@ -33,21 +35,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reference = Reference::parse(&steps, &configs)?;
     let mut gpus = reference::catalog_gpus();
     let args: Vec<String> = std::env::args().collect();
+    // `--holdout-table`: every model held out in turn (docs/MODEL.md quotes it; the
+    // calibration test recomputes it).
+    if args.iter().any(|a| a == "--holdout-table") {
+        print!(
+            "{}",
+            reference::holdout_markdown(&reference::holdout(&reference))
+        );
+        return Ok(());
+    }
     // `--holdout MODEL`: fit without MODEL's rows, then show the agreement on all rows: how
     // the factors do on a model they were not fitted to. With `--show MODEL SYSTEM` as well,
     // the rows of the held-out fit, part by part.
     if let Some(at) = args.iter().position(|a| a == "--holdout") {
-        let held = &args[at + 1];
-        let keep: Vec<usize> = (0..reference.rows.len())
-            .filter(|&i| !reference.rows[i].model.contains(held.as_str()))
-            .collect();
-        let training = Reference {
-            rows: keep.iter().map(|&i| reference.rows[i].clone()).collect(),
-            models: keep.iter().map(|&i| reference.models[i].clone()).collect(),
-        };
-        for (id, gpu) in gpus.iter_mut() {
-            *gpu = reference::fit(&training, id, &reference::catalog_gpus()[id]);
-        }
+        gpus = reference::fit_without(&reference, &args[at + 1]);
         if !args.iter().any(|a| a == "--show") {
             print!(
                 "{}",

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::names::named_enum;
 use crate::presets::{GpuParams, ModelParams};
-use crate::report::Role;
 
 /// A complete scenario: cluster, engine, policies and workload.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -189,6 +188,15 @@ pub struct EngineConfig {
     pub gpu_memory_utilization: f64,
     /// Fixed CPU/launch overhead added to every step, in milliseconds.
     pub step_overhead_ms: f64,
+    /// Speed of prompt (prefill) work relative to the calibrated step-time model, a plain
+    /// multiplier: a step's kernel time for its prefill tokens is divided by it (0.8: 25%
+    /// slower than modelled; 1: as modelled). `pdsim fit` fits it to measured latencies.
+    #[serde(skip_serializing_if = "is_one")]
+    pub prefill_efficiency: f64,
+    /// The same for decode work (one token per decoding sequence). A step mixing both is
+    /// scaled by each kind's share of its tokens.
+    #[serde(skip_serializing_if = "is_one")]
+    pub decode_efficiency: f64,
     /// Whether instances keep finished prompts' KV blocks for reuse (prefix caching).
     pub prefix_caching: bool,
     /// Speculative decoding on every decoding instance; `null` (the default): off.
@@ -199,6 +207,37 @@ pub struct EngineConfig {
     /// steps first, as vLLM V0 and SGLang).
     #[serde(skip_serializing_if = "Scheduler::is_mixed")]
     pub scheduler: Scheduler,
+}
+
+named_enum! {
+    /// Role of an instance.
+    #[derive(
+        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    )]
+    pub enum Role {
+        /// Prefill and decode.
+        Unified = "unified",
+        /// Prefill parts of disaggregated requests only.
+        Prefill = "prefill",
+        /// Decode, and local prefills.
+        Decode = "decode",
+    }
+}
+
+impl Role {
+    /// The pools in the order of a run's instance ids (prefill, decode, unified): also the
+    /// order of the report's pools and of the playground's form.
+    pub const IN_ORDER: [Self; 3] = [Self::Prefill, Self::Decode, Self::Unified];
+
+    /// Whether it can run a disaggregated request's prefill part.
+    pub fn prefills_remote(self) -> bool {
+        matches!(self, Self::Prefill | Self::Unified)
+    }
+
+    /// Whether it can decode.
+    pub fn decodes(self) -> bool {
+        matches!(self, Self::Decode | Self::Unified)
+    }
 }
 
 named_enum! {
@@ -232,11 +271,19 @@ impl Default for EngineConfig {
             kv_cache_blocks: None,
             gpu_memory_utilization: 0.9,
             step_overhead_ms: 0.3,
+            prefill_efficiency: 1.0,
+            decode_efficiency: 1.0,
             prefix_caching: true,
             speculative: None,
             scheduler: Scheduler::Mixed,
         }
     }
+}
+
+/// Whether a multiplier is the neutral 1 (left out of serialized configs, so configs that
+/// do not set it read and print as before).
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 named_enum! {
@@ -842,11 +889,6 @@ impl Config {
     /// The JSON Schema of the config.
     pub fn json_schema() -> serde_json::Value {
         serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
-    }
-
-    /// The JSON Schema of the report a run returns.
-    pub fn report_json_schema() -> serde_json::Value {
-        serde_json::to_value(schemars::schema_for!(crate::Report)).unwrap_or_default()
     }
 }
 

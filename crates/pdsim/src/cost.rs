@@ -12,10 +12,12 @@
 //!       (layers attending to at most k keys, local windows and sparse top-k, take
 //!        min(pairs, prompt tokens k) and min(context, seqs k); linear layers a per-token
 //!        cost and a state read and written per decoding sequence)
-//! experts = moe layers x (latency + max(2 (pairs + h E) W_expert / (peak e_moe),
-//!                                       touched experts x bytes(W_expert) / (HBM e_moe_weights)))
+//! experts = moe layers x (latency + (c^(1/s) + m^(1/s))^s),   s = e_moe_blend
+//!           c = 2 (pairs + h_moe touched experts) W_expert / (peak_bf16 e_moe speedup_fmt)
+//!           m = touched experts x bytes(W_expert) / (HBM e_moe_weights share_fmt)
 //! all-reduce = 2 per dense layer x (latency + 2 (tp-1)/tp rows H 2 B / (link e_ar(tp)))
 //! dispatch   = 2 per MoE layer x (latency + (n-1)/n tokens H 2 B / (link e_ar(n) e_dispatch))
+//!              (e_dispatch: all-to-all with `ep`, gather and reduce of sliced experts without)
 //! other = layers x (latency + rows (passes_h H + passes_i I) 2 B / HBM)
 //! ```
 //!
@@ -181,10 +183,15 @@ pub struct CostModel {
     linear_state_s_per_seq: f64,
     moe_layers: f64,
     experts_per_gpu: f64,
+    experts: f64,
     /// `1 - top_k / experts`, the chance a routing choice misses a given expert.
     expert_miss: f64,
     expert_choices_per_token: f64,
-    moe_half_pairs: f64,
+    /// Rows each touched expert costs beyond its routed tokens.
+    moe_half_rows: f64,
+    /// `1 / moe_blend`, the exponent of the experts' compute and read times.
+    moe_blend_power: f64,
+    /// Expert compute per routed (token, expert) pair on one GPU, in seconds.
     moe_s_per_pair: f64,
     expert_read_s: f64,
     moe_fixed_s: f64,
@@ -195,6 +202,12 @@ pub struct CostModel {
     other_fixed_s: f64,
     other_s_per_row: f64,
     overhead_s: f64,
+    /// Whether the kernel times are scaled by the two factors below (not both 1).
+    scaled: bool,
+    /// `1 / engine.prefill_efficiency`: kernel time per prefill token, relative.
+    prefill_slowdown: f64,
+    /// `1 / engine.decode_efficiency`.
+    decode_slowdown: f64,
 }
 
 /// Attention layers that attend to at most `keys` keys per query: a local window, or a
@@ -377,12 +390,15 @@ impl CostModel {
             None => (1.0, 0.0, 0.0),
         };
         let expert_dtype = model.expert_dtype();
-        let peak_moe = gpu.peak_flops(expert_dtype).unwrap_or(peak16);
-        let (e_moe, e_moe_read) = if expert_dtype == Dtype::Bf16 {
-            (e.moe_bf16, e.moe_weights_bf16)
-        } else {
-            (e.moe_fp8, e.moe_weights_fp8)
+        // Expert kernels of every format are measured against the BF16 ones: a format with
+        // no reference data of its own runs (by the generic factors) as BF16 experts do, at
+        // its own bytes per weight.
+        let (speedup, read_share) = match expert_dtype {
+            Dtype::Bf16 => (1.0, 1.0),
+            Dtype::Fp8 | Dtype::Fp8Block => (e.moe_speedup_fp8, e.moe_weights_fp8),
+            Dtype::Fp4 => (e.moe_speedup_fp4, e.moe_weights_fp4),
         };
+        let (e_moe, e_moe_read) = (e.moe_bf16 * speedup, e.moe_weights_bf16 * read_share);
         let (expert_slices, expert_split) = if ep_u > 1 {
             (1.0, f64::from(ep_u))
         } else {
@@ -409,11 +425,18 @@ impl CostModel {
         };
         let (dispatch_fixed_s, dispatch_s_per_token) = if dispatch_gpus > 1 && moe_layers > 0.0 {
             let n = f64::from(dispatch_gpus);
+            // Whole experts over `ep` GPUs exchange tokens all-to-all; experts sliced over
+            // `tp` gather the tokens and reduce the outputs, a different collective.
+            let (latency_us, e_dispatch) = if ep_u > 1 {
+                (e.dispatch_latency_us, e.dispatch)
+            } else {
+                (e.dispatch_latency_us_tp, e.dispatch_tp)
+            };
             (
-                2.0 * moe_layers * e.dispatch_latency_us * 1e-6,
+                2.0 * moe_layers * latency_us * 1e-6,
                 2.0 * moe_layers * hidden * 2.0 * (n - 1.0)
                     / n
-                    / (link * bus_efficiency(&e, dispatch_gpus) * e.dispatch),
+                    / (link * bus_efficiency(&e, dispatch_gpus) * e_dispatch),
             )
         } else {
             (0.0, 0.0)
@@ -448,10 +471,12 @@ impl CostModel {
             linear_state_s_per_seq,
             moe_layers,
             experts_per_gpu: experts / expert_split,
+            experts,
             expert_miss: 1.0 - top_k / experts,
             expert_choices_per_token: top_k,
-            moe_half_pairs: e.moe_half_rows * experts,
-            moe_s_per_pair: 2.0 * expert_gpu_weights / expert_split / (peak_moe * e_moe),
+            moe_half_rows: e.moe_half_rows,
+            moe_blend_power: 1.0 / e.moe_blend,
+            moe_s_per_pair: 2.0 * expert_gpu_weights / (peak16 * e_moe),
             expert_read_s: expert_gpu_weights * expert_dtype.bytes() / (hbm * e_moe_read),
             moe_fixed_s: e.moe_latency_us * 1e-6,
             all_reduce_fixed_s,
@@ -464,7 +489,20 @@ impl CostModel {
                 * 2.0
                 / hbm,
             overhead_s: step_overhead_ms / 1e3,
+            scaled: false,
+            prefill_slowdown: 1.0,
+            decode_slowdown: 1.0,
         }
+    }
+
+    /// The same model with prefill and decode work `prefill` and `decode` times as fast as
+    /// calibrated (`engine.prefill_efficiency`, `engine.decode_efficiency`): a step's kernel
+    /// time is divided by its tokens' mean efficiency; the per-step overhead is not scaled.
+    pub fn with_efficiency(mut self, prefill: f64, decode: f64) -> Self {
+        self.scaled = prefill != 1.0 || decode != 1.0;
+        self.prefill_slowdown = 1.0 / prefill;
+        self.decode_slowdown = 1.0 / decode;
+        self
     }
 
     /// The time of a step doing `work`, by part.
@@ -568,17 +606,31 @@ impl CostModel {
         b.parts.attention = mla + prefill_attention + decode_attention + kv_written;
 
         if self.moe_layers > 0.0 {
-            let pairs = tokens * self.expert_choices_per_token;
+            // Routed (token, expert) pairs landing on one GPU's experts.
+            let pairs =
+                tokens * self.expert_choices_per_token * self.experts_per_gpu / self.experts;
             // Expected distinct experts hit on one GPU by `tokens` routing decisions.
             let touched = self.experts_per_gpu * (1.0 - libm::pow(self.expert_miss, tokens));
-            let compute = self.moe_layers * self.moe_s_per_pair * (pairs + self.moe_half_pairs);
+            // Each touched expert's GEMM runs at least a tile of rows: few tokens per expert
+            // run at a low efficiency, many approach the peak share smoothly.
+            let compute =
+                self.moe_layers * self.moe_s_per_pair * (pairs + self.moe_half_rows * touched);
             let memory = self.moe_layers * touched * self.expert_read_s;
-            b.parts.moe =
-                self.moe_layers * self.moe_fixed_s + roofline::<BOUNDS>(b, compute, memory);
+            b.parts.moe = self.moe_layers * self.moe_fixed_s
+                + blend::<BOUNDS>(b, compute, memory, self.moe_blend_power);
         }
         p.parts.all_reduce = self.all_reduce_fixed_s + self.all_reduce_s_per_row * rows;
         p.parts.dispatch = self.dispatch_fixed_s + self.dispatch_s_per_token * tokens;
         p.parts.other = self.other_fixed_s + self.other_s_per_row * rows;
+        if self.scaled {
+            // Each token's work at its kind's speed: the step's kernels by the tokens' mean.
+            let s = (float(work.prefill_tokens) * self.prefill_slowdown
+                + float(work.decode_seqs) * self.decode_slowdown)
+                / tokens;
+            p.parts = p.parts.map(|x| x * s);
+            p.compute_bound *= s;
+            p.memory_bound *= s;
+        }
         p
     }
 
@@ -607,6 +659,33 @@ fn roofline<const BOUNDS: bool>(parts: &mut StepParts, compute: f64, memory: f64
         }
         memory
     }
+}
+
+/// The experts' time from their compute and weight-read times: `(c^p + m^p)^(1/p)` with
+/// `p = 1 / moe_blend` >= 1, between their sum (`p = 1`, no overlap) and the larger of the
+/// two (large `p`). Real grouped-GEMM kernels overlap the two only partly, so the time rises
+/// smoothly with the tokens per expert instead of turning a sharp roofline corner. Counted
+/// in the bound of the larger of the two when `BOUNDS`.
+fn blend<const BOUNDS: bool>(parts: &mut StepParts, compute: f64, memory: f64, p: f64) -> f64 {
+    let (hi, lo) = if compute >= memory {
+        (compute, memory)
+    } else {
+        (memory, compute)
+    };
+    // Scaled by the larger time, so the powers stay in [0, 1] and cannot overflow.
+    let t = if hi > 0.0 {
+        hi * libm::pow(1.0 + libm::pow(lo / hi, p), 1.0 / p)
+    } else {
+        0.0
+    };
+    if BOUNDS {
+        if compute >= memory {
+            parts.compute_bound += t;
+        } else {
+            parts.memory_bound += t;
+        }
+    }
+    t
 }
 
 /// A token count as f64, through i64: the same value as `x as f64` for counts below 2^63

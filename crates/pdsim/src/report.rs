@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::config::Role;
 use crate::names::named_enum;
 
 /// Everything a run produced.
@@ -24,6 +25,13 @@ pub struct Report {
     pub pools: Vec<PoolReport>,
     /// Per-instance activity over time.
     pub timeline: Timeline,
+}
+
+impl Report {
+    /// The JSON Schema of the report a run returns.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
+    }
 }
 
 /// Mean and percentiles of a sample, in milliseconds. All zero for an empty sample.
@@ -304,37 +312,6 @@ pub struct RequestRecord {
     /// How long its finished prefill waited for the decode instance to reserve KV blocks
     /// before the transfer started, in ms (part of `decode_queue`; 0 when it did not wait).
     pub kv_wait_ms: f64,
-}
-
-named_enum! {
-    /// Role of an instance.
-    #[derive(
-        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-    )]
-    pub enum Role {
-        /// Prefill and decode.
-        Unified = "unified",
-        /// Prefill parts of disaggregated requests only.
-        Prefill = "prefill",
-        /// Decode, and local prefills.
-        Decode = "decode",
-    }
-}
-
-impl Role {
-    /// The pools in the order of a run's instance ids (prefill, decode, unified): also the
-    /// order of the report's pools and of the playground's form.
-    pub const IN_ORDER: [Self; 3] = [Self::Prefill, Self::Decode, Self::Unified];
-
-    /// Whether it can run a disaggregated request's prefill part.
-    pub fn prefills_remote(self) -> bool {
-        matches!(self, Self::Prefill | Self::Unified)
-    }
-
-    /// Whether it can decode.
-    pub fn decodes(self) -> bool {
-        matches!(self, Self::Decode | Self::Unified)
-    }
 }
 
 /// One instance's activity.

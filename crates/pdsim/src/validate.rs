@@ -236,7 +236,17 @@ fn validate_engine(config: &Config) -> Result<()> {
         e.step_overhead_ms <= 10_000.0,
         "engine.step_overhead_ms",
         || format!("must be at most 10000 ms, got {}", e.step_overhead_ms),
-    )
+    )?;
+    for (value, field) in [
+        (e.prefill_efficiency, "engine.prefill_efficiency"),
+        (e.decode_efficiency, "engine.decode_efficiency"),
+    ] {
+        positive(value, field, "")?;
+        check(value <= 100.0, field, || {
+            format!("must be at most 100 (a speed multiplier; 1 = as modelled), got {value}")
+        })?;
+    }
+    Ok(())
 }
 
 /// Most tokens a speculative step proposes per sequence.
@@ -589,7 +599,15 @@ pub fn resolve_gpu(spec: &HardwareSpec, field: &str) -> Result<GpuParams> {
             if let Some(e) = &g.efficiency {
                 for (name, value) in crate::calibration::Efficiency::NAMES.iter().zip(e.values()) {
                     let field = f(&format!("efficiency.{name}"));
-                    if name.contains("latency") || name.contains("rows") || name.contains("passes")
+                    if name.contains("speedup") {
+                        // A ratio of two kernels' speeds: positive, not a share.
+                        positive(value, &field, "")?;
+                        check(value <= 1e3, &field, || {
+                            format!("must be at most 1000, got {value}")
+                        })?;
+                    } else if name.contains("latency")
+                        || name.contains("rows")
+                        || name.contains("passes")
                     {
                         non_negative(value, &field, "")?;
                         check(value <= 1e6, &field, || {

@@ -1,6 +1,6 @@
-//! The step-time model against 2,047 reference step times (AIConfigurator 0.12.0's silicon
+//! The step-time model against 2,705 reference step times (AIConfigurator 0.12.0's silicon
 //! database, vLLM backend; `tests/data/calibration/SOURCE.md`): at least 90% of the counted
-//! steps within +-15%. Rows the data's README flags as suspect are not counted: block-scaled
+//! steps within +-15%, and each model held out of the fit in turn. Rows the data's README flags as suspect are not counted: block-scaled
 //! FP8 on B200 and L40S, and DeepSeek-V3's `tp8_*` layouts (all-reduce counted twice).
 //! `cargo run --release -p pdsim --example calibrate` prints the same table.
 #![cfg(not(target_arch = "wasm32"))]
@@ -26,10 +26,11 @@ fn load() -> Reference {
 #[test]
 fn at_least_90_percent_of_reference_steps_within_15_percent() {
     let reference = load();
-    assert_eq!(reference.rows.len(), 2047);
+    assert_eq!(reference.rows.len(), 2705);
     let counted = reference.counted().count();
-    // 355 suspect rows: 271 block-scaled FP8 on B200/L40S, 84 DeepSeek-V3 tp8 on H200.
-    assert_eq!(counted, 1692);
+    // 514 suspect rows: 430 block-scaled FP8 on B200/L40S (159 of them Qwen3-30B-A3B-FP8's),
+    // 84 DeepSeek-V3 tp8 on H200.
+    assert_eq!(counted, 2191);
     let table = reference::agreement(&reference, &reference::catalog_gpus());
     let all = table[&("all".to_string(), String::new())];
     assert_eq!(all.rows, counted);
@@ -41,31 +42,7 @@ fn at_least_90_percent_of_reference_steps_within_15_percent() {
     );
     // docs/MODEL.md quotes this table; it must be the table the model gives today
     // (PDSIM_BLESS_DOCS=1 rewrites it).
-    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/MODEL.md");
-    let doc = std::fs::read_to_string(&doc_path).unwrap();
-    let (open, close) = (
-        "<!-- calibration-table -->\n",
-        "<!-- /calibration-table -->",
-    );
-    let start = doc
-        .find(open)
-        .expect("MODEL.md has the calibration table markers")
-        + open.len();
-    let end = doc.find(close).unwrap();
-    let fresh = reference::markdown_table(&table);
-    if std::env::var_os("PDSIM_BLESS_DOCS").is_some() {
-        std::fs::write(
-            &doc_path,
-            format!("{}{fresh}{}", &doc[..start], &doc[end..]),
-        )
-        .unwrap();
-    } else {
-        assert_eq!(
-            &doc[start..end],
-            fresh,
-            "docs/MODEL.md's calibration table is stale"
-        );
-    }
+    same_as_in_model_md("calibration-table", &reference::markdown_table(&table));
     // No GPU and kind is far off on its median either.
     for ((group, kind), a) in &table {
         assert!(
@@ -73,6 +50,56 @@ fn at_least_90_percent_of_reference_steps_within_15_percent() {
             "{group} {kind}: median {:.2}",
             a.median_ratio
         );
+    }
+}
+
+/// Fails when docs/MODEL.md's table between `<!-- MARKER -->` and `<!-- /MARKER -->` is not
+/// `fresh` (PDSIM_BLESS_DOCS=1 rewrites it).
+fn same_as_in_model_md(marker: &str, fresh: &str) {
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/MODEL.md");
+    let doc = std::fs::read_to_string(&doc_path).unwrap();
+    let (open, close) = (
+        format!("<!-- {marker} -->\n"),
+        format!("<!-- /{marker} -->"),
+    );
+    let start = doc
+        .find(&open)
+        .unwrap_or_else(|| panic!("MODEL.md has no {open}"))
+        + open.len();
+    let end = doc.find(&close).unwrap();
+    if std::env::var_os("PDSIM_BLESS_DOCS").is_some() {
+        std::fs::write(
+            &doc_path,
+            format!("{}{fresh}{}", &doc[..start], &doc[end..]),
+        )
+        .unwrap();
+    } else {
+        assert_eq!(&doc[start..end], fresh, "docs/MODEL.md's {marker} is stale");
+    }
+}
+
+#[test]
+fn each_model_held_out_of_the_fit() {
+    // Every model in turn: fit the factors without its rows (from the generic factors, so
+    // nothing of it leaks in), then count its steps within +-15%. docs/MODEL.md quotes the
+    // table (`cargo run --release -p pdsim --example calibrate -- --holdout-table`).
+    let reference = load();
+    let table = reference::holdout(&reference);
+    same_as_in_model_md("holdout-table", &reference::holdout_markdown(&table));
+    // Floors under what the model reaches today (issue 24 asks for 80% of the held-out MoE
+    // steps, 70% for every model, 95% dense; docs/MODEL.md says how far it is).
+    let share = |group: &str| table[&(group.to_string(), String::new())].share();
+    assert!(share("MoE") >= 0.60, "held-out MoE {:.3}", share("MoE"));
+    assert!(
+        share("dense") >= 0.75,
+        "held-out dense {:.3}",
+        share("dense")
+    );
+    for model in ["gpt-oss-120b", "Qwen3-30B-A3B", "DeepSeek-V3"] {
+        for kind in ["decode", "prefill"] {
+            let a = table[&(model.to_string(), kind.to_string())];
+            assert!(a.share() >= 0.55, "{model} {kind}: {a:?}");
+        }
     }
 }
 

@@ -139,7 +139,8 @@ impl<'a> Simulation<'a> {
                         pool.tp,
                         pool.ep,
                         engine.step_overhead_ms,
-                    ),
+                    )
+                    .with_efficiency(engine.prefill_efficiency, engine.decode_efficiency),
                     pool.kv_blocks,
                     engine.prefix_caching,
                     limits,

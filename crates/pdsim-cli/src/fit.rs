@@ -1,0 +1,49 @@
+//! `pdsim fit CONFIG --measured FILE.jsonl`: reads the files, runs the core's fit
+//! ([`pdsim::calibration::fit`]) and prints the fitted config on standard output, the
+//! factors and the error before and after on standard error.
+
+use pdsim::calibration::fit::{self, FitError};
+use pdsim::Config;
+
+/// The fitted config as JSON; the report of the fit goes to standard error.
+pub fn run(config: &Config, measured_path: &str) -> Result<String, String> {
+    let text = super::read_input(measured_path)?;
+    let measured = fit::parse_measured(&text).map_err(|e| format!("{measured_path}: {e}"))?;
+    let fitted = fit::fit(config, &measured).map_err(|e| e.to_string())?;
+    let (from, to) = (&config.engine, &fitted.config.engine);
+    eprintln!(
+        "fitted to {} measured requests ({} simulations):\n  \
+         engine.prefill_efficiency {:>9.4} -> {:.4}\n  \
+         engine.decode_efficiency  {:>9.4} -> {:.4}\n  \
+         engine.step_overhead_ms   {:>9.4} -> {:.4} ms\n\
+         error (mean |ln(simulated / measured)| over 8 groups of requests by prompt length \
+         for TTFT and 8 by arrival for TPOT; per request in brackets; percentiles as \
+         simulated / measured - 1):\n  before: {}\n  after:  {}",
+        measured.len(),
+        fitted.evaluations,
+        from.prefill_efficiency,
+        to.prefill_efficiency,
+        from.decode_efficiency,
+        to.decode_efficiency,
+        from.step_overhead_ms,
+        to.step_overhead_ms,
+        describe(&fitted.before),
+        describe(&fitted.after),
+    );
+    serde_json::to_string_pretty(&fitted.config).map_err(|e| e.to_string())
+}
+
+fn describe(e: &FitError) -> String {
+    format!(
+        "{:.4} (TTFT {:.4}, TPOT {:.4}; per request {:.4}, {:.4}); TTFT p50 {:+.1}%, \
+         TTFT p90 {:+.1}%, TPOT p50 {:+.1}%",
+        e.objective,
+        e.ttft_groups,
+        e.tpot_groups,
+        e.ttft,
+        e.tpot,
+        100.0 * e.ttft_p50,
+        100.0 * e.ttft_p90,
+        100.0 * e.tpot_p50
+    )
+}

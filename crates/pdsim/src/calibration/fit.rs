@@ -1,0 +1,680 @@
+//! Fitting a config's named factors to a deployment's measured per-request latencies: the
+//! core of `pdsim fit CONFIG --measured FILE.jsonl`.
+//!
+//! Each measured record is a trace record (`arrival_ms`, `input_tokens`, `output_tokens`)
+//! plus what the deployment measured for it (`ttft_ms`, `tpot_ms`). The fit replays the
+//! records as the config's workload and searches three factors, `engine.prefill_efficiency`,
+//! `engine.decode_efficiency` and `engine.step_overhead_ms`, for the smallest error
+//! ([`FitError::objective`]: TTFT compared over groups of requests by prompt length, TPOT
+//! over groups by arrival time). The search is a profile search of golden sections in the
+//! factors' logarithms with a fixed number of simulations ([`EVALUATIONS`]), so the same
+//! inputs give the same fit. docs/FIT.md describes it for users.
+
+use serde_json::Value;
+
+use crate::config::{Config, TraceRecord};
+use crate::error::Error;
+
+/// One measured request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    /// The request as a trace record (arrival and lengths).
+    pub record: TraceRecord,
+    /// Measured time to first token, in ms.
+    pub ttft_ms: f64,
+    /// Measured time per output token (mean gap between output tokens), in ms; `None` for a
+    /// request of one output token.
+    pub tpot_ms: Option<f64>,
+}
+
+/// The fields a measured record may have.
+const FIELDS: [&str; 5] = [
+    "arrival_ms",
+    "input_tokens",
+    "output_tokens",
+    "ttft_ms",
+    "tpot_ms",
+];
+
+/// Parses measured records, one JSON object per line (blank lines skipped). A bad record is
+/// refused with its 1-based line number and the field at fault.
+pub fn parse_measured(text: &str) -> Result<Vec<Measured>, Error> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |field: &str| format!("line {}: {field}", i + 1);
+        let value: Value = serde_json::from_str(line)
+            .map_err(|e| Error::invalid(format!("line {}", i + 1), format!("not JSON: {e}")))?;
+        let Value::Object(map) = value else {
+            return Err(Error::invalid(
+                format!("line {}", i + 1),
+                "must be a JSON object with arrival_ms, input_tokens, output_tokens, ttft_ms, tpot_ms",
+            ));
+        };
+        if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(Error::invalid(
+                at(unknown),
+                format!("unknown field; a record has {}", FIELDS.join(", ")),
+            ));
+        }
+        let number = |field: &str| -> Result<Option<f64>, Error> {
+            match map.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => match v.as_f64() {
+                    Some(x) if x.is_finite() => Ok(Some(x)),
+                    _ => Err(Error::invalid(
+                        at(field),
+                        format!("must be a number, got {v}"),
+                    )),
+                },
+            }
+        };
+        let required =
+            |field: &str| number(field)?.ok_or_else(|| Error::invalid(at(field), "missing"));
+        let tokens = |field: &str| -> Result<u32, Error> {
+            let x = required(field)?;
+            if x < 1.0 || x > f64::from(u32::MAX) || x.fract() != 0.0 {
+                return Err(Error::invalid(
+                    at(field),
+                    format!("must be a whole number of tokens >= 1, got {x}"),
+                ));
+            }
+            Ok(x as u32)
+        };
+        let arrival_ms = required("arrival_ms")?;
+        if arrival_ms < 0.0 {
+            return Err(Error::invalid(
+                at("arrival_ms"),
+                format!("must be >= 0 ms, got {arrival_ms}"),
+            ));
+        }
+        let input_tokens = tokens("input_tokens")?;
+        let output_tokens = tokens("output_tokens")?;
+        let ttft_ms = required("ttft_ms")?;
+        if ttft_ms <= 0.0 {
+            return Err(Error::invalid(
+                at("ttft_ms"),
+                format!("must be > 0 ms, got {ttft_ms}"),
+            ));
+        }
+        let tpot_ms = number("tpot_ms")?;
+        match tpot_ms {
+            Some(t) if t <= 0.0 => {
+                return Err(Error::invalid(
+                    at("tpot_ms"),
+                    format!("must be > 0 ms, got {t}"),
+                ))
+            }
+            None if output_tokens >= 2 => {
+                return Err(Error::invalid(
+                    at("tpot_ms"),
+                    "missing (required with 2 output tokens or more)",
+                ))
+            }
+            _ => {}
+        }
+        out.push(Measured {
+            record: TraceRecord {
+                arrival_ms,
+                input_tokens,
+                output_tokens,
+                prefix_group: None,
+                prefix_tokens: None,
+                prefix_parent: None,
+                prefix_parent_tokens: None,
+                session: None,
+                delay_ms: None,
+            },
+            ttft_ms,
+            tpot_ms: if output_tokens >= 2 { tpot_ms } else { None },
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::invalid("measured", "no records"));
+    }
+    Ok(out)
+}
+
+/// How far a run's per-request latencies are from the measured ones.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FitError {
+    /// The fit's objective: requests in 8 equal groups by prompt length and 8 by arrival
+    /// time; per group `|ln(sum of simulated / sum of measured)|` of TTFT (by length) and of
+    /// TPOT (by arrival); the mean over groups, averaged between TTFT and TPOT.
+    pub objective: f64,
+    /// The TTFT part of `objective` (the mean over the groups by prompt length).
+    pub ttft_groups: f64,
+    /// The TPOT part of `objective` (the mean over the groups by arrival time).
+    pub tpot_groups: f64,
+    /// Mean over requests of `|ln(simulated TTFT / measured TTFT)|`.
+    pub ttft: f64,
+    /// Mean over requests (with 2 output tokens or more) of `|ln(simulated / measured)|` of
+    /// TPOT.
+    pub tpot: f64,
+    /// Relative error of the simulated TTFT median: `simulated p50 / measured p50 - 1`.
+    pub ttft_p50: f64,
+    /// Relative error of the simulated TTFT 90th percentile.
+    pub ttft_p90: f64,
+    /// Relative error of the simulated TPOT median.
+    pub tpot_p50: f64,
+}
+
+/// The factors the fit searches.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Factors {
+    /// `engine.prefill_efficiency`.
+    pub prefill_efficiency: f64,
+    /// `engine.decode_efficiency`.
+    pub decode_efficiency: f64,
+    /// `engine.step_overhead_ms`, in ms.
+    pub step_overhead_ms: f64,
+}
+
+impl Factors {
+    fn of(config: &Config) -> Self {
+        Self {
+            prefill_efficiency: config.engine.prefill_efficiency,
+            decode_efficiency: config.engine.decode_efficiency,
+            step_overhead_ms: config.engine.step_overhead_ms,
+        }
+    }
+
+    fn apply(&self, config: &mut Config) {
+        config.engine.prefill_efficiency = self.prefill_efficiency;
+        config.engine.decode_efficiency = self.decode_efficiency;
+        config.engine.step_overhead_ms = self.step_overhead_ms;
+    }
+
+    /// In the search's coordinates: natural logarithms (the overhead at least 1 us, so a
+    /// zero overhead can grow).
+    fn to_log(self) -> [f64; 3] {
+        [
+            libm::log(self.prefill_efficiency),
+            libm::log(self.decode_efficiency),
+            libm::log(self.step_overhead_ms.max(1e-3)),
+        ]
+    }
+
+    /// From the search's coordinates, kept inside the ranges the config accepts.
+    fn from_log(x: [f64; 3]) -> Self {
+        let (lo, hi) = (libm::log(EFFICIENCY_RANGE.0), libm::log(EFFICIENCY_RANGE.1));
+        Self {
+            prefill_efficiency: libm::exp(x[0].clamp(lo, hi)),
+            decode_efficiency: libm::exp(x[1].clamp(lo, hi)),
+            step_overhead_ms: libm::exp(x[2].clamp(libm::log(1e-3), libm::log(1e3))),
+        }
+    }
+}
+
+/// The range the fit keeps the efficiencies in (the config accepts (0, 100]).
+const EFFICIENCY_RANGE: (f64, f64) = (0.01, 100.0);
+
+/// Simulations one fit runs: per overhead tried, two golden-section searches; the start's
+/// and the result's.
+pub const EVALUATIONS: usize = (OVERHEAD_STEPS + 2) * 2 * (GOLDEN_STEPS + 2) + 2;
+
+/// Golden-section steps of each efficiency's search (its bracket shrinks to 0.3%).
+const GOLDEN_STEPS: usize = 12;
+
+/// Golden-section steps of the overhead's search (its wider range shrinks to 0.4%).
+const OVERHEAD_STEPS: usize = 16;
+
+/// Half-width of the efficiencies' search brackets around the config's values, as a
+/// factor (within 3x either way).
+const EFFICIENCY_BRACKET: f64 = 3.0;
+
+/// The step overheads the search tries, in ms (whatever the config's: a fit from 0 ms must
+/// be able to find 2 ms).
+const OVERHEAD_RANGE_MS: (f64, f64) = (0.01, 30.0);
+
+/// Golden-section search of `f` over `[lo, hi]` in `steps` + 2 evaluations; returns the
+/// best point evaluated and its value (for a unimodal `f`, the bracket shrinks by 0.618
+/// per step around the minimum).
+fn golden(
+    lo: f64,
+    hi: f64,
+    steps: usize,
+    f: &mut impl FnMut(f64) -> Result<f64, Error>,
+) -> Result<(f64, f64), Error> {
+    let r = (libm::sqrt(5.0) - 1.0) / 2.0;
+    let (mut a, mut b) = (lo, hi);
+    let (mut c, mut d) = (b - r * (b - a), a + r * (b - a));
+    let (mut fc, mut fd) = (f(c)?, f(d)?);
+    let mut best = if fc <= fd { (c, fc) } else { (d, fd) };
+    for _ in 0..steps {
+        if fc <= fd {
+            b = d;
+            (d, fd) = (c, fc);
+            c = b - r * (b - a);
+            fc = f(c)?;
+            if fc < best.1 {
+                best = (c, fc);
+            }
+        } else {
+            a = c;
+            (c, fc) = (d, fd);
+            d = a + r * (b - a);
+            fd = f(d)?;
+            if fd < best.1 {
+                best = (d, fd);
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// What a fit found.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    /// The input config with the fitted factors (its workload as given, not the measured
+    /// records).
+    pub config: Config,
+    /// The fitted factors.
+    pub factors: Factors,
+    /// Error of the input config on the measured records.
+    pub before: FitError,
+    /// Error of the fitted config.
+    pub after: FitError,
+    /// Simulations run.
+    pub evaluations: usize,
+}
+
+/// The config that replays `measured` as its workload, reporting every request exactly.
+fn replay(config: &Config, measured: &[Measured]) -> Config {
+    let mut c = config.clone();
+    c.workload.trace = Some(measured.iter().map(|m| m.record.clone()).collect());
+    c.output.per_request = true;
+    c.output.percentiles = crate::config::Percentiles::Exact;
+    c.output.timeline_buckets = 0;
+    c
+}
+
+/// Nearest-rank percentile of sorted `v` (`v` not empty).
+fn percentile(v: &[f64], q: f64) -> f64 {
+    let rank = libm::ceil(q * v.len() as f64).max(1.0) as usize;
+    v[rank.min(v.len()) - 1]
+}
+
+/// Penalty for a request the run did not complete (a tenfold miss).
+const MISSING_PENALTY: f64 = core::f64::consts::LN_10;
+
+/// The error of `replayed` (a config from [`replay`]) on `measured`.
+pub fn error(replayed: &Config, measured: &[Measured]) -> Result<FitError, Error> {
+    let report = crate::run(replayed)?;
+    // Request ids follow arrival order, ties in file order: the trace's own order.
+    let mut order: Vec<usize> = (0..measured.len()).collect();
+    order.sort_by(|&a, &b| {
+        measured[a]
+            .record
+            .arrival_ms
+            .total_cmp(&measured[b].record.arrival_ms)
+    });
+    let mut simulated: Vec<Simulated> = vec![(None, None); measured.len()];
+    for r in &report.requests {
+        if let Some(&m) = order.get(r.id as usize) {
+            simulated[m] = (r.ttft_ms, r.tpot_ms);
+        }
+    }
+    let (mut ttft, mut tpot, mut tpot_n) = (0.0, 0.0, 0usize);
+    let (mut sim_ttft, mut meas_ttft, mut sim_tpot, mut meas_tpot) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (m, (s_ttft, s_tpot)) in measured.iter().zip(&simulated) {
+        ttft += match s_ttft {
+            Some(s) if *s > 0.0 => libm::fabs(libm::log(s / m.ttft_ms)),
+            _ => MISSING_PENALTY,
+        };
+        meas_ttft.push(m.ttft_ms);
+        if let Some(s) = s_ttft {
+            sim_ttft.push(*s);
+        }
+        if let Some(mt) = m.tpot_ms {
+            tpot_n += 1;
+            tpot += match s_tpot {
+                Some(s) if *s > 0.0 => libm::fabs(libm::log(s / mt)),
+                _ => MISSING_PENALTY,
+            };
+            meas_tpot.push(mt);
+            if let Some(s) = s_tpot {
+                sim_tpot.push(*s);
+            }
+        }
+    }
+    let n = measured.len() as f64;
+    let ttft = ttft / n;
+    let tpot = if tpot_n > 0 {
+        tpot / tpot_n as f64
+    } else {
+        0.0
+    };
+    for v in [&mut sim_ttft, &mut meas_ttft, &mut sim_tpot, &mut meas_tpot] {
+        v.sort_by(f64::total_cmp);
+    }
+    let relative = |sim: &[f64], meas: &[f64], q: f64| {
+        if sim.is_empty() || meas.is_empty() {
+            f64::NAN
+        } else {
+            percentile(sim, q) / percentile(meas, q) - 1.0
+        }
+    };
+    // The objective compares means over groups of requests, which the phase of the steps a
+    // request happens to meet (per request, up to a whole step) averages out: TTFT by
+    // prompt length, TPOT by arrival time.
+    let by_length = binned(
+        measured,
+        &simulated,
+        |m| f64::from(m.record.input_tokens),
+        |m| Some(m.ttft_ms),
+        |s| s.0,
+    );
+    let by_time = binned(
+        measured,
+        &simulated,
+        |m| m.record.arrival_ms,
+        |m| m.tpot_ms,
+        |s| s.1,
+    );
+    let ttft_groups = by_length.unwrap_or(MISSING_PENALTY);
+    Ok(FitError {
+        objective: match by_time {
+            Some(t) => (ttft_groups + t) / 2.0,
+            None => ttft_groups,
+        },
+        ttft_groups,
+        tpot_groups: by_time.unwrap_or(0.0),
+        ttft,
+        tpot,
+        ttft_p50: relative(&sim_ttft, &meas_ttft, 0.5),
+        ttft_p90: relative(&sim_ttft, &meas_ttft, 0.9),
+        tpot_p50: relative(&sim_tpot, &meas_tpot, 0.5),
+    })
+}
+
+/// Groups the fit compares per quantity.
+const BINS: usize = 8;
+
+/// A request's simulated TTFT and TPOT, in ms (`None`: the run did not produce it).
+type Simulated = (Option<f64>, Option<f64>);
+
+/// Mean over [`BINS`] equal-count groups of the requests that have a `measured` value
+/// (ordered by `key`, ties in file order) of `|ln(sum simulated / sum measured)|`; a request
+/// without its `simulated` value makes its group a tenfold miss. `None` when no request has
+/// a measured value.
+fn binned(
+    measured: &[Measured],
+    simulated: &[Simulated],
+    key: impl Fn(&Measured) -> f64,
+    measured_value: impl Fn(&Measured) -> Option<f64>,
+    simulated_value: impl Fn(&Simulated) -> Option<f64>,
+) -> Option<f64> {
+    let mut rows: Vec<(f64, usize, f64, Option<f64>)> = measured
+        .iter()
+        .zip(simulated)
+        .enumerate()
+        .filter_map(|(i, (m, s))| Some((key(m), i, measured_value(m)?, simulated_value(s))))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let bins = BINS.min(rows.len());
+    let mut total = 0.0;
+    for b in 0..bins {
+        let group = &rows[b * rows.len() / bins..(b + 1) * rows.len() / bins];
+        let (mut meas, mut sim, mut missing) = (0.0, 0.0, false);
+        for &(_, _, m, s) in group {
+            match s {
+                Some(s) if s > 0.0 => {
+                    meas += m;
+                    sim += s;
+                }
+                _ => missing = true,
+            }
+        }
+        total += if missing || sim <= 0.0 {
+            MISSING_PENALTY
+        } else {
+            libm::fabs(libm::log(sim / meas))
+        };
+    }
+    Some(total / bins as f64)
+}
+
+/// The error of `config` with `factors` on `measured`.
+fn evaluate(base: &Config, factors: &Factors, measured: &[Measured]) -> Result<FitError, Error> {
+    let mut c = base.clone();
+    factors.apply(&mut c);
+    error(&c, measured)
+}
+
+/// Fits `engine.prefill_efficiency`, `engine.decode_efficiency` and
+/// `engine.step_overhead_ms` of `config` to `measured`, starting from the config's own
+/// values; deterministic ([`EVALUATIONS`] simulations of the measured records).
+pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
+    let base = replay(config, measured);
+    crate::validate(&base)?;
+    let start = Factors::of(config);
+    let mut evaluations = 0usize;
+    let mut run = |x: [f64; 3]| -> Result<FitError, Error> {
+        evaluations += 1;
+        evaluate(&base, &Factors::from_log(x), measured)
+    };
+    let x0 = start.to_log();
+    let before = evaluate(&base, &start, measured)?;
+    // A profile search: for each step overhead tried (golden section in its logarithm), the
+    // prefill efficiency that best fits TTFT, then the decode efficiency that best fits
+    // both. Decode speed and overhead trade off in TPOT almost exactly (both add to every
+    // decode step); only the prompts' TTFT, whose prefill steps grow with the prompt,
+    // tells them apart, so a search over all three at once stalls on that valley.
+    let (pe0, de0) = (x0[0], x0[1]);
+    let bracket = libm::log(EFFICIENCY_BRACKET);
+    let mut inner = |o: f64| -> Result<([f64; 3], f64), Error> {
+        let (pe, _) = golden(pe0 - bracket, pe0 + bracket, GOLDEN_STEPS, &mut |pe| {
+            Ok(run([pe, de0, o])?.ttft_groups)
+        })?;
+        let (de, total) = golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
+            Ok(run([pe, de, o])?.objective)
+        })?;
+        Ok(([pe, de, o], total))
+    };
+    let mut best = (x0, before.objective);
+    let (lo, hi) = OVERHEAD_RANGE_MS;
+    golden(libm::log(lo), libm::log(hi), OVERHEAD_STEPS, &mut |o| {
+        let (x, total) = inner(o)?;
+        if total < best.1 {
+            best = (x, total);
+        }
+        Ok(total)
+    })?;
+    let factors = Factors::from_log(best.0);
+    let after = evaluate(&base, &factors, measured)?;
+    let evaluations = evaluations + 2;
+    let mut fitted = config.clone();
+    factors.apply(&mut fitted);
+    Ok(Fitted {
+        config: fitted,
+        factors,
+        before,
+        after,
+        evaluations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Measured records made by pdsim itself: `requests` generated at `rate_per_s` (seed
+    /// `seed`), replayed on `config` with the planted `factors`.
+    fn planted(config: &Config, factors: &Factors, rate_per_s: f64, seed: u64) -> Vec<Measured> {
+        let mut generated = config.clone();
+        generated.workload.arrival.rate_per_s = rate_per_s;
+        generated.workload.requests = Some(240);
+        generated.seed = seed;
+        let records: Vec<Measured> = crate::run(&generated)
+            .unwrap()
+            .requests
+            .iter()
+            .map(|r| Measured {
+                record: TraceRecord {
+                    arrival_ms: r.arrival_ms,
+                    input_tokens: r.input_tokens,
+                    output_tokens: r.output_tokens,
+                    prefix_group: None,
+                    prefix_tokens: None,
+                    prefix_parent: None,
+                    prefix_parent_tokens: None,
+                    session: None,
+                    delay_ms: None,
+                },
+                ttft_ms: 1.0,
+                tpot_ms: None,
+            })
+            .collect();
+        let mut truth = replay(config, &records);
+        factors.apply(&mut truth);
+        let report = crate::run(&truth).unwrap();
+        report
+            .requests
+            .iter()
+            .map(|r| Measured {
+                record: records[r.id as usize].record.clone(),
+                ttft_ms: r.ttft_ms.unwrap(),
+                tpot_ms: r.tpot_ms,
+            })
+            .collect()
+    }
+
+    fn one_instance() -> Config {
+        let mut c = Config::default();
+        c.topology.unified = crate::config::PoolConfig {
+            instances: 1,
+            ..crate::config::PoolConfig::default()
+        };
+        c.topology.prefill.instances = 0;
+        c.topology.decode.instances = 0;
+        c.disaggregation.decider = crate::config::Decider::Never;
+        c.workload.output_tokens = crate::config::LengthDist::Normal {
+            mean: 16.0,
+            std: 4.0,
+            min: Some(2),
+            max: Some(32),
+        };
+        c
+    }
+
+    fn within(found: f64, planted: f64, share: f64) -> bool {
+        (found / planted - 1.0).abs() <= share
+    }
+
+    #[test]
+    fn recovers_planted_factors_and_predicts_a_rate_it_never_saw() {
+        // One Llama-3.1-8B H100 instance serving prompts of 16 to 8,192 tokens with short
+        // outputs at a low rate (most prompts meet an idle instance, so TTFT shows the
+        // prefill step's fixed and per-token parts apart), with a slower prefill, a faster
+        // decode and a larger step overhead than the defaults; the fit starts from the
+        // defaults (1, 1, 0.3 ms).
+        let config = one_instance();
+        let truth = Factors {
+            prefill_efficiency: 0.7,
+            decode_efficiency: 1.3,
+            step_overhead_ms: 1.5,
+        };
+        let measured = planted(&config, &truth, 0.5, 1);
+        let fitted = fit(&config, &measured).unwrap();
+        let f = fitted.factors;
+        let base = replay(&config, &measured);
+        eprintln!(
+            "DEBUG after {:?} truth {:?} before {:?}",
+            fitted.after,
+            evaluate(&base, &truth, &measured).unwrap(),
+            fitted.before
+        );
+        assert!(within(f.prefill_efficiency, 0.7, 0.03), "{f:?}");
+        assert!(within(f.decode_efficiency, 1.3, 0.03), "{f:?}");
+        assert!(within(f.step_overhead_ms, 1.5, 0.05), "{f:?}");
+        assert!(fitted.before.objective > 0.1, "{:?}", fitted.before);
+        assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
+        assert_eq!(fitted.evaluations, EVALUATIONS);
+        // The config printed is the input's with the three factors replaced.
+        assert_eq!(fitted.config.workload, config.workload);
+        assert_eq!(
+            fitted.config.engine.prefill_efficiency,
+            f.prefill_efficiency
+        );
+        // Records the fit never saw, at four times the rate: the fitted config predicts
+        // them.
+        let unseen = planted(&config, &truth, 2.0, 2);
+        let defaults = error(&replay(&config, &unseen), &unseen).unwrap();
+        let after = error(&replay(&fitted.config, &unseen), &unseen).unwrap();
+        assert!(after.objective < 0.02, "{after:?}");
+        assert!(
+            after.objective < defaults.objective / 5.0,
+            "{defaults:?} {after:?}"
+        );
+        for e in [after.ttft_p50, after.ttft_p90, after.tpot_p50] {
+            assert!(e.abs() < 0.05, "{after:?}");
+        }
+    }
+
+    #[test]
+    fn the_fit_is_deterministic() {
+        let config = Config::default();
+        let truth = Factors {
+            prefill_efficiency: 1.2,
+            decode_efficiency: 0.8,
+            step_overhead_ms: 0.5,
+        };
+        let measured = planted(&config, &truth, 10.0, 3);
+        let a = fit(&config, &measured).unwrap();
+        let b = fit(&config, &measured).unwrap();
+        assert_eq!(a.factors, b.factors);
+        assert_eq!(a.after, b.after);
+    }
+
+    #[test]
+    fn bad_records_are_refused_by_line_and_field() {
+        let ok = r#"{"arrival_ms": 0, "input_tokens": 100, "output_tokens": 10, "ttft_ms": 50, "tpot_ms": 8}"#;
+        assert_eq!(parse_measured(ok).unwrap().len(), 1);
+        // One output token: no TPOT needed.
+        let one = r#"{"arrival_ms": 0, "input_tokens": 100, "output_tokens": 1, "ttft_ms": 50}"#;
+        assert_eq!(parse_measured(one).unwrap()[0].tpot_ms, None);
+        for (line, field) in [
+            (
+                r#"{"arrival_ms": 0, "input_tokens": 100, "output_tokens": 10, "tpot_ms": 8}"#,
+                "line 2: ttft_ms",
+            ),
+            (
+                r#"{"arrival_ms": 0, "input_tokens": 100, "output_tokens": 10, "ttft_ms": 50}"#,
+                "line 2: tpot_ms",
+            ),
+            (
+                r#"{"arrival_ms": -1, "input_tokens": 100, "output_tokens": 10, "ttft_ms": 50, "tpot_ms": 8}"#,
+                "line 2: arrival_ms",
+            ),
+            (
+                r#"{"arrival_ms": 0, "input_tokens": 1.5, "output_tokens": 10, "ttft_ms": 50, "tpot_ms": 8}"#,
+                "line 2: input_tokens",
+            ),
+            (
+                r#"{"arrival_ms": 0, "input_tokens": 100, "output_tokens": 10, "ttft_ms": "fast", "tpot_ms": 8}"#,
+                "line 2: ttft_ms",
+            ),
+            (
+                r#"{"arrival_ms": 0, "input_tokens": 100, "output_tokens": 10, "ttft_ms": 50, "tpot_ms": 0}"#,
+                "line 2: tpot_ms",
+            ),
+            (
+                r#"{"arrival_ms": 0, "input_tokens": 100, "output_tokens": 10, "ttft_ms": 50, "tpot_ms": 8, "itl": 3}"#,
+                "line 2: itl",
+            ),
+            (r#"[1, 2]"#, "line 2"),
+            (r#"{"arrival_ms": 0,"#, "line 2"),
+        ] {
+            let err = parse_measured(&format!("{ok}\n{line}\n")).unwrap_err();
+            assert_eq!(err.field(), field, "{line}: {err}");
+        }
+        assert_eq!(parse_measured("\n").unwrap_err().field(), "measured");
+    }
+}
