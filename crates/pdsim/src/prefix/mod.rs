@@ -18,10 +18,12 @@ mod index;
 mod model;
 mod pool;
 mod runs;
+mod tier;
 mod tree;
 
 pub use index::PrefixIndex;
-pub use pool::BlockPool;
+pub use pool::{BlockPool, TierHit};
+pub use tier::TierStore;
 pub use tree::{BlockTree, PrefixTree};
 
 /// Who a prompt's tokens belong to. Token ids are a pure function of this identity and the
