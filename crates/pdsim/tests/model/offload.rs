@@ -150,3 +150,37 @@ fn bad_tiers_are_refused_by_name() {
     let e = serde_json::from_str::<Config>(bad).unwrap_err().to_string();
     assert!(e.contains("cpu"), "{e}");
 }
+
+#[test]
+fn a_remote_store_is_shared_by_all_instances_and_a_cpu_tier_is_not() {
+    // Round robin over two instances: the prefix on instance 0, a private prompt on 1,
+    // another on 0 (evicting the prefix there), then the prefix on instance 1.
+    let mut c = crate::common::unified(2);
+    c.routing.policy = pdsim::config::RoutingPolicy::RoundRobin;
+    c.engine.block_size = 16;
+    c.engine.kv_cache_blocks = Some(64);
+    c.workload.trace = Some(vec![
+        record(0.0, 512, Some(512)),
+        record(500.0, 1008, None),
+        record(1000.0, 1008, None),
+        record(2000.0, 600, Some(512)),
+    ]);
+    let run = |tier| {
+        let mut c = c.clone();
+        c.engine.kv_offload = vec![KvTierConfig {
+            tier,
+            ..cpu(1.0, 10.0, 1.0)
+        }];
+        pdsim::run(&c).unwrap()
+    };
+    let cpu_only = run(KvTier::Cpu);
+    assert_eq!(cpu_only.requests[3].decode_instance, 1);
+    assert_eq!(cpu_only.requests[3].cached_tokens, 0);
+    assert_eq!(cpu_only.summary.kv_tiers[0].stored_bytes, 32 * 2_097_152);
+    let remote = run(KvTier::Remote);
+    assert_eq!(remote.requests[3].cached_tokens, 512);
+    // One store, counted once.
+    let t = &remote.summary.kv_tiers[0];
+    assert_eq!((t.tier, t.hit_tokens), (KvTier::Remote, 512));
+    assert_eq!(t.stored_bytes, 32 * 2_097_152);
+}
