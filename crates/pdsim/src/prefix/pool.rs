@@ -82,13 +82,22 @@ impl BlockPool {
     #[inline]
     pub fn tier_hit(&self, prefix: SharedPrefix) -> TierHit {
         let hbm = self.cached_prefix(prefix) as u64;
+        if self.tiers.is_empty() || !self.caching {
+            return TierHit {
+                blocks: hbm,
+                ..TierHit::default()
+            };
+        }
+        self.tier_hit_below(prefix, hbm)
+    }
+
+    /// [`Self::tier_hit`] with tiers, `hbm` blocks found in HBM (out of line).
+    #[inline(never)]
+    fn tier_hit_below(&self, prefix: SharedPrefix, hbm: u64) -> TierHit {
         let mut hit = TierHit {
             blocks: hbm,
             ..TierHit::default()
         };
-        if self.tiers.is_empty() || !self.caching {
-            return hit;
-        }
         // The deepest group on the path with blocks anywhere, as `BlockTree::leading`.
         let (blocks, tiers) = (&self.blocks, &self.tiers);
         let reach = |part: SharedPrefix, per_tier: &mut [u32; 3]| {
@@ -282,6 +291,7 @@ impl BlockPool {
     }
 
     /// Drops least recently returned cached blocks until held + cached fit in the pool.
+    #[inline]
     fn evict_overflow(&mut self) {
         self.peak_used = self.peak_used.max(self.used());
         let over = (self.used() + self.cached()).saturating_sub(self.total);
@@ -294,7 +304,9 @@ impl BlockPool {
         }
     }
 
-    /// Evicts `n` blocks from HBM down the tiers, each tier's overflow to the next.
+    /// Evicts `n` blocks from HBM down the tiers, each tier's overflow to the next (out of
+    /// line: runs without tiers never come here).
+    #[inline(never)]
     fn offload(&mut self, n: u64) {
         let mut ranges = Vec::new();
         self.blocks
