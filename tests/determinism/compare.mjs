@@ -5,12 +5,13 @@
 //   node tests/determinism/compare.mjs PKG_DIR PDSIM_BIN [COUNT]
 //
 // The configs are every named example (except the 100,000-request bench) and COUNT
-// generated ones (default 100) from a seeded generator, so the set is the same every run.
+// generated ones (default 100) from a seeded generator, so the set is the same every run, and
+// every tenth of those again with KV offload tiers.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { generated } from "./configs.mjs";
+import { generated, withKvTiers } from "./configs.mjs";
 
 const [pkgDir, pdsimBin, countArg] = process.argv.slice(2);
 const count = Number(countArg ?? 100);
@@ -22,6 +23,8 @@ const configs = wasm
   .filter((e) => !e.benchmark)
   .map((e) => ({ name: `example ${e.name}`, config: e.config }));
 for (let i = 0; i < count; i++) configs.push({ name: `generated #${i}`, config: generated(i) });
+// KV offload tiers on (every tier kind, small HBM so blocks go down), on a tenth of them.
+for (let i = 0; i < count; i += 10) configs.push({ name: `generated #${i} with KV tiers`, config: withKvTiers(generated(i), i) });
 
 let same = 0;
 let differ = 0;

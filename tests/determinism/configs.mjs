@@ -50,3 +50,20 @@ export function generated(i) {
     output: { percentiles: r() < 0.3 ? "histogram" : "exact" },
   };
 }
+
+// `config` with KV offload tiers (`engine.kv_offload`): a small HBM, so blocks go down to a
+// small CPU tier, then a disk tier, then (for odd i) a remote store shared by all instances.
+// Separate from `generated`, so the configs `scripts/same-reports.sh` compares stay the same.
+export function withKvTiers(config, i) {
+  const tiers = [
+    { tier: "cpu", capacity_gb: 0.5, bandwidth_gb_per_s: 25, latency_ms: 0.05 },
+    { tier: "disk", capacity_gb: 2, bandwidth_gb_per_s: 3, latency_ms: 0.2 },
+  ];
+  if (i % 20 === 10) tiers.push({ tier: "remote", capacity_gb: 50, bandwidth_gb_per_s: 10, latency_ms: 1 });
+  const prefix = { groups: 12, tokens: 900, fraction: 0.9 };
+  return {
+    ...config,
+    engine: { ...config.engine, kv_cache_blocks: 400, kv_offload: tiers },
+    workload: { ...config.workload, prefix },
+  };
+}

@@ -725,7 +725,12 @@ fn trace_input() -> Html {
             <p class="help">{ "…or drop the file here. Its requests replace the generated workload." }</p>
             if let Some(trace) = &state.settings.trace {
                 <p id="trace-status" role="status">
-                    { format!("trace: {} requests ({} bad lines skipped)", trace.count, trace.errors.len()) }
+                    { if trace.errors.is_empty() {
+                        format!("trace: {} requests", trace.count)
+                    } else {
+                        // As the CLI does: a file with a bad line is refused whole.
+                        format!("trace refused: {} bad line(s), fix them and load it again", trace.errors.len())
+                    } }
                     { " " }
                     <button type="button" id="remove-trace" onclick={remove}>{ "remove trace" }</button>
                 </p>

@@ -214,6 +214,17 @@ fn app() -> Html {
                                 format::duration(s.duration_s * 1000.0)
                             ) }
                         </p>
+                        if !s.kv_tiers.is_empty() {
+                            // `summary.kv_tiers`: what each KV offload tier served.
+                            <p id="kv-tiers" class="summary">
+                                { format!("KV tiers: {}", s.kv_tiers.iter().map(|t| format!(
+                                    "{} {} tokens hit, {} MB stored, {} MB loaded",
+                                    t.tier.id(), format::count(t.hit_tokens),
+                                    format::grouped(t.stored_bytes as f64 / 1e6, 1),
+                                    format::grouped(t.loaded_bytes as f64 / 1e6, 1),
+                                )).collect::<Vec<_>>().join(" · ")) }
+                            </p>
+                        }
                         <span id="simulating" class={classes!("running", (!state.run.slow || stale).then_some("idle"))}
                               role="status">
                             if state.run.slow && !stale {

@@ -878,9 +878,18 @@ mod tests {
             .trace
             .clone()
             .unwrap_or_else(|| panic!("no trace"));
-        assert_eq!(trace.count, 2);
+        // A file with a bad line is refused whole, naming the line (as the CLI does).
+        assert_eq!(trace.count, 0);
         assert_eq!(trace.errors.len(), 1);
         assert_eq!(trace.errors[0].0, 2);
+        assert_eq!(state.settings.config.workload.trace, None);
+        let state = reduce(
+            state,
+            Action::LoadTrace {
+                name: "t.jsonl".into(),
+                text: text.replace("not json\n", ""),
+            },
+        );
         assert_eq!(
             state.settings.config.workload.trace.as_ref().map(Vec::len),
             Some(2)

@@ -133,6 +133,41 @@ fn trace_replay_reports_bad_lines() {
 }
 
 #[test]
+fn a_mooncake_follow_up_turn_takes_a_delay_or_a_timestamp_not_both() {
+    let dir = std::env::temp_dir().join(format!("pdsim-cli-turns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let trace = dir.join("turns.jsonl");
+    let first = r#"{"timestamp": 0, "input_length": 600, "output_length": 3, "hash_ids": [1, 2], "session_id": "a"}"#;
+    // The follow-up turn has a delay and no timestamp, as AIPerf reads Mooncake traces.
+    let follow = r#"{"input_length": 900, "output_length": 3, "hash_ids": [1, 2], "session_id": "a", "delay": 100}"#;
+    std::fs::write(&trace, format!("{first}\n{follow}\n")).expect("write");
+    let run = || {
+        pdsim(
+            &["run", "-", "--trace", trace.to_str().unwrap_or_default()],
+            "{}",
+        )
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(json["summary"]["completed"], 2);
+    // Both on one record: the file is refused, naming the line and the field.
+    let both = follow.replace("\"delay\"", "\"timestamp\": 5, \"delay\"");
+    std::fs::write(&trace, format!("{first}\n{both}\n")).expect("write");
+    let out = run();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("turns.jsonl:2: delay: given with a timestamp"),
+        "{err}"
+    );
+}
+
+#[test]
 fn block_hash_traces_replay_with_their_shared_prefixes() {
     let dir = std::env::temp_dir().join(format!("pdsim-cli-hash-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");

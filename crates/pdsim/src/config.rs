@@ -207,6 +207,10 @@ pub struct EngineConfig {
     /// steps first, as vLLM V0 and SGLang).
     #[serde(skip_serializing_if = "Scheduler::is_mixed")]
     pub scheduler: Scheduler,
+    /// KV offload tiers below HBM, highest first: blocks evicted from HBM go down a tier,
+    /// and a prefix found in one is loaded before its prefill (empty: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kv_offload: Vec<KvTierConfig>,
 }
 
 named_enum! {
@@ -262,6 +266,35 @@ impl Scheduler {
     }
 }
 
+named_enum! {
+    /// Where a KV offload tier keeps its blocks.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+    pub enum KvTier {
+        /// Host memory of each instance (vLLM's CPU offload, LMCache's local CPU backend).
+        Cpu = "cpu",
+        /// Local disk of each instance (LMCache's local disk backend).
+        Disk = "disk",
+        /// One store shared by all instances (a Mooncake store, an LMCache server).
+        Remote = "remote",
+    }
+}
+
+/// One KV offload tier (`engine.kv_offload[i]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KvTierConfig {
+    /// Which tier.
+    pub tier: KvTier,
+    /// Its capacity, in GB (10^9 bytes): per instance for `cpu` and `disk`, in all for
+    /// `remote`.
+    pub capacity_gb: f64,
+    /// Its load bandwidth into one GPU, in GB/s (each TP rank loads its shard in parallel).
+    pub bandwidth_gb_per_s: f64,
+    /// Fixed latency of one load, in ms.
+    #[serde(default)]
+    pub latency_ms: f64,
+}
+
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
@@ -276,6 +309,7 @@ impl Default for EngineConfig {
             prefix_caching: true,
             speculative: None,
             scheduler: Scheduler::Mixed,
+            kv_offload: Vec::new(),
         }
     }
 }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::config::Config;
 use crate::report::{
-    DropReason, InstanceReport, Phases, PoolReport, Report, RequestRecord, RequestStatus, Role,
-    SpeculativeSummary, Summary, Timeline, TransferSummary,
+    DropReason, InstanceReport, KvTierSummary, Phases, PoolReport, Report, RequestRecord,
+    RequestStatus, Role, SpeculativeSummary, Summary, Timeline, TransferSummary,
 };
 use crate::samples::{Completed, Samples};
 use crate::time::{ns_to_ms, Nanos};
@@ -217,13 +217,14 @@ impl Collector {
     }
 
     /// The summary and the records of a run that ended at `end` after `events` events and
-    /// `steps` engine steps (with what speculative decoding achieved, if it was on).
+    /// `steps` engine steps (with what speculative decoding and the KV offload tiers did).
     fn finish(
         self,
         end: Nanos,
         events: u64,
         steps: u64,
         speculative: Option<SpeculativeSummary>,
+        kv_tiers: Vec<KvTierSummary>,
     ) -> (Summary, Vec<RequestRecord>) {
         let percentile_method = self.samples.method();
         let d = self.samples.finish();
@@ -289,6 +290,7 @@ impl Collector {
             steps,
             percentile_method,
             speculative,
+            kv_tiers,
             dropped_by_reason: c.dropped_by_reason,
         };
         (summary, self.records)
@@ -304,9 +306,10 @@ pub fn report(
     end: Nanos,
     events: u64,
     speculative: Option<SpeculativeSummary>,
+    kv_tiers: Vec<KvTierSummary>,
 ) -> Report {
     let steps = instances.iter().map(|i| i.steps).sum();
-    let (summary, records) = collector.finish(end, events, steps, speculative);
+    let (summary, records) = collector.finish(end, events, steps, speculative, kv_tiers);
     let pools = Role::IN_ORDER
         .into_iter()
         .filter_map(|role| {

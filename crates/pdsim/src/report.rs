@@ -93,6 +93,19 @@ impl<T> Phases<T> {
     }
 }
 
+/// What one KV offload tier did (all instances together for `cpu` and `disk`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct KvTierSummary {
+    /// Which tier.
+    pub tier: crate::config::KvTier,
+    /// Prompt tokens loaded from it instead of computed.
+    pub hit_tokens: u64,
+    /// KV bytes written to it (blocks evicted from the tier above), all TP ranks.
+    pub stored_bytes: u64,
+    /// KV bytes loaded from it into HBM, all TP ranks.
+    pub loaded_bytes: u64,
+}
+
 /// Aggregate metrics of a run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
@@ -148,6 +161,9 @@ pub struct Summary {
     pub slo_attainment: f64,
     /// KV transfers.
     pub transfer: TransferSummary,
+    /// Per KV offload tier, in `engine.kv_offload` order (absent without tiers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kv_tiers: Vec<KvTierSummary>,
     /// Simulation events processed.
     pub events: u64,
     /// Engine steps run, all instances together.

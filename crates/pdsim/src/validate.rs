@@ -203,6 +203,37 @@ pub fn validate(config: &Config) -> Result<Validated<'_>> {
     })
 }
 
+/// Checks `engine.kv_offload`: each tier once, with a capacity, a bandwidth and a latency.
+fn validate_kv_offload(e: &crate::config::EngineConfig) -> Result<()> {
+    check(
+        e.kv_offload.is_empty() || e.prefix_caching,
+        "engine.kv_offload",
+        || "needs engine.prefix_caching (only cached blocks go down a tier)".into(),
+    )?;
+    for (i, tier) in e.kv_offload.iter().enumerate() {
+        let field = |name: &str| format!("engine.kv_offload[{i}].{name}");
+        check(
+            e.kv_offload[..i].iter().all(|t| t.tier != tier.tier),
+            &field("tier"),
+            || format!("{} is listed twice; give each tier once", tier.tier.id()),
+        )?;
+        positive(tier.capacity_gb, &field("capacity_gb"), "GB")?;
+        check(tier.capacity_gb <= 1e9, &field("capacity_gb"), || {
+            format!("must be at most 1e9 GB, got {}", tier.capacity_gb)
+        })?;
+        positive(
+            tier.bandwidth_gb_per_s,
+            &field("bandwidth_gb_per_s"),
+            "GB/s",
+        )?;
+        non_negative(tier.latency_ms, &field("latency_ms"), "ms")?;
+        check(tier.latency_ms <= 1e6, &field("latency_ms"), || {
+            format!("must be at most 1e6 ms, got {}", tier.latency_ms)
+        })?;
+    }
+    Ok(())
+}
+
 fn validate_engine(config: &Config) -> Result<()> {
     let e = &config.engine;
     in_range(u64::from(e.max_num_seqs), 1, 65_536, "engine.max_num_seqs")?;
@@ -232,6 +263,7 @@ fn validate_engine(config: &Config) -> Result<()> {
         false,
     )?;
     non_negative(e.step_overhead_ms, "engine.step_overhead_ms", "ms")?;
+    validate_kv_offload(e)?;
     check(
         e.step_overhead_ms <= 10_000.0,
         "engine.step_overhead_ms",

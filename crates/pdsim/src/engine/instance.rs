@@ -102,6 +102,8 @@ struct Step {
     /// Whether the decoders take part (false: a prefill-only step of scheduler
     /// `prefill-first`, after which the decoders are where they were).
     decode: bool,
+    /// KV loaded from offload tiers for the prompts it admits, before it computes.
+    load: Nanos,
 }
 
 /// One instance.
@@ -247,6 +249,7 @@ impl Instance {
         step.chunks.clear();
         step.joined.clear();
         step.work = StepWork::default();
+        step.load = 0;
         let s = self.step_counter;
         if self.running.len() as u64 > 2 * self.running_count + 64 {
             self.running.retain(|&(seq, id)| is_running(&reqs[id], seq));
@@ -333,6 +336,7 @@ impl Instance {
             duration = self.cost.step_time(work);
             self.stats.decode_tokens += decode_seqs;
         }
+        let duration = duration.saturating_add(step.load);
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += seqs;
@@ -439,11 +443,18 @@ impl Instance {
                 dropped.push(id);
                 continue;
             }
-            let cached_blocks = self.kv.cached_prefix(r.prefix) as u64;
+            // Blocks in HBM, or in an offload tier and loaded before the prefill.
+            let hit = self.kv.tier_hit(r.prefix);
+            let cached_blocks = hit.blocks;
             let anonymous = blocks - r.prefix.len();
             if !self.kv.try_acquire(r.prefix, anonymous) {
                 self.blocked_head = Some((id, self.kv.release_epoch()));
                 break;
+            }
+            if hit.load > 0 {
+                // The load holds the step that admits it: inside the request's `prefill`.
+                self.kv.load(&hit);
+                self.step.load = self.step.load.saturating_add(hit.load);
             }
             self.waiting.pop_front();
             // At least one prompt token is always computed, even on a full cache hit.
@@ -712,8 +723,9 @@ impl Instance {
             let r = &mut reqs[id];
             r.generated = generated;
             self.running_count -= 1;
+            let kept = r.full_blocks(bs);
             self.kv
-                .release(r.prefix, r.blocks_for(generated, bs) - r.prefix.len());
+                .release_finished(r.prefix, kept, r.blocks_for(generated, bs) - r.prefix.len());
             r.times.completion = now;
             r.stage = Stage::Done;
             outcome.completed.push(id);
@@ -753,7 +765,8 @@ impl Instance {
             }
             if r.generated >= r.spec.output_tokens {
                 self.running_count -= 1;
-                self.kv.release(r.prefix, r.anonymous_blocks);
+                self.kv
+                    .release_finished(r.prefix, r.full_blocks(bs), r.anonymous_blocks);
                 r.anonymous_blocks = 0;
                 r.times.completion = now;
                 r.stage = Stage::Done;
@@ -807,6 +820,11 @@ impl Instance {
             requests: s.requests,
             preemptions: s.preemptions,
         }
+    }
+
+    /// Its batching limits.
+    pub fn limits(&self) -> BatchLimits {
+        self.limits
     }
 
     /// Whether a step is running.

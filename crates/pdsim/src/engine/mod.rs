@@ -47,6 +47,7 @@ impl Outcome {
     pub fn report(self) -> crate::Report {
         let instances = self.instances.iter().map(|i| i.report(self.end)).collect();
         let speculative = self.speculative_summary();
+        let kv_tiers = kv_tier_summaries(&self.instances);
         crate::metrics::report(
             self.collector,
             instances,
@@ -54,6 +55,7 @@ impl Outcome {
             self.end,
             self.events,
             speculative,
+            kv_tiers,
         )
     }
 
@@ -108,6 +110,8 @@ pub struct Simulation<'a> {
     scratch_dropped: Vec<ReqId>,
     scratch_outcome: StepOutcome,
     scratch_finished: Vec<ReqId>,
+    /// Whether finished requests' output blocks are cached (generated sessions).
+    cache_outputs: bool,
 }
 
 impl<'a> Simulation<'a> {
@@ -169,14 +173,23 @@ impl<'a> Simulation<'a> {
         );
         // Nested prefix groups: the pools and the router's indexes walk the same tree.
         let tree = workload.block_tree(engine.block_size);
+        // Every prompt of generated sessions is a turn whose output the next turn continues
+        // with: its output blocks are cached too, as vLLM's prefix cache keeps them.
+        let cache_outputs = config.workload.sessions.is_some() && config.workload.trace.is_none();
+        if !engine.kv_offload.is_empty() {
+            set_kv_tiers(&mut instances, &engine.kv_offload, engine.block_size);
+        }
         for instance in &mut instances {
             instance.kv.set_tree(&tree);
+            instance.kv.set_output_caching(cache_outputs);
         }
         let roles: Vec<Role> = instances.iter().map(|i| i.role).collect();
-        let kv_blocks: Vec<u64> = resolved
-            .pools
+        // The router's view of an instance's prefix cache is as large as HBM and its offload
+        // tiers together: a block routed there is still there to load, so the router and
+        // the decider count it as cached.
+        let kv_blocks: Vec<u64> = instances
             .iter()
-            .flat_map(|pool| (0..pool.instances).map(move |_| pool.kv_blocks))
+            .map(|i| i.kv.total().saturating_add(i.kv.tier_blocks()))
             .collect();
         let router = Router::new(config, &roles, &kv_blocks, &tree);
         let next_arrival = workload.next_request();
@@ -209,6 +222,7 @@ impl<'a> Simulation<'a> {
             scratch_dropped: Vec::new(),
             scratch_outcome: StepOutcome::default(),
             scratch_finished: Vec::new(),
+            cache_outputs,
         }
     }
 
@@ -602,6 +616,15 @@ impl<'a> Simulation<'a> {
         self.router
             .prefill_ended(r.prefill_instance, u64::from(routed));
         let r = &self.requests[id];
+        if self.cache_outputs && r.stage == Stage::Done && self.config.engine.prefix_caching {
+            // The router learns of the cached output blocks as of stored blocks (Dynamo's KV
+            // events), so the session's next turn is routed where its conversation is.
+            let kept = SharedPrefix {
+                blocks: r.full_blocks(self.config.engine.block_size),
+                ..r.prefix
+            };
+            self.router.learned(d as u32, kept);
+        }
         let session = self.workload.session_of(&r.spec);
         self.collector
             .leave(&r.finished(self.config.engine.block_size, session));
@@ -624,6 +647,65 @@ impl<'a> Simulation<'a> {
             }
         }
     }
+}
+
+/// Gives every instance the offload tiers of `tiers` (one `remote` store shared by all).
+fn set_kv_tiers(
+    instances: &mut [Instance],
+    tiers: &[crate::config::KvTierConfig],
+    block_size: u32,
+) {
+    use std::{cell::RefCell, rc::Rc};
+    let block_bytes =
+        |i: &Instance| u64::from(block_size) * i.kv_bytes_per_token_per_rank * u64::from(i.tp);
+    let first = instances.first().map_or(0, block_bytes);
+    let remote = tiers
+        .iter()
+        .find(|t| t.tier == crate::config::KvTier::Remote)
+        .map(|t| Rc::new(RefCell::new(crate::prefix::TierStore::new(t, first))));
+    for instance in instances {
+        let bytes = block_bytes(instance);
+        let stores: Vec<_> = tiers
+            .iter()
+            .map(|t| match (&remote, t.tier) {
+                (Some(remote), crate::config::KvTier::Remote) => Rc::clone(remote),
+                _ => Rc::new(RefCell::new(crate::prefix::TierStore::new(t, bytes))),
+            })
+            .collect();
+        instance.kv.set_tiers(
+            stores,
+            u64::from(block_size) * instance.kv_bytes_per_token_per_rank,
+        );
+    }
+}
+
+/// What each offload tier did, all instances together (a shared `remote` store once).
+fn kv_tier_summaries(instances: &[Instance]) -> Vec<crate::report::KvTierSummary> {
+    let Some(first) = instances.first() else {
+        return Vec::new();
+    };
+    (0..first.kv.tiers().len())
+        .map(|t| {
+            let kind = first.kv.tiers()[t].borrow().kind;
+            let shared = kind == crate::config::KvTier::Remote;
+            let (mut hit, mut stored, mut loaded) = (0, 0, 0);
+            for instance in instances
+                .iter()
+                .take(if shared { 1 } else { instances.len() })
+            {
+                let tier = instance.kv.tiers()[t].borrow();
+                hit += tier.loaded_blocks * u64::from(instance.limits().block_size);
+                stored += tier.stored_blocks * tier.block_bytes;
+                loaded += tier.loaded_blocks * tier.block_bytes;
+            }
+            crate::report::KvTierSummary {
+                tier: kind,
+                hit_tokens: hit,
+                stored_bytes: stored,
+                loaded_bytes: loaded,
+            }
+        })
+        .collect()
 }
 
 /// Requests a run will inject, as far as the config says (capped, for reservation only).

@@ -251,6 +251,16 @@ impl Request {
         self.spec.prompt.len
     }
 
+    /// Full blocks of its prompt and the output emitted so far (what a prefix cache that
+    /// keeps generated tokens keeps of it), as a block count of its prefix group (0 without
+    /// one).
+    pub fn full_blocks(&self, block_size: u32) -> u32 {
+        if self.spec.prompt.group.is_none() {
+            return 0;
+        }
+        ((u64::from(self.input()) + u64::from(self.generated)) / u64::from(block_size)) as u32
+    }
+
     /// KV blocks held while `generated` tokens have been emitted: the prompt and every
     /// emitted token, and at least the slot of the first token (reserved up front).
     pub fn blocks_for(&self, generated: u32, block_size: u32) -> u64 {

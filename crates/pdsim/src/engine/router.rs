@@ -216,6 +216,12 @@ impl Router {
         self.views[instance as usize].books.prefill_ended(blocks);
     }
 
+    /// `instance` now holds the blocks of `prefix` (a finished turn's prompt and output, told
+    /// as stored blocks, as Dynamo's KV events tell its router).
+    pub fn learned(&mut self, instance: u32, prefix: SharedPrefix) {
+        self.views[instance as usize].index.insert(prefix);
+    }
+
     /// Whether every request the router sent has been seen leaving.
     pub fn is_idle(&self) -> bool {
         self.views.iter().all(|v| v.books == Books::default())

@@ -19,11 +19,13 @@ mod model;
 mod pool;
 mod prompt;
 mod runs;
+mod tier;
 mod tree;
 
 pub use index::PrefixIndex;
 pub use pool::BlockPool;
 pub use prompt::{Prompt, SharedPrefix};
+pub use tier::TierStore;
 pub use tree::{BlockTree, PrefixTree};
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! One instance's KV block pool, with vLLM-style reuse of released prompt blocks.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use super::runs::PrefixRuns;
+use super::tier::TierStore;
 use super::tree::BlockTree;
 use super::SharedPrefix;
 
@@ -19,9 +22,29 @@ pub struct BlockPool {
     /// Where nested prefix groups branch (shared with the router's indexes).
     tree: Arc<BlockTree>,
     caching: bool,
+    /// Whether a finished request's output blocks are cached too ([`Self::release_finished`]).
+    cache_outputs: bool,
     peak_used: u64,
     /// Calls of [`Self::release`] so far.
     releases: u64,
+    /// Offload tiers below HBM, highest first (a `remote` one shared by all pools).
+    tiers: Vec<Rc<RefCell<TierStore>>>,
+    /// KV bytes of one block on one TP rank (what each rank's link loads).
+    block_bytes_per_rank: u64,
+}
+
+/// What a prompt finds below HBM: blocks per tier (in the pool's tier order) that continue
+/// the ones in HBM, and the time to load them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TierHit {
+    /// Leading blocks present in HBM or a tier.
+    pub blocks: u64,
+    /// Of those, the ones each tier holds.
+    pub per_tier: [u32; 3],
+    /// The prefix group they belong to.
+    group: u32,
+    /// Time to load them all (one tier after the other).
+    pub load: crate::time::Nanos,
 }
 
 impl BlockPool {
@@ -34,14 +57,123 @@ impl BlockPool {
             blocks: PrefixRuns::default(),
             tree: Arc::default(),
             caching,
+            cache_outputs: false,
             peak_used: 0,
             releases: 0,
+            tiers: Vec::new(),
+            block_bytes_per_rank: 0,
+        }
+    }
+
+    /// Sends evicted blocks down `tiers` (highest first), loaded at `block_bytes_per_rank`
+    /// bytes a block per TP rank.
+    pub fn set_tiers(&mut self, tiers: Vec<Rc<RefCell<TierStore>>>, block_bytes_per_rank: u64) {
+        self.tiers = tiers;
+        self.block_bytes_per_rank = block_bytes_per_rank;
+    }
+
+    /// Blocks its offload tiers hold at most, all together (0 without tiers).
+    pub fn tier_blocks(&self) -> u64 {
+        self.tiers().iter().map(|t| t.borrow().capacity()).sum()
+    }
+
+    /// Its offload tiers, highest first.
+    pub fn tiers(&self) -> &[Rc<RefCell<TierStore>>] {
+        &self.tiers
+    }
+
+    /// How many leading blocks of `prefix` are in HBM or, continuing them, in a tier, and
+    /// what loading the tier's would take (nothing is loaded: see [`Self::load`]).
+    #[inline]
+    pub fn tier_hit(&self, prefix: SharedPrefix) -> TierHit {
+        let hbm = self.cached_prefix(prefix) as u64;
+        if self.tiers.is_empty() || !self.caching {
+            return TierHit {
+                blocks: hbm,
+                ..TierHit::default()
+            };
+        }
+        self.tier_hit_below(prefix, hbm)
+    }
+
+    /// [`Self::tier_hit`] with tiers, `hbm` blocks found in HBM (out of line).
+    #[inline(never)]
+    fn tier_hit_below(&self, prefix: SharedPrefix, hbm: u64) -> TierHit {
+        let mut hit = TierHit {
+            blocks: hbm,
+            ..TierHit::default()
+        };
+        // The deepest group on the path with blocks anywhere, as `BlockTree::leading`.
+        let (blocks, tiers) = (&self.blocks, &self.tiers);
+        let reach = |part: SharedPrefix, per_tier: &mut [u32; 3]| {
+            let mut end = blocks.present(part);
+            let start = end;
+            loop {
+                let mut grew = false;
+                for (t, tier) in tiers.iter().enumerate() {
+                    if let Some(hi) = tier.borrow().extent(part.group, end) {
+                        let hi = hi.min(part.blocks);
+                        if hi > end {
+                            per_tier[t] += hi - end;
+                            end = hi;
+                            grew = true;
+                        }
+                    }
+                }
+                if !grew {
+                    break;
+                }
+            }
+            (start, end)
+        };
+        let mut found = None;
+        self.tree.segments(prefix, |s| {
+            if found.is_none() {
+                let mut per_tier = [0; 3];
+                let (start, end) = reach(s.part, &mut per_tier);
+                if end > 0 {
+                    found = Some((s, start, end, per_tier));
+                }
+            }
+        });
+        let Some((segment, start, end, per_tier)) = found else {
+            return hit;
+        };
+        // A tier's blocks count only where they continue the blocks in HBM.
+        if end == start || (start == 0 && hbm < u64::from(segment.first)) {
+            return hit;
+        }
+        hit.blocks = u64::from(segment.first + end);
+        hit.per_tier = per_tier;
+        hit.group = segment.part.group;
+        for (tier, &n) in self.tiers.iter().zip(&per_tier) {
+            if n > 0 {
+                let bytes = u64::from(n) * self.block_bytes_per_rank;
+                hit.load = hit.load.saturating_add(tier.borrow().load_time(bytes));
+            }
+        }
+        hit
+    }
+
+    /// Counts the load of `hit`'s tier blocks (once the prompt's blocks are taken in HBM).
+    pub fn load(&mut self, hit: &TierHit) {
+        for (tier, &n) in self.tiers.iter().zip(&hit.per_tier) {
+            if n > 0 {
+                tier.borrow_mut().loaded(hit.group, n);
+            }
         }
     }
 
     /// Uses `tree` for nested prefix groups (before any block is taken).
     pub fn set_tree(&mut self, tree: &Arc<BlockTree>) {
         self.tree = Arc::clone(tree);
+    }
+
+    /// Caches a finished request's output blocks as its prefix group's next blocks (with
+    /// prefix caching): right when every prompt is a session turn, whose group is the
+    /// conversation and whose output the next turn's prompt continues with.
+    pub fn set_output_caching(&mut self, on: bool) {
+        self.cache_outputs = on;
     }
 
     /// Capacity, in blocks.
@@ -136,12 +268,64 @@ impl BlockPool {
         self.referenced -= returned;
     }
 
+    /// Returns a finished request's blocks, as [`Self::release`]; with output caching, the
+    /// first `kept` blocks of prompt and output (its full blocks) are returned as blocks
+    /// `0..kept` of `prefix`'s group, so the next turn finds them as vLLM's prefix cache
+    /// does. Its output blocks are returned first (then evicted first), as one request's
+    /// blocks always are, top first.
+    pub fn release_finished(&mut self, prefix: SharedPrefix, kept: u32, anonymous: u64) {
+        let extra = u64::from(kept.saturating_sub(prefix.blocks)).min(anonymous);
+        // (`prefix.group` is the prompt's group even when no prompt block is full.)
+        if !(self.caching && self.cache_outputs) || extra == 0 {
+            return self.release(prefix, anonymous);
+        }
+        let whole = SharedPrefix {
+            group: prefix.group,
+            blocks: prefix.blocks + extra as u32,
+        };
+        // The output's private blocks become the group's: held under `whole` for an
+        // instant, then returned with the prompt's.
+        self.anonymous -= extra;
+        let blocks = &mut self.blocks;
+        let mut taken = 0;
+        self.tree
+            .segments(whole, |s| taken += u64::from(blocks.take(s.part)));
+        self.referenced += taken;
+        self.release(whole, 0);
+        self.release(prefix, anonymous - extra);
+    }
+
     /// Drops least recently returned cached blocks until held + cached fit in the pool.
+    #[inline]
     fn evict_overflow(&mut self) {
         self.peak_used = self.peak_used.max(self.used());
         let over = (self.used() + self.cached()).saturating_sub(self.total);
         if over > 0 {
-            self.blocks.evict(over);
+            if self.tiers.is_empty() {
+                self.blocks.evict(over);
+            } else {
+                self.offload(over);
+            }
+        }
+    }
+
+    /// Evicts `n` blocks from HBM down the tiers, each tier's overflow to the next (out of
+    /// line: runs without tiers never come here).
+    #[inline(never)]
+    fn offload(&mut self, n: u64) {
+        let mut ranges = Vec::new();
+        self.blocks
+            .evict_into(n, |group, lo, hi| ranges.push((group, lo, hi)));
+        for tier in &self.tiers {
+            let mut spilled = Vec::new();
+            let mut tier = tier.borrow_mut();
+            for (group, lo, hi) in ranges.drain(..) {
+                tier.insert(group, lo, hi, &mut spilled);
+            }
+            ranges = spilled;
+            if ranges.is_empty() {
+                break;
+            }
         }
     }
 
@@ -203,6 +387,28 @@ mod tests {
         let epoch = pool.release_epoch();
         pool.release(prefix, 6);
         assert_eq!((pool.used(), pool.release_epoch()), (0, epoch + 1));
+    }
+
+    #[test]
+    fn output_caching_keeps_the_full_blocks_of_prompt_and_output() {
+        // A prompt of 4 full blocks and 3 private blocks (its partial block and output);
+        // prompt + output fill 6 blocks.
+        for on in [false, true] {
+            let mut pool = BlockPool::new(20, true);
+            pool.set_output_caching(on);
+            let prompt = shared(7, 4);
+            assert!(pool.try_acquire(prompt, 3));
+            pool.release_finished(prompt, 6, 3);
+            assert_eq!(pool.used(), 0);
+            let next_turn = shared(7, 9);
+            assert_eq!(pool.cached_prefix(next_turn), if on { 6 } else { 4 });
+            // Cached blocks are reusable space: all 20 can be taken, evicting the output
+            // blocks first.
+            assert!(pool.try_grow(16));
+            assert_eq!(pool.cached_prefix(next_turn), 4);
+            assert!(pool.try_grow(4));
+            assert_eq!(pool.cached_prefix(next_turn), 0);
+        }
     }
 
     #[test]

@@ -161,7 +161,14 @@ impl PrefixRuns {
     /// Evicts up to `n` reusable blocks, least recently returned first; returns how many.
     /// A run gives up its blocks at once (top first), so this costs O(runs), not O(n): a
     /// pool making room for a long prompt evicts hundreds of blocks.
-    pub(super) fn evict(&mut self, mut n: u64) -> u64 {
+    pub(super) fn evict(&mut self, n: u64) -> u64 {
+        self.evict_into(n, |_, _, _| {})
+    }
+
+    /// [`Self::evict`], telling `evicted` each group's blocks `lo..hi` that left (a KV pool
+    /// sends them down to its offload tiers).
+    #[inline]
+    pub(super) fn evict_into(&mut self, mut n: u64, mut evicted: impl FnMut(u32, u32, u32)) -> u64 {
         let wanted = n;
         while n > 0 {
             let Some(&(id, group)) = self.queue.front() else {
@@ -180,6 +187,7 @@ impl PrefixRuns {
             let run = &mut g.runs[0];
             let k = (run.hi - run.lo).min(u32::try_from(n).unwrap_or(u32::MAX));
             run.hi -= k;
+            evicted(group, run.hi, run.hi + k);
             g.len -= k;
             self.present -= u64::from(k);
             n -= u64::from(k);

@@ -84,7 +84,9 @@ pub fn parse_trace_jsonl(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) 
 #[derive(Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HashRecord {
-    timestamp: f64,
+    /// Optional on a session's follow-up turn with a delay (as AIPerf reads these traces).
+    #[serde(default)]
+    timestamp: Option<f64>,
     input_length: u32,
     output_length: u32,
     hash_ids: Vec<u64>,
@@ -149,7 +151,8 @@ impl<'de> serde::Deserialize<'de> for SessionKey {
 }
 
 /// Parses a JSON Lines trace. Blank lines are skipped; bad lines are reported with their
-/// line number and the good ones are still returned.
+/// line number and field, and a trace with any bad line gives no records (it is refused
+/// whole, by the CLI and the playground alike).
 ///
 /// The format is detected from the first record: pdsim's own (`arrival_ms`,
 /// `input_tokens`, `output_tokens`, optional `prefix_group`, `prefix_tokens`,
@@ -273,7 +276,7 @@ fn read_plain_hash_line(line: &str, record: &mut HashRecord) -> bool {
     let mut field = |s: &mut Scanner<'_>, record: &mut HashRecord| -> Option<()> {
         let bit = match s.key(&KEYS)? {
             0 => {
-                record.timestamp = s.decimal()?;
+                record.timestamp = Some(s.decimal()?);
                 1
             }
             1 => {
@@ -319,6 +322,7 @@ fn read_plain_hash_line(line: &str, record: &mut HashRecord) -> bool {
         // A field given twice is serde's error to report.
         (seen & bit == 0).then(|| seen |= bit)
     };
+    record.timestamp = None;
     record.session_id = None;
     record.delay = None;
     record.delay_ms = None;
@@ -333,8 +337,8 @@ fn read_plain_hash_line(line: &str, record: &mut HashRecord) -> bool {
         s.expect(b'}')?;
         s.end()
     })();
-    // The four required fields.
-    read.is_some() && seen & 15 == 15
+    // The three required fields (a follow-up turn may leave out its timestamp).
+    read.is_some() && seen & 14 == 14
 }
 
 /// The bytes of one JSON line, read from `at`.
@@ -525,36 +529,77 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
             continue;
         }
         let delay = record.delay.or(record.delay_ms);
-        let session = match record.session_id.take() {
-            None => None,
+        let mut refuse = |message: String| {
+            errors.push(TraceLineError {
+                line: line_no,
+                message,
+            });
+        };
+        if let (Some(t), Some(_)) = (record.timestamp, delay) {
+            let field = if record.delay.is_some() {
+                "delay"
+            } else {
+                "delay_ms"
+            };
+            refuse(format!(
+                "{field}: given with a timestamp ({t}); a turn with a delay arrives that many ms                  after the previous turn of its session ends, a turn with a timestamp at that                  time: give one of them"
+            ));
+            continue;
+        }
+        let missing = || {
+            "timestamp: missing; only a session's follow-up turn with a delay (session_id and              delay) may leave it out"
+                .to_owned()
+        };
+        // The arrival of a turn with a timestamp; a delayed turn's record keeps its
+        // session's last one (the replay times it from the turn before instead).
+        let (session, timestamp) = match record.session_id.take() {
+            None => match record.timestamp {
+                Some(t) => (None, t),
+                None => {
+                    refuse(missing());
+                    continue;
+                }
+            },
             Some(key) => match sessions.get_mut(&key) {
                 Some(entry) => {
-                    // A turn that arrives at its timestamp must not precede the last one.
-                    if delay.is_none() {
-                        if record.timestamp < entry.1 {
-                            errors.push(TraceLineError {
-                                line: line_no,
-                                message: format!(
-                                    "timestamp: {} is before the previous turn of session {key} \
+                    match record.timestamp {
+                        // A turn that arrives at its timestamp must not precede the last one.
+                        Some(t) => {
+                            if t < entry.1 {
+                                refuse(format!(
+                                    "timestamp: {t} is before the previous turn of session {key} \
                                      ({}); the turns of a session must come in order",
-                                    record.timestamp, entry.1
-                                ),
-                            });
+                                    entry.1
+                                ));
+                            }
+                            entry.1 = t;
                         }
-                        entry.1 = record.timestamp;
+                        None if delay.is_none() => {
+                            refuse(missing());
+                            continue;
+                        }
+                        None => {}
                     }
-                    Some(entry.0)
+                    (Some(entry.0), entry.1)
                 }
                 None => {
+                    let Some(t) = record.timestamp else {
+                        refuse(format!(
+                            "timestamp: missing on the first turn of session {key}; a session's \
+                             first turn arrives at its timestamp (a delay counts from the turn \
+                             before)"
+                        ));
+                        continue;
+                    };
                     let next = sessions.len() as u32;
-                    sessions.insert(key, (next, record.timestamp));
-                    Some(next)
+                    sessions.insert(key, (next, t));
+                    (Some(next), t)
                 }
             },
         };
         let end = trie.insert(&record.hash_ids);
         lines.push(HashLine {
-            timestamp: record.timestamp,
+            timestamp,
             input_length: record.input_length,
             output_length: record.output_length,
             session,
@@ -597,10 +642,9 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
 }
 
 fn check_hash_record(r: &HashRecord, block_tokens: u32) -> Result<(), String> {
-    if !(r.timestamp.is_finite() && r.timestamp >= 0.0) {
+    if let Some(t) = r.timestamp.filter(|t| !(t.is_finite() && *t >= 0.0)) {
         return Err(format!(
-            "timestamp: must be a finite number of ms >= 0, got {}",
-            r.timestamp
+            "timestamp: must be a finite number of ms >= 0, got {t}"
         ));
     }
     if r.input_length == 0 {
@@ -664,6 +708,10 @@ fn parse_pdsim_trace(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
             message,
         });
         errors.sort_by_key(|e| e.line);
+    }
+    // A file with a bad line is refused whole (a replay of part of it would be another
+    // workload), as block-hash traces are.
+    if !errors.is_empty() {
         records.clear();
     }
     (records, errors)
@@ -842,8 +890,8 @@ mod tests {
             }
             fast += 1;
             assert_eq!(
-                record.timestamp.to_bits(),
-                serde.timestamp.to_bits(),
+                record.timestamp.map(f64::to_bits),
+                serde.timestamp.map(f64::to_bits),
                 "{line}"
             );
             assert_eq!(
@@ -879,19 +927,25 @@ mod tests {
     }
 
     #[test]
-    fn trace_reports_bad_lines_and_keeps_good_ones() {
-        let text = "{\"arrival_ms\": 0, \"input_tokens\": 100, \"output_tokens\": 5}\n\
-                    not json\n\
+    fn trace_reports_bad_lines_and_refuses_the_file() {
+        let good = "{\"arrival_ms\": 0, \"input_tokens\": 100, \"output_tokens\": 5}\n\
                     \n\
-                    {\"arrival_ms\": 2, \"input_tokens\": 0, \"output_tokens\": 5}\n\
                     {\"arrival_ms\": 1, \"input_tokens\": 50, \"output_tokens\": 2, \"prefix_group\": 3}\n";
-        let (records, errors) = parse_trace_jsonl(text);
-        assert_eq!(records.len(), 2);
+        let bad = format!(
+            "{good}not json\n{{\"arrival_ms\": 2, \"input_tokens\": 0, \"output_tokens\": 5}}\n"
+        );
+        let (records, errors) = parse_trace_jsonl(&bad);
+        assert!(
+            records.is_empty(),
+            "a file with a bad line is refused whole"
+        );
         assert_eq!(
             errors.iter().map(|e| e.line).collect::<Vec<_>>(),
-            vec![2, 4]
+            vec![4, 5]
         );
-        assert!(errors[1].message.contains("input_tokens"));
+        assert!(errors[1].message.starts_with("input_tokens:"));
+        let (records, errors) = parse_trace_jsonl(good);
+        assert!(errors.is_empty());
         let mut w = WorkloadConfig {
             trace: Some(records),
             ..WorkloadConfig::default()
@@ -903,5 +957,47 @@ mod tests {
         assert_eq!(reqs[1].arrival, 1_000_000);
         assert_eq!(reqs[1].prompt.group, Some(3));
         assert_eq!(reqs[1].prompt.shared_tokens, 32);
+    }
+
+    #[test]
+    fn a_follow_up_turn_with_a_delay_needs_no_timestamp_and_takes_none() {
+        let turn = |fields: &str| {
+            format!("{{\"input_length\": 10, \"output_length\": 1, \"hash_ids\": [1]{fields}}}")
+        };
+        let first = turn(", \"timestamp\": 4, \"session_id\": \"s\"");
+        // A follow-up turn with a delay and no timestamp, as AIPerf reads Mooncake traces.
+        let follow = turn(", \"session_id\": \"s\", \"delay\": 250");
+        let (records, errors) = parse_trace_jsonl(&format!("{first}\n{follow}\n"));
+        assert_eq!(errors, vec![]);
+        assert_eq!(records[1].delay_ms, Some(250.0));
+        assert_eq!(records[1].session, Some(0));
+        // Its record keeps the session's last arrival (the replay times it by the delay).
+        assert_eq!(records[1].arrival_ms, 4.0);
+        // Refused whole, naming the line and the field: both given (`delay` or `delay_ms`);
+        // none given (not a follow-up turn, or without a delay).
+        let cases = [
+            (
+                turn(", \"timestamp\": 5, \"session_id\": \"s\", \"delay\": 250"),
+                "delay:",
+            ),
+            (
+                turn(", \"timestamp\": 5, \"session_id\": \"s\", \"delay_ms\": 1"),
+                "delay_ms:",
+            ),
+            (turn(", \"session_id\": \"s\""), "timestamp: missing;"),
+            (turn(""), "timestamp: missing;"),
+            (
+                turn(", \"session_id\": \"new\", \"delay\": 3"),
+                "timestamp: missing on the first turn of session \"new\"",
+            ),
+        ];
+        for (line, field) in cases {
+            let text = format!("{first}\n{line}\n{follow}\n");
+            let (records, errors) = parse_trace_jsonl(&text);
+            assert!(records.is_empty(), "{line}");
+            assert_eq!(errors.len(), 1, "{line}: {errors:?}");
+            assert_eq!(errors[0].line, 2);
+            assert!(errors[0].message.starts_with(field), "{line}: {errors:?}");
+        }
     }
 }

@@ -11,6 +11,7 @@ mod disaggregation;
 mod fuzz;
 mod invariants;
 mod nested;
+mod offload;
 mod routing;
 mod scheduler;
 mod sessions;

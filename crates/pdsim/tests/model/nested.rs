@@ -202,17 +202,18 @@ fn generated_sessions_share_the_system_prompt_and_then_their_conversation() {
         .iter()
         .map(|r| (r.session, r.input_tokens, r.cached_tokens))
         .collect();
-    // Each session's second turn finds its first turn's 500 tokens (31 blocks of 16); a
-    // later session's first turn finds the system prompt's 300 (18 blocks).
+    // Each session's second turn finds its first turn's 500 + 20 tokens of prompt and
+    // output (32 full blocks of 16); a later session's first turn finds the system prompt's
+    // 300 (18 blocks).
     assert_eq!(
         r,
         [
             (Some(0), 500, 0),
-            (Some(0), 620, 496),
+            (Some(0), 620, 512),
             (Some(1), 500, 288),
-            (Some(1), 620, 496),
+            (Some(1), 620, 512),
             (Some(2), 500, 288),
-            (Some(2), 620, 496),
+            (Some(2), 620, 512),
         ]
     );
 }

@@ -22,10 +22,10 @@ fn a_sessions_turns_extend_its_conversation_and_hit_the_cache() {
     // Each turn's prompt is the previous prompt, its output and 100 new tokens.
     let inputs: Vec<u32> = r.iter().map(|r| r.input_tokens).collect();
     assert_eq!(inputs, [500, 620, 740]);
-    // The previous turn's full prompt blocks are cached: 500 / 16 = 31 blocks, then
-    // 620 / 16 = 38 (output tokens are not cached).
+    // The previous turn's full blocks of prompt and output are cached: (500 + 20) / 16 = 32
+    // blocks, then (620 + 20) / 16 = 40.
     let cached: Vec<u32> = r.iter().map(|r| r.cached_tokens).collect();
-    assert_eq!(cached, [0, 496, 608]);
+    assert_eq!(cached, [0, 512, 640]);
     // With no think time a turn arrives when the previous one completes.
     for k in 1..3 {
         assert_eq!(
@@ -38,6 +38,34 @@ fn a_sessions_turns_extend_its_conversation_and_hit_the_cache() {
     assert!(r
         .iter()
         .all(|x| x.session == r[0].prefix_group && x.session.is_some()));
+}
+
+#[test]
+fn a_follow_up_turn_reuses_the_previous_turns_prompt_and_output() {
+    // Turn 1: 256 prompt tokens, 100 output tokens. Turn 2: 256 + 100 + 32 = 388 tokens,
+    // of which the full 16-token blocks of turn 1's prompt and output are cached, as vLLM's
+    // prefix cache keeps generated tokens: (256 + 100) / 16 = 22 blocks, 352 tokens.
+    let mut c = one_unified();
+    c.engine.block_size = 16;
+    c.workload.requests = Some(1);
+    c.workload.input_tokens = LengthDist::Constant { value: 256 };
+    c.workload.output_tokens = LengthDist::Constant { value: 100 };
+    c.workload.sessions = Some(SessionConfig {
+        turns: LengthDist::Constant { value: 2 },
+        new_tokens: LengthDist::Constant { value: 32 },
+        think_time_ms: 50.0,
+    });
+    let report = pdsim::run(&c).unwrap();
+    let r = &report.requests;
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[1].input_tokens, 388);
+    assert_eq!(r[1].cached_tokens, 352);
+    // The prompt tokens computed: all of turn 1, and the 36 tokens of turn 2 past the cache.
+    assert_eq!(report.instances[0].prefill_tokens, 256 + 36);
+    // Without prefix caching nothing is reused.
+    c.engine.prefix_caching = false;
+    let report = pdsim::run(&c).unwrap();
+    assert_eq!(report.requests[1].cached_tokens, 0);
 }
 
 #[test]
@@ -128,7 +156,7 @@ fn a_trace_turn_with_a_delay_arrives_after_its_previous_turn_completed() {
     // time (no delay). Another request at 1 ms, alone.
     let text = "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 30, \"hash_ids\": [1, 2], \"session_id\": \"s\"}\n\
                 {\"timestamp\": 1, \"input_length\": 100, \"output_length\": 3, \"hash_ids\": [9]}\n\
-                {\"timestamp\": 0, \"input_length\": 900, \"output_length\": 30, \"hash_ids\": [1, 2], \"session_id\": \"s\", \"delay\": 250}\n\
+                {\"input_length\": 900, \"output_length\": 30, \"hash_ids\": [1, 2], \"session_id\": \"s\", \"delay\": 250}\n\
                 {\"timestamp\": 5000, \"input_length\": 1200, \"output_length\": 3, \"hash_ids\": [1, 2, 3], \"session_id\": \"s\"}\n";
     let (records, errors) = pdsim::workload::parse_trace_jsonl(text);
     assert!(errors.is_empty(), "{errors:?}");
