@@ -73,6 +73,7 @@ pub mod config;
 pub mod config_json;
 #[doc(hidden)]
 pub mod cost;
+pub mod economics;
 #[doc(hidden)]
 pub mod engine;
 pub mod error;
@@ -110,7 +111,9 @@ pub use validate::{validate, Validated};
 pub fn run(config: &Config) -> Result<Report, Error> {
     let validated = validate(config)?;
     let outcome = engine::Simulation::new(&validated).run()?;
-    Ok(outcome.report())
+    let mut report = outcome.report();
+    economics::fill(&validated.resolved().pools, &mut report);
+    Ok(report)
 }
 
 /// Parses a JSON config and runs it, returning the report as JSON: the whole pipeline that

@@ -69,6 +69,9 @@ pub struct Collector {
     summary: Summary,
     good: u64,
     output_tokens: u64,
+    /// Prompt tokens of completed requests (for `input_tokens_per_s` and the cost per input
+    /// token).
+    input_tokens: u64,
     samples: Samples,
     /// By arrival id; a placeholder until the request leaves.
     records: Vec<RequestRecord>,
@@ -90,6 +93,7 @@ impl Collector {
             },
             good: 0,
             output_tokens: 0,
+            input_tokens: 0,
             samples,
             records: Vec::with_capacity(if per_request { expected } else { 0 }),
         }
@@ -135,6 +139,7 @@ impl Collector {
             RequestStatus::Completed => {
                 summary.completed += 1;
                 self.output_tokens += u64::from(r.output_tokens);
+                self.input_tokens += u64::from(r.input_tokens);
                 let ttft = r.ttft.unwrap_or_default();
                 // A completed request always got a first token, so it has phases.
                 self.samples.completed(
@@ -212,6 +217,7 @@ impl Collector {
         summary.duration_s = duration_s;
         summary.throughput_rps = per_s(summary.completed);
         summary.output_tokens_per_s = per_s(self.output_tokens);
+        summary.input_tokens_per_s = per_s(self.input_tokens);
         summary.goodput_rps = per_s(self.good);
         summary.slo_attainment = if summary.injected > 0 {
             self.good as f64 / summary.injected as f64

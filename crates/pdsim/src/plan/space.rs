@@ -19,6 +19,7 @@ fn pool(shape: PoolShape, user: &PoolConfig) -> PoolConfig {
         tp: shape.tp.max(1),
         ep: None,
         hardware: user.hardware.clone(),
+        usd_per_gpu_hour: user.usd_per_gpu_hour,
     }
 }
 
