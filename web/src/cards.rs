@@ -271,10 +271,14 @@ fn cost_cards(s: &Summary, base: Option<&Report>) -> Vec<Card> {
             label: "Energy",
             value: joules,
             kind: Kind::Joules,
-            title: "Mean power over output tokens per second; each GPU draws 15% of its board power \
+            title:
+                "Mean power over output tokens per second; each GPU draws 15% of its board power \
                     between steps and all of it during its instance's steps"
-                .into(),
-            sub: Some(format!("{} W mean power", format::count(watts.round() as u64))),
+                    .into(),
+            sub: Some(format!(
+                "{} W mean power",
+                format::count(watts.round() as u64)
+            )),
             count: None,
             delta: base
                 .and_then(|b| b.summary.energy.joules_per_output_token)

@@ -554,10 +554,26 @@ mod tests {
     #[test]
     fn refused_inputs_show_the_cli_messages_beside_their_fields() {
         let cases = [
-            ("gpus", "0", "must be a whole number of GPUs between 1 and 4096, got 0"),
-            ("gpus", "-3", "must be a whole number of GPUs between 1 and 4096, got -3"),
-            ("targets.ttft_ms", "-5", "must be a finite number > 0 ms, got -5"),
-            ("targets.tpot_ms", "0", "must be a finite number > 0 ms, got 0"),
+            (
+                "gpus",
+                "0",
+                "must be a whole number of GPUs between 1 and 4096, got 0",
+            ),
+            (
+                "gpus",
+                "-3",
+                "must be a whole number of GPUs between 1 and 4096, got -3",
+            ),
+            (
+                "targets.ttft_ms",
+                "-5",
+                "must be a finite number > 0 ms, got -5",
+            ),
+            (
+                "targets.tpot_ms",
+                "0",
+                "must be a finite number > 0 ms, got 0",
+            ),
             ("targets.attainment", "1.5", "must be in (0, 1], got 1.5"),
             (
                 "workload.requests",
@@ -582,7 +598,9 @@ mod tests {
         drafts.insert("targets.rate_per_s", "-1".into());
         assert!(field_errors(&drafts, Objective::Rate).is_empty());
         assert_eq!(
-            field_errors(&drafts, Objective::Gpus).get("targets.rate_per_s").map(String::as_str),
+            field_errors(&drafts, Objective::Gpus)
+                .get("targets.rate_per_s")
+                .map(String::as_str),
             Some("must be a finite number > 0 req/s, got -1")
         );
     }

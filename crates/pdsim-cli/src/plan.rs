@@ -767,7 +767,17 @@ fn table(plan: &Plan, top: usize) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     for e in &plan.excluded {
-        let _ = writeln!(out, "left out: {} at TP{}: {}", e.pool, e.tp, e.reason);
+        let _ = writeln!(
+            out,
+            "left out: {} at TP{}{}{}: {}",
+            e.pool,
+            e.tp,
+            e.ep.map_or(String::new(), |ep| format!(" EP{ep}")),
+            e.hardware
+                .as_ref()
+                .map_or(String::new(), |h| format!(" on {h}")),
+            e.reason
+        );
     }
     if let Some(best) = &plan.best {
         let _ = writeln!(

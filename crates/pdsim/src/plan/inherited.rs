@@ -51,7 +51,7 @@ pub fn inherited_defaults(written: &Value) -> Vec<Inherited> {
             value: value.clone(),
             from: DEFAULTS.into(),
             note,
-        })
+        });
     };
     for top in ["model", "hardware"] {
         if written.get(top).is_none() {

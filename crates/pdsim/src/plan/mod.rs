@@ -8,7 +8,7 @@
 //! ```
 //! use pdsim::plan::{self, PlanRequest, Targets};
 //! let mut request = PlanRequest::new(pdsim::Config::default(), 4);
-//! request.targets = Targets { ttft_ms: Some(200.0), tpot_ms: Some(12.0), attainment: 0.9 };
+//! request.targets = Targets { ttft_ms: Some(200.0), tpot_ms: Some(12.0), ..Targets::default() };
 //! request.space.tp = vec![1];
 //! let candidates = plan::candidates(&request).unwrap();
 //! let results: Vec<_> = candidates.iter().map(|c| plan::evaluate(&request, c)).collect();
@@ -485,14 +485,11 @@ pub fn check_request(request: &PlanRequest) -> Result<(), Error> {
     check_attainment(t.attainment)?;
     check_requests(request.config.workload.requests.map(|n| n as f64))?;
     check_rate(t.rate_per_s)?;
-    match (request.objective, t.rate_per_s) {
-        (Objective::Gpus, None) => {
-            return Err(Error::invalid(
-                "targets.rate_per_s",
-                "objective 'gpus' finds the fewest GPUs for a rate: give the rate to carry, in req/s",
-            ));
-        }
-        _ => {}
+    if request.objective == Objective::Gpus && t.rate_per_s.is_none() {
+        return Err(Error::invalid(
+            "targets.rate_per_s",
+            "objective 'gpus' finds the fewest GPUs for a rate: give the rate to carry, in req/s",
+        ));
     }
     let s = &request.space;
     for id in &s.hardware {
