@@ -35,6 +35,10 @@ pub enum Kind {
     Share,
     /// A number of requests.
     Count,
+    /// US dollars per million output tokens.
+    Dollars,
+    /// Joules per output token.
+    Joules,
 }
 
 /// How a change is judged.
@@ -63,6 +67,8 @@ fn magnitude(diff: f64, kind: Kind) -> String {
         Kind::Rate => format!("{} req/s", format::rate(diff.abs())),
         Kind::Share => format!("{:.1} pp", diff.abs() * 100.0),
         Kind::Count => format!("{} requests", format::count(diff.abs().round() as u64)),
+        Kind::Dollars => format!("${:.3} per M output tokens", diff.abs()),
+        Kind::Joules => format!("{:.3} J per output token", diff.abs()),
     }
 }
 
@@ -125,6 +131,8 @@ fn value_of(value: f64, kind: Kind) -> (String, String) {
         Kind::Rate => (format::rate(value), " req/s".into()),
         Kind::Share => (format::percent(value), "%".into()),
         Kind::Count => (format::count(value.round() as u64), " requests".into()),
+        Kind::Dollars => (format!("${value:.3}"), " per M output tokens".into()),
+        Kind::Joules => (format!("{value:.3}"), " J per output token".into()),
     }
 }
 
@@ -229,6 +237,55 @@ fn described(stat: &Stat, what: &str) -> String {
         1 => format!("of 1 {}", what.trim_end_matches('s')),
         n => format!("of {} {what}", format::count(n)),
     }
+}
+
+/// What the layout costs and draws (issue 25), where its GPUs have a price and a power:
+/// dollars per million output tokens and joules per output token, each with how it follows.
+fn cost_cards(s: &Summary, base: Option<&Report>) -> Vec<Card> {
+    let mut out = Vec::new();
+    if let (Some(usd), Some(hourly)) = (s.cost.usd_per_m_output_tokens, s.cost.usd_per_hour) {
+        out.push(Card {
+            id: "card-cost",
+            label: "Cost",
+            value: usd,
+            kind: Kind::Dollars,
+            title: "The layout's GPUs at their hourly price (the pool's usd_per_gpu_hour or the \
+                    catalog's on-demand list price), over the output tokens served per hour: the \
+                    whole cost carried by output tokens"
+                .into(),
+            sub: Some(format!(
+                "${hourly:.2} per hour{}",
+                s.cost
+                    .usd_per_m_input_tokens
+                    .map_or(String::new(), |i| format!("; ${i:.3} per M input tokens"))
+            )),
+            count: None,
+            delta: base
+                .and_then(|b| b.summary.cost.usd_per_m_output_tokens)
+                .map(|b| (b, Some(false), true)),
+        });
+    }
+    if let (Some(joules), Some(watts)) = (s.energy.joules_per_output_token, s.energy.avg_power_w) {
+        out.push(Card {
+            id: "card-energy",
+            label: "Energy",
+            value: joules,
+            kind: Kind::Joules,
+            title:
+                "Mean power over output tokens per second; each GPU draws 15% of its board power \
+                    between steps and all of it during its instance's steps"
+                    .into(),
+            sub: Some(format!(
+                "{} W mean power",
+                format::count(watts.round() as u64)
+            )),
+            count: None,
+            delta: base
+                .and_then(|b| b.summary.energy.joules_per_output_token)
+                .map(|b| (b, Some(false), true)),
+        });
+    }
+    out
 }
 
 /// The headline cards.
@@ -368,7 +425,7 @@ pub fn cards(props: &CardsProps) -> Html {
     ];
     html! {
         <div id="cards" class="cards">
-            { for cards.into_iter().map(Card::view) }
+            { for cards.into_iter().chain(cost_cards(s, base)).map(Card::view) }
         </div>
     }
 }

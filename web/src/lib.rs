@@ -118,6 +118,8 @@ pub struct PanelRow {
     pub rate_per_gpu: f64,
     /// Output tokens per second per GPU at that rate.
     pub output_per_gpu: f64,
+    /// US dollars per million output tokens at that rate (`None`: a GPU without a price).
+    pub usd_per_m_output_tokens: Option<f64>,
     /// Share of requests meeting both targets.
     pub attainment: f64,
     /// p90 TTFT and p90 TPOT at that rate, in ms.
@@ -162,6 +164,7 @@ fn panel_plan(request: &pdsim::plan::PlanRequest, results: &[String]) -> Result<
                 rate_per_s: c.rate_per_s,
                 rate_per_gpu: c.rate_per_gpu,
                 output_per_gpu: c.output_tokens_per_s_per_gpu,
+                usd_per_m_output_tokens: c.usd_per_m_output_tokens,
                 attainment: c.attainment,
                 ttft_p90_ms: c.ttft_ms.p90,
                 tpot_p90_ms: c.tpot_ms.p90,

@@ -15,14 +15,19 @@ use std::time::Instant;
 use clap::{Args, Subcommand, ValueEnum};
 use pdsim::config::Decider;
 use pdsim::plan::{
-    Bound, Candidate, CandidateResult, DeciderChoice, Plan, PlanRequest, SearchSpace, Status,
-    Targets,
+    Bound, Candidate, CandidateResult, DeciderChoice, Objective, Plan, PlanRequest, SearchSpace,
+    Status, Targets,
 };
 use serde::{Deserialize, Serialize};
 
 /// `pdsim plan` arguments.
 #[derive(Args, Debug)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    // `--ttft-ms -5` is a value to refuse with the core's message, not an unknown flag.
+    allow_negative_numbers = true
+)]
 pub struct PlanArgs {
     #[command(subcommand)]
     action: Option<PlanAction>,
@@ -30,9 +35,10 @@ pub struct PlanArgs {
     /// workload (its topology and decider are what the search replaces).
     #[arg(required = true)]
     config: Option<String>,
-    /// GPU budget: most GPUs a layout may use.
+    /// GPU budget: most GPUs a layout may use (read as a number, so that any wrong value
+    /// gets the planner's own message).
     #[arg(long, required = true)]
-    gpus: Option<u32>,
+    gpus: Option<f64>,
     /// TTFT limit in ms (default: the config's slo.ttft_ms).
     #[arg(long, value_name = "MS")]
     ttft_ms: Option<f64>,
@@ -43,6 +49,21 @@ pub struct PlanArgs {
     /// Share of all requests that must meet both limits (dropped requests miss).
     #[arg(long, default_value_t = 0.9)]
     attainment: f64,
+    /// What "best" means: rate (most requests/s per GPU), gpus (fewest GPUs that carry
+    /// --rate), cost (lowest $ per million output tokens).
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::Rate)]
+    objective: ObjectiveArg,
+    /// Arrival rate to carry, in req/s (objective gpus).
+    #[arg(long, value_name = "REQ/S")]
+    rate: Option<f64>,
+    /// GPUs to try for each pool, catalog ids, e.g. h100-sxm,h200 (prefill and decode may
+    /// differ; default: the config's).
+    #[arg(long, value_delimiter = ',')]
+    hardware: Vec<String>,
+    /// Expert-parallel degrees to try for MoE models, e.g. 4,8 (default: 2, 4, 8 where
+    /// they divide the experts; 1: none).
+    #[arg(long, value_delimiter = ',')]
+    ep: Vec<u32>,
     /// Print the plan as JSON.
     #[arg(long)]
     json: bool,
@@ -72,7 +93,7 @@ pub struct PlanArgs {
     threads: Option<usize>,
     /// Set the workload's number of requests (as workload.requests in the config would).
     #[arg(long)]
-    requests: Option<u64>,
+    requests: Option<f64>,
     /// Rows of the ranked table (the JSON lists every candidate).
     #[arg(long, default_value_t = 15)]
     top: usize,
@@ -93,6 +114,23 @@ enum PlanAction {
         #[arg(long, default_value_t = 15)]
         top: usize,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ObjectiveArg {
+    Rate,
+    Gpus,
+    Cost,
+}
+
+impl From<ObjectiveArg> for Objective {
+    fn from(o: ObjectiveArg) -> Self {
+        match o {
+            ObjectiveArg::Rate => Objective::Rate,
+            ObjectiveArg::Gpus => Objective::Gpus,
+            ObjectiveArg::Cost => Objective::Cost,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -128,17 +166,34 @@ pub fn run(args: PlanArgs) -> Result<String, String> {
         return merge(&files, json, top);
     }
     let path = args.config.clone().unwrap_or_default();
-    let mut config = crate::load_config(&path)?;
+    let text = crate::read_input(&path)?;
+    let mut config = pdsim::Config::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+    let written: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    let mut inherited = pdsim::plan::inherited_defaults(&written);
+    // What was typed, checked as the playground's Plan panel checks it.
+    let typed = pdsim::plan::PlanInputs {
+        gpus: args.gpus.unwrap_or(0.0),
+        ttft_ms: args.ttft_ms.or(config.slo.ttft_ms),
+        tpot_ms: args.tpot_ms.or(config.slo.tpot_ms),
+        attainment: args.attainment,
+        requests: args.requests,
+        rate_per_s: args.rate,
+    };
+    pdsim::plan::check_inputs(&typed).map_err(|e| flag_error(&path, &e))?;
     if let Some(n) = args.requests {
-        config.workload.requests = Some(n);
+        config.workload.requests = Some(n as u64);
+        inherited.retain(|i| i.field != "workload.requests");
     }
     let request = PlanRequest {
+        objective: args.objective.into(),
+        inherited,
         targets: Targets {
             ttft_ms: args.ttft_ms.or(config.slo.ttft_ms),
             tpot_ms: args.tpot_ms.or(config.slo.tpot_ms),
             attainment: args.attainment,
+            rate_per_s: args.rate,
         },
-        gpus: args.gpus.unwrap_or(0),
+        gpus: typed.gpus as u32,
         space: SearchSpace {
             aggregated: args.layouts != Layouts::Disaggregated,
             disaggregated: args.layouts != Layouts::Aggregated,
@@ -146,6 +201,8 @@ pub fn run(args: PlanArgs) -> Result<String, String> {
             deciders: parse_deciders(&args.deciders)?,
             max_candidates: args.max_candidates,
             max_probes: args.max_probes,
+            hardware: args.hardware.clone(),
+            ep: args.ep.clone(),
             ..SearchSpace::default()
         },
         config,
@@ -298,6 +355,10 @@ fn flag_error(path: &str, e: &pdsim::Error) -> String {
         "targets.ttft_ms" => "--ttft-ms",
         "targets.tpot_ms" => "--tpot-ms",
         "targets.attainment" => "--attainment",
+        "targets.rate_per_s" => "--rate",
+        "workload.requests" => "--requests",
+        "space.hardware" => "--hardware",
+        "space.ep" => "--ep",
         "space" => "--layouts",
         "space.tp" => "--tp",
         "space.deciders" => "--deciders",
@@ -518,6 +579,15 @@ fn rate_text(rate: f64) -> String {
     }
 }
 
+/// US dollars per million tokens, three decimals below $10 ("-": no price).
+fn dollars_text(d: Option<f64>) -> String {
+    match d {
+        Some(d) if d < 10.0 => format!("{d:.3}"),
+        Some(d) => format!("{d:.2}"),
+        None => "-".into(),
+    }
+}
+
 fn bound_text(b: Option<Bound>) -> &'static str {
     match b {
         Some(Bound::Ttft) => "TTFT",
@@ -534,13 +604,31 @@ fn table(plan: &Plan, top: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} on up to {} x {}; targets {} for {:.0}% of requests",
+        "{} on up to {} x {}; targets {} for {:.0}% of requests{}; best = {}",
         plan.model,
         plan.gpus,
         plan.hardware,
         targets_text(&plan.targets),
-        plan.targets.attainment * 100.0
+        plan.targets.attainment * 100.0,
+        plan.targets
+            .rate_per_s
+            .map_or(String::new(), |r| format!(" at {r} req/s")),
+        match plan.objective {
+            Objective::Rate => "most req/s per GPU",
+            Objective::Gpus => "fewest GPUs",
+            Objective::Cost => "lowest $ per M output tokens",
+        }
     );
+    for i in &plan.inherited {
+        let _ = writeln!(
+            out,
+            "inherited: {} = {} (from {}){}",
+            i.field,
+            i.value,
+            i.from,
+            i.note.as_ref().map_or(String::new(), |n| format!("; {n}"))
+        );
+    }
     let _ = writeln!(
         out,
         "{} candidates, {} meet the targets; {} simulation runs",
@@ -560,11 +648,21 @@ fn table(plan: &Plan, top: usize) -> String {
     };
     if plan.meeting > 0 {
         let _ = writeln!(out);
-        let columns = |cells: [&str; 11]| {
-            let [rank, layout, gpus, rate, per_gpu, tokens, attain, ttft, tpot, bound, frontier] =
+        // The layout column fits the longest label shown (merged deciders make long ones).
+        let width = plan
+            .candidates
+            .iter()
+            .filter(|r| r.meets_targets)
+            .take(top)
+            .map(|r| r.candidate.label.len())
+            .max()
+            .unwrap_or(0)
+            .max(44);
+        let columns = |cells: [&str; 12]| {
+            let [rank, layout, gpus, rate, per_gpu, tokens, dollars, attain, ttft, tpot, bound, frontier] =
                 cells;
             let line = format!(
-                "{rank:>4}  {layout:<44} {gpus:>4} {rate:>8} {per_gpu:>10} {tokens:>10} {attain:>7} \
+                "{rank:>4}  {layout:<width$} {gpus:>4} {rate:>8} {per_gpu:>10} {tokens:>10} {dollars:>8} {attain:>7} \
                  {ttft:>9} {tpot:>9}  {bound:<8} {frontier}"
             );
             line.trim_end().to_string()
@@ -579,6 +677,7 @@ fn table(plan: &Plan, top: usize) -> String {
                 "req/s",
                 "req/s/GPU",
                 "tok/s/GPU",
+                "$/M tok",
                 "attain",
                 "TTFT p90",
                 "TPOT p90",
@@ -589,7 +688,7 @@ fn table(plan: &Plan, top: usize) -> String {
         let _ = writeln!(
             out,
             "{}",
-            columns(["", "", "", "", "", "", "", "ms", "ms", "", ""])
+            columns(["", "", "", "", "", "", "output", "", "ms", "ms", "", ""])
         );
         for (rank, r) in plan
             .candidates
@@ -599,13 +698,14 @@ fn table(plan: &Plan, top: usize) -> String {
             .enumerate()
         {
             let row = format!(
-                "{:>4}  {:<44} {:>4} {:>8} {:>10.3} {:>10.1} {:>6.1}% {:>9.1} {:>9.2}  {:<8} {}",
+                "{:>4}  {:<width$} {:>4} {:>8} {:>10.3} {:>10.1} {:>8} {:>6.1}% {:>9.1} {:>9.2}  {:<8} {}",
                 rank + 1,
                 r.candidate.label,
                 r.candidate.gpus,
                 rate_text(r.rate_per_s),
                 r.rate_per_gpu,
                 r.output_tokens_per_s_per_gpu,
+                dollars_text(r.usd_per_m_output_tokens),
                 r.attainment * 100.0,
                 r.ttft_ms.p90,
                 r.tpot_ms.p90,
@@ -667,17 +767,31 @@ fn table(plan: &Plan, top: usize) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     for e in &plan.excluded {
-        let _ = writeln!(out, "left out: {} at TP{}: {}", e.pool, e.tp, e.reason);
+        let _ = writeln!(
+            out,
+            "left out: {} at TP{}{}{}: {}",
+            e.pool,
+            e.tp,
+            e.ep.map_or(String::new(), |ep| format!(" EP{ep}")),
+            e.hardware
+                .as_ref()
+                .map_or(String::new(), |h| format!(" on {h}")),
+            e.reason
+        );
     }
     if let Some(best) = &plan.best {
         let _ = writeln!(
             out,
-            "\nbest: {} on {} GPUs, {} req/s ({:.3} req/s per GPU, {:.1} output tok/s per GPU)",
+            "\nbest: {} on {} GPUs, {} req/s ({:.3} req/s per GPU, {:.1} output tok/s per GPU); ${} per M output tokens (${} per hour), {} J per output token",
             best.candidate.label,
             best.candidate.gpus,
             best.rate_per_s,
             best.rate_per_gpu,
-            best.output_tokens_per_s_per_gpu
+            best.output_tokens_per_s_per_gpu,
+            dollars_text(best.usd_per_m_output_tokens),
+            best.usd_per_hour.map_or("-".into(), |d| format!("{d:.2}")),
+            best.joules_per_output_token
+                .map_or("-".into(), |j| format!("{j:.3}"))
         );
         if let Some(m) = &best.miss {
             let _ = writeln!(

@@ -52,6 +52,7 @@ pub fn summary(report: &Report) -> String {
         s.goodput_rps,
         100.0 * s.slo_attainment
     );
+    let _ = writeln!(out, "{}", cost_line(s));
     let _ = writeln!(
         out,
         "KV transfers: {} completed, {:.1} MB moved, {:.1} MB already on the decode instance, mean {:.2} ms; prefix-cache hits {} tokens",
@@ -131,6 +132,20 @@ pub fn summary(report: &Report) -> String {
     }
     let _ = write!(out, "percentiles: {}", s.percentile_method.id());
     out
+}
+
+/// The cost and energy line of `--summary` ("-" where a GPU has no price or power).
+fn cost_line(s: &pdsim::report::Summary) -> String {
+    let num =
+        |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
+    format!(
+        "cost ${}/hour: ${} per M output tokens, ${} per M input tokens; energy {} W mean, {} J per output token",
+        num(s.cost.usd_per_hour, 2),
+        num(s.cost.usd_per_m_output_tokens, 3),
+        num(s.cost.usd_per_m_input_tokens, 3),
+        num(s.energy.avg_power_w, 0),
+        num(s.energy.joules_per_output_token, 3)
+    )
 }
 
 /// One CSV row per sweep value.
@@ -221,7 +236,14 @@ pub fn catalog_json() -> serde_json::Value {
         .iter()
         .filter_map(|id| {
             gpu(id).map(|g| {
-                serde_json::json!({"id": id, "calibrated_as": pdsim::presets::calibrated_as(id), "hardware": g})
+                serde_json::json!({
+                    "id": id,
+                    "calibrated_as": pdsim::presets::calibrated_as(id),
+                    "usd_per_hour": g.usd_per_hour,
+                    "usd_per_hour_source": pdsim::presets::price_source(id),
+                    "power_w": g.power_w,
+                    "hardware": g
+                })
             })
         })
         .collect();
@@ -257,20 +279,23 @@ pub fn catalog() -> String {
     out.push_str("\nGPUs (use the id with --hardware, or in a config's \"hardware\"):\n");
     let _ = writeln!(
         out,
-        "  {:<10} {:<14} {:>10} {:>10} {:>9} {:>9} {:>10}  factors from",
-        "id", "name", "BF16 TF/s", "FP8 TF/s", "HBM TB/s", "memory", "link GB/s"
+        "  {:<10} {:<14} {:>10} {:>10} {:>9} {:>9} {:>10} {:>8} {:>7}  factors from",
+        "id", "name", "BF16 TF/s", "FP8 TF/s", "HBM TB/s", "memory", "link GB/s", "$/hour", "power"
     );
     for id in GPU_IDS {
         let Some(g) = gpu(id) else { continue };
         let _ = writeln!(
             out,
-            "  {id:<10} {:<14} {:>10.0} {:>10} {:>9.2} {:>5.0} GiB {:>10.0}  {}",
+            "  {id:<10} {:<14} {:>10.0} {:>10} {:>9.2} {:>5.0} GiB {:>10.0} {:>8} {:>5} W  {}",
             g.name,
             g.tflops,
             g.fp8_tflops.map_or("-".to_string(), |f| format!("{f:.0}")),
             g.hbm_tb_per_s,
             g.memory_gib,
             g.interconnect_gb_per_s,
+            g.usd_per_hour
+                .map_or("-".to_string(), |p| format!("${p:.2}")),
+            g.power_w.map_or("-".to_string(), |w| format!("{w:.0}")),
             pdsim::presets::calibrated_as(id)
         );
     }

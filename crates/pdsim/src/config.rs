@@ -159,6 +159,10 @@ pub struct PoolConfig {
     pub ep: Option<u32>,
     /// GPU of this pool; `null` uses the top-level `hardware`.
     pub hardware: Option<HardwareSpec>,
+    /// Price of one of this pool's GPUs, in US dollars per hour, for `summary.cost`;
+    /// `null` uses the GPU's own `usd_per_hour` (the catalog's list price).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usd_per_gpu_hour: Option<f64>,
 }
 
 impl Default for PoolConfig {
@@ -168,6 +172,7 @@ impl Default for PoolConfig {
             tp: 1,
             ep: None,
             hardware: None,
+            usd_per_gpu_hour: None,
         }
     }
 }

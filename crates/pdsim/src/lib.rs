@@ -73,6 +73,7 @@ pub mod calibration;
 pub mod config;
 mod config_json;
 mod cost;
+mod economics;
 mod engine;
 mod error;
 mod examples;
@@ -115,7 +116,9 @@ pub mod internals {
 pub fn run(config: &Config) -> Result<Report, Error> {
     let validated = validate(config)?;
     let outcome = engine::Simulation::new(&validated).run()?;
-    Ok(outcome.report())
+    let mut report = outcome.report();
+    economics::fill(&validated.resolved().pools, &mut report);
+    Ok(report)
 }
 
 /// Parses a JSON config and runs it, returning the report as JSON: the whole pipeline that

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use crate::config::Config;
 use crate::report::{
-    DropReason, InstanceReport, KvTierSummary, Phases, PoolReport, Report, RequestRecord,
-    RequestStatus, Role, SpeculativeSummary, Summary, Timeline, TransferSummary,
+    CostSummary, DropReason, EnergySummary, InstanceReport, KvTierSummary, Phases, PoolReport,
+    Report, RequestRecord, RequestStatus, Role, SpeculativeSummary, Summary, Timeline,
+    TransferSummary,
 };
 use crate::samples::{Completed, Samples};
 use crate::time::{ns_to_ms, Nanos};
@@ -87,6 +88,9 @@ struct Counts {
     cached_tokens: u64,
     /// Output tokens of completed requests.
     output_tokens: u64,
+    /// Prompt tokens of completed requests (for `input_tokens_per_s` and the cost per input
+    /// token).
+    input_tokens: u64,
     /// Completed requests within every SLO.
     good: u64,
     transfers: TransferCounts,
@@ -166,6 +170,7 @@ impl Collector {
             RequestStatus::Completed => {
                 counts.completed += 1;
                 counts.output_tokens += u64::from(r.output_tokens);
+                counts.input_tokens += u64::from(r.input_tokens);
                 let ttft = r.ttft.unwrap_or_default();
                 // A completed request always got a first token, so it has phases.
                 self.samples.completed(
@@ -263,6 +268,10 @@ impl Collector {
             duration_s,
             throughput_rps: per_s(c.completed),
             output_tokens_per_s: per_s(c.output_tokens),
+            input_tokens_per_s: per_s(c.input_tokens),
+            // Filled from the layout's prices and power by `economics::fill`.
+            cost: CostSummary::default(),
+            energy: EnergySummary::default(),
             ttft_ms: d.ttft,
             tpot_ms: d.tpot,
             itl_ms: d.itl,

@@ -39,6 +39,14 @@ pub struct GpuParams {
     /// Kernel efficiencies; `null` uses round, uncalibrated factors.
     #[serde(default)]
     pub efficiency: Option<Box<Efficiency>>,
+    /// Rental price of one GPU, in US dollars per hour (catalog: a public on-demand list
+    /// price, see [`price_source`]); `null`: unknown, so reports give no cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usd_per_hour: Option<f64>,
+    /// Board power (TDP) of one GPU, in watts, from the vendor datasheet; `null`: unknown,
+    /// so reports give no energy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_w: Option<f64>,
 }
 
 fn default_interconnect() -> f64 {
@@ -487,7 +495,40 @@ pub fn gpu(id: &str) -> Option<GpuParams> {
         memory_gib,
         interconnect_gb_per_s: interconnect,
         efficiency: calibration::fitted(calibrated_as(id)).map(Box::new),
+        usd_per_hour: economics(id).map(|e| e.0),
+        power_w: economics(id).map(|e| e.1),
     })
+}
+
+// ---- Price and power (issue 25) -------------------------------------------------------
+
+/// A GPU's price and power: (on-demand US dollars per GPU-hour, board power in W, where
+/// the price comes from).
+type Economics = (f64, f64, &'static str);
+
+catalog! {
+    /// Ids of the GPUs with a price and a power (every catalog GPU).
+    PRICED_GPU_IDS;
+    /// The on-demand price per GPU-hour, the board power (vendor datasheet TDP) and the
+    /// price's source, of the catalog GPU with this id. docs/PLANNING.md lists the sources.
+    fn economics -> Economics {
+            "h100-sxm" => (2.99, 700.0, "Lambda on-demand H100 SXM, $2.99/GPU-hour, as quoted by Cliff Center's AMD inference economics note, 2026-05-18"),
+            "h200" => (4.00, 700.0, "Mercatus-AI cloud GPU pricing, May 2026: specialty-cloud on-demand H200 SXM $3.50-4.50, midpoint"),
+            "h20" => (1.50, 400.0, "no public on-demand list price found: an assumption (half of H100's, for its lower compute)"),
+            "b200" => (6.03, 1000.0, "Spheron on-demand B200, $6.03/GPU-hour, 2026-03-17"),
+            "b300" => (6.13, 1100.0, "Ornn GPU rental benchmark, 2026: neocloud on-demand B300 $5.00-7.25, midpoint"),
+            "gb200" => (4.54, 1200.0, "Spheron on-demand GB200, $9.08 per Superchip (2 GPUs and a Grace CPU), 2026-03-17: half"),
+            "a100-80g" => (1.30, 400.0, "Mercatus-AI cloud GPU pricing, May 2026: specialty-cloud on-demand A100 80GB $1.10-1.50, midpoint"),
+            "l40s" => (0.86, 350.0, "RunPod on-demand L40S, $0.86/GPU-hour, in Modal's L40S price survey, August 2025"),
+            "mi300x" => (1.99, 750.0, "median on-demand MI300X, $1.99/GPU-hour, Cliff Center's AMD inference economics note, 2026-05-18"),
+            "mi325x" => (1.95, 1000.0, "TensorWave on-demand MI325X, $1.95/GPU-hour, Cliff Center's AMD inference economics note, 2026-05-18"),
+            "mi355x" => (2.50, 1400.0, "no public on-demand list price found: an assumption (above MI325X's, below B200's)"),
+    }
+}
+
+/// Where the catalog price of GPU `id` comes from (`None`: not a catalog GPU).
+pub fn price_source(id: &str) -> Option<&'static str> {
+    economics(id).map(|e| e.2)
 }
 
 /// Bytes in a GiB.
@@ -507,6 +548,17 @@ mod tests {
         assert!(GPU_IDS
             .iter()
             .all(|id| gpu(id).unwrap().efficiency.is_some()));
+    }
+
+    #[test]
+    fn every_catalog_gpu_has_a_price_power_and_source() {
+        assert_eq!(PRICED_GPU_IDS, GPU_IDS);
+        for id in GPU_IDS {
+            let g = gpu(id).unwrap();
+            assert!(g.usd_per_hour.is_some_and(|p| p > 0.0), "{id}");
+            assert!(g.power_w.is_some_and(|w| w >= 300.0), "{id}");
+            assert!(price_source(id).is_some_and(|s| !s.is_empty()));
+        }
     }
 
     #[test]

@@ -173,6 +173,15 @@ pub struct Summary {
     /// Speculative decoding's verify steps; absent when `engine.speculative` is off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speculative: Option<SpeculativeSummary>,
+    /// Prompt tokens of completed requests per second (cache hits included).
+    #[serde(default)]
+    pub input_tokens_per_s: f64,
+    /// What the layout costs (see [`crate::economics`]).
+    #[serde(default)]
+    pub cost: CostSummary,
+    /// What the layout draws (see [`crate::economics`]).
+    #[serde(default)]
+    pub energy: EnergySummary,
 }
 
 /// What speculative decoding achieved, over every decoding instance.
@@ -193,6 +202,34 @@ pub struct SpeculativeSummary {
     /// Per position: of the verify steps that reached the proposal (every one before it
     /// accepted), the share that accepted it, in [0, 1]. Estimates the configured chances.
     pub acceptance_by_position: Vec<f64>,
+}
+
+/// The layout's cost, from each pool's GPU price: every GPU rented for the whole run, the
+/// whole cost carried by the tokens served. `null` where a GPU has no price or no token was
+/// served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CostSummary {
+    /// Every GPU of the layout, at its pool's `usd_per_gpu_hour` or its GPU's
+    /// `usd_per_hour`, in US dollars per hour.
+    pub usd_per_hour: Option<f64>,
+    /// `usd_per_hour` over the run's input tokens per hour (completed requests' prompts),
+    /// in US dollars per million input tokens.
+    pub usd_per_m_input_tokens: Option<f64>,
+    /// `usd_per_hour` over the run's output tokens per hour (completed requests), in US
+    /// dollars per million output tokens.
+    pub usd_per_m_output_tokens: Option<f64>,
+}
+
+/// The layout's energy, from a utilisation model: each GPU draws 15% of its board power
+/// (`power_w`) between steps and all of it during its instance's steps. `null` where a GPU
+/// has no `power_w` or no token was served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EnergySummary {
+    /// Mean power of every GPU of the layout over the run, in W: per GPU, `power_w x
+    /// (0.15 + 0.85 x its instance's busy_fraction)`.
+    pub avg_power_w: Option<f64>,
+    /// `avg_power_w` over output tokens per second, in joules per output token.
+    pub joules_per_output_token: Option<f64>,
 }
 
 /// The five phases of the request at each TTFT percentile, in ms (all zero without requests).

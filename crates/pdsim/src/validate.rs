@@ -31,6 +31,16 @@ pub struct ResolvedPool {
     pub gpu: GpuParams,
     /// KV blocks per instance.
     pub kv_blocks: u64,
+    /// Price of one of its GPUs, in US dollars per hour: the pool's `usd_per_gpu_hour`,
+    /// else the GPU's `usd_per_hour` (`None`: unknown).
+    pub usd_per_gpu_hour: Option<f64>,
+}
+
+impl ResolvedPool {
+    /// GPUs of one instance: `tp`, or `ep` when experts spread wider.
+    pub fn gpus_per_instance(&self) -> u32 {
+        self.tp.max(self.ep)
+    }
 }
 
 /// A config that passed [`validate`], with its presets resolved: the only way to build a
@@ -383,6 +393,9 @@ fn resolve_pool(
         Some(spec) => resolve_gpu(spec, &field("hardware"))?,
         None => top_gpu.clone(),
     };
+    if let Some(price) = pool.usd_per_gpu_hour {
+        non_negative(price, &field("usd_per_gpu_hour"), "US dollars per GPU-hour")?;
+    }
     if pool.instances == 0 {
         return Ok(None);
     }
@@ -431,6 +444,7 @@ fn resolve_pool(
         instances: pool.instances,
         tp: pool.tp,
         ep,
+        usd_per_gpu_hour: pool.usd_per_gpu_hour.or(gpu.usd_per_hour),
         gpu,
         kv_blocks,
     }))
@@ -651,6 +665,12 @@ pub fn resolve_gpu(spec: &HardwareSpec, field: &str) -> Result<GpuParams> {
                 }
             }
             positive(g.interconnect_gb_per_s, &f("interconnect_gb_per_s"), "GB/s")?;
+            if let Some(price) = g.usd_per_hour {
+                non_negative(price, &f("usd_per_hour"), "US dollars per hour")?;
+            }
+            if let Some(power) = g.power_w {
+                positive(power, &f("power_w"), "W")?;
+            }
             let mut g = g.clone();
             if g.name.is_empty() {
                 g.name = "custom GPU".into();

@@ -17,6 +17,7 @@ fn request(gpus: u32) -> PlanRequest {
         ttft_ms: Some(150.0),
         tpot_ms: Some(11.0),
         attainment: 0.9,
+        rate_per_s: None,
     };
     r.space.tp = vec![1, 2];
     r.space.deciders = vec![

@@ -8,7 +8,7 @@
 //! ```
 //! use pdsim::plan::{self, PlanRequest, Targets};
 //! let mut request = PlanRequest::new(pdsim::Config::default(), 4);
-//! request.targets = Targets { ttft_ms: Some(200.0), tpot_ms: Some(12.0), attainment: 0.9 };
+//! request.targets = Targets { ttft_ms: Some(200.0), tpot_ms: Some(12.0), ..Targets::default() };
 //! request.space.tp = vec![1];
 //! let candidates = plan::candidates(&request).unwrap();
 //! let results: Vec<_> = candidates.iter().map(|c| plan::evaluate(&request, c)).collect();
@@ -32,6 +32,8 @@
 //!
 //! [`plan`] runs all three in one thread.
 
+mod inherited;
+mod inputs;
 mod search;
 mod space;
 mod summary;
@@ -43,6 +45,11 @@ use crate::config::{Config, Decider};
 use crate::error::Error;
 use crate::report::Stat;
 
+pub use inherited::{inherited_defaults, Inherited};
+pub use inputs::{
+    check_attainment, check_gpus, check_inputs, check_limit, check_rate, check_requests,
+    PlanInputs, MAX_REQUESTS,
+};
 pub use search::{confirm_rate, evaluate, round_rate, round_significant, CONFIRM_FACTOR};
 pub use space::{candidate_config, candidates, exclusions};
 pub use summary::{frontier, summarize};
@@ -66,6 +73,48 @@ pub struct PlanRequest {
     /// Which layouts to consider, and the search's caps.
     #[serde(default)]
     pub space: SearchSpace,
+    /// What "best" means: the most requests per second per GPU, the fewest GPUs for a
+    /// target rate, or the lowest cost per output token.
+    #[serde(default)]
+    pub objective: Objective,
+    /// The workload fields the config did not give, which the plan took from the
+    /// defaults ([`inherited_defaults`] of the config as written); listed with the plan.
+    #[serde(default)]
+    pub inherited: Vec<Inherited>,
+}
+
+/// What the planner optimizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Objective {
+    /// The most requests per second per GPU within the targets (each candidate's highest
+    /// rate, by a rate search).
+    #[default]
+    Rate,
+    /// The fewest GPUs that carry `targets.rate_per_s` within the targets (every layout up
+    /// to the budget, each run once at that rate); ties: lower cost.
+    Gpus,
+    /// The lowest US dollars per million output tokens within the targets, each candidate
+    /// at its highest rate.
+    Cost,
+}
+
+impl Objective {
+    /// Its name on the command line and in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Rate => "rate",
+            Self::Gpus => "gpus",
+            Self::Cost => "cost",
+        }
+    }
+
+    /// The objective named `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        [Self::Rate, Self::Gpus, Self::Cost]
+            .into_iter()
+            .find(|o| o.id() == id)
+    }
 }
 
 impl PlanRequest {
@@ -76,6 +125,8 @@ impl PlanRequest {
             gpus,
             targets: Targets::default(),
             space: SearchSpace::default(),
+            objective: Objective::default(),
+            inherited: Vec::new(),
         }
     }
 }
@@ -92,6 +143,9 @@ pub struct Targets {
     pub tpot_ms: Option<f64>,
     /// Share of requests, in (0, 1], that must complete within both limits.
     pub attainment: f64,
+    /// Arrival rate a layout must carry, in requests per second (objective `gpus` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<f64>,
 }
 
 impl Default for Targets {
@@ -100,6 +154,7 @@ impl Default for Targets {
             ttft_ms: None,
             tpot_ms: None,
             attainment: 0.9,
+            rate_per_s: None,
         }
     }
 }
@@ -138,6 +193,13 @@ pub struct SearchSpace {
     pub rate_tolerance: f64,
     /// Highest arrival rate probed, per GPU of the layout, in requests per second.
     pub max_rate_per_gpu: f64,
+    /// GPUs (catalog ids) to try for each pool, so prefill and decode may differ (an H100
+    /// prefill pool feeding an H200 decode pool); empty: each pool's GPU of the config.
+    pub hardware: Vec<String>,
+    /// Expert-parallel degrees to try for MoE models (instances of `ep` GPUs, attention at
+    /// TP1, whole experts spread over the GPUs); empty: 2, 4 and 8 where they divide the
+    /// experts and fit the budget; `[1]`: none. Dense models get none.
+    pub ep: Vec<u32>,
 }
 
 impl Default for SearchSpace {
@@ -151,6 +213,8 @@ impl Default for SearchSpace {
             max_probes: 30,
             rate_tolerance: 0.02,
             max_rate_per_gpu: 1000.0,
+            hardware: Vec::new(),
+            ep: Vec::new(),
         }
     }
 }
@@ -189,19 +253,30 @@ pub enum LayoutKind {
     Disaggregated,
 }
 
-/// A pool of a candidate: instances and their tensor-parallel degree.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// A pool of a candidate: instances, their tensor- and expert-parallel degrees, their GPU.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PoolShape {
     /// Instances.
     pub instances: u32,
-    /// GPUs per instance.
+    /// Tensor-parallel degree.
     pub tp: u32,
+    /// Expert-parallel degree (GPUs per instance when set); absent: experts sliced by TP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ep: Option<u32>,
+    /// GPU (catalog id) of the pool; absent: the config's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<String>,
 }
 
 impl PoolShape {
+    /// GPUs of one instance.
+    pub fn gpus_per_instance(&self) -> u32 {
+        self.tp.max(self.ep.unwrap_or(1))
+    }
+
     /// GPUs of the pool.
     pub fn gpus(&self) -> u32 {
-        self.instances * self.tp
+        self.instances * self.gpus_per_instance()
     }
 }
 
@@ -226,6 +301,11 @@ pub struct Candidate {
     pub threshold_tokens: Option<u32>,
     /// GPUs the layout uses.
     pub gpus: u32,
+    /// The decider settings this candidate stands for, its own first, when others are
+    /// provably the same run on this workload (every prompt above, or every prompt at or
+    /// below, each of their thresholds): one row instead of several identical ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stands_for: Vec<String>,
 }
 
 /// How a candidate's search ended.
@@ -300,6 +380,13 @@ pub struct CandidateResult {
     pub rate_per_gpu: f64,
     /// Output tokens per second of the run at `rate_per_s`, per GPU.
     pub output_tokens_per_s_per_gpu: f64,
+    /// The layout's price, in US dollars per hour (`summary.cost.usd_per_hour` of the run).
+    pub usd_per_hour: Option<f64>,
+    /// US dollars per million output tokens of the run at `rate_per_s`
+    /// (`summary.cost.usd_per_m_output_tokens`).
+    pub usd_per_m_output_tokens: Option<f64>,
+    /// Joules per output token of that run (`summary.energy.joules_per_output_token`).
+    pub joules_per_output_token: Option<f64>,
     /// Share of requests meeting both targets at `rate_per_s`.
     pub attainment: f64,
     /// TTFT of completed requests at `rate_per_s`, in ms.
@@ -327,6 +414,12 @@ pub struct Exclusion {
     pub pool: String,
     /// The degree.
     pub tp: u32,
+    /// The expert-parallel degree, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ep: Option<u32>,
+    /// The GPU (catalog id), when the search tries several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<String>,
     /// Why.
     pub reason: String,
 }
@@ -342,12 +435,18 @@ pub struct Plan {
     pub gpus: u32,
     /// The targets.
     pub targets: Targets,
+    /// What the ranking optimizes.
+    pub objective: Objective,
+    /// Workload fields taken from the defaults, not from the config.
+    pub inherited: Vec<Inherited>,
     /// Candidates that meet the targets.
     pub meeting: u32,
     /// Simulation runs, all candidates together.
     pub runs: u64,
-    /// The candidate with the highest rate per GPU that meets the targets (ties: higher
-    /// total rate, then lower p90 TTFT, then lower id).
+    /// The first of `candidates`: for objective `rate` the highest rate per GPU that meets
+    /// the targets (ties: higher total rate, then lower p90 TTFT, then lower id); for `cost`
+    /// the lowest $ per million output tokens (ties: as `rate`); for `gpus` the fewest GPUs
+    /// (ties: lower $ per million output tokens, then as `rate`).
     pub best: Option<CandidateResult>,
     /// Ids of the candidates on the frontier of rate per GPU (higher is better) against
     /// p90 TTFT (lower is better), best rate first.
@@ -372,38 +471,46 @@ pub fn plan(request: &PlanRequest) -> Result<Plan, Error> {
 /// Checks the request's own fields (the config is checked with each candidate).
 pub fn check_request(request: &PlanRequest) -> Result<(), Error> {
     let t = &request.targets;
-    if !(1..=MAX_GPUS).contains(&request.gpus) {
-        return Err(Error::invalid(
-            "gpus",
-            format!("must be between 1 and {MAX_GPUS}, got {}", request.gpus),
-        ));
-    }
-    for (value, field) in [
-        (t.ttft_ms, "targets.ttft_ms"),
-        (t.tpot_ms, "targets.tpot_ms"),
-    ] {
-        if let Some(v) = value {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(Error::invalid(
-                    field,
-                    format!("must be a finite number > 0 ms, got {v}"),
-                ));
-            }
-        }
-    }
+    // The typed-in inputs' checks, with their messages (the CLI and the page run them on
+    // what was typed; here on the request built from it).
+    check_gpus(f64::from(request.gpus))?;
+    check_limit(t.ttft_ms, "targets.ttft_ms")?;
+    check_limit(t.tpot_ms, "targets.tpot_ms")?;
     if t.ttft_ms.is_none() && t.tpot_ms.is_none() {
         return Err(Error::invalid(
             "targets",
             "give a TTFT limit, a TPOT limit or both: without one, every rate meets the targets",
         ));
     }
-    if !(t.attainment.is_finite() && t.attainment > 0.0 && t.attainment <= 1.0) {
+    check_attainment(t.attainment)?;
+    check_requests(request.config.workload.requests.map(|n| n as f64))?;
+    check_rate(t.rate_per_s)?;
+    if request.objective == Objective::Gpus && t.rate_per_s.is_none() {
         return Err(Error::invalid(
-            "targets.attainment",
-            format!("must be in (0, 1], got {}", t.attainment),
+            "targets.rate_per_s",
+            "objective 'gpus' finds the fewest GPUs for a rate: give the rate to carry, in req/s",
         ));
     }
     let s = &request.space;
+    for id in &s.hardware {
+        if crate::presets::gpu(id).is_none() {
+            return Err(Error::invalid(
+                "space.hardware",
+                format!(
+                    "unknown GPU '{id}'; use catalog ids: {}",
+                    crate::presets::GPU_IDS.join(", ")
+                ),
+            ));
+        }
+    }
+    for &ep in &s.ep {
+        if !(1..=64).contains(&ep) {
+            return Err(Error::invalid(
+                "space.ep",
+                format!("each degree must be between 1 and 64 GPUs, got {ep}"),
+            ));
+        }
+    }
     if !s.aggregated && !s.disaggregated {
         return Err(Error::invalid(
             "space",

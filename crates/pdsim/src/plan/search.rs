@@ -12,7 +12,8 @@
 //! untouched, so that `pdsim run` on it reproduces every number.
 
 use super::{
-    candidate_config, Bound, Candidate, CandidateResult, Miss, PlanRequest, Probe, Status,
+    candidate_config, Bound, Candidate, CandidateResult, Miss, Objective, PlanRequest, Probe,
+    Status,
 };
 use crate::config::{Config, OutputConfig, Percentiles};
 use crate::error::Error;
@@ -314,6 +315,9 @@ pub fn evaluate(request: &PlanRequest, candidate: &Candidate) -> CandidateResult
         rate_per_s: round_rate(start),
         rate_per_gpu: 0.0,
         output_tokens_per_s_per_gpu: 0.0,
+        usd_per_hour: None,
+        usd_per_m_output_tokens: None,
+        joules_per_output_token: None,
         attainment: 0.0,
         ttft_ms: Stat::default(),
         tpot_ms: Stat::default(),
@@ -332,7 +336,20 @@ pub fn evaluate(request: &PlanRequest, candidate: &Candidate) -> CandidateResult
         candidate,
         probes: Vec::new(),
     };
-    let found = search(&mut searcher, start);
+    // Objective `gpus`: one run at the rate to carry (the final run below) decides.
+    let at_target = match (request.objective, request.targets.rate_per_s) {
+        (Objective::Gpus, Some(rate)) => Some(rate),
+        _ => None,
+    };
+    let found = match at_target {
+        Some(rate) => Ok(Found::Meets {
+            rate,
+            miss: None,
+            capped: false,
+            converged: true,
+        }),
+        None => search(&mut searcher, start),
+    };
     let found = match found {
         Ok(found) => found,
         Err(e) => {
@@ -417,10 +434,20 @@ pub fn evaluate(request: &PlanRequest, candidate: &Candidate) -> CandidateResult
             result.attainment = s.slo_attainment;
             result.meets_targets = s.slo_attainment >= request.targets.attainment;
             result.output_tokens_per_s_per_gpu = s.output_tokens_per_s / gpus;
+            result.usd_per_hour = s.cost.usd_per_hour;
+            result.usd_per_m_output_tokens = s.cost.usd_per_m_output_tokens;
+            result.joules_per_output_token = s.energy.joules_per_output_token;
             result.ttft_ms = s.ttft_ms;
             result.tpot_ms = s.tpot_ms;
             result.e2e_ms = s.e2e_ms;
-            if status == Status::Meets && !result.meets_targets {
+            if at_target.is_some() && !result.meets_targets {
+                result.status = Status::Misses;
+                result.reason = Some(format!(
+                    "misses the targets at the rate to carry, {rate} req/s: {:.1}% of requests \
+                     meet both",
+                    s.slo_attainment * 100.0
+                ));
+            } else if status == Status::Meets && !result.meets_targets {
                 // Only if the config's own output settings changed the run, which they
                 // must not: say so rather than report a rate that does not hold.
                 result.status = Status::Error;

@@ -3,22 +3,32 @@
 use std::collections::BTreeMap;
 
 use super::{
-    check_request, Candidate, DeciderChoice, Exclusion, LayoutKind, PlanRequest, PoolShape,
+    check_request, Candidate, DeciderChoice, Exclusion, LayoutKind, Objective, PlanRequest,
+    PoolShape,
 };
-use crate::config::{Config, Decider, PoolConfig, SloConfig, Topology};
+use crate::config::{Config, Decider, HardwareSpec, PoolConfig, SloConfig, Topology};
 use crate::error::Error;
 use crate::report::Role;
 
 /// Tensor-parallel degrees tried when the request names none.
 const AUTO_TP: [u32; 4] = [1, 2, 4, 8];
 
-/// The pool of a candidate's config: its shape, and the request's GPU for that pool.
-fn pool(shape: PoolShape, user: &PoolConfig) -> PoolConfig {
+/// Expert-parallel degrees tried for MoE models when the request names none.
+const AUTO_EP: [u32; 3] = [2, 4, 8];
+
+/// The pool of a candidate's config: its shape, and the request's GPU for that pool (or
+/// the shape's own). A pool price given for the config's GPU stays with that GPU only.
+fn pool(shape: &PoolShape, user: &PoolConfig) -> PoolConfig {
+    let (hardware, price) = match &shape.hardware {
+        Some(id) => (Some(HardwareSpec::Preset(id.clone())), None),
+        None => (user.hardware.clone(), user.usd_per_gpu_hour),
+    };
     PoolConfig {
         instances: shape.instances,
         tp: shape.tp.max(1),
-        ep: None,
-        hardware: user.hardware.clone(),
+        ep: shape.ep,
+        hardware,
+        usd_per_gpu_hour: price,
     }
 }
 
@@ -28,9 +38,9 @@ pub fn candidate_config(request: &PlanRequest, candidate: &Candidate, rate_per_s
     let mut config = request.config.clone();
     let user = &request.config.topology;
     config.topology = Topology {
-        unified: pool(candidate.unified, &user.unified),
-        prefill: pool(candidate.prefill, &user.prefill),
-        decode: pool(candidate.decode, &user.decode),
+        unified: pool(&candidate.unified, &user.unified),
+        prefill: pool(&candidate.prefill, &user.prefill),
+        decode: pool(&candidate.decode, &user.decode),
     };
     config.disaggregation.decider = candidate.decider;
     if let Some(t) = candidate.threshold_tokens {
@@ -44,15 +54,18 @@ pub fn candidate_config(request: &PlanRequest, candidate: &Candidate, rate_per_s
     config
 }
 
-/// Whether one instance of `role` at `tp` holds the model: `Ok(None)` when it does,
+/// Whether one instance of `role` of `kind` holds the model: `Ok(None)` when it does,
 /// `Ok(Some(reason))` when it does not, `Err` when the config is wrong elsewhere.
-fn fit(request: &PlanRequest, role: Role, tp: u32) -> Result<Option<String>, Error> {
+fn fit(request: &PlanRequest, role: Role, kind: &PoolShape) -> Result<Option<String>, Error> {
     let mut config = request.config.clone();
-    let shape = PoolShape { instances: 1, tp };
+    let shape = PoolShape {
+        instances: 1,
+        ..kind.clone()
+    };
     config.topology = Topology {
-        unified: pool(shape, request.config.topology.pool(role)),
-        prefill: pool(PoolShape::default(), &PoolConfig::default()),
-        decode: pool(PoolShape::default(), &PoolConfig::default()),
+        unified: pool(&shape, request.config.topology.pool(role)),
+        prefill: pool(&PoolShape::default(), &PoolConfig::default()),
+        decode: pool(&PoolShape::default(), &PoolConfig::default()),
     };
     config.disaggregation.decider = Decider::Never;
     config.slo = SloConfig::default();
@@ -90,26 +103,87 @@ fn roles(request: &PlanRequest) -> Vec<Role> {
     roles
 }
 
-/// Which degrees fit each role, and the exclusions of those that do not.
-type Fits = (BTreeMap<Role, Vec<u32>>, Vec<Exclusion>);
+/// The expert-parallel degrees to try: the request's (1 meaning none), or for a MoE
+/// model 2, 4 and 8 where they divide its experts; none for a dense model unless asked
+/// (then each is left out with the core's reason).
+fn ep_degrees(request: &PlanRequest) -> Vec<u32> {
+    let mut eps: Vec<u32> = if request.space.ep.is_empty() {
+        match crate::validate::resolve_model(&request.config.model)
+            .ok()
+            .and_then(|m| m.moe)
+        {
+            Some(moe) => AUTO_EP
+                .into_iter()
+                .filter(|e| moe.experts % e == 0)
+                .collect(),
+            None => Vec::new(),
+        }
+    } else {
+        request.space.ep.clone()
+    };
+    eps.sort_unstable();
+    eps.dedup();
+    eps.retain(|&ep| ep > 1 && ep <= request.gpus);
+    eps
+}
+
+/// The instance kinds to try for a pool: each TP degree (experts sliced by TP), then each
+/// expert-parallel degree (attention at TP1), on each GPU of `space.hardware` (or the
+/// config's).
+fn kinds(request: &PlanRequest) -> Vec<PoolShape> {
+    let gpus: Vec<Option<String>> = if request.space.hardware.is_empty() {
+        vec![None]
+    } else {
+        request.space.hardware.iter().cloned().map(Some).collect()
+    };
+    let mut out = Vec::new();
+    for hardware in &gpus {
+        for tp in degrees(request) {
+            out.push(PoolShape {
+                instances: 1,
+                tp,
+                ep: None,
+                hardware: hardware.clone(),
+            });
+        }
+        for ep in ep_degrees(request) {
+            out.push(PoolShape {
+                instances: 1,
+                tp: 1,
+                ep: Some(ep),
+                hardware: hardware.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Which instance kinds fit each role, and the exclusions of those that do not.
+type Fits = (BTreeMap<Role, Vec<PoolShape>>, Vec<Exclusion>);
 
 fn fits(request: &PlanRequest) -> Result<Fits, Error> {
-    let mut fitting: BTreeMap<Role, Vec<u32>> = BTreeMap::new();
-    // (tp, reason) -> pools, so the same reason for every pool is one line.
-    let mut refused: BTreeMap<(u32, String), Vec<&'static str>> = BTreeMap::new();
+    let mut fitting: BTreeMap<Role, Vec<PoolShape>> = BTreeMap::new();
+    // (kind, reason) -> pools, so the same reason for every pool is one line.
+    type Key = (u32, Option<u32>, Option<String>, String);
+    let mut refused: BTreeMap<Key, Vec<&'static str>> = BTreeMap::new();
     for role in roles(request) {
-        for tp in degrees(request) {
-            match fit(request, role, tp)? {
-                None => fitting.entry(role).or_default().push(tp),
-                Some(reason) => refused.entry((tp, reason)).or_default().push(role.id()),
+        for kind in kinds(request) {
+            match fit(request, role, &kind)? {
+                None => fitting.entry(role).or_default().push(kind),
+                Some(reason) => refused
+                    .entry((kind.tp, kind.ep, kind.hardware.clone(), reason))
+                    .or_default()
+                    .push(role.id()),
             }
         }
     }
     let excluded = refused
         .into_iter()
-        .map(|((tp, reason), pools)| Exclusion {
+        .map(|((tp, ep, hardware, reason), pools)| Exclusion {
             pool: pools.join(", "),
             tp,
+            ep,
+            hardware,
             reason,
         })
         .collect();
@@ -120,6 +194,121 @@ fn fits(request: &PlanRequest) -> Result<Fits, Error> {
 pub fn exclusions(request: &PlanRequest) -> Result<Vec<Exclusion>, Error> {
     check_request(request)?;
     Ok(fits(request)?.1)
+}
+
+/// A pool's kind in words: `TP2`, `TP1 EP4`, with the GPU's name when the search tries
+/// several GPUs.
+fn kind_label(shape: &PoolShape) -> String {
+    let mut label = format!("TP{}", shape.tp);
+    if let Some(ep) = shape.ep {
+        label.push_str(&format!(" EP{ep}"));
+    }
+    if let Some(id) = &shape.hardware {
+        let name = crate::presets::gpu(id).map_or(id.clone(), |g| g.name);
+        label.push_str(&format!(" {name}"));
+    }
+    label
+}
+
+/// What a decider does on this workload, where that is provable from the prompts alone:
+/// the decision of a threshold decider depends on each prompt's length and its tokens not
+/// in the decode instance's cache, which lie between its unshared tokens and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Decides {
+    /// Every request is disaggregated (as `always`).
+    All,
+    /// No request is.
+    None,
+}
+
+/// Each prompt's (length, tokens not shared with any other prompt), when the workload's
+/// requests are a fixed list the same at every rate (a request count, no sessions or
+/// closed loop, whose follow-ups carry cached context).
+fn prompts(request: &PlanRequest) -> Option<Vec<(u32, u32)>> {
+    let w = &request.config.workload;
+    let n = w.requests?;
+    if w.sessions.is_some() || w.closed_loop.is_some() || w.trace.is_some() || n > 1_000_000 {
+        return None;
+    }
+    let tree = crate::workload::prefix_tree(w);
+    let mut workload = crate::workload::Workload::new(w, request.config.seed, n, tree);
+    let mut out = Vec::with_capacity(n as usize);
+    while let Some(spec) = workload.next_request() {
+        let p = spec.prompt;
+        out.push((p.len, p.len.saturating_sub(p.shared_tokens)));
+    }
+    Some(out)
+}
+
+fn decides(choice: &DeciderChoice, prompts: &[(u32, u32)]) -> Option<Decides> {
+    let t = choice.threshold_tokens.unwrap_or(0);
+    // (every prompt disaggregated, none disaggregated)
+    let (all, none) = match choice.decider {
+        Decider::Always => (true, false),
+        Decider::Never => (false, true),
+        // Strict: disaggregated when the uncached tokens exceed the threshold.
+        Decider::PrefixThreshold => (
+            prompts.iter().all(|&(_, unshared)| unshared > t),
+            prompts.iter().all(|&(len, _)| len <= t),
+        ),
+        // Inclusive: disaggregated when the prompt is at least the threshold.
+        Decider::LengthThreshold => (
+            prompts.iter().all(|&(len, _)| len >= t),
+            prompts.iter().all(|&(len, _)| len < t),
+        ),
+        // Also depends on the prefill queue: provable only when no prompt passes.
+        Decider::Conditional => (false, prompts.iter().all(|&(len, _)| len <= t)),
+    };
+    if all {
+        Some(Decides::All)
+    } else if none {
+        Some(Decides::None)
+    } else {
+        None
+    }
+}
+
+/// The decider settings as groups of provably identical runs, in the order of their first
+/// member.
+fn decider_groups(request: &PlanRequest) -> Vec<Vec<DeciderChoice>> {
+    let choices = request.space.decider_choices();
+    let prompts = prompts(request);
+    let mut groups: Vec<(Option<Decides>, Vec<DeciderChoice>)> = Vec::new();
+    for choice in choices {
+        let class = prompts.as_deref().and_then(|p| decides(&choice, p));
+        match groups
+            .iter_mut()
+            .find(|(c, _)| class.is_some() && *c == class)
+        {
+            Some((_, members)) => members.push(choice),
+            None => groups.push((class, vec![choice])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
+
+/// A group's deciders in words, thresholds of one rule together: `always = prefix-threshold
+/// 256/1024`.
+fn group_label(group: &[DeciderChoice]) -> String {
+    let mut parts: Vec<(Decider, Vec<String>)> = Vec::new();
+    for choice in group {
+        let t = choice.threshold_tokens.map(|t| t.to_string());
+        match parts.last_mut() {
+            Some((d, ts)) if *d == choice.decider && t.is_some() => ts.extend(t),
+            _ => parts.push((choice.decider, t.into_iter().collect())),
+        }
+    }
+    parts
+        .into_iter()
+        .map(|(d, ts)| {
+            if ts.is_empty() {
+                d.id().to_owned()
+            } else {
+                format!("{} {}", d.id(), ts.join("/"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" = ")
 }
 
 fn decider_label(choice: &DeciderChoice) -> String {
@@ -140,69 +329,90 @@ pub fn candidates(request: &PlanRequest) -> Result<Vec<Candidate>, Error> {
     check_request(request)?;
     let (fitting, excluded) = fits(request)?;
     let n = request.gpus;
+    // Objective `gpus` asks for the fewest GPUs: every layout up to the budget, not only
+    // those that fill it.
+    let every_size = request.objective == Objective::Gpus;
     let mut list = Vec::new();
     let none = PoolShape::default();
-    if let Some(tps) = fitting.get(&Role::Unified) {
-        for &tp in tps {
-            let unified = PoolShape {
-                instances: n / tp,
-                tp,
-            };
-            list.push(Candidate {
-                id: 0,
-                label: format!("agg {} x TP{tp}", unified.instances),
-                kind: LayoutKind::Aggregated,
-                unified,
-                prefill: none,
-                decode: none,
-                decider: Decider::Never,
-                threshold_tokens: None,
-                gpus: unified.gpus(),
-            });
+    if let Some(kinds) = fitting.get(&Role::Unified) {
+        for kind in kinds {
+            let most = n / kind.gpus_per_instance();
+            let counts = if every_size { 1..=most } else { most..=most };
+            for instances in counts.filter(|&i| i > 0) {
+                let unified = PoolShape {
+                    instances,
+                    ..kind.clone()
+                };
+                list.push(Candidate {
+                    id: 0,
+                    label: format!("agg {} x {}", unified.instances, kind_label(kind)),
+                    kind: LayoutKind::Aggregated,
+                    gpus: unified.gpus(),
+                    unified,
+                    prefill: none.clone(),
+                    decode: none.clone(),
+                    decider: Decider::Never,
+                    threshold_tokens: None,
+                    stands_for: Vec::new(),
+                });
+            }
         }
     }
     let empty = Vec::new();
-    let prefill_tps = fitting.get(&Role::Prefill).unwrap_or(&empty);
-    let decode_tps = fitting.get(&Role::Decode).unwrap_or(&empty);
-    let choices = request.space.decider_choices();
-    for &tp_p in prefill_tps {
-        for &tp_d in decode_tps {
-            let smallest = tp_p.min(tp_d);
-            for p in 1..=n / tp_p {
-                let left = n - p * tp_p;
-                let d = left / tp_d;
-                if d == 0 || left - d * tp_d >= smallest {
+    let prefill_kinds = fitting.get(&Role::Prefill).unwrap_or(&empty);
+    let decode_kinds = fitting.get(&Role::Decode).unwrap_or(&empty);
+    let groups = decider_groups(request);
+    for kind_p in prefill_kinds {
+        for kind_d in decode_kinds {
+            let (g_p, g_d) = (kind_p.gpus_per_instance(), kind_d.gpus_per_instance());
+            let smallest = g_p.min(g_d);
+            for p in 1..=n / g_p {
+                let left = n - p * g_p;
+                let most = left / g_d;
+                if most == 0 || (!every_size && left - most * g_d >= smallest) {
                     continue;
                 }
-                let prefill = PoolShape {
-                    instances: p,
-                    tp: tp_p,
-                };
-                let decode = PoolShape {
-                    instances: d,
-                    tp: tp_d,
-                };
-                for choice in &choices {
-                    list.push(Candidate {
-                        id: 0,
-                        label: format!(
-                            "{p}P x TP{tp_p} + {d}D x TP{tp_d}, {}",
-                            decider_label(choice)
-                        ),
-                        kind: LayoutKind::Disaggregated,
-                        unified: none,
-                        prefill,
-                        decode,
-                        decider: choice.decider,
-                        threshold_tokens: choice.threshold_tokens,
-                        gpus: prefill.gpus() + decode.gpus(),
-                    });
+                let counts = if every_size { 1..=most } else { most..=most };
+                for d in counts {
+                    let prefill = PoolShape {
+                        instances: p,
+                        ..kind_p.clone()
+                    };
+                    let decode = PoolShape {
+                        instances: d,
+                        ..kind_d.clone()
+                    };
+                    for group in &groups {
+                        let choice = &group[0];
+                        let stands_for = if group.len() > 1 {
+                            group.iter().map(decider_label).collect()
+                        } else {
+                            Vec::new()
+                        };
+                        let deciders = group_label(group);
+                        list.push(Candidate {
+                            id: 0,
+                            label: format!(
+                                "{p}P x {} + {d}D x {}, {deciders}",
+                                kind_label(kind_p),
+                                kind_label(kind_d)
+                            ),
+                            kind: LayoutKind::Disaggregated,
+                            unified: none.clone(),
+                            gpus: prefill.gpus() + decode.gpus(),
+                            prefill: prefill.clone(),
+                            decode: decode.clone(),
+                            decider: choice.decider,
+                            threshold_tokens: choice.threshold_tokens,
+                            stands_for,
+                        });
+                    }
                 }
             }
         }
     }
     if list.is_empty() {
-        return Err(budget_too_small(request, &excluded));
+        return Err(no_layout(request, &excluded));
     }
     let cap = request.space.max_candidates;
     if list.len() > cap as usize {
@@ -222,12 +432,58 @@ pub fn candidates(request: &PlanRequest) -> Result<Vec<Candidate>, Error> {
     Ok(list)
 }
 
+/// The error of a search with no layout: the degrees asked for (`--tp`, `--ep`) when none
+/// of them fits the model, else the budget.
+fn no_layout(request: &PlanRequest, excluded: &[Exclusion]) -> Error {
+    let s = &request.space;
+    let asked_fit = kinds(request).iter().any(|k| {
+        roles(request)
+            .into_iter()
+            .any(|role| matches!(fit(request, role, k), Ok(None)))
+    });
+    if !asked_fit && (!s.tp.is_empty() || !s.ep.is_empty()) {
+        let field = if s.tp.is_empty() {
+            "space.ep"
+        } else {
+            "space.tp"
+        };
+        let asked: Vec<String> = s.tp.iter().chain(&s.ep).map(u32::to_string).collect();
+        let why = excluded
+            .iter()
+            .map(|e| {
+                format!(
+                    "TP{}{}: {}",
+                    e.tp,
+                    e.ep.map_or(String::new(), |ep| format!(" EP{ep}")),
+                    e.reason
+                )
+            })
+            .collect::<Vec<_>>();
+        let why = if why.is_empty() {
+            format!("each is more than the budget of {} GPUs", request.gpus)
+        } else {
+            why.join("; ")
+        };
+        return Error::invalid(
+            field,
+            format!("no degree of {} holds the model: {why}", asked.join(", ")),
+        );
+    }
+    budget_too_small(request, excluded)
+}
+
 /// The error of a budget that holds no layout, with the smallest degree that would fit.
 fn budget_too_small(request: &PlanRequest, excluded: &[Exclusion]) -> Error {
     let n = request.gpus;
-    let smallest = [1u32, 2, 4, 8, 16, 32, 64]
-        .into_iter()
-        .find(|&tp| matches!(fit(request, Role::Unified, tp), Ok(None)));
+    let smallest = [1u32, 2, 4, 8, 16, 32, 64].into_iter().find(|&tp| {
+        let kind = PoolShape {
+            instances: 1,
+            tp,
+            ep: None,
+            hardware: None,
+        };
+        matches!(fit(request, Role::Unified, &kind), Ok(None))
+    });
     let model = crate::validate::resolve_model(&request.config.model)
         .map(|m| m.name)
         .unwrap_or_else(|_| "the model".into());

@@ -2,23 +2,37 @@
 
 use std::cmp::Ordering;
 
-use super::{exclusions, CandidateResult, Plan, PlanRequest};
+use super::{exclusions, CandidateResult, Objective, Plan, PlanRequest};
 use crate::error::Error;
 
-/// Best first: higher rate per GPU, then higher total rate, then lower p90 TTFT, then
-/// lower id. Every key is a total order, so the ranking never depends on input order.
-fn rank(a: &CandidateResult, b: &CandidateResult) -> Ordering {
+/// Lower $ per million output tokens first; a candidate without a price last.
+fn cheaper(a: &CandidateResult, b: &CandidateResult) -> Ordering {
+    let key = |r: &CandidateResult| r.usd_per_m_output_tokens.unwrap_or(f64::INFINITY);
+    key(a).total_cmp(&key(b))
+}
+
+/// Best first, by the objective; then higher rate per GPU, higher total rate, lower p90
+/// TTFT, lower id. Every key is a total order, so the ranking never depends on input order.
+fn rank(objective: Objective, a: &CandidateResult, b: &CandidateResult) -> Ordering {
     b.meets_targets
         .cmp(&a.meets_targets)
         .then_with(|| {
-            if a.meets_targets {
-                b.rate_per_gpu
-                    .total_cmp(&a.rate_per_gpu)
-                    .then_with(|| b.rate_per_s.total_cmp(&a.rate_per_s))
-                    .then_with(|| a.ttft_ms.p90.total_cmp(&b.ttft_ms.p90))
-            } else {
-                Ordering::Equal
+            if !a.meets_targets {
+                return Ordering::Equal;
             }
+            let first = match objective {
+                Objective::Rate => Ordering::Equal,
+                Objective::Cost => cheaper(a, b),
+                Objective::Gpus => a
+                    .candidate
+                    .gpus
+                    .cmp(&b.candidate.gpus)
+                    .then_with(|| cheaper(a, b)),
+            };
+            first
+                .then_with(|| b.rate_per_gpu.total_cmp(&a.rate_per_gpu))
+                .then_with(|| b.rate_per_s.total_cmp(&a.rate_per_s))
+                .then_with(|| a.ttft_ms.p90.total_cmp(&b.ttft_ms.p90))
         })
         .then_with(|| a.candidate.id.cmp(&b.candidate.id))
 }
@@ -50,7 +64,7 @@ pub fn frontier(points: &[(u32, f64, f64)]) -> Vec<u32> {
 /// the exclusions. The same results give the same plan whatever their order.
 pub fn summarize(request: &PlanRequest, mut results: Vec<CandidateResult>) -> Result<Plan, Error> {
     let excluded = exclusions(request)?;
-    results.sort_by(rank);
+    results.sort_by(|a, b| rank(request.objective, a, b));
     let meeting: Vec<&CandidateResult> = results.iter().filter(|r| r.meets_targets).collect();
     let points = |latency: fn(&CandidateResult) -> f64| -> Vec<(u32, f64, f64)> {
         meeting
@@ -77,6 +91,8 @@ pub fn summarize(request: &PlanRequest, mut results: Vec<CandidateResult>) -> Re
         hardware,
         gpus: request.gpus,
         targets: request.targets.clone(),
+        objective: request.objective,
+        inherited: request.inherited.clone(),
         meeting: meeting.len() as u32,
         runs: results.iter().map(|r| r.probes.len() as u64).sum(),
         best: meeting.first().map(|r| (*r).clone()),
