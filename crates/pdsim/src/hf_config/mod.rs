@@ -1,7 +1,7 @@
 //! Models read from a HuggingFace `config.json`.
 //!
 //! The field names are the `transformers` configuration classes' own. Each architecture
-//! family is one entry of a table ([`families`]): which `architectures` names it covers,
+//! family is one entry of a table (`hf_config/families.rs`): which `architectures` names it covers,
 //! which fields hold what and its class's defaults; one reader ([`parse`]) applies it. A
 //! multimodal config's text model (`text_config`) is read and counted; its vision tower is
 //! not part of decode cost and is left out. A field that is 0 or absent where that means
