@@ -3,6 +3,8 @@
 //! whose parameter totals match the model cards, whose layer kinds are counted, and whose
 //! KV bytes and attention cost reach the KV capacity and the step time.
 
+// Reads its fixtures from disk, which the wasm32 test runner does not offer.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -355,4 +357,19 @@ fn the_new_catalog_entries_read_like_their_configs() {
         }
         assert_eq!(read, entry, "{id}");
     }
+}
+
+#[test]
+fn experts_on_no_layer_read_as_a_dense_model() {
+    // Qwen MoE with decoder_sparse_step past the layer count: no layer has experts.
+    let mut c = config("Qwen3-Coder-480B-A35B-Instruct");
+    c["decoder_sparse_step"] = 100.into();
+    let m = pdsim::parse_hf_config(&c, "model").unwrap();
+    assert!(m.moe.is_none() && m.intermediate == 8192);
+    // Every other layer (Llama 4 Maverick's interleave): half of them.
+    c["decoder_sparse_step"] = 2.into();
+    assert_eq!(
+        pdsim::parse_hf_config(&c, "model").unwrap().moe_layers(),
+        31
+    );
 }

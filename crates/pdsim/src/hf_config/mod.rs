@@ -1,7 +1,7 @@
 //! Models read from a HuggingFace `config.json`.
 //!
 //! The field names are the `transformers` configuration classes' own. Each architecture
-//! family is one entry of a table ([`families`]): which `architectures` names it covers,
+//! family is one entry of a table (`hf_config/families.rs`): which `architectures` names it covers,
 //! which fields hold what and its class's defaults; one reader ([`parse`]) applies it. A
 //! multimodal config's text model (`text_config`) is read and counted; its vision tower is
 //! not part of decode cost and is left out. A field that is 0 or absent where that means
@@ -135,12 +135,14 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
                     },
                     Shared::OneExpert => intermediate,
                 };
-                Some(Moe {
+                let dense_layers = layers::dense_layers(&f, m.layers, layers)?;
+                // Experts declared but on no layer (a step past the layer count): dense.
+                (dense_layers < layers).then_some(Moe {
                     experts,
                     experts_per_token: f.require(m.top_k, arch)?,
                     intermediate,
                     shared_intermediate,
-                    dense_layers: layers::dense_layers(&f, m.layers, layers)?,
+                    dense_layers,
                     dtype: expert_dtype,
                 })
             }
@@ -304,5 +306,45 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field(), "model.quantization_config.quant_method");
+    }
+
+    #[test]
+    fn zero_is_none_where_none_is_meant_and_refused_elsewhere() {
+        let mistral = |window: Value| {
+            json!({"architectures": ["MistralForCausalLM"], "hidden_size": 4096,
+                   "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32,
+                   "num_key_value_heads": 8, "vocab_size": 32000, "sliding_window": window})
+        };
+        // Mistral-7B-v0.1 slides over 4096 tokens on every layer; 0 or null: no window.
+        let v01 = parse(&mistral(4096.into()), "model").unwrap();
+        assert_eq!(v01.local_attention.unwrap().layers, 32);
+        assert!(parse(&mistral(0.into()), "model")
+            .unwrap()
+            .local_attention
+            .is_none());
+        assert!(parse(&mistral(Value::Null), "model")
+            .unwrap()
+            .local_attention
+            .is_none());
+        // DeepSeek-V2-Lite style: q_lora_rank 0 (queries projected directly), no shared
+        // expert, no dense first layers.
+        let ds = json!({"architectures": ["DeepseekV2ForCausalLM"], "hidden_size": 2048,
+            "intermediate_size": 10944, "num_attention_heads": 16, "num_hidden_layers": 27,
+            "vocab_size": 102400, "q_lora_rank": 0, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
+            "qk_rope_head_dim": 64, "v_head_dim": 128, "n_routed_experts": 64,
+            "num_experts_per_tok": 6, "moe_intermediate_size": 1408, "n_shared_experts": 0,
+            "first_k_dense_replace": 0});
+        let m = parse(&ds, "model").unwrap();
+        assert_eq!(m.mla.unwrap().q_lora_rank, 0);
+        let moe = m.moe.unwrap();
+        assert_eq!((moe.shared_intermediate, moe.dense_layers), (0, 0));
+        // A head count of 0 means nothing: refused by name and value.
+        let mut bad = mistral(Value::Null);
+        bad["num_attention_heads"] = 0.into();
+        let err = parse(&bad, "model").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "model.num_attention_heads: must be a positive integer, got 0"
+        );
     }
 }
