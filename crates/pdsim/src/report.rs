@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::names::named_enum;
 
+// How every page presents a report (the playground, and the lessons through the JS API): one
+// rule for numbers, one for warnings, one glossary and palette for the phases.
+pub mod format;
+pub mod health;
+pub mod phases;
+
 /// Everything a run produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
