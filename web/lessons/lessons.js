@@ -143,7 +143,7 @@ function stackedBars(container, rows, { format = duration, title } = {}) {
 function linePanels(container, xs, series, { mark } = {}) {
   const width = chartWidth(container);
   const height = 190;
-  const pad = { l: 74, r: 16, t: 28, b: 34 };
+  const pad = { l: 74, r: 30, t: 28, b: 34 };
   const panels = series.map((s, k) => {
     const ys = s.points.map((p) => p[1]).filter(Number.isFinite);
     const yMax = Math.max(...ys, 1e-9) * 1.1;
@@ -412,7 +412,8 @@ const LESSONS = {
       slider("batch", "Decode batch", { min: 1, max: 256, step: 1, value: 64, unit: " sequences" }),
     ],
     update(v, chart) {
-      // The smallest TP that holds the model (A100 has no FP8: DeepSeek-V3 does not run there).
+      // The smallest TP that holds the model and the step's KV cache (A100 has no FP8:
+      // DeepSeek-V3 does not run there).
       let tp = null;
       let prefill;
       let decode;
@@ -420,13 +421,17 @@ const LESSONS = {
         try {
           prefill = stepTime({ model: v.model, hardware: v.gpu, tp: t, step: { prefill: { tokens: v.prompt } } });
           decode = stepTime({ model: v.model, hardware: v.gpu, tp: t, step: { decode: { batch: v.batch, context: 2048 } } });
+          // Held: its weights leave room for the KV cache of this prefill and of the batch.
+          const need = Math.max(v.prompt, v.batch * 2048);
+          if (prefill.kv_capacity_tokens < need) throw new Error(`at TP ${t}, ${number(prefill.weights_per_gpu_gb, 1)} GB of weights per GPU leave KV room for ${number(prefill.kv_capacity_tokens)} tokens, and this step needs ${number(need)}`);
           tp = t;
           break;
         } catch (e) {
           if (t === 8) {
             chart.replaceChildren();
-            chart.setAttribute("aria-label", "no chart");
-            return { config: { model: v.model, hardware: v.gpu }, sentence: `Not on 8 or fewer of these GPUs: ${e.message}.`, facts: { fits: false }, runs: [] };
+            chart.setAttribute("aria-label", "No chart: the model does not fit on 8 or fewer of these GPUs.");
+            // No config of the playground runs it either: no link.
+            return { config: null, sentence: `Not on 8 or fewer of these GPUs: ${e.message}.`, facts: { fits: false }, runs: [] };
           }
         }
       }
@@ -496,7 +501,10 @@ function setUp(section) {
       section.dataset.facts = JSON.stringify(facts);
       // The configs whose warnings are shown (the tests re-run them).
       section.dataset.runs = JSON.stringify(runs.map(({ label, config: c }) => ({ label, config: c })));
-      if (link) link.href = playgroundLink(config);
+      if (link) {
+        link.hidden = !config;
+        if (config) link.href = playgroundLink(config);
+      }
     } catch (e) {
       live.textContent = `Could not run this lesson: ${e.message}`;
     }
