@@ -251,6 +251,9 @@ fn page_dir() -> String {
     }
 }
 
+/// Quiet time after an edit of the dialog's options before the preview reloads, in ms.
+const PREVIEW_DELAY_MS: u32 = 400;
+
 /// Properties of [`EmbedDialog`].
 #[derive(Properties, PartialEq)]
 pub struct EmbedDialogProps {
@@ -280,8 +283,21 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
         demo.element_code(&base)
     };
     // The preview is the same page the element would frame; a new src (only its hash differs)
-    // would not reload the iframe, so the key makes a new one for every change.
-    let src = format!("./index.html#{}", demo.hash());
+    // would not reload the iframe, so the key makes a new one for every change, once the
+    // options have rested for a moment (not one page load per key typed in the title).
+    let wanted = format!("./index.html#{}", demo.hash());
+    let src = use_state(|| wanted.clone());
+    {
+        let src = src.clone();
+        use_effect_with(wanted, move |wanted| {
+            let wanted = wanted.clone();
+            let timer = (*src != wanted).then(|| {
+                gloo::timers::callback::Timeout::new(PREVIEW_DELAY_MS, move || src.set(wanted))
+            });
+            move || drop(timer)
+        });
+    }
+    let src = (*src).clone();
 
     let toggle = |list: UseStateHandle<Vec<String>>,
                   order: &'static [(&'static str, &'static str)]| {
