@@ -103,10 +103,12 @@ pub fn use_report_height(embed: bool) {
 
 fn post_height(last: &std::rc::Rc<std::cell::RefCell<i32>>) {
     let window = gloo::utils::window();
-    let Some(root) = gloo::utils::document().document_element() else {
+    // The body's height is its content's (the root's is at least the frame's own height, so
+    // an embed could grow but never shrink, e.g. when a phone turns to landscape).
+    let Some(body) = gloo::utils::document().body() else {
         return;
     };
-    let height = root.scroll_height();
+    let height = body.scroll_height();
     if height == *last.borrow() {
         return;
     }
