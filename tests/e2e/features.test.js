@@ -49,7 +49,8 @@ test('the URL keeps the config and the waterfall pick; a link restores them', as
   await page.click('#embed-copy');
   await page.waitForSelector('#embed-dialog [role="status"]:has-text("copied")', { timeout: TIMEOUT });
   const code = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(code, /^<iframe src="http[^"]+#v=1&[^"]*embed=1&charts=breakdown&controls=decider,threshold-range" width="100%" height="560" style="border:0" title="pdsim playground"><\/iframe>$/);
+  // The <pdsim-demo> form (embed.test.js checks it in detail), with these settings' config.
+  assert.match(code, /^<script type="module" src="\/pdsim-demo\.js"><\/script>\n<pdsim-demo controls="decider,threshold-range" charts="breakdown" config='\{[^']+\}'><\/pdsim-demo>$/, code);
   await page.click('#embed-close');
   assert.deepEqual(errorsOf(page), []);
   await page.close();
@@ -98,7 +99,7 @@ test('embed mode hides the chosen groups and charts; docs/embed.html shows two r
   const docs = await openApp('/embed.html', { ready: '#disagg' });
   const ttft = [];
   for (const id of ['agg', 'disagg']) {
-    const frame = docs.frameLocator(`#${id}`);
+    const frame = docs.frameLocator(`#${id} iframe`);
     await frame.locator('#card-ttft-p50').waitFor({ timeout: TIMEOUT });
     await frame.locator('#breakdown-chart').waitFor({ timeout: TIMEOUT });
     ttft.push(await frame.locator('#card-ttft-p50').innerText());

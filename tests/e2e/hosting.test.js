@@ -54,7 +54,10 @@ test('the app and the embeds work when the build is served under /some/sub/path/
 
   const docs = await openApp('embed.html', { base, ready: '#disagg' });
   for (const id of ['agg', 'disagg']) {
-    const frame = docs.frameLocator(`#${id}`);
+    // The <pdsim-demo> elements frame the playground beside their script: under the subpath.
+    const src = await docs.$eval(`#${id}`, (d) => d.shadowRoot.querySelector('iframe').src);
+    assert.ok(new URL(src).pathname.startsWith(PREFIX), `${id} frames ${src}`);
+    const frame = docs.frameLocator(`#${id} iframe`);
     await frame.locator('#app[data-ready="true"]').waitFor({ state: 'attached', timeout: TIMEOUT });
     await frame.locator('#card-ttft-p50').waitFor({ timeout: TIMEOUT });
     assert.match(await frame.locator('#card-ttft-p50').innerText(), /\d/, id);

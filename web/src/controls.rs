@@ -379,10 +379,8 @@ pub fn controls() -> Html {
             }
         })
     };
-    let mut links: Vec<(String, String)> = LINKS
-        .iter()
-        .map(|l| (l.id.to_owned(), l.label.to_owned()))
-        .collect();
+    let mut links: Vec<(String, String)> =
+        LINKS.iter().map(|l| (l.id.to_owned(), l.label())).collect();
     links.push(("custom".into(), "custom".into()));
 
     // Dragging the slider waits for a pause; releasing it (`change`) runs at once.

@@ -60,46 +60,8 @@ impl PoolText for Role {
     }
 }
 
-/// A KV-link preset: id, label, bandwidth (GB/s), base latency (ms).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LinkPreset {
-    /// Value of the select's option.
-    pub id: &'static str,
-    /// Text of the option.
-    pub label: &'static str,
-    /// Bandwidth per GPU, in GB/s.
-    pub bandwidth_gb_per_s: f64,
-    /// Fixed setup latency of every transfer, in ms.
-    pub base_latency_ms: f64,
-}
-
-/// The link presets of the form.
-pub const LINKS: [LinkPreset; 4] = [
-    LinkPreset {
-        id: "nvlink",
-        label: "NVLink (450 GB/s, 0.2 ms)",
-        bandwidth_gb_per_s: 450.0,
-        base_latency_ms: 0.2,
-    },
-    LinkPreset {
-        id: "ib-400g",
-        label: "InfiniBand 400G (45 GB/s, 1 ms)",
-        bandwidth_gb_per_s: 45.0,
-        base_latency_ms: 1.0,
-    },
-    LinkPreset {
-        id: "roce-200g",
-        label: "RoCE 200G (20 GB/s, 1 ms)",
-        bandwidth_gb_per_s: 20.0,
-        base_latency_ms: 1.0,
-    },
-    LinkPreset {
-        id: "100gbe",
-        label: "100GbE (10 GB/s, 1.5 ms)",
-        bandwidth_gb_per_s: 10.0,
-        base_latency_ms: 1.5,
-    },
-];
+/// The KV-link presets of the form: the core's table, which the lessons read too.
+pub use pdsim::presets::LINKS;
 
 /// The id of the link preset matching the config's link, or `"custom"`.
 pub fn link_id(config: &Config) -> &'static str {

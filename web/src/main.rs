@@ -157,6 +157,9 @@ fn app() -> Html {
     // The runner changes its list of configs in its effect, after this render.
     drop(shown_config);
     let warnings_count = warnings.len();
+    // The headline strip repeats the number cards, and with the links beside it helps to move
+    // about a long page: an embed without the cards shows neither.
+    let nav = !view.embed || view.shows_cards();
     let results = match &state.run.report {
         None => match &state.run.error {
             None if error.is_some() => html! {
@@ -203,7 +206,7 @@ fn app() -> Html {
                         </div>
                     }
                     <div class="results-head">
-                        if !view.no_controls() {
+                        if !view.no_controls() && nav {
                             <a class="to-controls" href="#controls" onclick={jump("controls")}>{ "↑ Controls" }</a>
                         }
                         <p class="summary" aria-live="polite">
@@ -274,14 +277,10 @@ fn app() -> Html {
 
     let url_note = url::start().1.clone();
     let header = if view.embed {
-        let mut params = url::current();
-        for key in ["embed", "hide", "charts"] {
-            params.set(key, None);
-        }
         html! {
             <header class="embed-head">
                 <strong id="embed-title-text">{ view.title.clone().unwrap_or_else(|| "pdsim playground".into()) }</strong>
-                <a id="open-full" href={format!("./#{}", params.text())} target="_blank" rel="noopener">
+                <a id="open-full" href={url::full_playground_link()} target="_blank" rel="noopener">
                     { "Open full playground ↗" }
                 </a>
             </header>
@@ -294,6 +293,10 @@ fn app() -> Html {
                     { "Prefill/decode disaggregated LLM serving, simulated in your browser. \
                        Every change re-runs the simulation." }
                 </p>
+                <nav class="page-links" aria-label="More about pdsim">
+                    <a id="to-lessons" href="./lessons.html">{ "Seven live lessons" }</a>
+                    <a id="to-limitations" href="./lessons.html#limitations">{ "What pdsim does not model" }</a>
+                </nav>
                 <Share />
             </header>
         }
@@ -330,7 +333,7 @@ fn app() -> Html {
         <main id="app" class={classes!(view.embed.then_some("embed"))}
               data-ready={state.ready().to_string()} data-busy={state.run.running.to_string()}
               data-run={state.run.shown.to_string()}>
-            if !view.no_controls() {
+            if !view.no_controls() && nav {
                 <a class="skip-link" href="#results" onclick={jump("results")}>{ "Skip to results" }</a>
             }
             { header }
@@ -345,7 +348,9 @@ fn app() -> Html {
                             <div id="error" role="alert" class={classes!("error", error.is_none().then_some("empty"))}>
                                 { error.clone().unwrap_or_default() }
                             </div>
-                            { strip }
+                            if nav {
+                                { strip }
+                            }
                         </div>
                         if let Some(ids) = &view.controls {
                             { embed::control_filter(ids) }

@@ -1,5 +1,9 @@
 //! The playground's state in the URL: `#v=1&c=<config>&w=<waterfall pick>`, plus the embed
-//! options `&embed=1&hide=<groups>&charts=<charts, in order>&controls=<element ids>&title=<text>`.
+//! options `&embed=1&charts=<charts, in order>&controls=<element ids>&title=<text>` (and the
+//! older `hide=<groups>`). `<pdsim-demo>` (web/demo/pdsim-demo.js) writes
+//! `#embed=1&example=<name>&config=<partial config JSON>&...`: the example's config (else the
+//! defaults) with the partial config merged onto it. Values are read as `URLSearchParams`
+//! reads them (see [`Params::parse`]).
 //!
 //! `c` is the base64url (no padding) of the JSON of only the config fields that differ from
 //! [`Config::default()`] ([`Config::from_json`] merges such a partial object onto the
@@ -110,20 +114,36 @@ pub fn decode_config(c: &str) -> Result<Config, String> {
     Ok(config)
 }
 
+/// What [`Params::text`] leaves as it is: unreserved characters (RFC 3986) and the comma of
+/// lists.
+const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b',');
+
 /// The parameters of a hash, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
-    /// Parses `a=1&b=2` (a leading `#` is ignored).
+    /// Parses `a=1&b=2` (a leading `#` is ignored) as `URLSearchParams` does: `+` is a space
+    /// and `%XX` a byte of UTF-8, in keys and values (what `URLSearchParams`, `encodeURIComponent`
+    /// or a docs tool writes: `controls=decider%2Cthreshold-range`, `title=Where+does+TTFT+go%3F`).
     pub fn parse(hash: &str) -> Self {
+        let decode = |text: &str| {
+            percent_encoding::percent_decode_str(&text.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
         Self(
             hash.trim_start_matches('#')
                 .split('&')
                 .filter(|p| !p.is_empty())
                 .map(|p| match p.split_once('=') {
-                    Some((k, v)) => (k.to_owned(), v.to_owned()),
-                    None => (p.to_owned(), String::new()),
+                    Some((k, v)) => (decode(k), decode(v)),
+                    None => (decode(p), String::new()),
                 })
                 .collect(),
         )
@@ -148,11 +168,13 @@ impl Params {
         }
     }
 
-    /// `a=1&b=2`.
+    /// `a=1&b=2`, every byte but letters, digits, `-_.~` and `,` percent-encoded (a space as
+    /// `%20`), so that [`Params::parse`] reads back exactly these values.
     pub fn text(&self) -> String {
+        let encode = |text: &str| percent_encoding::utf8_percent_encode(text, KEEP).to_string();
         self.0
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect::<Vec<_>>()
             .join("&")
     }
@@ -168,7 +190,7 @@ pub struct View {
     /// Charts to show, in this order (`None`: all, in the playground's order).
     pub charts: Option<Vec<String>>,
     /// Single form controls to show, by element id (`None`: every control of the shown
-    /// groups).
+    /// groups; empty: none).
     pub controls: Option<Vec<String>>,
     /// The embed's title (`title`).
     pub title: Option<String>,
@@ -184,9 +206,16 @@ impl View {
         self.hide.iter().any(|h| h == name)
     }
 
-    /// Whether every control group is hidden.
+    /// Whether no control is shown: every group hidden, or an empty `controls=`.
     pub fn no_controls(&self) -> bool {
-        GROUPS.iter().all(|g| self.hides(g))
+        GROUPS.iter().all(|g| self.hides(g)) || self.controls.as_ref().is_some_and(Vec::is_empty)
+    }
+
+    /// Whether the number cards (and the headline strip that repeats them) are shown.
+    pub fn shows_cards(&self) -> bool {
+        self.charts
+            .as_ref()
+            .is_none_or(|charts| charts.iter().any(|c| c == "cards"))
     }
 }
 
@@ -210,12 +239,8 @@ pub fn read(hash: &str) -> (Config, Option<String>, View) {
         controls: params.get("controls").map(|c| list(Some(c))),
         title: params
             .get("title")
-            .map(|t| {
-                percent_encoding::percent_decode_str(t)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .filter(|t| !t.trim().is_empty()),
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
         pick: params.get("w").map(str::to_owned),
         open: list(params.get("open")),
     };
@@ -228,6 +253,12 @@ pub fn read(hash: &str) -> (Config, Option<String>, View) {
             view.clone(),
         )
     };
+    if params.get("example").is_some() || params.get("config").is_some() {
+        return match demo_config(params.get("example"), params.get("config")) {
+            Ok(config) => (config, None, view.clone()),
+            Err(e) => fallback(e),
+        };
+    }
     match (params.get("v"), params.get("c")) {
         (None, None) => (Config::default(), None, view.clone()),
         (None, Some(_)) => fallback("it has settings but no version (v=1)".into()),
@@ -241,6 +272,34 @@ pub fn read(hash: &str) -> (Config, Option<String>, View) {
             Err(e) => fallback(e),
         },
     }
+}
+
+/// The config of a `<pdsim-demo>`: the example `example` (else the defaults) with the partial
+/// config `config` (JSON text) merged onto it, checked.
+fn demo_config(example: Option<&str>, config: Option<&str>) -> Result<Config, String> {
+    let base = match example.map(str::trim).filter(|e| !e.is_empty()) {
+        None => Config::default(),
+        Some(name) => pdsim::example(name).map(|e| e.config).ok_or_else(|| {
+            let names: Vec<&str> = pdsim::examples().iter().map(|e| e.name).collect();
+            format!(
+                "example: no example is named \"{name}\" (the examples: {})",
+                names.join(", ")
+            )
+        })?,
+    };
+    let Some(text) = config.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(base);
+    };
+    let given: Value = serde_json::from_str(text).map_err(|e| format!("config: not JSON ({e})"))?;
+    if !given.is_object() {
+        return Err("config: must be a JSON object (a partial config)".into());
+    }
+    let mut merged = serde_json::to_value(&base).map_err(|e| e.to_string())?;
+    merge_onto(&mut merged, given);
+    // Read and checked as a `c` of the whole merged config is (one parser, one set of error
+    // messages; `Config::from_json` would link a second, path-tracking deserializer of the
+    // whole config into the bundle: +40 KB gzip).
+    decode_config(&b64_encode(merged.to_string().as_bytes())).map_err(|e| format!("config: {e}"))
 }
 
 /// The page's start: read once from `location.hash`.
@@ -296,6 +355,9 @@ pub fn current() -> Params {
         if let Some(config) = pending {
             params.set("v", Some(VERSION.to_owned()));
             params.set("c", encode_config(config));
+            // `c` now holds the whole config: a demo's example and partial config are done.
+            params.set("example", None);
+            params.set("config", None);
         }
     });
     params
@@ -379,10 +441,23 @@ pub fn page_url() -> String {
 /// The link of the current state (full playground: no embed options).
 pub fn share_link() -> String {
     let mut params = current();
-    for key in ["embed", "hide", "charts", "controls", "title"] {
+    for key in EMBED_KEYS {
         params.set(key, None);
     }
     format!("{}#{}", page_url(), params.text())
+}
+
+/// The parameters that shape an embed, which a full playground's link leaves out.
+pub const EMBED_KEYS: [&str; 5] = ["embed", "hide", "charts", "controls", "title"];
+
+/// The link of an embed's "Open full playground": the same settings (and the same example
+/// and partial config of a `<pdsim-demo>`), without the embed's options, relative to the page.
+pub fn full_playground_link() -> String {
+    let mut params = current();
+    for key in EMBED_KEYS {
+        params.set(key, None);
+    }
+    format!("./#{}", params.text())
 }
 
 #[cfg(test)]
@@ -441,17 +516,60 @@ mod tests {
         );
     }
 
-    /// docs/embed.html embeds the two long-prompt examples by their URL.
+    /// docs/embed.html embeds the two long-prompt examples by name.
     #[test]
-    fn the_embed_page_links_the_examples() {
+    fn the_embed_page_names_existing_examples() {
         let page = include_str!("../../docs/embed.html");
         for name in ["long-prompts-agg", "long-prompts-disagg"] {
-            let example = pdsim::examples()
-                .into_iter()
-                .find(|e| e.name == name)
-                .unwrap_or_else(|| panic!("no example {name}"));
-            let c = encode_config(&example.config).unwrap_or_default();
-            assert!(page.contains(&format!("v=1&c={c}&")), "{name}: c={c}");
+            assert!(pdsim::example(name).is_some(), "no example {name}");
+            assert!(page.contains(&format!("example=\"{name}\"")), "{name}");
         }
+        assert!(!page.contains("hide="), "hide= is not a documented option");
+    }
+
+    /// Options are read as URLSearchParams reads them, and written so that they read back.
+    #[test]
+    fn options_decode_the_standard_way() {
+        let (_, note, view) =
+            read("#embed=1&controls=decider%2Cthreshold-range&title=Where+does+TTFT+go%3F");
+        assert_eq!(note, None);
+        assert_eq!(
+            view.controls,
+            Some(vec!["decider".to_owned(), "threshold-range".to_owned()])
+        );
+        assert_eq!(view.title.as_deref(), Some("Where does TTFT go?"));
+        let mut params = Params::default();
+        params.set("title", Some("a+b & c=d, 100%".into()));
+        params.set("charts", Some("cards,breakdown".into()));
+        assert_eq!(
+            params.text(),
+            "title=a%2Bb%20%26%20c%3Dd,%20100%25&charts=cards,breakdown"
+        );
+        assert_eq!(Params::parse(&params.text()), params);
+    }
+
+    /// A demo's example and partial config; an unknown example is named in the note.
+    #[test]
+    fn a_demo_starts_from_its_example_and_partial_config() {
+        let example = pdsim::example("long-prompts-disagg")
+            .map(|e| e.config)
+            .unwrap_or_default();
+        let (config, note, _) = read("#embed=1&example=long-prompts-disagg");
+        assert_eq!((config, note), (example.clone(), None));
+        let (config, note, _) = read(
+            "#embed=1&example=long-prompts-disagg&config=%7B%22workload%22%3A%7B%22arrival%22%3A%7B%22rate_per_s%22%3A1.5%7D%7D%7D",
+        );
+        assert_eq!(note, None);
+        assert_eq!(config.workload.arrival.rate_per_s, 1.5);
+        assert_eq!(config.model, example.model);
+        let (config, note, _) = read("#embed=1&example=no-such");
+        assert_eq!(config, Config::default());
+        assert!(note
+            .unwrap_or_default()
+            .contains("no example is named \"no-such\""));
+        let (_, note, _) = read("#embed=1&config=%7B%22seed%22%3A%22x%22%7D");
+        assert!(note.unwrap_or_default().contains("seed"));
+        let (_, _, view) = read("#embed=1&controls=");
+        assert!(view.no_controls());
     }
 }

@@ -40,3 +40,36 @@ test("stepTime equals `pdsim step-time --json`, for catalog ids and HuggingFace 
   assert.throws(() => mod.stepTime({ ...query, ep: 3 }), /ep: must divide/);
   assert.ok(mod.catalog().models.length >= 20);
 });
+
+test("the playground's helpers: formats, merge, share links, presets, phases, warnings", async () => {
+  const mod = await import(`${pkg}/pdsim_wasm.js`);
+  const { readFileSync } = await import("node:fs");
+  await mod.default({ module_or_path: readFileSync(`${pkg}/pdsim_wasm_bg.wasm`) });
+  // One rule for durations (web/src/format.rs's cases).
+  assert.equal(mod.formatDuration(81.23), "81.2 ms");
+  assert.equal(mod.formatDuration(1234.4), "1,234 ms");
+  assert.equal(mod.formatDuration(117_927), "117.9 s");
+  assert.equal(mod.formatNumber(1234.56, 1), "1,234.6");
+  // The merge configs are read with: objects field by field, the rest replaced.
+  const merged = mod.mergeConfig({ workload: { requests: 10, arrival: { rate_per_s: 2 } } }, { workload: { arrival: { rate_per_s: 5 } } });
+  assert.deepEqual(merged, { workload: { requests: 10, arrival: { rate_per_s: 5 } } });
+  // A share link carries the fields that differ from the defaults, and reads back.
+  assert.equal(mod.playgroundHash({}), "v=1");
+  const config = { seed: 7, workload: { arrival: { rate_per_s: 12.5 } } };
+  const hash = mod.playgroundHash(config);
+  const c = new URLSearchParams(hash).get("c");
+  const part = JSON.parse(Buffer.from(c, "base64url").toString("utf8"));
+  assert.deepEqual(part, config);
+  assert.deepEqual(mod.validate(mod.mergeConfig(mod.defaultConfig(), part)), mod.validate(config));
+  assert.throws(() => mod.playgroundHash({ engine: { block_size: 0 } }), /engine\.block_size/);
+  // The presets: 100GbE's line rate is 12.5 GB/s.
+  const gbe = mod.linkPresets().find((l) => l.id === "100gbe");
+  assert.equal(gbe.line_rate_gb_per_s, 12.5);
+  assert.ok(gbe.bandwidth_gb_per_s <= gbe.line_rate_gb_per_s);
+  assert.deepEqual(mod.phases().map((p) => p.id), ["prefill_queue", "prefill", "transfer", "decode_queue", "first_decode"]);
+  // Warnings: none for the default, "cannot keep up" at twenty times its rate.
+  const calm = mod.defaultConfig();
+  assert.deepEqual(mod.warnings(calm, mod.run(calm)), []);
+  const busy = mod.mergeConfig(calm, { workload: { arrival: { rate_per_s: 800 } } });
+  assert.match(mod.warnings(busy, mod.run(busy)).join(" "), /cannot keep up/);
+});

@@ -534,6 +534,106 @@ pub fn price_source(id: &str) -> Option<&'static str> {
 /// Bytes in a GiB.
 pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
+// ---------------------------------------------------------------------------------------------
+// KV-link presets: the interconnects the playground and the lessons offer, one table for both
+// (the JS API's `linkPresets()`). `bandwidth_gb_per_s` is what a transfer achieves (the value
+// put in `kv_transfer.bandwidth_gb_per_s`), below the line rate a link is sold by: effective
+// speeds and setup latencies from /work/shared/PD_REFERENCE.md ("Effective link speeds"), line
+// rates from the link names (100 Gb/s = 12.5 GB/s; NVLink 4: 900 GB/s both ways per GPU).
+
+/// A KV-link preset (GB = 1e9 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct LinkPreset {
+    /// Stable id (the playground's select value).
+    pub id: &'static str,
+    /// The link's name.
+    pub name: &'static str,
+    /// Line rate per GPU and direction, in GB/s.
+    pub line_rate_gb_per_s: f64,
+    /// Bandwidth a KV transfer achieves, in GB/s (`kv_transfer.bandwidth_gb_per_s`).
+    pub bandwidth_gb_per_s: f64,
+    /// Fixed setup latency of every transfer, in ms (`kv_transfer.base_latency_ms`).
+    pub base_latency_ms: f64,
+}
+
+impl LinkPreset {
+    /// The preset as a person reads it: `100GbE: 10 GB/s achieved of 12.5 GB/s, 1.5 ms`.
+    pub fn label(&self) -> String {
+        let gb = |x: f64| {
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x}")
+            }
+        };
+        format!(
+            "{}: {} GB/s achieved of {} GB/s, {} ms",
+            self.name,
+            gb(self.bandwidth_gb_per_s),
+            gb(self.line_rate_gb_per_s),
+            gb(self.base_latency_ms)
+        )
+    }
+}
+
+/// The KV-link presets, fastest first.
+pub const LINKS: [LinkPreset; 4] = [
+    LinkPreset {
+        id: "nvlink",
+        name: "NVLink",
+        line_rate_gb_per_s: 450.0,
+        bandwidth_gb_per_s: 450.0,
+        base_latency_ms: 0.2,
+    },
+    LinkPreset {
+        id: "ib-400g",
+        name: "InfiniBand 400G",
+        line_rate_gb_per_s: 50.0,
+        bandwidth_gb_per_s: 45.0,
+        base_latency_ms: 1.0,
+    },
+    LinkPreset {
+        id: "roce-200g",
+        name: "RoCE 200G",
+        line_rate_gb_per_s: 25.0,
+        bandwidth_gb_per_s: 20.0,
+        base_latency_ms: 1.0,
+    },
+    LinkPreset {
+        id: "100gbe",
+        name: "100GbE",
+        line_rate_gb_per_s: 12.5,
+        bandwidth_gb_per_s: 10.0,
+        base_latency_ms: 1.5,
+    },
+];
+
+/// The link preset `id`.
+pub fn link(id: &str) -> Option<LinkPreset> {
+    LINKS.iter().find(|l| l.id == id).copied()
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn link_line_rates_follow_their_names_and_transfers_stay_below_them() {
+        // 100 Gb/s / 8 bits = 12.5 GB/s; 200 Gb/s = 25; 400 Gb/s = 50.
+        assert_eq!(link("100gbe").map(|l| l.line_rate_gb_per_s), Some(12.5));
+        assert_eq!(link("roce-200g").map(|l| l.line_rate_gb_per_s), Some(25.0));
+        assert_eq!(link("ib-400g").map(|l| l.line_rate_gb_per_s), Some(50.0));
+        assert!(LINKS
+            .iter()
+            .all(|l| l.bandwidth_gb_per_s <= l.line_rate_gb_per_s));
+        assert_eq!(
+            link("100gbe").map(|l| l.label()).as_deref(),
+            Some("100GbE: 10 GB/s achieved of 12.5 GB/s, 1.5 ms")
+        );
+        assert_eq!(link("token-ring"), None);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

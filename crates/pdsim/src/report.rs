@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 pub use crate::config::Role;
 use crate::names::named_enum;
 
+// How every page presents a report (the playground, and the lessons through the JS API): one
+// rule for numbers, one for warnings, one glossary and palette for the phases.
+pub mod format;
+pub mod health;
+pub mod phases;
+
 /// Everything a run produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {

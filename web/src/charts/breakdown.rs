@@ -15,15 +15,23 @@ use crate::state::Shared;
 
 use crate::format;
 
-/// The phases in order: id, label, colour (Okabe-Ito palette, distinguishable with colour
-/// blindness).
-pub const PHASES: [(&str, &str, RGBColor); 5] = [
-    ("prefill_queue", "Prefill queue", RGBColor(0xE6, 0x9F, 0x00)),
-    ("prefill", "Prefill", RGBColor(0x00, 0x72, 0xB2)),
-    ("transfer", "KV transfer", RGBColor(0xCC, 0x79, 0xA7)),
-    ("decode_queue", "Decode queue", RGBColor(0x56, 0xB4, 0xE9)),
-    ("first_decode", "First decode", RGBColor(0x00, 0x9E, 0x73)),
-];
+/// The phase `i` of the core's glossary (`pdsim::report::phases`, shared with the lessons):
+/// id, name, colour.
+const fn phase(i: usize) -> (&'static str, &'static str, RGBColor) {
+    let p = &pdsim::report::phases::PHASES[i];
+    (p.id, p.name, RGBColor(p.rgb.0, p.rgb.1, p.rgb.2))
+}
+
+/// The phases in order: id, name, colour.
+pub const PHASES: [(&str, &str, RGBColor); 5] = [phase(0), phase(1), phase(2), phase(3), phase(4)];
+
+/// The glossary's definition of the phase `id` (the tooltip of its legend entry and row).
+pub fn definition(id: &str) -> &'static str {
+    pdsim::report::phases::PHASES
+        .iter()
+        .find(|p| p.id == id)
+        .map_or("", |p| p.definition)
+}
 
 /// CSS colour of a phase colour.
 pub fn css(color: RGBColor) -> String {
@@ -302,7 +310,7 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
     );
     let legend = PHASES.iter().map(|(id, label, color)| {
         html! {
-            <li data-phase={*id}>
+            <li data-phase={*id} title={definition(id)}>
                 <span class="swatch" style={format!("background:{}", css(*color))}></span>
                 { *label }
             </li>
@@ -327,7 +335,7 @@ pub fn breakdown(props: &BreakdownProps) -> Html {
         });
         html! {
             <tr data-phase={*id}>
-                <th scope="row">
+                <th scope="row" title={definition(id)}>
                     <span class="swatch" style={format!("background:{}", css(*color))}></span>
                     { *label }
                 </th>

@@ -521,8 +521,8 @@ pub fn flow(props: &FlowProps) -> Html {
     let playing = p.playing;
     let now = p.t;
     drop(p);
-    let legend = PHASES.iter().map(|(_, label, color)| {
-        html! { <li><span class="swatch" style={format!("background:{}", css(*color))}></span>{ *label }</li> }
+    let legend = PHASES.iter().map(|(id, label, color)| {
+        html! { <li title={super::breakdown::definition(id)}><span class="swatch" style={format!("background:{}", css(*color))}></span>{ *label }</li> }
     });
     html! {
         <figure class="chart flow">

@@ -349,7 +349,7 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
             };
             let phases = PHASES.iter().zip(data.phases).map(|((id, label, color), v)| {
                 html! {
-                    <li data-phase={*id} data-value={v.to_string()}>
+                    <li data-phase={*id} data-value={v.to_string()} title={super::breakdown::definition(id)}>
                         <span class="swatch" style={format!("background:{}", css(*color))}></span>
                         { format!("{label} {}", format::duration(v)) }
                     </li>
