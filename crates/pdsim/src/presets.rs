@@ -358,6 +358,27 @@ pub fn gpu(id: &str) -> Option<GpuParams> {
 /// Bytes in a GiB.
 pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
+/// The whole catalog as one JSON object, what `pdsim catalog --json` prints and
+/// `pdsim.catalog()` returns: `{"models": [{"id", "params_b", "model"}], "gpus": [{"id",
+/// "calibrated_as", "hardware"}]}`, in catalog order (`params_b`: parameters, in billions).
+pub fn catalog_json() -> serde_json::Value {
+    let models: Vec<serde_json::Value> = MODEL_IDS
+        .iter()
+        .filter_map(|id| {
+            model(id).map(|m| serde_json::json!({"id": id, "params_b": m.params_b(), "model": m}))
+        })
+        .collect();
+    let gpus: Vec<serde_json::Value> = GPU_IDS
+        .iter()
+        .filter_map(|id| {
+            gpu(id).map(|g| {
+                serde_json::json!({"id": id, "calibrated_as": calibrated_as(id), "hardware": g})
+            })
+        })
+        .collect();
+    serde_json::json!({"models": models, "gpus": gpus})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
