@@ -23,8 +23,9 @@ py="$venv/bin/python"
 # The maturin build backend runs `maturin` from PATH.
 export PATH="$venv/bin:$PATH"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-# maturin is the package's build backend (pyproject.toml); pytest and pandas run the tests.
-"$py" -m pip install --quiet "maturin>=1.9.4,<2" pytest pandas
+# maturin is the package's build backend (pyproject.toml); pytest, pandas and anywidget (the
+# notebook widget) run the tests.
+"$py" -m pip install --quiet "maturin>=1.9.4,<2" pytest pandas anywidget
 
 echo "[python] cargo build --release -p pdsim-cli (the CLI the tests compare with)"
 cargo build --release -p pdsim-cli
