@@ -13,7 +13,9 @@
 #     (also provides wasm-bindgen-test-runner);
 #   - trunk 0.21.14;
 #   - the npm packages of tests/e2e (playwright-core, binaryen's wasm-opt) via `npm ci`;
-#   - Chromium and chromedriver (Debian packages).
+#   - Chromium and chromedriver (Debian packages);
+#   - python3 with its venv module (Debian's python3-venv where it lacks one), for the Python
+#     package's tests (scripts/test-python.sh; it installs maturin, pytest and pandas itself).
 set -euo pipefail
 
 # shellcheck source=scripts/env.sh
@@ -156,5 +158,14 @@ if [[ ! -x "$CHROMIUM" || ! -x "$CHROMEDRIVER" ]]; then
 fi
 [[ -x "$CHROMIUM" ]] || die "no Chromium at $CHROMIUM (set CHROMIUM)"
 
+# --- Python: the package's tests (scripts/test-python.sh) ---------------------------------
+if ! command -v python3 >/dev/null; then
+  apt_install python3 python3-venv
+fi
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  apt_install python3-venv
+fi
+
 log "ok in $((SECONDS - START)) s: route=$route, wasm-bindgen $bindgen_version, trunk $TRUNK_VERSION," \
-  "$(wasm-opt --version | awk '{print $1, $3}'), node $(node --version), $("$CHROMIUM" --version 2>/dev/null | head -n1)"
+  "$(wasm-opt --version | awk '{print $1, $3}'), node $(node --version), $("$CHROMIUM" --version 2>/dev/null | head -n1)," \
+  "$(python3 --version)"

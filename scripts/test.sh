@@ -27,6 +27,7 @@ STAGES=(
   "rustdoc|RUSTDOCFLAGS='-D warnings' cargo doc --no-deps -p pdsim -p pdsim-cli"
   "licenses, bans, sources|cargo deny --log-level error check licenses bans sources"
   "native vs wasm determinism|bash scripts/check-wasm-determinism.sh"
+  "python package|bash scripts/test-python.sh"
   "JS API|bash scripts/check-js-api.sh"
   "wasm purity|bash scripts/check-wasm-purity.sh"
   "unit tests (wasm32)|wasm_cargo test -p pdsim --target $WASM_TARGET"
@@ -47,7 +48,8 @@ failed=0
 total=${#STAGES[@]}
 
 # Test counts from a runner's output: cargo/libtest and wasm-bindgen-test-runner print
-# "test result: ok. N passed; N failed; N ignored; ...", node --test prints "pass N"/"fail N".
+# "test result: ok. N passed; N failed; N ignored; ...", node --test prints "pass N"/"fail N",
+# pytest closes with "==== N passed, N failed, N skipped in 5.51s ====".
 test_counts() {
   local log="$1"
   sed -e 's/\x1b\[[0-9;]*m//g' "$log" | awk '
@@ -56,6 +58,16 @@ test_counts() {
         if ($(i) ~ /^passed;?$/) p += $(i - 1)
         if ($(i) ~ /^failed;?$/) f += $(i - 1)
         if ($(i) ~ /^ignored;?$/) g += $(i - 1)
+      }
+      seen = 1
+    }
+    /^=+ .*[0-9]+ (passed|failed|skipped|errors?)(,| in ).* =+$/ {
+      for (i = 2; i <= NF; i++) {
+        word = $(i)
+        sub(/,$/, "", word)
+        if (word == "passed") p += $(i - 1)
+        if (word == "failed" || word == "error" || word == "errors") f += $(i - 1)
+        if (word == "skipped") g += $(i - 1)
       }
       seen = 1
     }

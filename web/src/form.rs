@@ -13,7 +13,6 @@ use pdsim::config::{
 use pdsim::report::Role;
 use pdsim::Config;
 use pdsim::Example;
-use pdsim::Example;
 
 /// Largest threshold the slider and the number box accept, in tokens.
 pub const MAX_THRESHOLD: u32 = 8192;

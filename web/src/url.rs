@@ -28,90 +28,14 @@ pub const GROUPS: [&str; 6] = ["scenario", "topology", "disagg", "slo", "link", 
 
 // Charts that `&charts=` may name: cards, breakdown, waterfall, cdf, timeline, sweep.
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// base64url without padding.
-pub fn b64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
-}
-
-/// Decodes base64url (padding and the standard alphabet's `+/` accepted too).
-pub fn b64_decode(text: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0_u32;
-    let mut bits = 0;
-    for (i, c) in text.trim_end_matches('=').bytes().enumerate() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return Err(format!("character {} is not base64url", i + 1)),
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    if bits >= 6 {
-        return Err("truncated base64url".into());
-    }
-    Ok(out)
-}
-
 /// The `c` parameter of `config` (`None` for the default config). The trace is left out.
 pub fn encode_config(config: &Config) -> Option<String> {
-    let mut config = config.clone();
-    config.workload.trace = None;
-    let value = serde_json::to_value(&config).ok()?;
-    let default = serde_json::to_value(Config::default()).ok()?;
-    let part = pdsim::config::diff(&default, &value)?;
-    Some(b64_encode(part.to_string().as_bytes()))
+    pdsim::config::share_value(config)
 }
 
 /// The config of a `c` parameter, or what is wrong with it.
 pub fn decode_config(c: &str) -> Result<Config, String> {
-    let bytes = b64_decode(c).map_err(|e| format!("the settings are damaged ({e})"))?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| "the settings are damaged (not UTF-8)".to_owned())?;
-    let given: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("the settings are damaged (not JSON: {e})"))?;
-    if !given.is_object() {
-        return Err("the settings are damaged (not a JSON object)".into());
-    }
-    let mut merged = serde_json::to_value(Config::default()).map_err(|e| e.to_string())?;
-    merge_onto(&mut merged, given);
-    let text = merged.to_string();
-    let config: Config = serde_json::from_str(&text).map_err(|e| {
-        // The text is one line: name the last key before the error's column.
-        let head = text.get(..e.column().min(text.len())).unwrap_or_default();
-        let key = head
-            .rfind("\":")
-            .and_then(|end| head.get(..end))
-            .and_then(|h| h.rfind('"').map(|start| &h[start + 1..]));
-        match key {
-            Some(key) => format!("the settings are not valid: {key}: {e}"),
-            None => format!("the settings are not valid: {e}"),
-        }
-    })?;
-    pdsim::validate(&config).map_err(|e| format!("the settings are not valid: {e}"))?;
-    Ok(config)
+    pdsim::config::config_of_share_value(c).map_err(|e| e.to_string())
 }
 
 /// What [`Params::text`] leaves as it is: unreserved characters (RFC 3986) and the comma of
@@ -299,7 +223,7 @@ fn demo_config(example: Option<&str>, config: Option<&str>) -> Result<Config, St
     // Read and checked as a `c` of the whole merged config is (one parser, one set of error
     // messages; `Config::from_json` would link a second, path-tracking deserializer of the
     // whole config into the bundle: +40 KB gzip).
-    decode_config(&b64_encode(merged.to_string().as_bytes())).map_err(|e| format!("config: {e}"))
+    decode_config(&pdsim::config::base64url_encode(merged.to_string().as_bytes())).map_err(|e| format!("config: {e}"))
 }
 
 /// The page's start: read once from `location.hash`.
@@ -465,16 +389,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64url_round_trips() {
-        for text in ["", "a", "ab", "abc", "abcd", "{\"seed\":7}", "ÿþ\u{1}"] {
-            let encoded = b64_encode(text.as_bytes());
-            assert!(!encoded.contains('=') && !encoded.contains('+'));
-            assert_eq!(b64_decode(&encoded).as_deref(), Ok(text.as_bytes()));
-        }
-        assert!(b64_decode("ab!c").is_err());
-    }
-
-    #[test]
     fn every_example_round_trips_through_the_url() {
         assert_eq!(encode_config(&Config::default()), None);
         for example in pdsim::examples() {
@@ -492,7 +406,7 @@ mod tests {
         assert!(note.unwrap_or_default().contains("v=9"));
         let (_, note, _) = read("#v=1&c=!!!");
         assert!(note.unwrap_or_default().contains("damaged"));
-        let c = b64_encode(br#"{"seed":"x"}"#);
+        let c = pdsim::config::base64url_encode(br#"{"seed":"x"}"#);
         let (_, note, _) = read(&format!("#v=1&c={c}"));
         assert!(note.unwrap_or_default().contains("seed"));
         let (_, note, view) = read("#embed=1&hide=topology,slo&charts=cards");

@@ -190,21 +190,8 @@ fn model_spec(model: &str) -> Result<pdsim::config::ModelSpec, String> {
         return Ok(pdsim::config::ModelSpec::Preset(model.to_string()));
     }
     let text = read_input(model)?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{model}: not JSON: {e}"))?;
-    match value {
-        serde_json::Value::Object(mut map) if map.contains_key("architectures") => {
-            // Name the model after its file (`DeepSeek-V3.json`) unless the config names it.
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                map.entry("_name_or_path")
-                    .or_insert_with(|| serde_json::Value::String(stem.to_string()));
-            }
-            Ok(pdsim::config::ModelSpec::HuggingFace(map))
-        }
-        _ => Err(format!(
-            "{model}: not a HuggingFace config.json (it has no \"architectures\" field)"
-        )),
-    }
+    let stem = path.file_stem().and_then(|s| s.to_str());
+    pdsim::hf_model_of_file(&text, stem).map_err(|e| format!("{model}: {e}"))
 }
 
 fn schema_of<T: schemars::JsonSchema>() -> serde_json::Value {
@@ -349,7 +336,7 @@ fn execute(command: Command) -> Result<String, String> {
         }
         Command::Catalog { json } => {
             if json {
-                to_json(&table::catalog_json())
+                to_json(&pdsim::presets::catalog_json())
             } else {
                 Ok(table::catalog())
             }

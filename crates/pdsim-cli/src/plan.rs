@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand, ValueEnum};
 use pdsim::config::Decider;
+use pdsim::config::{decode_floats, encode_floats};
 use pdsim::plan::{
     Bound, Candidate, CandidateResult, DeciderChoice, Objective, Plan, PlanRequest, SearchSpace,
     Status, Targets,
@@ -154,7 +155,8 @@ struct Shard {
     candidates: u32,
     /// The request every shard of the plan must share.
     request: serde_json::Value,
-    /// This slice's results, floats encoded exactly (see [`encode_floats`]).
+    /// This slice's results, floats encoded exactly (see
+    /// [`pdsim::config::encode_floats`]).
     results: serde_json::Value,
 }
 
@@ -451,49 +453,6 @@ impl Progress {
         if self.on {
             let _ = writeln!(std::io::stderr().lock());
         }
-    }
-}
-
-/// Every non-integer number becomes the string `"#f64:"` + its shortest decimal form,
-/// which Rust's parser reads back exactly (serde_json's default parser can land one unit
-/// in the last place off), so a merged plan is built from the very numbers the shards
-/// computed.
-fn encode_floats(value: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::Number(n) if !(n.is_i64() || n.is_u64()) => match n.as_f64() {
-            Some(f) => Value::String(format!("#f64:{f}")),
-            None => Value::Number(n),
-        },
-        Value::Array(items) => Value::Array(items.into_iter().map(encode_floats).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, encode_floats(v)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-/// The inverse of [`encode_floats`].
-fn decode_floats(value: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => match s
-            .strip_prefix("#f64:")
-            .and_then(|f| f.parse::<f64>().ok())
-            .and_then(serde_json::Number::from_f64)
-        {
-            Some(n) => Value::Number(n),
-            None => Value::String(s),
-        },
-        Value::Array(items) => Value::Array(items.into_iter().map(decode_floats).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, decode_floats(v)))
-                .collect(),
-        ),
-        other => other,
     }
 }
 

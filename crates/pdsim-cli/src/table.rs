@@ -223,33 +223,6 @@ pub fn step_time(t: &pdsim::StepTime) -> String {
     out
 }
 
-/// `pdsim catalog --json`: every model and GPU with its numbers.
-pub fn catalog_json() -> serde_json::Value {
-    use pdsim::presets::{gpu, model, GPU_IDS, MODEL_IDS};
-    let models: Vec<serde_json::Value> = MODEL_IDS
-        .iter()
-        .filter_map(|id| {
-            model(id).map(|m| serde_json::json!({"id": id, "params_b": m.params_b(), "model": m}))
-        })
-        .collect();
-    let gpus: Vec<serde_json::Value> = GPU_IDS
-        .iter()
-        .filter_map(|id| {
-            gpu(id).map(|g| {
-                serde_json::json!({
-                    "id": id,
-                    "calibrated_as": pdsim::presets::calibrated_as(id),
-                    "usd_per_hour": g.usd_per_hour,
-                    "usd_per_hour_source": pdsim::presets::price_source(id),
-                    "power_w": g.power_w,
-                    "hardware": g
-                })
-            })
-        })
-        .collect();
-    serde_json::json!({"models": models, "gpus": gpus})
-}
-
 /// `pdsim catalog`: the models and GPUs, one line each.
 pub fn catalog() -> String {
     use pdsim::presets::{gpu, model, GPU_IDS, MODEL_IDS};

@@ -931,7 +931,11 @@ impl Config {
     }
 }
 
-pub use crate::config_json::{changes, diff, merge_onto, Change};
+pub use crate::config_json::{
+    base64url_decode, base64url_encode, changes, config_of_share_url, config_of_share_value,
+    decode_floats, diff, encode_floats, get, merge_onto, set, share_url, share_value, Change,
+    ShareError, SHARE_VERSION,
+};
 
 fn parse_at<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,

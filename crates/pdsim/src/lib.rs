@@ -98,7 +98,7 @@ pub use error::Error;
 pub use examples::{all as examples, bench_reference, by_name as example, Example};
 pub use hf_config::parse as parse_hf_config;
 pub use report::Report;
-pub use step_time::{step_time, PartsMs, Step, StepTime, StepTimeQuery};
+pub use step_time::{hf_model_of_file, step_time, PartsMs, Step, StepTime, StepTimeQuery};
 pub use sweep::{sweep, with_field, SweepRow};
 pub use validate::{resolve_model, validate, Validated};
 

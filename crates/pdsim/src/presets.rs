@@ -634,6 +634,35 @@ mod link_tests {
     }
 }
 
+/// The whole catalog as one JSON object, what `pdsim catalog --json` prints and
+/// `pdsim.catalog()` returns: `{"models": [{"id", "params_b", "model"}], "gpus": [{"id",
+/// "calibrated_as", "usd_per_hour", "usd_per_hour_source", "power_w", "hardware"}]}`, in
+/// catalog order (`params_b`: parameters, in billions).
+pub fn catalog_json() -> serde_json::Value {
+    let models: Vec<serde_json::Value> = MODEL_IDS
+        .iter()
+        .filter_map(|id| {
+            model(id).map(|m| serde_json::json!({"id": id, "params_b": m.params_b(), "model": m}))
+        })
+        .collect();
+    let gpus: Vec<serde_json::Value> = GPU_IDS
+        .iter()
+        .filter_map(|id| {
+            gpu(id).map(|g| {
+                serde_json::json!({
+                    "id": id,
+                    "calibrated_as": calibrated_as(id),
+                    "usd_per_hour": g.usd_per_hour,
+                    "usd_per_hour_source": price_source(id),
+                    "power_w": g.power_w,
+                    "hardware": g
+                })
+            })
+        })
+        .collect();
+    serde_json::json!({"models": models, "gpus": gpus})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,6 +91,25 @@ pub struct StepTime {
 /// A step's time by part, in milliseconds.
 pub type PartsMs = Parts<f64>;
 
+/// The model of a HuggingFace `config.json` file's text, named after the file (`file_stem`:
+/// `DeepSeek-V3` for `DeepSeek-V3.json`) unless the config names itself: the `model` of
+/// `pdsim step-time --model FILE` and of `pdsim.step_time(model=FILE)` in Python. The error
+/// says what the text is not (the caller prefixes the file's name).
+pub fn hf_model_of_file(text: &str, file_stem: Option<&str>) -> Result<ModelSpec, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    match value {
+        serde_json::Value::Object(mut map) if map.contains_key("architectures") => {
+            if let Some(stem) = file_stem {
+                map.entry("_name_or_path")
+                    .or_insert_with(|| serde_json::Value::String(stem.to_string()));
+            }
+            Ok(ModelSpec::HuggingFace(map))
+        }
+        _ => Err("not a HuggingFace config.json (it has no \"architectures\" field)".to_string()),
+    }
+}
+
 /// Answers a step-time question; bad input names its field (`model`, `hardware`, `tp`,
 /// `ep`, `weight_dtype`, `step.tokens`, ...).
 pub fn step_time(query: &StepTimeQuery) -> Result<StepTime, Error> {
