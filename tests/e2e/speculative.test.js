@@ -8,9 +8,11 @@ import { TIMEOUT, closeAll, errorsOf, openApp, shot } from './helpers.js';
 
 after(closeAll);
 
-/** The number a card shows (its unit dropped). */
+/** The duration a card shows, in ms (cards show ms or s, with thousands separators). */
 async function cardValue(page, id) {
-  return parseFloat(await page.innerText(`#${id}`));
+  const text = await page.innerText(`#${id}`);
+  const value = parseFloat(text.replaceAll(",", ""));
+  return /\bms\b/.test(text) ? value : /\bs\b/.test(text) ? value * 1000 : value;
 }
 
 test('turning on EAGLE speculation shortens requests and reports tokens per verify step', async () => {
@@ -32,11 +34,12 @@ test('turning on EAGLE speculation shortens requests and reports tokens per veri
   await shot(page, 'speculative-eagle');
 
   // Acceptance 0: one token per verify step.
+  const hashBefore = await page.evaluate(() => location.hash);
   await page.fill('#spec-acceptance', '0');
   await page.waitForSelector('#spec-result:has-text("1.00 tokens per verify step")', { timeout: TIMEOUT });
 
   // The URL keeps it; a link restores it.
-  await page.waitForFunction(() => location.hash.includes('c='), null, { timeout: TIMEOUT });
+  await page.waitForFunction((h) => location.hash.includes('c=') && location.hash !== h, hashBefore, { timeout: TIMEOUT });
   const url = new URL(page.url());
   const again = await openApp(url.pathname + url.hash);
   assert.equal(await again.inputValue('#spec-method'), 'eagle');

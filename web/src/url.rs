@@ -223,7 +223,10 @@ fn demo_config(example: Option<&str>, config: Option<&str>) -> Result<Config, St
     // Read and checked as a `c` of the whole merged config is (one parser, one set of error
     // messages; `Config::from_json` would link a second, path-tracking deserializer of the
     // whole config into the bundle: +40 KB gzip).
-    decode_config(&pdsim::config::base64url_encode(merged.to_string().as_bytes())).map_err(|e| format!("config: {e}"))
+    decode_config(&pdsim::config::base64url_encode(
+        merged.to_string().as_bytes(),
+    ))
+    .map_err(|e| format!("config: {e}"))
 }
 
 /// The page's start: read once from `location.hash`.

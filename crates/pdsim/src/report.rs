@@ -167,8 +167,10 @@ pub struct Summary {
     pub slo_attainment: f64,
     /// KV transfers.
     pub transfer: TransferSummary,
-    /// Per KV offload tier, in `engine.kv_offload` order (absent without tiers).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Per KV offload tier, in `engine.kv_offload` order (empty without tiers). Never left
+    /// out of a report: the playground's worker sends reports in bincode, which reads fields
+    /// by position, so a report's fields are the same whatever the config.
+    #[serde(default)]
     pub kv_tiers: Vec<KvTierSummary>,
     /// Simulation events processed.
     pub events: u64,
@@ -176,8 +178,8 @@ pub struct Summary {
     pub steps: u64,
     /// How percentiles are computed.
     pub percentile_method: PercentileMethod,
-    /// Speculative decoding's verify steps; absent when `engine.speculative` is off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Speculative decoding's verify steps; `null` when `engine.speculative` is off.
+    #[serde(default)]
     pub speculative: Option<SpeculativeSummary>,
     /// Prompt tokens of completed requests per second (cache hits included).
     #[serde(default)]

@@ -312,7 +312,8 @@ impl Instance {
         work.logit_tokens += decode_seqs;
         work.decode_context_tokens =
             (self.context_offset_sum + (self.decoders * s) as i64).max(0) as u64;
-        let mut duration;
+        // One call of the cost model (so it stays inlined here, in the step loop).
+        let mut proposer = 0;
         if let Some(spec) = &self.speculation {
             // Joined this step: their first decode step has nothing proposed yet.
             let verifying = decode_seqs - step.joined.len() as u64;
@@ -324,19 +325,17 @@ impl Instance {
             work.decode_context_tokens = context;
             work.verify_tokens = verifying * u64::from(spec.k);
             work.logit_tokens += work.verify_tokens;
-            duration = self.cost.step_time(work);
             let joined_context: u64 = step
                 .joined
                 .iter()
                 .map(|&id| u64::from(reqs[id].input()))
                 .sum();
-            duration += spec.proposer_time(verifying, context - joined_context);
+            proposer = spec.proposer_time(verifying, context - joined_context);
             self.stats.work += decode_seqs;
         } else {
-            duration = self.cost.step_time(work);
             self.stats.decode_tokens += decode_seqs;
         }
-        let duration = duration.saturating_add(step.load);
+        let duration = (self.cost.step_time(work) + proposer).saturating_add(step.load);
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += seqs;
@@ -349,6 +348,7 @@ impl Instance {
     /// (prompts in progress continue, waiting ones are admitted, with the whole token
     /// budget; the decoders wait). Returns its duration, or `None`, having changed nothing,
     /// when no prompt can be computed now.
+    #[inline(never)]
     fn start_prefill_only_step(
         &mut self,
         now: Nanos,
@@ -417,6 +417,7 @@ impl Instance {
 
     /// Admits waiting requests, first come, first served, while budget, sequence cap and KV
     /// allow; a request that does not fit in KV blocks the ones behind it.
+    #[inline(always)]
     fn admit_waiting(
         &mut self,
         now: Nanos,
@@ -518,6 +519,7 @@ impl Instance {
     /// Under speculative decoding: grows every decoder's KV to hold all the tokens its
     /// verify step may keep (`k + 1`, never past its output length), preempting the newest
     /// running requests while they do not fit.
+    #[inline(never)]
     fn reserve_verify_slots(&mut self, now: Nanos, reqs: &mut [Request]) {
         let k = self.speculation.as_ref().map_or(0, |s| s.k);
         let bs = self.limits.block_size;
@@ -547,6 +549,7 @@ impl Instance {
     /// kept proposals plus one (a disaggregated request's first decode step: by its first
     /// token), returns the blocks of the rejected ones and completes those that reached their
     /// output length. Returns the tokens emitted.
+    #[inline(never)]
     fn advance_spec_decoders(
         &mut self,
         now: Nanos,
@@ -600,6 +603,7 @@ impl Instance {
     /// At the first decode step after prefill-only steps: the gaps of the decoders that
     /// waited through them (the step plus the stall each waited through), as many as still
     /// emit (preemption takes the newest first).
+    #[inline(never)]
     fn stalled_gaps(&mut self, outcome: &mut StepOutcome) {
         let mut left = outcome.gap_tokens;
         for &(passed, n) in &self.stall_cohorts {

@@ -453,8 +453,10 @@ impl<'a> Simulation<'a> {
         for gap in outcome.resumed_gaps.drain(..) {
             self.collector.token_gaps(gap, 1);
         }
-        for (gap, tokens) in outcome.stalled_gaps.drain(..) {
-            self.collector.token_gaps(gap, tokens);
+        if !outcome.stalled_gaps.is_empty() {
+            for (gap, tokens) in outcome.stalled_gaps.drain(..) {
+                self.collector.token_gaps(gap, tokens);
+            }
         }
         for k in 0..self.scratch_outcome.completed.len() {
             self.leave(self.scratch_outcome.completed[k]);
