@@ -272,10 +272,13 @@ fn kv_under_pressure_preempts_and_every_request_completes() {
 }
 
 #[test]
-fn off_leaves_no_trace_in_the_report() {
+fn off_is_null_in_the_report() {
+    // The field stays (reports keep one shape, which the playground's bincode needs), null.
     let report = pdsim::run(&crate::common::one_unified()).unwrap();
+    assert_eq!(report.summary.speculative, None);
     let json = serde_json::to_string(&report).unwrap();
-    assert!(!json.contains("speculative"));
+    assert_eq!(json.matches("\"speculative\"").count(), 1);
+    assert!(json.contains("\"speculative\":null"));
 }
 
 #[test]
