@@ -109,7 +109,7 @@ def test_plan_errors_name_the_keyword():
     with pytest.raises(pdsim.ConfigError) as info:
         pdsim.plan(PLAN, gpus=0, ttft_ms=500.0)
     assert info.value.field == "gpus"
-    assert str(info.value).startswith("gpus: must be between 1 and")
+    assert str(info.value).startswith("gpus: must be a whole number of GPUs between 1 and")
     with pytest.raises(pdsim.ConfigError) as info:
         pdsim.plan(PLAN, gpus=2, ttft_ms=-1.0)
     assert info.value.field == "ttft_ms"
