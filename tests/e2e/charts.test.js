@@ -27,7 +27,7 @@ test('pinning a baseline, then switching the decider to "always" shows signed de
   await page.click('#pin');
   await page.waitForSelector('#pin[aria-pressed="true"]');
   const deltas = page.locator('.delta');
-  assert.equal(await deltas.count(), 11, 'one delta per card');
+  assert.equal(await deltas.count(), 13, 'one delta per card (13 cards with cost and energy)');
   for (const text of await deltas.allInnerTexts()) assert.equal(text.trim(), '= no change');
 
   const run = await runOf(page);

@@ -95,7 +95,7 @@ test('focus stays on the Pin button, and the pinned baseline is in the URL', asy
   const copy = await openApp(link.slice(link.indexOf('/', 8)));
   await copy.waitForSelector('#pin[aria-pressed="true"]', { timeout: TIMEOUT });
   assert.match(await copy.locator('#baseline-counts').innerText(), /^Baseline: 400 of 400 requests completed, 0 dropped/);
-  assert.equal(await copy.locator('.delta').count(), 11, 'one delta per card');
+  assert.equal(await copy.locator('.delta').count(), 13, 'one delta per card (13 cards with cost and energy)');
   await copy.close();
 
   await page.keyboard.press('Enter');
