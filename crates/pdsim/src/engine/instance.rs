@@ -283,16 +283,7 @@ impl Instance {
             .saturating_sub(self.decoders * (1 + verify_per_seq));
         let mut seqs = self.running_count;
 
-        for &id in &self.prefilling {
-            if budget == 0 {
-                break;
-            }
-            let r = &reqs[id];
-            let chunk = u64::from(r.target - r.computed).min(budget) as u32;
-            budget -= u64::from(chunk);
-            add_chunk(&mut self.step.work, r.computed, chunk, r.target);
-            self.step.chunks.push((id, chunk));
-        }
+        self.continue_prefills(reqs, &mut budget);
 
         // Most steps have nobody to admit (a decode batch running on). A decode step of
         // `prefill-first` admits no prompt: none could be computed a moment ago.
@@ -344,6 +335,22 @@ impl Instance {
         Some(duration)
     }
 
+    /// Gives the prompts already being prefilled their next chunks, first come first, out
+    /// of `budget` tokens (mixed and prefill-only steps alike).
+    #[inline]
+    fn continue_prefills(&mut self, reqs: &[Request], budget: &mut u64) {
+        for &id in &self.prefilling {
+            if *budget == 0 {
+                break;
+            }
+            let r = &reqs[id];
+            let chunk = u64::from(r.target - r.computed).min(*budget) as u32;
+            *budget -= u64::from(chunk);
+            add_chunk(&mut self.step.work, r.computed, chunk, r.target);
+            self.step.chunks.push((id, chunk));
+        }
+    }
+
     /// Scheduler `prefill-first`: starts a prefill-only step if a prompt can be computed
     /// (prompts in progress continue, waiting ones are admitted, with the whole token
     /// budget; the decoders wait). Returns its duration, or `None`, having changed nothing,
@@ -357,16 +364,7 @@ impl Instance {
     ) -> Option<Nanos> {
         let mut budget = u64::from(self.limits.max_num_batched_tokens);
         let mut seqs = self.running_count;
-        for &id in &self.prefilling {
-            if budget == 0 {
-                break;
-            }
-            let r = &reqs[id];
-            let chunk = u64::from(r.target - r.computed).min(budget) as u32;
-            budget -= u64::from(chunk);
-            add_chunk(&mut self.step.work, r.computed, chunk, r.target);
-            self.step.chunks.push((id, chunk));
-        }
+        self.continue_prefills(reqs, &mut budget);
         if !self.waiting.is_empty() {
             self.admit_waiting(now, reqs, &mut budget, &mut seqs, dropped);
         }
