@@ -764,7 +764,7 @@ pub fn sequence_reserve(model: &ModelParams, tp: u32, max_num_seqs: u32, free: f
 
 /// Per-GPU memory of `model` on `tp` GPUs (experts over `ep`) of kind `gpu`, the way vLLM
 /// sizes its KV cache: `memory x utilization - weights - activation peak - reserve`, less
-/// what sequences hold whatever their length ([`sequence_reserve`]).
+/// what sequences hold whatever their length (`sequence_reserve`).
 pub fn memory_budget(
     model: &ModelParams,
     gpu: &GpuParams,

@@ -2,7 +2,7 @@
 //!
 //! This crate is the pure core: no I/O, no clock, no threads, no OS randomness. Simulated
 //! time is an integer number of nanoseconds, randomness comes from seeded streams
-//! ([`rng`]), and transcendental functions from `libm`, so the same [`Config`] gives a
+//! (`rng`), and transcendental functions from `libm`, so the same [`Config`] gives a
 //! byte-identical [`Report`] on every platform, native or WebAssembly.
 //!
 //! ```

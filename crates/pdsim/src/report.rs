@@ -184,10 +184,10 @@ pub struct Summary {
     /// Prompt tokens of completed requests per second (cache hits included).
     #[serde(default)]
     pub input_tokens_per_s: f64,
-    /// What the layout costs (see [`crate::economics`]).
+    /// What the layout costs (docs/PLANNING.md, Cost and energy).
     #[serde(default)]
     pub cost: CostSummary,
-    /// What the layout draws (see [`crate::economics`]).
+    /// What the layout draws (docs/PLANNING.md, Cost and energy).
     #[serde(default)]
     pub energy: EnergySummary,
 }

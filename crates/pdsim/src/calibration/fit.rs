@@ -300,7 +300,7 @@ fn percentile(v: &[f64], q: f64) -> f64 {
 /// Penalty for a request the run did not complete (a tenfold miss).
 const MISSING_PENALTY: f64 = core::f64::consts::LN_10;
 
-/// The error of `replayed` (a config from [`replay`]) on `measured`.
+/// The error of `replayed` (a config from `replay`) on `measured`.
 pub fn error(replayed: &Config, measured: &[Measured]) -> Result<FitError, Error> {
     let report = crate::run(replayed)?;
     // Request ids follow arrival order, ties in file order: the trace's own order.

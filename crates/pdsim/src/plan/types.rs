@@ -31,7 +31,7 @@ pub struct PlanRequest {
     #[serde(default)]
     pub objective: Objective,
     /// The workload fields the config did not give, which the plan took from the
-    /// defaults ([`inherited_defaults`] of the config as written); listed with the plan.
+    /// defaults ([`inherited_defaults`](super::inherited_defaults) of the config as written); listed with the plan.
     #[serde(default)]
     pub inherited: Vec<Inherited>,
 }
@@ -236,7 +236,7 @@ impl PoolShape {
 /// One layout to evaluate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Candidate {
-    /// Index in the list of [`candidates`], from 0 (stable for a given request).
+    /// Index in the list of [`candidates`](super::candidates), from 0 (stable for a given request).
     pub id: u32,
     /// A short human name (`"3P x TP2 + 2D x TP4, always"`).
     pub label: String,

@@ -74,7 +74,7 @@ impl Prompt {
 }
 
 /// The blocks of a prompt another prompt can share: the full blocks inside its shared
-/// prefix, blocks `0..blocks` of the path that ends in `group` (see [`PrefixTree`]; for a
+/// prefix, blocks `0..blocks` of the path that ends in `group` (see `PrefixTree`; for a
 /// flat group, of the group's own token sequence).
 ///
 /// A block's chained hash depends on its tokens and all tokens before it; inside a shared

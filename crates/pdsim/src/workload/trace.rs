@@ -160,7 +160,7 @@ impl<'de> serde::Deserialize<'de> for SessionKey {
 /// "input_length": n, "output_length": n, "hash_ids": [...]}` whose `hash_ids` list the
 /// prompt's blocks of `block_tokens` tokens (the last one possibly partial): equal leading
 /// ids are a shared prefix. Block-hash records become pdsim records whose prefix groups
-/// (nested where shared prefixes branch into others, see [`crate::prefix::PrefixTree`])
+/// (nested where shared prefixes branch into others, see docs/MODEL.md, Traces)
 /// give every pair of prompts exactly their common leading blocks.
 pub fn parse_trace_jsonl_blocks(
     text: &str,
