@@ -42,9 +42,15 @@ def modules(src):
 
 
 def strip_tests(code):
-    """The code without its `#[cfg(test)] mod name { ... }` blocks: tests may reach anywhere."""
+    """The code without its test modules (`#[cfg(test)]`, `#[cfg(all(test, ...))]` before
+    `mod name { ... }`): tests may reach anywhere."""
     while True:
-        m = re.search(r"#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+" + IDENT + r"\s*\{", code)
+        m = re.search(
+            r"#\[cfg\([^\]]*\btest\b[^\]]*\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+"
+            + IDENT
+            + r"\s*\{",
+            code,
+        )
         if not m:
             return code
         depth, i = 1, m.end()
@@ -55,12 +61,26 @@ def strip_tests(code):
 
 
 def strip(text):
-    """The code without comments and string literals (so docs and messages name nothing)."""
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    text = re.sub(r"//[^\n]*", "", text)
-    text = re.sub(r'r#*"(?:.|\n)*?"#*', '""', text)
-    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
-    return text
+    """The code without comments and string literals (so docs and messages name nothing).
+
+    One pass, left to right, so that `//` inside a string is not a comment, a string's last
+    letter (`"error"`) is not the `r` of a raw string, and a quote inside a raw string or a
+    comment opens nothing. Newlines are kept, so line numbers stay right."""
+    token = re.compile(
+        r"/\*.*?\*/"  # block comment
+        r"|//[^\n]*"  # line comment
+        r'|(?<![A-Za-z0-9_])b?r(#*)".*?"\1'  # raw string
+        r'|"(?:\\.|[^"\\])*"'  # string
+        r"|'(?:\\.|[^'\\])'",  # char literal
+        re.S,
+    )
+
+    def blank(m):
+        t = m.group(0)
+        keep = "\n" * t.count("\n")
+        return keep if t.startswith("/") else '""' + keep
+
+    return token.sub(blank, text)
 
 
 def expand_use(tree):

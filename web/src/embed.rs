@@ -147,10 +147,7 @@ impl Demo {
             config.workload.trace = None;
             let value = serde_json::to_value(&config).unwrap_or_default();
             let default = serde_json::to_value(pdsim::Config::default()).unwrap_or_default();
-            (
-                None,
-                pdsim::config::diff(&default, &value).map(|v| v.to_string()),
-            )
+            (None, pdsim::diff(&default, &value).map(|v| v.to_string()))
         } else {
             (Some(example.to_owned()), None)
         };
@@ -348,7 +345,7 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
             let status = status.clone();
             let code = code.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if crate::share::copy_text(code).await {
+                if crate::clipboard::copy_text(code).await {
                     status.set("copied".into());
                 } else {
                     status.set("could not copy: select the code and copy it".into());

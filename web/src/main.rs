@@ -7,6 +7,7 @@
 
 mod cards;
 mod charts;
+mod clipboard;
 mod compare;
 mod controls;
 mod embed;

@@ -258,7 +258,7 @@ pub fn config_changes(old: &Config, new: &Config) -> Vec<String> {
     let (Ok(a), Ok(b)) = (serde_json::to_value(old), serde_json::to_value(new)) else {
         return Vec::new();
     };
-    pdsim::config::changes(&a, &b)
+    pdsim::changes(&a, &b)
         .into_iter()
         .filter(|c| !c.path.starts_with("output."))
         .map(|c| format!("{}: {} → {}", c.path, c.old, c.new).replace('"', ""))

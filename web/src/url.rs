@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use gloo::timers::callback::Timeout;
-use pdsim::config::merge_onto;
+use pdsim::merge_onto;
 use pdsim::Config;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
@@ -30,12 +30,12 @@ pub const GROUPS: [&str; 6] = ["scenario", "topology", "disagg", "slo", "link", 
 
 /// The `c` parameter of `config` (`None` for the default config). The trace is left out.
 pub fn encode_config(config: &Config) -> Option<String> {
-    pdsim::config::share_value(config)
+    pdsim::share_value(config)
 }
 
 /// The config of a `c` parameter, or what is wrong with it.
 pub fn decode_config(c: &str) -> Result<Config, String> {
-    pdsim::config::config_of_share_value(c).map_err(|e| e.to_string())
+    pdsim::config_of_share_value(c).map_err(|e| e.to_string())
 }
 
 /// What [`Params::text`] leaves as it is: unreserved characters (RFC 3986) and the comma of
@@ -223,10 +223,8 @@ fn demo_config(example: Option<&str>, config: Option<&str>) -> Result<Config, St
     // Read and checked as a `c` of the whole merged config is (one parser, one set of error
     // messages; `Config::from_json` would link a second, path-tracking deserializer of the
     // whole config into the bundle: +40 KB gzip).
-    decode_config(&pdsim::config::base64url_encode(
-        merged.to_string().as_bytes(),
-    ))
-    .map_err(|e| format!("config: {e}"))
+    decode_config(&pdsim::base64url_encode(merged.to_string().as_bytes()))
+        .map_err(|e| format!("config: {e}"))
 }
 
 /// The page's start: read once from `location.hash`.
@@ -409,7 +407,7 @@ mod tests {
         assert!(note.unwrap_or_default().contains("v=9"));
         let (_, note, _) = read("#v=1&c=!!!");
         assert!(note.unwrap_or_default().contains("damaged"));
-        let c = pdsim::config::base64url_encode(br#"{"seed":"x"}"#);
+        let c = pdsim::base64url_encode(br#"{"seed":"x"}"#);
         let (_, note, _) = read(&format!("#v=1&c={c}"));
         assert!(note.unwrap_or_default().contains("seed"));
         let (_, note, view) = read("#embed=1&hide=topology,slo&charts=cards");

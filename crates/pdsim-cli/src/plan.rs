@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand, ValueEnum};
 use pdsim::config::Decider;
-use pdsim::config::{decode_floats, encode_floats};
+use pdsim::{decode_floats, encode_floats};
 use pdsim::plan::{
     Bound, Candidate, CandidateResult, DeciderChoice, Objective, Plan, PlanRequest, SearchSpace,
     Status, Targets,
@@ -156,7 +156,7 @@ struct Shard {
     /// The request every shard of the plan must share.
     request: serde_json::Value,
     /// This slice's results, floats encoded exactly (see
-    /// [`pdsim::config::encode_floats`]).
+    /// [`pdsim::encode_floats`]).
     results: serde_json::Value,
 }
 

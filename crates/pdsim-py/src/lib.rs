@@ -6,9 +6,9 @@
 //! while a simulation does. Errors of the core become `pdsim.ConfigError`, whose message is
 //! the CLI's (`field: what is allowed`) and whose `field` attribute is the field's path.
 
-use pdsim::config::{self as config_json, ShareError};
 use pdsim::plan::{Candidate, CandidateResult, PlanRequest, SearchSpace, Targets};
 use pdsim::Config;
+use pdsim::ShareError;
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -83,7 +83,7 @@ fn with_fields(py: Python<'_>, config: &str, fields: Vec<(String, String)>) -> P
     for (path, new) in fields {
         let new: Value = serde_json::from_str(&new)
             .map_err(|e| config_error(py, &path, format!("{path}: not a JSON value: {e}")))?;
-        config_json::set(&mut value, &path, new).map_err(|e| core_error(py, &e))?;
+        pdsim::set_path(&mut value, &path, new).map_err(|e| core_error(py, &e))?;
     }
     let point = Config::from_value(value).map_err(|e| core_error(py, &e))?;
     exact_text(&point)
@@ -95,8 +95,7 @@ fn with_fields(py: Python<'_>, config: &str, fields: Vec<(String, String)>) -> P
 fn run_exact(py: Python<'_>, config: &str) -> PyResult<String> {
     let value: Value = serde_json::from_str(config)
         .map_err(|e| config_error(py, "", format!("not an exact config: {e}")))?;
-    let config =
-        Config::from_value(config_json::decode_floats(value)).map_err(|e| core_error(py, &e))?;
+    let config = Config::from_value(pdsim::decode_floats(value)).map_err(|e| core_error(py, &e))?;
     let report = py.detach(|| pdsim::run(&config));
     let report = report.map_err(|e| core_error(py, &e))?;
     to_text(&report.summary)
@@ -144,11 +143,11 @@ fn examples_json() -> PyResult<String> {
     to_text(&list)
 }
 
-/// JSON text whose floats come back to the bit ([`config_json::encode_floats`]): how plan
+/// JSON text whose floats come back to the bit ([`pdsim::encode_floats`]): how plan
 /// requests, candidates and results travel through Python (and between processes).
 fn exact_text<T: serde::Serialize>(value: &T) -> PyResult<String> {
     let value = serde_json::to_value(value).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(config_json::encode_floats(value).to_string())
+    Ok(pdsim::encode_floats(value).to_string())
 }
 
 /// The inverse of [`exact_text`].
@@ -159,7 +158,7 @@ fn from_exact<T: serde::de::DeserializeOwned>(
 ) -> PyResult<T> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| config_error(py, "", format!("not a plan {what}: {e}")))?;
-    serde_json::from_value(config_json::decode_floats(value))
+    serde_json::from_value(pdsim::decode_floats(value))
         .map_err(|e| config_error(py, "", format!("not a plan {what}: {e}")))
 }
 
@@ -245,19 +244,19 @@ fn plan_summarize(py: Python<'_>, request: &str, results: Vec<String>) -> PyResu
 /// The `c` value of a config's share link (`None`: the default config).
 #[pyfunction]
 fn share_value(py: Python<'_>, config: &str) -> PyResult<Option<String>> {
-    Ok(config_json::share_value(&parse_config(py, config)?))
+    Ok(pdsim::share_value(&parse_config(py, config)?))
 }
 
 /// The playground link of a config at `base` (the playground's address).
 #[pyfunction]
 fn share_url(py: Python<'_>, base: &str, config: &str) -> PyResult<String> {
-    Ok(config_json::share_url(base, &parse_config(py, config)?))
+    Ok(pdsim::share_url(base, &parse_config(py, config)?))
 }
 
 /// The config (JSON text) of a playground share link.
 #[pyfunction]
 fn config_of_share_url(py: Python<'_>, url: &str) -> PyResult<String> {
-    let config = config_json::config_of_share_url(url).map_err(|e| share_error(py, &e))?;
+    let config = pdsim::config_of_share_url(url).map_err(|e| share_error(py, &e))?;
     to_text(&config)
 }
 
@@ -266,7 +265,7 @@ fn config_of_share_url(py: Python<'_>, url: &str) -> PyResult<String> {
 fn _pdsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConfigError", m.py().get_type::<ConfigError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("SHARE_VERSION", config_json::SHARE_VERSION)?;
+    m.add("SHARE_VERSION", pdsim::SHARE_VERSION)?;
     m.add_function(wrap_pyfunction!(run_json, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
     m.add_function(wrap_pyfunction!(with_fields, m)?)?;

@@ -211,7 +211,7 @@ pub fn merge_config(
     #[wasm_bindgen(unchecked_param_type = "ConfigInput | string")] patch: &JsValue,
 ) -> Result<JsValue, JsError> {
     let mut merged = json_of(base, "base")?;
-    pdsim::config::merge_onto(&mut merged, json_of(patch, "patch")?);
+    pdsim::merge_onto(&mut merged, json_of(patch, "patch")?);
     to_js(&merged)
 }
 
@@ -246,7 +246,7 @@ pub fn playground_hash(
         serde_json::to_value(&parsed).map_err(|e| JsError::new(&format!("internal: {e}")))?;
     let default = serde_json::to_value(pdsim::Config::default())
         .map_err(|e| JsError::new(&format!("internal: {e}")))?;
-    Ok(match pdsim::config::diff(&default, &value) {
+    Ok(match pdsim::diff(&default, &value) {
         None => "v=1".to_owned(),
         Some(part) => format!("v=1&c={}", base64url(part.to_string().as_bytes())),
     })

@@ -7,6 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::config_json::merge_onto;
 use crate::names::named_enum;
 use crate::presets::{GpuParams, ModelParams};
 
@@ -930,12 +931,6 @@ impl Config {
         serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
     }
 }
-
-pub use crate::config_json::{
-    base64url_decode, base64url_encode, changes, config_of_share_url, config_of_share_value,
-    decode_floats, diff, encode_floats, get, merge_onto, set, share_url, share_value, Change,
-    ShareError, SHARE_VERSION,
-};
 
 fn parse_at<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,

@@ -87,6 +87,8 @@ pub mod presets;
 pub mod report;
 mod rng;
 mod samples;
+mod share_link;
+mod simulate;
 mod step_time;
 mod sweep;
 mod time;
@@ -94,10 +96,21 @@ mod validate;
 pub mod workload;
 
 pub use config::Config;
+// A config as JSON (merge, diff, changes, paths, exact floats) and share links: at the root,
+// so that `config` does not re-export what is built on it.
+pub use config_json::{
+    changes, decode_floats, diff, encode_floats, get as get_path, merge_onto, set as set_path,
+    Change,
+};
 pub use error::Error;
 pub use examples::{all as examples, bench_reference, by_name as example, Example};
 pub use hf_config::parse as parse_hf_config;
 pub use report::Report;
+pub use share_link::{
+    base64url_decode, base64url_encode, config_of_share_url, config_of_share_value, share_url,
+    share_value, ShareError, SHARE_VERSION,
+};
+pub use simulate::{run, run_json};
 pub use step_time::{hf_model_of_file, step_time, PartsMs, Step, StepTime, StepTimeQuery};
 pub use sweep::{sweep, with_field, SweepRow};
 pub use validate::{resolve_model, validate, Validated};
@@ -110,21 +123,4 @@ pub mod internals {
     pub use crate::prefix::{BlockPool, SharedPrefix};
     pub use crate::samples::stat;
     pub use crate::time::{ms_to_ns, s_to_ns};
-}
-
-/// Validates `config` and runs the simulation it describes.
-pub fn run(config: &Config) -> Result<Report, Error> {
-    let validated = validate(config)?;
-    let outcome = engine::Simulation::new(&validated).run()?;
-    let mut report = outcome.report();
-    economics::fill(&validated.resolved().pools, &mut report);
-    Ok(report)
-}
-
-/// Parses a JSON config and runs it, returning the report as JSON: the whole pipeline that
-/// the CLI, the JS API and the determinism tests share.
-pub fn run_json(config_json: &str) -> Result<String, Error> {
-    let config = Config::from_json(config_json)?;
-    let report = run(&config)?;
-    serde_json::to_string(&report).map_err(|e| Error::invalid("report", e))
 }
