@@ -14,11 +14,11 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand, ValueEnum};
 use pdsim::config::Decider;
-use pdsim::{decode_floats, encode_floats};
 use pdsim::plan::{
     Bound, Candidate, CandidateResult, DeciderChoice, Objective, Plan, PlanRequest, SearchSpace,
     Status, Targets,
 };
+use pdsim::{decode_floats, encode_floats};
 use serde::{Deserialize, Serialize};
 
 /// `pdsim plan` arguments.
