@@ -584,13 +584,6 @@ mod tests {
         let measured = planted(&config, &truth, 0.5, 1);
         let fitted = fit(&config, &measured).unwrap();
         let f = fitted.factors;
-        let base = replay(&config, &measured);
-        eprintln!(
-            "DEBUG after {:?} truth {:?} before {:?}",
-            fitted.after,
-            evaluate(&base, &truth, &measured).unwrap(),
-            fitted.before
-        );
         assert!(within(f.prefill_efficiency, 0.7, 0.03), "{f:?}");
         assert!(within(f.decode_efficiency, 1.3, 0.03), "{f:?}");
         assert!(within(f.step_overhead_ms, 1.5, 0.05), "{f:?}");
