@@ -6,7 +6,7 @@
 //! while a simulation does. Errors of the core become `pdsim.ConfigError`, whose message is
 //! the CLI's (`field: what is allowed`) and whose `field` attribute is the field's path.
 
-use pdsim::plan::{Candidate, CandidateResult, PlanRequest, SearchSpace, Targets};
+use pdsim::plan::{Candidate, CandidateResult, Objective, PlanRequest, SearchSpace, Targets};
 use pdsim::Config;
 use pdsim::ShareError;
 use pyo3::create_exception;
@@ -60,6 +60,26 @@ fn parse_config(py: Python<'_>, text: &str) -> PyResult<Config> {
 fn run_json(py: Python<'_>, config: &str) -> PyResult<String> {
     let result = py.detach(|| pdsim::run_json(config));
     result.map_err(|e| core_error(py, &e))
+}
+
+/// A config (JSON text) that replays the JSON Lines trace `trace` instead of its generated
+/// workload: what `pdsim run CONFIG --trace FILE` runs. Bad lines are refused all at once,
+/// each as `SOURCE:LINE: message` (the CLI's words), under the field `trace`.
+#[pyfunction]
+fn with_trace(py: Python<'_>, config: &str, trace: &str, source: &str) -> PyResult<String> {
+    let mut parsed = parse_config(py, config)?;
+    let (records, errors) =
+        pdsim::workload::parse_trace_jsonl_blocks(trace, parsed.workload.trace_block_tokens);
+    if !errors.is_empty() {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{source}:{}: {}", e.line, e.message))
+            .collect();
+        let message = format!("{} bad trace line(s):\n{}", errors.len(), lines.join("\n"));
+        return Err(config_error(py, "trace", message));
+    }
+    parsed.workload.trace = Some(records);
+    to_text(&parsed)
 }
 
 /// The full config (every field, defaults filled in) of a config's JSON text, validated:
@@ -164,9 +184,10 @@ fn from_exact<T: serde::de::DeserializeOwned>(
 
 /// A plan request (exact JSON text, for the other plan functions), as `pdsim plan CONFIG`
 /// builds it (`requests`: `--requests`): a limit not given is the config's `slo` one; `space` is the JSON of a
-/// `SearchSpace` (missing fields: the defaults).
+/// `SearchSpace` (missing fields: the defaults); `objective` is `rate`, `gpus` or `cost`
+/// (`--objective`) and `rate_per_s` the rate to carry (`--rate`).
 #[pyfunction]
-#[pyo3(signature = (config, requests, gpus, ttft_ms, tpot_ms, attainment, space))]
+#[pyo3(signature = (config, requests, gpus, ttft_ms, tpot_ms, attainment, space, objective, rate_per_s))]
 #[allow(clippy::too_many_arguments)] // the flags of `pdsim plan`, one each
 fn plan_request(
     py: Python<'_>,
@@ -177,7 +198,16 @@ fn plan_request(
     tpot_ms: Option<f64>,
     attainment: f64,
     space: &str,
+    objective: &str,
+    rate_per_s: Option<f64>,
 ) -> PyResult<String> {
+    let objective = Objective::from_id(objective).ok_or_else(|| {
+        config_error(
+            py,
+            "objective",
+            format!("objective: must be rate, gpus or cost, got '{objective}'"),
+        )
+    })?;
     let written: Value = serde_json::from_str(config).unwrap_or(Value::Null);
     let mut inherited = pdsim::plan::inherited_defaults(&written);
     let mut config = parse_config(py, config)?;
@@ -199,12 +229,12 @@ fn plan_request(
             ttft_ms: ttft_ms.or_else(|| limit(&["ttft_ms"])),
             tpot_ms: tpot_ms.or_else(|| limit(&["tpot_ms", "itl_ms"])),
             attainment,
-            ..Targets::default()
+            rate_per_s,
         },
         gpus,
         space,
         config,
-        objective: pdsim::plan::Objective::default(),
+        objective,
         inherited,
     };
     exact_text(&request)
@@ -268,6 +298,7 @@ fn _pdsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SHARE_VERSION", pdsim::SHARE_VERSION)?;
     m.add_function(wrap_pyfunction!(run_json, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
+    m.add_function(wrap_pyfunction!(with_trace, m)?)?;
     m.add_function(wrap_pyfunction!(with_fields, m)?)?;
     m.add_function(wrap_pyfunction!(run_exact, m)?)?;
     m.add_function(wrap_pyfunction!(step_time_json, m)?)?;

@@ -113,3 +113,31 @@ def test_plan_errors_name_the_keyword():
     with pytest.raises(pdsim.ConfigError) as info:
         pdsim.plan(PLAN, gpus=2, ttft_ms=-1.0)
     assert info.value.field == "ttft_ms"
+
+
+def test_a_plan_for_fewest_gpus_is_the_clis(cli_json, config_file):
+    # The CLI's --objective, --rate and --hardware, as keywords.
+    args = dict(gpus=4, ttft_ms=500.0, tpot_ms=50.0, tp=[1], max_probes=6)
+    mine = pdsim.plan(PLAN, objective="gpus", rate=2.0, hardware=["h100-sxm"], **args)
+    theirs = cli_json(
+        "plan", config_file(PLAN), "--gpus", "4", "--ttft-ms", "500", "--tpot-ms", "50",
+        "--tp", "1", "--max-probes", "6", "--objective", "gpus", "--rate", "2",
+        "--hardware", "h100-sxm", "--json",
+    )
+    assert mine == theirs
+    assert mine["objective"] == "gpus"
+    # It differs from the default objective's plan (the rate per GPU).
+    assert mine != pdsim.plan(PLAN, **args)
+
+
+def test_plan_objective_errors_name_the_keyword():
+    with pytest.raises(pdsim.ConfigError) as info:
+        pdsim.plan(PLAN, gpus=2, ttft_ms=500.0, objective="speed")
+    assert info.value.field == "objective"
+    assert "rate, gpus or cost" in str(info.value)
+    with pytest.raises(pdsim.ConfigError) as info:
+        pdsim.plan(PLAN, gpus=2, ttft_ms=500.0, objective="gpus")
+    assert info.value.field == "rate"
+    with pytest.raises(pdsim.ConfigError) as info:
+        pdsim.plan(PLAN, gpus=2, ttft_ms=500.0, hardware=["h999"])
+    assert info.value.field == "hardware"

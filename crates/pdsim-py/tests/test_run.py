@@ -116,3 +116,42 @@ def test_the_gil_is_released_during_a_run():
     thread.join()
     assert times["injected"] == 1_000_000
     assert woke < times["run_end"], "this thread waited for the run: the GIL was held"
+
+
+# A Mooncake-style session trace: the follow-up turn carries `delay`, not `timestamp`.
+TRACE = [
+    {"timestamp": 0, "input_length": 1100, "output_length": 40, "hash_ids": [1, 2, 3], "session_id": "a"},
+    {"delay": 50, "input_length": 1700, "output_length": 30, "hash_ids": [1, 2, 3, 4], "session_id": "a"},
+    {"timestamp": 20, "input_length": 600, "output_length": 25, "hash_ids": [7, 8]},
+]
+
+
+def test_a_trace_replays_as_the_clis(cli_json, config_file, tmp_path):
+    path = tmp_path / "trace.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in TRACE) + "\n")
+    config = {"output": {"per_request": True}}
+    from_path = pdsim.run(config, trace=path)
+    assert from_path.to_dict() == cli_json("run", config_file(config), "--trace", str(path))
+    assert pdsim.run(config, trace=TRACE).to_dict() == from_path.to_dict()
+    requests = from_path.requests
+    # By arrival: the follow-up turn comes 50 ms after its first turn ends, so last.
+    assert [r["input_tokens"] for r in requests] == [1100, 600, 1700]
+    # It finds its first turn's blocks cached.
+    assert requests[2]["cached_tokens"] > 0
+
+
+def test_bad_trace_lines_are_named(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    good = json.dumps(TRACE[0])
+    both = json.dumps({**TRACE[1], "timestamp": 10})
+    path.write_text(f"{good}\n{both}\n{{\"timestamp\": 5}}\n")
+    with pytest.raises(pdsim.ConfigError) as info:
+        pdsim.run({}, trace=path)
+    assert info.value.field == "trace"
+    message = str(info.value)
+    assert "2 bad trace line(s)" in message
+    assert f"{path}:2:" in message and f"{path}:3:" in message
+    assert "timestamp" in message.split(f"{path}:2:")[1].split("\n")[0]
+    with pytest.raises(pdsim.ConfigError) as info:
+        pdsim.run({}, trace=tmp_path / "missing.jsonl")
+    assert info.value.field == "trace"

@@ -167,14 +167,38 @@ class Report:
         )
 
 
-def run(config: ConfigLike) -> Report:
+def _trace_text(trace: Any) -> tuple[str, str]:
+    """The JSON Lines text of a trace and the name its errors give: a path (str or
+    os.PathLike) to a file, or an iterable of records (dicts)."""
+    if isinstance(trace, (str, os.PathLike)):
+        try:
+            with open(trace, encoding="utf-8") as f:
+                return f.read(), os.fspath(trace)
+        except OSError as e:
+            raise _error("trace", f"cannot read {os.fspath(trace)!r}: {e.strerror}") from None
+    if isinstance(trace, Mapping):
+        raise _error("trace", "give a path or a list of records, not one record")
+    try:
+        return "\n".join(json.dumps(dict(r)) for r in trace), "trace"
+    except (TypeError, ValueError) as e:
+        raise _error("trace", f"each record must be a dict of JSON values: {e}") from None
+
+
+def run(config: ConfigLike, *, trace: Any = None) -> Report:
     """Runs ``config`` and returns its :class:`Report`.
 
     ``config`` is a dict (a partial config merges onto the defaults), a path to a JSON file,
-    JSON text, or a playground share link (``https://.../#v=1&c=...``). The GIL is released
-    while the simulation runs. Raises :class:`ConfigError` naming the field.
+    JSON text, or a playground share link (``https://.../#v=1&c=...``). ``trace`` replays a
+    JSON Lines trace instead of the generated workload, as ``pdsim run --trace FILE``: a
+    path, or a list of records (``{"arrival_ms", "input_tokens", "output_tokens"}``, or
+    Mooncake-style ``{"timestamp", "input_length", "output_length", "hash_ids"}``). The GIL
+    is released while the simulation runs. Raises :class:`ConfigError` naming the field
+    (bad trace lines: field ``trace``, every bad line named).
     """
     text = _config_text(config)
+    if trace is not None:
+        trace_text, source = _trace_text(trace)
+        text = _pdsim.with_trace(text, trace_text, source)
     report = json.loads(_pdsim.run_json(text))
     return Report(report, json.loads(_pdsim.resolve_config(text)))
 
@@ -247,6 +271,9 @@ _PLAN_FIELDS = {
     "targets.ttft_ms": "ttft_ms",
     "targets.tpot_ms": "tpot_ms",
     "targets.attainment": "attainment",
+    "targets.rate_per_s": "rate",
+    "space.hardware": "hardware",
+    "space.ep": "ep",
     "space": "layouts",
     "space.tp": "tp",
     "space.deciders": "deciders",
@@ -290,6 +317,10 @@ def plan(
     max_candidates: int | None = None,
     max_probes: int | None = None,
     requests: int | None = None,
+    objective: str = "rate",
+    rate: float | None = None,
+    hardware: Sequence[str] = (),
+    ep: Sequence[int] = (),
     executor: Any = None,
 ) -> dict[str, Any]:
     """The capacity plan for ``config`` on at most ``gpus`` GPUs: the same object as
@@ -299,9 +330,13 @@ def plan(
     The keyword arguments are the CLI's flags: ``ttft_ms`` and ``tpot_ms`` (default: the
     config's ``slo``), ``attainment``, ``tp`` (e.g. ``[1, 2]``), ``deciders`` (e.g.
     ``["always", "prefix-threshold:1024"]``), ``layouts`` (``"both"``, ``"aggregated"`` or
-    ``"disaggregated"``), ``max_candidates``, ``max_probes`` and ``requests`` (sets
-    ``workload.requests``). Each candidate's rate search can run through ``executor``
-    (see :func:`sweep`); the plan is the same either way.
+    ``"disaggregated"``), ``max_candidates``, ``max_probes``, ``requests`` (sets
+    ``workload.requests``), ``objective`` (``"rate"``: most requests/s per GPU; ``"gpus"``:
+    fewest GPUs that carry ``rate`` req/s; ``"cost"``: lowest $ per million output
+    tokens), ``rate``, ``hardware`` (catalog GPU ids to try, e.g. ``["h100-sxm", "h200"]``)
+    and ``ep`` (expert-parallel degrees to try for MoE models). Each candidate's rate
+    search can run through ``executor`` (see :func:`sweep`); the plan is the same either
+    way.
     """
     text = _config_text(config)
     if layouts not in ("both", "aggregated", "disaggregated"):
@@ -311,13 +346,15 @@ def plan(
         "disaggregated": layouts != "aggregated",
         "tp": list(tp),
         "deciders": [_decider(d) for d in deciders],
+        "hardware": list(hardware),
+        "ep": list(ep),
     }
     if max_candidates is not None:
         space["max_candidates"] = max_candidates
     if max_probes is not None:
         space["max_probes"] = max_probes
     request = _pdsim.plan_request(
-        text, requests, gpus, ttft_ms, tpot_ms, attainment, json.dumps(space)
+        text, requests, gpus, ttft_ms, tpot_ms, attainment, json.dumps(space), objective, rate
     )
     candidates = _plan_call(_pdsim.plan_candidates, request)
     if executor is None:
