@@ -34,6 +34,21 @@ fn merge(base: &mut Value, over: &Value) {
     }
 }
 
+/// `{"workload": {"trace": [...]}}` with the first `first` records of the JSON Lines trace
+/// `file` (relative to the case's directory) that a run's `"trace": {"file", "first"}` names.
+fn trace_records(case: &Path, trace: &Value) -> Value {
+    let file = case.parent().unwrap().join(trace["file"].as_str().unwrap());
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
+    let first = trace["first"].as_u64().map_or(usize::MAX, |n| n as usize);
+    let records: Vec<Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(first)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    serde_json::json!({ "workload": { "trace": records } })
+}
+
 struct Run {
     label: String,
     config: Config,
@@ -56,6 +71,9 @@ fn load(path: &Path) -> Case {
         .map(|run| {
             let mut config = case["config"].clone();
             merge(&mut config, &run["config"]);
+            if let Some(trace) = run.get("trace") {
+                merge(&mut config, &trace_records(path, trace));
+            }
             let config = Config::from_value(config).unwrap_or_else(|e| panic!("{name}: {e}"));
             let measured = fit::parse_summary(&run["measured"].to_string())
                 .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -923,7 +923,7 @@ mod tests {
         assert!(fitted.before.objective > 0.1, "{:?}", fitted.before);
         assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
         // Four times the rate, another seed: the fitted config predicts every statistic.
-        let mut unseen = config.clone();
+        let mut unseen = config;
         unseen.workload.arrival.rate_per_s = 2.0;
         unseen.seed = 7;
         let unseen_measured = planted_summary(&unseen, &truth);
