@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use crate::config::{Config, TraceRecord};
+use crate::config::{Config, LengthDist, TraceRecord};
 use crate::error::Error;
 
 /// Declares [`Statistic`]: each variant's name in a measured summary, and the field of the
@@ -488,6 +488,25 @@ struct Free {
     decode: bool,
 }
 
+/// Whether every prompt of `config`'s workload (its trace, or its generated lengths) has the
+/// same length. Then TTFT alone cannot tell a slower prefill from a larger fixed cost per
+/// step (every prompt's prefill steps are the same): when no TPOT was measured either (TPOT
+/// feels the overhead but not the prefill), the fits keep the calibrated prefill efficiency
+/// and let the step overhead take the difference, since a deployment's fixed costs are
+/// what a calibrated model knows least and its per-token speed what it knows best.
+fn prompts_of_one_length(config: &Config) -> bool {
+    match &config.workload.trace {
+        Some(trace) => trace
+            .windows(2)
+            .all(|w| w[0].input_tokens == w[1].input_tokens),
+        None => match config.workload.input_tokens {
+            LengthDist::Constant { .. } => true,
+            LengthDist::Uniform { min, max } => min == max,
+            _ => false,
+        },
+    }
+}
+
 /// The profile search shared by both fits: for each step overhead tried (golden section in
 /// its logarithm), the prefill efficiency that best fits TTFT (`eval`'s first value), then
 /// the decode efficiency that best fits the whole objective (its second). Decode speed
@@ -541,14 +560,16 @@ fn profile_search(
 
 /// Fits `engine.prefill_efficiency`, `engine.decode_efficiency` and
 /// `engine.step_overhead_ms` of `config` to `measured`, starting from the config's own
-/// values; deterministic ([`EVALUATIONS`] simulations of the measured records).
+/// values; deterministic (at most [`EVALUATIONS`] simulations of the measured records). With
+/// prompts all of one length and no TPOT measured, the prefill efficiency stays (see
+/// [`prompts_of_one_length`]).
 pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
     let base = replay(config, measured);
     crate::validate(&base)?;
     let start = Factors::of(config);
     let before = evaluate(&base, &start, measured)?;
     let free = Free {
-        prefill: true,
+        prefill: !(prompts_of_one_length(&base) && measured.iter().all(|m| m.tpot_ms.is_none())),
         decode: true,
     };
     let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f| {
@@ -747,7 +768,8 @@ pub struct SummaryFitted {
 /// Fits the same three factors as [`fit`] to a benchmark's summary statistics of one run
 /// of `config`'s own workload (generated or a trace: the workload the benchmark ran),
 /// with the same deterministic profile search. The prefill efficiency is searched only
-/// when a TTFT statistic was measured and the decode efficiency only when a TPOT one was;
+/// when a TTFT statistic was measured (and not when only TTFT was, with prompts all of one
+/// length: see [`prompts_of_one_length`]), the decode efficiency only when a TPOT one was;
 /// the step overhead always.
 pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<SummaryFitted, Error> {
     crate::validate(config)?;
@@ -759,7 +781,8 @@ pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<Summar
     };
     let before = summary_error(config, measured)?;
     let free = Free {
-        prefill: measured.values.iter().any(|(s, _)| s.is_ttft()),
+        prefill: measured.values.iter().any(|(s, _)| s.is_ttft())
+            && !(prompts_of_one_length(config) && measured.values.iter().all(|(s, _)| s.is_ttft())),
         decode: measured.values.iter().any(|(s, _)| !s.is_ttft()),
     };
     let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f| {
@@ -832,7 +855,7 @@ mod tests {
         c.topology.prefill.instances = 0;
         c.topology.decode.instances = 0;
         c.disaggregation.decider = crate::config::Decider::Never;
-        c.workload.output_tokens = crate::config::LengthDist::Normal {
+        c.workload.output_tokens = LengthDist::Normal {
             mean: 16.0,
             std: 4.0,
             min: Some(2),
@@ -964,6 +987,75 @@ mod tests {
         );
         assert_eq!(fitted.after.tpot, 0.0);
         assert!(fitted.after.ttft < 0.02, "{:?}", fitted.after);
+    }
+
+    #[test]
+    fn with_prompts_of_one_length_the_overhead_takes_a_fixed_cost() {
+        // Prompts all of 512 tokens, only TTFT measured, and a fixed cost the model lacks
+        // (planted as 4 ms more per step): TTFT cannot tell it from a slower prefill, so the
+        // fit keeps the calibrated prefill efficiency and finds the overhead; longer prompts,
+        // never seen, are then predicted with the calibrated per-token speed.
+        let mut config = one_instance();
+        config.workload.requests = Some(120);
+        config.workload.arrival.rate_per_s = 0.5;
+        config.workload.input_tokens = LengthDist::Constant { value: 512 };
+        let truth = Factors {
+            prefill_efficiency: 1.0,
+            decode_efficiency: 1.0,
+            step_overhead_ms: 4.3,
+        };
+        let full = planted_summary(&config, &truth);
+        let measured = MeasuredSummary {
+            values: full
+                .values
+                .iter()
+                .copied()
+                .filter(|(s, _)| s.is_ttft())
+                .collect(),
+        };
+        let fitted = fit_summary(&config, &measured).unwrap();
+        assert_eq!(fitted.factors.prefill_efficiency, 1.0);
+        assert!(
+            within(fitted.factors.step_overhead_ms, 4.3, 0.10),
+            "{:?}",
+            fitted.factors
+        );
+        assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
+        let mut longer = config.clone();
+        longer.workload.input_tokens = LengthDist::Constant { value: 4096 };
+        let longer_measured = planted_summary(&longer, &truth);
+        fitted.factors.apply(&mut longer);
+        let after = summary_error(&longer, &longer_measured).unwrap();
+        for (s, e) in &after.relative {
+            assert!(e.abs() < 0.05, "{}: {e:+.3}", s.name());
+        }
+        // With TPOT measured too, the overhead is told apart by it: all three are searched.
+        let both = fit_summary(&config, &full).unwrap();
+        assert!(
+            both.evaluations > fitted.evaluations,
+            "{} {}",
+            both.evaluations,
+            fitted.evaluations
+        );
+        // A trace of one length is the same case.
+        let records: Vec<Measured> = (0..40)
+            .map(|i| Measured {
+                record: TraceRecord {
+                    arrival_ms: f64::from(i) * 2000.0,
+                    input_tokens: 512,
+                    output_tokens: 8,
+                    prefix_group: None,
+                    prefix_tokens: None,
+                    prefix_parent: None,
+                    prefix_parent_tokens: None,
+                    session: None,
+                    delay_ms: None,
+                },
+                ttft_ms: 1.0,
+                tpot_ms: None,
+            })
+            .collect();
+        assert!(prompts_of_one_length(&replay(&config, &records)));
     }
 
     #[test]
