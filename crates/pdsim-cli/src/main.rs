@@ -139,7 +139,8 @@ enum Command {
         measured: Option<String>,
         /// A JSON object of a benchmark's statistics over one run of the config's own
         /// workload, in ms: ttft_mean_ms, ttft_p50_ms, ttft_p90_ms, ttft_p99_ms,
-        /// tpot_mean_ms, tpot_p50_ms, tpot_p90_ms, tpot_p99_ms (any of them).
+        /// tpot_mean_ms, tpot_p50_ms, tpot_p90_ms, tpot_p99_ms, itl_mean_ms, itl_p50_ms,
+        /// itl_p90_ms, itl_p99_ms (any of them).
         #[arg(long)]
         measured_summary: Option<String>,
     },

@@ -39,6 +39,11 @@ macro_rules! named_statistics {
                 match self { $( Statistic::$variant => summary.$field.$stat, )* }
             }
 
+            /// How many values the report's distribution of it holds.
+            fn count(self, summary: &crate::report::Summary) -> u64 {
+                match self { $( Statistic::$variant => summary.$field.count, )* }
+            }
+
             fn names() -> Vec<&'static str> {
                 Self::ALL.iter().map(|s| s.name()).collect()
             }
@@ -598,17 +603,23 @@ named_statistics! {
     TpotP50 = ("tpot_p50_ms", tpot_ms, p50),
     TpotP90 = ("tpot_p90_ms", tpot_ms, p90),
     TpotP99 = ("tpot_p99_ms", tpot_ms, p99),
+    ItlMean = ("itl_mean_ms", itl_ms, mean),
+    ItlP50 = ("itl_p50_ms", itl_ms, p50),
+    ItlP90 = ("itl_p90_ms", itl_ms, p90),
+    ItlP99 = ("itl_p99_ms", itl_ms, p99),
 }
 
 impl Statistic {
-    /// Whether it is a statistic of time to first token (else of time per output token).
+    /// Whether it is a statistic of time to first token (else of the decode: time per output
+    /// token, a request's mean gap, or inter-token latency, every gap; SGLang's benchmark
+    /// prints the latter).
     pub fn is_ttft(self) -> bool {
         self.name().starts_with("ttft")
     }
 }
 
 /// What a deployment's benchmark reported over one run of the config's own workload (as
-/// `vllm bench serve` prints it: mean, median and percentiles of TTFT and TPOT), for
+/// `vllm bench serve` prints it: mean, median and percentiles of TTFT, TPOT and ITL), for
 /// [`fit_summary`]. At least one statistic; each in ms and > 0.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MeasuredSummary {
@@ -715,11 +726,7 @@ pub fn summary_error(config: &Config, measured: &MeasuredSummary) -> Result<Summ
     let (mut ttft, mut tpot, mut n_ttft, mut n_tpot) = (0.0, 0.0, 0usize, 0usize);
     let mut relative = Vec::new();
     for &(statistic, m) in &measured.values {
-        let count = if statistic.is_ttft() {
-            s.ttft_ms.count
-        } else {
-            s.tpot_ms.count
-        };
+        let count = statistic.count(s);
         let sim = statistic.of(s);
         let miss = if count > 0 && sim > 0.0 {
             libm::fabs(libm::log(sim / m))
@@ -769,7 +776,7 @@ pub struct SummaryFitted {
 /// of `config`'s own workload (generated or a trace: the workload the benchmark ran),
 /// with the same deterministic profile search. The prefill efficiency is searched only
 /// when a TTFT statistic was measured (and not when only TTFT was, with prompts all of one
-/// length: see [`prompts_of_one_length`]), the decode efficiency only when a TPOT one was;
+/// length: see [`prompts_of_one_length`]), the decode efficiency only when a TPOT or ITL one was;
 /// the step overhead always.
 pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<SummaryFitted, Error> {
     crate::validate(config)?;
@@ -1060,7 +1067,10 @@ mod tests {
 
     #[test]
     fn bad_summaries_are_refused_by_name() {
-        let ok = parse_summary(r#"{"tpot_p50_ms": 11.5, "ttft_mean_ms": 103.5}"#).unwrap();
+        let ok = parse_summary(r#"{"tpot_p50_ms": 11.5, "ttft_mean_ms": 103.5, "itl_p99_ms": 30}"#)
+            .unwrap();
+        assert_eq!(ok.values.len(), 3);
+        assert!(!Statistic::ItlP99.is_ttft());
         // Kept in the order of Statistic::ALL.
         assert_eq!(ok.values[0].0, Statistic::TtftMean);
         for (text, field) in [
