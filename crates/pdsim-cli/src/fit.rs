@@ -45,8 +45,8 @@ pub fn run_summary(config: &Config, summary_path: &str) -> Result<String, String
          engine.prefill_efficiency {:>9.4} -> {:.4}\n  \
          engine.decode_efficiency  {:>9.4} -> {:.4}\n  \
          engine.step_overhead_ms   {:>9.4} -> {:.4} ms\n\
-         error (mean |ln(simulated / measured)| over the TTFT and the TPOT statistics; each \
-         as simulated / measured - 1):\n  before: {}\n  after:  {}",
+         error (mean |ln(simulated / measured)| over the TTFT and over the TPOT and ITL \
+         statistics; each as simulated / measured - 1):\n  before: {}\n  after:  {}",
         measured.values.len(),
         fitted.evaluations,
         from.prefill_efficiency,
