@@ -267,7 +267,7 @@ fn accuracy_doc_matches_the_cases() {
         paths.len(),
         predicted,
         100.0 * median(zero_medians),
-        100.0 * median(fitted_medians)
+        100.0 * median(fitted_medians.clone())
     ));
     doc = replace(&doc, "summary", &summary).expect("docs/ACCURACY.md has no summary table");
     if std::env::var_os("PDSIM_BLESS_DOCS").is_some() {
@@ -278,6 +278,15 @@ fn accuracy_doc_matches_the_cases() {
             "docs/ACCURACY.md is stale; regenerate with PDSIM_BLESS_DOCS=1 cargo test -p pdsim --test accuracy and review the diff"
         );
     }
+    // Floors under today's figures (36% fitted over all cases, 4 cases within 20%), so a
+    // change that loses accuracy fails even after a bless.
+    let within_target = fitted_medians.iter().filter(|m| **m <= 0.20).count();
+    assert!(within_target >= 3, "{within_target} cases within 20%");
+    assert!(
+        median(fitted_medians.clone()) <= 0.45,
+        "fitted median of the medians {:.3}",
+        median(fitted_medians.clone())
+    );
     // The fit never leaves the run it was fitted on worse off than zero-shot (it keeps the
     // config's factors when nothing it tries does better).
     for (name, zero, fitted) in fitted_on {
