@@ -566,8 +566,8 @@ fn profile_search(
 /// Fits `engine.prefill_efficiency`, `engine.decode_efficiency` and
 /// `engine.step_overhead_ms` of `config` to `measured`, starting from the config's own
 /// values; deterministic (at most [`EVALUATIONS`] simulations of the measured records). With
-/// prompts all of one length and no TPOT measured, the prefill efficiency stays (see
-/// [`prompts_of_one_length`]).
+/// prompts all of one length and no TPOT measured, the prefill efficiency stays: TTFT alone
+/// cannot tell it from the step overhead.
 pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
     let base = replay(config, measured);
     crate::validate(&base)?;
@@ -776,8 +776,8 @@ pub struct SummaryFitted {
 /// of `config`'s own workload (generated or a trace: the workload the benchmark ran),
 /// with the same deterministic profile search. The prefill efficiency is searched only
 /// when a TTFT statistic was measured (and not when only TTFT was, with prompts all of one
-/// length: see [`prompts_of_one_length`]), the decode efficiency only when a TPOT or ITL one was;
-/// the step overhead always.
+/// length, where TTFT alone cannot tell it from the step overhead), the decode efficiency
+/// only when a TPOT or ITL one was; the step overhead always.
 pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<SummaryFitted, Error> {
     crate::validate(config)?;
     let start = Factors::of(config);
