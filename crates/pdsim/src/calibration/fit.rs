@@ -933,7 +933,7 @@ mod tests {
     #[test]
     fn a_summary_fit_recovers_planted_factors_and_predicts_a_rate_it_never_saw() {
         // The same instance and planted factors as the per-request fit, but only the
-        // benchmark's summary of one low-rate run (mean, p50, p90, p99 of TTFT and TPOT);
+        // benchmark's summary of one low-rate run (mean, p50, p90, p99 of TTFT, TPOT and ITL);
         // prompts of many lengths, so TTFT's percentiles tell the prefill's per-token part
         // from the step overhead.
         let mut config = one_instance();
