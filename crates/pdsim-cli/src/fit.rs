@@ -2,7 +2,7 @@
 //! ([`pdsim::calibration::fit`]) and prints the fitted config on standard output, the
 //! factors and the error before and after on standard error.
 
-use pdsim::calibration::fit::{self, FitError};
+use pdsim::calibration::fit::{self, FitError, SummaryError};
 use pdsim::Config;
 
 /// The fitted config as JSON; the report of the fit goes to standard error.
@@ -31,6 +31,49 @@ pub fn run(config: &Config, measured_path: &str) -> Result<String, String> {
         describe(&fitted.after),
     );
     serde_json::to_string_pretty(&fitted.config).map_err(|e| e.to_string())
+}
+
+/// `pdsim fit CONFIG --measured-summary FILE.json`: the same, fitted to a benchmark's
+/// summary statistics of one run of the config's own workload.
+pub fn run_summary(config: &Config, summary_path: &str) -> Result<String, String> {
+    let text = super::read_input(summary_path)?;
+    let measured = fit::parse_summary(&text).map_err(|e| format!("{summary_path}: {e}"))?;
+    let fitted = fit::fit_summary(config, &measured).map_err(|e| e.to_string())?;
+    let (from, to) = (&config.engine, &fitted.config.engine);
+    eprintln!(
+        "fitted to {} measured statistics ({} simulations):\n  \
+         engine.prefill_efficiency {:>9.4} -> {:.4}\n  \
+         engine.decode_efficiency  {:>9.4} -> {:.4}\n  \
+         engine.step_overhead_ms   {:>9.4} -> {:.4} ms\n\
+         error (mean |ln(simulated / measured)| over the TTFT and over the TPOT and ITL \
+         statistics; each as simulated / measured - 1):\n  before: {}\n  after:  {}",
+        measured.values.len(),
+        fitted.evaluations,
+        from.prefill_efficiency,
+        to.prefill_efficiency,
+        from.decode_efficiency,
+        to.decode_efficiency,
+        from.step_overhead_ms,
+        to.step_overhead_ms,
+        describe_summary(&fitted.before),
+        describe_summary(&fitted.after),
+    );
+    serde_json::to_string_pretty(&fitted.config).map_err(|e| e.to_string())
+}
+
+fn describe_summary(e: &SummaryError) -> String {
+    let each: Vec<String> = e
+        .relative
+        .iter()
+        .map(|(s, r)| format!("{} {:+.1}%", s.name(), 100.0 * r))
+        .collect();
+    format!(
+        "{:.4} (TTFT {:.4}, TPOT {:.4}); {}",
+        e.objective,
+        e.ttft,
+        e.tpot,
+        each.join(", ")
+    )
 }
 
 fn describe(e: &FitError) -> String {

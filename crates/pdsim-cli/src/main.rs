@@ -129,15 +129,26 @@ enum Command {
     /// targets, for a GPU budget (`pdsim plan merge` combines `--shard` slices).
     Plan(plan::PlanArgs),
     /// Fit a config's prefill and decode efficiency and per-step overhead to a deployment's
-    /// measured per-request latencies; prints the fitted config (usable by `pdsim run`) and
-    /// the error before and after on standard error. docs/FIT.md says how to export them.
+    /// measured per-request latencies (or a benchmark's summary of one run); prints the
+    /// fitted config (usable by `pdsim run`) and the error before and after on standard
+    /// error. docs/FIT.md says how to export them.
     Fit {
         /// Config file (JSON) of the deployment, or `-` for standard input.
         config: String,
         /// JSON Lines of measured requests: arrival_ms, input_tokens, output_tokens,
         /// ttft_ms, tpot_ms (the last optional for one-token outputs).
+        #[arg(
+            long,
+            required_unless_present = "measured_summary",
+            conflicts_with = "measured_summary"
+        )]
+        measured: Option<String>,
+        /// A JSON object of a benchmark's statistics over one run of the config's own
+        /// workload, in ms: ttft_mean_ms, ttft_p50_ms, ttft_p90_ms, ttft_p99_ms,
+        /// tpot_mean_ms, tpot_p50_ms, tpot_p90_ms, tpot_p99_ms, itl_mean_ms, itl_p50_ms,
+        /// itl_p90_ms, itl_p99_ms (any of them).
         #[arg(long)]
-        measured: String,
+        measured_summary: Option<String>,
     },
     /// Measure simulation speed on fixed scenarios.
     Bench {
@@ -347,7 +358,17 @@ fn execute(command: Command) -> Result<String, String> {
                 Ok(table::catalog())
             }
         }
-        Command::Fit { config, measured } => fit::run(&load_config(&config)?, &measured),
+        Command::Fit {
+            config,
+            measured,
+            measured_summary,
+        } => match (measured, measured_summary) {
+            (Some(measured), _) => fit::run(&load_config(&config)?, &measured),
+            (None, Some(summary)) => fit::run_summary(&load_config(&config)?, &summary),
+            (None, None) => {
+                Err("fit: give --measured FILE.jsonl or --measured-summary FILE.json".into())
+            }
+        },
         Command::Bench { scale, repeat } => bench::run(scale, repeat.max(1)),
         Command::Plan(args) => plan::run(args),
     }

@@ -447,3 +447,48 @@ fn fit_recovers_a_planted_factor_and_prints_a_runnable_config() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 2: input_tokens"), "{stderr}");
 }
+
+#[test]
+fn fit_to_a_summary_recovers_a_planted_decode_efficiency() {
+    let dir = std::env::temp_dir().join(format!("pdsim-cli-fit-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    // A benchmark's summary made by pdsim itself with decode 1.25 times as fast as modelled.
+    let workload =
+        r#""workload": {"requests": 80, "arrival": {"rate_per_s": 10}, "prefix": {"groups": 0}}"#;
+    let planted = format!(r#"{{"engine": {{"decode_efficiency": 1.25}}, {workload}}}"#);
+    let report = pdsim(&["run", "-"], planted.as_bytes());
+    assert!(report.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).expect("report");
+    let s = &json["summary"];
+    let summary = serde_json::json!({
+        "ttft_p50_ms": s["ttft_ms"]["p50"], "ttft_p90_ms": s["ttft_ms"]["p90"],
+        "tpot_mean_ms": s["tpot_ms"]["mean"], "tpot_p50_ms": s["tpot_ms"]["p50"],
+    });
+    let path = dir.join("summary.json");
+    std::fs::write(&path, summary.to_string()).expect("write");
+    let path = path.to_str().unwrap_or_default();
+    let config = format!("{{{workload}}}");
+    let out = pdsim(&["fit", "-", "--measured-summary", path], config.as_bytes());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("tpot_p50_ms"), "{stderr}");
+    let fitted: serde_json::Value = serde_json::from_slice(&out.stdout).expect("config JSON");
+    let decode = fitted["engine"]["decode_efficiency"]
+        .as_f64()
+        .unwrap_or(0.0);
+    assert!((decode / 1.25 - 1.0).abs() < 0.1, "{decode}: {stderr}");
+    // A statistic pdsim does not know is refused by name.
+    std::fs::write(dir.join("bad.json"), r#"{"ttft_p95_ms": 3}"#).expect("write");
+    let bad = dir.join("bad.json");
+    let out = pdsim(
+        &[
+            "fit",
+            "-",
+            "--measured-summary",
+            bad.to_str().unwrap_or_default(),
+        ],
+        b"{}",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ttft_p95_ms"));
+}

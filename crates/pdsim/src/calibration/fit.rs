@@ -12,8 +12,44 @@
 
 use serde_json::Value;
 
-use crate::config::{Config, TraceRecord};
+use crate::config::{Config, LengthDist, TraceRecord};
 use crate::error::Error;
+
+/// Declares [`Statistic`]: each variant's name in a measured summary, and the field of the
+/// report's summary and of its [`crate::report::Stat`] it compares with.
+macro_rules! named_statistics {
+    ($( $variant:ident = ($name:literal, $field:ident, $stat:ident) ),* $(,)?) => {
+        /// A statistic of a whole run that benchmarks report (in ms).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum Statistic {
+            $( #[doc = concat!("`", $name, "`")] $variant, )*
+        }
+
+        impl Statistic {
+            /// Every statistic, in the order of a summary.
+            pub const ALL: &'static [Statistic] = &[$(Statistic::$variant),*];
+
+            /// Its name in a measured summary (`ttft_p50_ms`, ...).
+            pub fn name(self) -> &'static str {
+                match self { $( Statistic::$variant => $name, )* }
+            }
+
+            /// Its value in a report's summary, in ms.
+            pub fn of(self, summary: &crate::report::Summary) -> f64 {
+                match self { $( Statistic::$variant => summary.$field.$stat, )* }
+            }
+
+            /// How many values the report's distribution of it holds.
+            fn count(self, summary: &crate::report::Summary) -> u64 {
+                match self { $( Statistic::$variant => summary.$field.count, )* }
+            }
+
+            fn names() -> Vec<&'static str> {
+                Self::ALL.iter().map(|s| s.name()).collect()
+            }
+        }
+    };
+}
 
 /// One measured request.
 #[derive(Clone, Debug, PartialEq)]
@@ -448,37 +484,74 @@ fn evaluate(base: &Config, factors: &Factors, measured: &[Measured]) -> Result<F
     error(&c, measured)
 }
 
-/// Fits `engine.prefill_efficiency`, `engine.decode_efficiency` and
-/// `engine.step_overhead_ms` of `config` to `measured`, starting from the config's own
-/// values; deterministic ([`EVALUATIONS`] simulations of the measured records).
-pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
-    let base = replay(config, measured);
-    crate::validate(&base)?;
-    let start = Factors::of(config);
+/// Which factors a search may move: a factor the measurements say nothing about stays at
+/// the config's value (without a TPOT measured, the decode efficiency; without a TTFT, the
+/// prefill efficiency).
+#[derive(Clone, Copy, Debug)]
+struct Free {
+    prefill: bool,
+    decode: bool,
+}
+
+/// Whether every prompt of `config`'s workload (its trace, or its generated lengths) has the
+/// same length. Then TTFT alone cannot tell a slower prefill from a larger fixed cost per
+/// step (every prompt's prefill steps are the same): when no TPOT was measured either (TPOT
+/// feels the overhead but not the prefill), the fits keep the calibrated prefill efficiency
+/// and let the step overhead take the difference, since a deployment's fixed costs are
+/// what a calibrated model knows least and its per-token speed what it knows best.
+fn prompts_of_one_length(config: &Config) -> bool {
+    match &config.workload.trace {
+        Some(trace) => trace
+            .windows(2)
+            .all(|w| w[0].input_tokens == w[1].input_tokens),
+        None => match config.workload.input_tokens {
+            LengthDist::Constant { .. } => true,
+            LengthDist::Uniform { min, max } => min == max,
+            _ => false,
+        },
+    }
+}
+
+/// The profile search shared by both fits: for each step overhead tried (golden section in
+/// its logarithm), the prefill efficiency that best fits TTFT (`eval`'s first value), then
+/// the decode efficiency that best fits the whole objective (its second). Decode speed
+/// and overhead trade off in TPOT almost exactly (both add to every decode step); only the
+/// prompts' TTFT, whose prefill steps grow with the prompt, tells them apart, so a search
+/// over all three at once stalls on that valley. Returns the best factors and the number of
+/// simulations run.
+fn profile_search(
+    start: &Factors,
+    start_objective: f64,
+    free: Free,
+    eval: &mut impl FnMut(&Factors) -> Result<(f64, f64), Error>,
+) -> Result<(Factors, usize), Error> {
     let mut evaluations = 0usize;
-    let mut run = |x: [f64; 3]| -> Result<FitError, Error> {
+    let mut run = |x: [f64; 3]| -> Result<(f64, f64), Error> {
         evaluations += 1;
-        evaluate(&base, &Factors::from_log(x), measured)
+        eval(&Factors::from_log(x))
     };
     let x0 = start.to_log();
-    let before = evaluate(&base, &start, measured)?;
-    // A profile search: for each step overhead tried (golden section in its logarithm), the
-    // prefill efficiency that best fits TTFT, then the decode efficiency that best fits
-    // both. Decode speed and overhead trade off in TPOT almost exactly (both add to every
-    // decode step); only the prompts' TTFT, whose prefill steps grow with the prompt,
-    // tells them apart, so a search over all three at once stalls on that valley.
     let (pe0, de0) = (x0[0], x0[1]);
     let bracket = libm::log(EFFICIENCY_BRACKET);
     let mut inner = |o: f64| -> Result<([f64; 3], f64), Error> {
-        let (pe, _) = golden(pe0 - bracket, pe0 + bracket, GOLDEN_STEPS, &mut |pe| {
-            Ok(run([pe, de0, o])?.ttft_groups)
-        })?;
-        let (de, total) = golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
-            Ok(run([pe, de, o])?.objective)
-        })?;
-        Ok(([pe, de, o], total))
+        let pe = if free.prefill {
+            golden(pe0 - bracket, pe0 + bracket, GOLDEN_STEPS, &mut |pe| {
+                Ok(run([pe, de0, o])?.0)
+            })?
+            .0
+        } else {
+            pe0
+        };
+        if free.decode {
+            let (de, total) = golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
+                Ok(run([pe, de, o])?.1)
+            })?;
+            Ok(([pe, de, o], total))
+        } else {
+            Ok(([pe, de0, o], run([pe, de0, o])?.1))
+        }
     };
-    let mut best = (x0, before.objective);
+    let mut best = (x0, start_objective);
     let (lo, hi) = OVERHEAD_RANGE_MS;
     golden(libm::log(lo), libm::log(hi), OVERHEAD_STEPS, &mut |o| {
         let (x, total) = inner(o)?;
@@ -487,7 +560,27 @@ pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
         }
         Ok(total)
     })?;
-    let factors = Factors::from_log(best.0);
+    Ok((Factors::from_log(best.0), evaluations))
+}
+
+/// Fits `engine.prefill_efficiency`, `engine.decode_efficiency` and
+/// `engine.step_overhead_ms` of `config` to `measured`, starting from the config's own
+/// values; deterministic (at most [`EVALUATIONS`] simulations of the measured records). With
+/// prompts all of one length and no TPOT measured, the prefill efficiency stays: TTFT alone
+/// cannot tell it from the step overhead.
+pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
+    let base = replay(config, measured);
+    crate::validate(&base)?;
+    let start = Factors::of(config);
+    let before = evaluate(&base, &start, measured)?;
+    let free = Free {
+        prefill: !(prompts_of_one_length(&base) && measured.iter().all(|m| m.tpot_ms.is_none())),
+        decode: true,
+    };
+    let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f| {
+        let e = evaluate(&base, f, measured)?;
+        Ok((e.ttft_groups, e.objective))
+    })?;
     let after = evaluate(&base, &factors, measured)?;
     let evaluations = evaluations + 2;
     let mut fitted = config.clone();
@@ -498,6 +591,220 @@ pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
         before,
         after,
         evaluations,
+    })
+}
+
+named_statistics! {
+    TtftMean = ("ttft_mean_ms", ttft_ms, mean),
+    TtftP50 = ("ttft_p50_ms", ttft_ms, p50),
+    TtftP90 = ("ttft_p90_ms", ttft_ms, p90),
+    TtftP99 = ("ttft_p99_ms", ttft_ms, p99),
+    TpotMean = ("tpot_mean_ms", tpot_ms, mean),
+    TpotP50 = ("tpot_p50_ms", tpot_ms, p50),
+    TpotP90 = ("tpot_p90_ms", tpot_ms, p90),
+    TpotP99 = ("tpot_p99_ms", tpot_ms, p99),
+    ItlMean = ("itl_mean_ms", itl_ms, mean),
+    ItlP50 = ("itl_p50_ms", itl_ms, p50),
+    ItlP90 = ("itl_p90_ms", itl_ms, p90),
+    ItlP99 = ("itl_p99_ms", itl_ms, p99),
+}
+
+impl Statistic {
+    /// Whether it is a statistic of time to first token (else of the decode: time per output
+    /// token, a request's mean gap, or inter-token latency, every gap; SGLang's benchmark
+    /// prints the latter).
+    pub fn is_ttft(self) -> bool {
+        self.name().starts_with("ttft")
+    }
+}
+
+/// What a deployment's benchmark reported over one run of the config's own workload (as
+/// `vllm bench serve` prints it: mean, median and percentiles of TTFT, TPOT and ITL), for
+/// [`fit_summary`]. At least one statistic; each in ms and > 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MeasuredSummary {
+    /// The statistics measured, in [`Statistic::ALL`]'s order.
+    pub values: Vec<(Statistic, f64)>,
+}
+
+impl MeasuredSummary {
+    /// From `(name, ms)` pairs with the names of [`Statistic::name`]; refuses an unknown
+    /// name, a value that is not > 0 ms, a statistic given twice and an empty list, naming
+    /// the statistic.
+    pub fn new(values: &[(&str, f64)]) -> Result<Self, Error> {
+        let mut out: Vec<(Statistic, f64)> = Vec::new();
+        for &(name, value) in values {
+            let statistic = Statistic::ALL
+                .iter()
+                .copied()
+                .find(|s| s.name() == name)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        name,
+                        format!(
+                            "unknown statistic; one of {}",
+                            Statistic::names().join(", ")
+                        ),
+                    )
+                })?;
+            if !(value.is_finite() && value > 0.0) {
+                return Err(Error::invalid(name, format!("must be > 0 ms, got {value}")));
+            }
+            if out.iter().any(|(s, _)| *s == statistic) {
+                return Err(Error::invalid(name, "given twice"));
+            }
+            out.push((statistic, value));
+        }
+        if out.is_empty() {
+            return Err(Error::invalid(
+                "measured",
+                format!(
+                    "no statistics; give some of {}",
+                    Statistic::names().join(", ")
+                ),
+            ));
+        }
+        out.sort_by_key(|(s, _)| *s);
+        Ok(Self { values: out })
+    }
+}
+
+/// Parses a measured summary: one JSON object of statistics in ms (`{"ttft_p50_ms": 89.4,
+/// "tpot_p50_ms": 11.5}`); a field not in [`Statistic::ALL`] or not a number > 0 is refused
+/// by name.
+pub fn parse_summary(text: &str) -> Result<MeasuredSummary, Error> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid("measured", format!("not JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(Error::invalid(
+            "measured",
+            format!(
+                "must be a JSON object of statistics in ms ({})",
+                Statistic::names().join(", ")
+            ),
+        ));
+    };
+    let mut pairs = Vec::new();
+    for (name, v) in &map {
+        let x = v
+            .as_f64()
+            .ok_or_else(|| Error::invalid(name, format!("must be a number of ms, got {v}")))?;
+        pairs.push((name.as_str(), x));
+    }
+    MeasuredSummary::new(&pairs)
+}
+
+/// How far a run's summary statistics are from the measured ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryError {
+    /// The fit's objective: the mean of `ttft` and `tpot` (of the one there is, when only
+    /// one kind was measured).
+    pub objective: f64,
+    /// Mean over the measured TTFT statistics of `|ln(simulated / measured)|` (0 when none).
+    pub ttft: f64,
+    /// The same over the TPOT statistics.
+    pub tpot: f64,
+    /// Per measured statistic, `simulated / measured - 1`.
+    pub relative: Vec<(Statistic, f64)>,
+}
+
+/// The config run for a summary fit: exact percentiles, nothing per request.
+fn summary_run(config: &Config) -> Config {
+    let mut c = config.clone();
+    c.output.per_request = false;
+    c.output.percentiles = crate::config::Percentiles::Exact;
+    c.output.timeline_buckets = 0;
+    c
+}
+
+/// The error of `config`'s own workload's run on `measured`. A run that completes no
+/// request, or none with 2 output tokens or more where TPOT was measured, misses by
+/// tenfold.
+pub fn summary_error(config: &Config, measured: &MeasuredSummary) -> Result<SummaryError, Error> {
+    let report = crate::run(&summary_run(config))?;
+    let s = &report.summary;
+    let (mut ttft, mut tpot, mut n_ttft, mut n_tpot) = (0.0, 0.0, 0usize, 0usize);
+    let mut relative = Vec::new();
+    for &(statistic, m) in &measured.values {
+        let count = statistic.count(s);
+        let sim = statistic.of(s);
+        let miss = if count > 0 && sim > 0.0 {
+            libm::fabs(libm::log(sim / m))
+        } else {
+            MISSING_PENALTY
+        };
+        relative.push((statistic, if count > 0 { sim / m - 1.0 } else { f64::NAN }));
+        if statistic.is_ttft() {
+            ttft += miss;
+            n_ttft += 1;
+        } else {
+            tpot += miss;
+            n_tpot += 1;
+        }
+    }
+    let mean = |total: f64, n: usize| if n > 0 { total / n as f64 } else { 0.0 };
+    let (ttft, tpot) = (mean(ttft, n_ttft), mean(tpot, n_tpot));
+    let objective = match (n_ttft > 0, n_tpot > 0) {
+        (true, true) => (ttft + tpot) / 2.0,
+        (true, false) => ttft,
+        _ => tpot,
+    };
+    Ok(SummaryError {
+        objective,
+        ttft,
+        tpot,
+        relative,
+    })
+}
+
+/// What a summary fit found.
+#[derive(Clone, Debug)]
+pub struct SummaryFitted {
+    /// The input config with the fitted factors.
+    pub config: Config,
+    /// The fitted factors.
+    pub factors: Factors,
+    /// Error of the input config.
+    pub before: SummaryError,
+    /// Error of the fitted config.
+    pub after: SummaryError,
+    /// Simulations run.
+    pub evaluations: usize,
+}
+
+/// Fits the same three factors as [`fit`] to a benchmark's summary statistics of one run
+/// of `config`'s own workload (generated or a trace: the workload the benchmark ran),
+/// with the same deterministic profile search. The prefill efficiency is searched only
+/// when a TTFT statistic was measured (and not when only TTFT was, with prompts all of one
+/// length, where TTFT alone cannot tell it from the step overhead), the decode efficiency
+/// only when a TPOT or ITL one was; the step overhead always.
+pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<SummaryFitted, Error> {
+    crate::validate(config)?;
+    let start = Factors::of(config);
+    let with = |f: &Factors| {
+        let mut c = config.clone();
+        f.apply(&mut c);
+        c
+    };
+    let before = summary_error(config, measured)?;
+    let free = Free {
+        prefill: measured.values.iter().any(|(s, _)| s.is_ttft())
+            && !(prompts_of_one_length(config) && measured.values.iter().all(|(s, _)| s.is_ttft())),
+        decode: measured.values.iter().any(|(s, _)| !s.is_ttft()),
+    };
+    let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f| {
+        let e = summary_error(&with(f), measured)?;
+        // Without a TTFT measured, the first search does not run; the value is unused.
+        Ok((e.ttft, e.objective))
+    })?;
+    let fitted = with(&factors);
+    let after = summary_error(&fitted, measured)?;
+    Ok(SummaryFitted {
+        config: fitted,
+        factors,
+        before,
+        after,
+        evaluations: evaluations + 2,
     })
 }
 
@@ -555,7 +862,7 @@ mod tests {
         c.topology.prefill.instances = 0;
         c.topology.decode.instances = 0;
         c.disaggregation.decider = crate::config::Decider::Never;
-        c.workload.output_tokens = crate::config::LengthDist::Normal {
+        c.workload.output_tokens = LengthDist::Normal {
             mean: 16.0,
             std: 4.0,
             min: Some(2),
@@ -609,6 +916,176 @@ mod tests {
         for e in [after.ttft_p50, after.ttft_p90, after.tpot_p50] {
             assert!(e.abs() < 0.05, "{after:?}");
         }
+    }
+
+    /// The summary a benchmark would print for `config` run with the planted `factors`.
+    fn planted_summary(config: &Config, factors: &Factors) -> MeasuredSummary {
+        let mut truth = config.clone();
+        factors.apply(&mut truth);
+        let report = crate::run(&summary_run(&truth)).unwrap();
+        let pairs: Vec<(&str, f64)> = Statistic::ALL
+            .iter()
+            .map(|s| (s.name(), s.of(&report.summary)))
+            .collect();
+        MeasuredSummary::new(&pairs).unwrap()
+    }
+
+    #[test]
+    fn a_summary_fit_recovers_planted_factors_and_predicts_a_rate_it_never_saw() {
+        // The same instance and planted factors as the per-request fit, but only the
+        // benchmark's summary of one low-rate run (mean, p50, p90, p99 of TTFT, TPOT and ITL);
+        // prompts of many lengths, so TTFT's percentiles tell the prefill's per-token part
+        // from the step overhead.
+        let mut config = one_instance();
+        config.workload.requests = Some(240);
+        config.workload.arrival.rate_per_s = 0.5;
+        let truth = Factors {
+            prefill_efficiency: 0.7,
+            decode_efficiency: 1.3,
+            step_overhead_ms: 1.5,
+        };
+        let measured = planted_summary(&config, &truth);
+        let fitted = fit_summary(&config, &measured).unwrap();
+        let f = fitted.factors;
+        assert!(within(f.prefill_efficiency, 0.7, 0.05), "{f:?}");
+        assert!(within(f.decode_efficiency, 1.3, 0.05), "{f:?}");
+        assert!(within(f.step_overhead_ms, 1.5, 0.10), "{f:?}");
+        assert!(fitted.before.objective > 0.1, "{:?}", fitted.before);
+        assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
+        // Four times the rate, another seed: the fitted config predicts every statistic.
+        let mut unseen = config;
+        unseen.workload.arrival.rate_per_s = 2.0;
+        unseen.seed = 7;
+        let unseen_measured = planted_summary(&unseen, &truth);
+        fitted.factors.apply(&mut unseen);
+        let after = summary_error(&unseen, &unseen_measured).unwrap();
+        for (s, e) in &after.relative {
+            assert!(e.abs() < 0.05, "{}: {e:+.3} ({after:?})", s.name());
+        }
+    }
+
+    #[test]
+    fn a_summary_fit_leaves_alone_what_was_not_measured() {
+        // TTFT only: the decode efficiency keeps the config's value.
+        let mut config = one_instance();
+        config.workload.requests = Some(120);
+        config.workload.arrival.rate_per_s = 0.5;
+        config.engine.decode_efficiency = 0.9;
+        let truth = Factors {
+            prefill_efficiency: 0.6,
+            decode_efficiency: 0.9,
+            step_overhead_ms: 0.3,
+        };
+        let full = planted_summary(&config, &truth);
+        let ttft_only = MeasuredSummary {
+            values: full
+                .values
+                .iter()
+                .copied()
+                .filter(|(s, _)| s.is_ttft())
+                .collect(),
+        };
+        let fitted = fit_summary(&config, &ttft_only).unwrap();
+        assert_eq!(fitted.factors.decode_efficiency, 0.9);
+        assert!(
+            within(fitted.factors.prefill_efficiency, 0.6, 0.10),
+            "{:?}",
+            fitted.factors
+        );
+        assert_eq!(fitted.after.tpot, 0.0);
+        assert!(fitted.after.ttft < 0.02, "{:?}", fitted.after);
+    }
+
+    #[test]
+    fn with_prompts_of_one_length_the_overhead_takes_a_fixed_cost() {
+        // Prompts all of 512 tokens, only TTFT measured, and a fixed cost the model lacks
+        // (planted as 4 ms more per step): TTFT cannot tell it from a slower prefill, so the
+        // fit keeps the calibrated prefill efficiency and finds the overhead; longer prompts,
+        // never seen, are then predicted with the calibrated per-token speed.
+        let mut config = one_instance();
+        config.workload.requests = Some(120);
+        config.workload.arrival.rate_per_s = 0.5;
+        config.workload.input_tokens = LengthDist::Constant { value: 512 };
+        let truth = Factors {
+            prefill_efficiency: 1.0,
+            decode_efficiency: 1.0,
+            step_overhead_ms: 4.3,
+        };
+        let full = planted_summary(&config, &truth);
+        let measured = MeasuredSummary {
+            values: full
+                .values
+                .iter()
+                .copied()
+                .filter(|(s, _)| s.is_ttft())
+                .collect(),
+        };
+        let fitted = fit_summary(&config, &measured).unwrap();
+        assert_eq!(fitted.factors.prefill_efficiency, 1.0);
+        assert!(
+            within(fitted.factors.step_overhead_ms, 4.3, 0.10),
+            "{:?}",
+            fitted.factors
+        );
+        assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
+        let mut longer = config.clone();
+        longer.workload.input_tokens = LengthDist::Constant { value: 4096 };
+        let longer_measured = planted_summary(&longer, &truth);
+        fitted.factors.apply(&mut longer);
+        let after = summary_error(&longer, &longer_measured).unwrap();
+        for (s, e) in &after.relative {
+            assert!(e.abs() < 0.05, "{}: {e:+.3}", s.name());
+        }
+        // With TPOT measured too, the overhead is told apart by it: all three are searched.
+        let both = fit_summary(&config, &full).unwrap();
+        assert!(
+            both.evaluations > fitted.evaluations,
+            "{} {}",
+            both.evaluations,
+            fitted.evaluations
+        );
+        // A trace of one length is the same case.
+        let records: Vec<Measured> = (0..40)
+            .map(|i| Measured {
+                record: TraceRecord {
+                    arrival_ms: f64::from(i) * 2000.0,
+                    input_tokens: 512,
+                    output_tokens: 8,
+                    prefix_group: None,
+                    prefix_tokens: None,
+                    prefix_parent: None,
+                    prefix_parent_tokens: None,
+                    session: None,
+                    delay_ms: None,
+                },
+                ttft_ms: 1.0,
+                tpot_ms: None,
+            })
+            .collect();
+        assert!(prompts_of_one_length(&replay(&config, &records)));
+    }
+
+    #[test]
+    fn bad_summaries_are_refused_by_name() {
+        let ok = parse_summary(r#"{"tpot_p50_ms": 11.5, "ttft_mean_ms": 103.5, "itl_p99_ms": 30}"#)
+            .unwrap();
+        assert_eq!(ok.values.len(), 3);
+        assert!(!Statistic::ItlP99.is_ttft());
+        // Kept in the order of Statistic::ALL.
+        assert_eq!(ok.values[0].0, Statistic::TtftMean);
+        for (text, field) in [
+            (r#"{"ttft_p50": 3}"#, "ttft_p50"),
+            (r#"{"ttft_p50_ms": 0}"#, "ttft_p50_ms"),
+            (r#"{"ttft_p50_ms": "fast"}"#, "ttft_p50_ms"),
+            (r#"{}"#, "measured"),
+            (r#"[1]"#, "measured"),
+            (r#"{"ttft_p50_ms": "#, "measured"),
+        ] {
+            let err = parse_summary(text).unwrap_err();
+            assert_eq!(err.field(), field, "{text}: {err}");
+        }
+        let twice = MeasuredSummary::new(&[("ttft_p50_ms", 1.0), ("ttft_p50_ms", 2.0)]);
+        assert_eq!(twice.unwrap_err().field(), "ttft_p50_ms");
     }
 
     #[test]
