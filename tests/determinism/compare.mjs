@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { generated, withKvTiers } from "./configs.mjs";
+import { generated, withFrontend, withKvTiers } from "./configs.mjs";
 
 const [pkgDir, pdsimBin, countArg] = process.argv.slice(2);
 const count = Number(countArg ?? 100);
@@ -25,6 +25,8 @@ const configs = wasm
 for (let i = 0; i < count; i++) configs.push({ name: `generated #${i}`, config: generated(i) });
 // KV offload tiers on (every tier kind, small HBM so blocks go down), on a tenth of them.
 for (let i = 0; i < count; i += 10) configs.push({ name: `generated #${i} with KV tiers`, config: withKvTiers(generated(i), i) });
+// A frontend latency before the router, on another tenth.
+for (let i = 5; i < count; i += 10) configs.push({ name: `generated #${i} with a frontend latency`, config: withFrontend(generated(i), i) });
 
 let same = 0;
 let differ = 0;

@@ -67,3 +67,9 @@ export function withKvTiers(config, i) {
     workload: { ...config.workload, prefix },
   };
 }
+
+// `config` with a frontend latency before the router (`routing.frontend_latency_ms`), an
+// odd number of ms and fractions of a ms, so that its conversion to nanoseconds is checked too.
+export function withFrontend(config, i) {
+  return { ...config, routing: { ...config.routing, frontend_latency_ms: 0.37 + 13 * (i % 5) } };
+}

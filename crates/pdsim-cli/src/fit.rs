@@ -10,23 +10,14 @@ pub fn run(config: &Config, measured_path: &str) -> Result<String, String> {
     let text = super::read_input(measured_path)?;
     let measured = fit::parse_measured(&text).map_err(|e| format!("{measured_path}: {e}"))?;
     let fitted = fit::fit(config, &measured).map_err(|e| e.to_string())?;
-    let (from, to) = (&config.engine, &fitted.config.engine);
     eprintln!(
-        "fitted to {} measured requests ({} simulations):\n  \
-         engine.prefill_efficiency {:>9.4} -> {:.4}\n  \
-         engine.decode_efficiency  {:>9.4} -> {:.4}\n  \
-         engine.step_overhead_ms   {:>9.4} -> {:.4} ms\n\
+        "fitted to {} measured requests ({} simulations):\n{}\
          error (mean |ln(simulated / measured)| over 8 groups of requests by prompt length \
          for TTFT and 8 by arrival for TPOT; per request in brackets; percentiles as \
          simulated / measured - 1):\n  before: {}\n  after:  {}",
         measured.len(),
         fitted.evaluations,
-        from.prefill_efficiency,
-        to.prefill_efficiency,
-        from.decode_efficiency,
-        to.decode_efficiency,
-        from.step_overhead_ms,
-        to.step_overhead_ms,
+        factors(config, &fitted.config),
         describe(&fitted.before),
         describe(&fitted.after),
     );
@@ -39,26 +30,51 @@ pub fn run_summary(config: &Config, summary_path: &str) -> Result<String, String
     let text = super::read_input(summary_path)?;
     let measured = fit::parse_summary(&text).map_err(|e| format!("{summary_path}: {e}"))?;
     let fitted = fit::fit_summary(config, &measured).map_err(|e| e.to_string())?;
-    let (from, to) = (&config.engine, &fitted.config.engine);
     eprintln!(
-        "fitted to {} measured statistics ({} simulations):\n  \
-         engine.prefill_efficiency {:>9.4} -> {:.4}\n  \
-         engine.decode_efficiency  {:>9.4} -> {:.4}\n  \
-         engine.step_overhead_ms   {:>9.4} -> {:.4} ms\n\
+        "fitted to {} measured statistics ({} simulations):\n{}\
          error (mean |ln(simulated / measured)| over the TTFT and over the TPOT and ITL \
          statistics; each as simulated / measured - 1):\n  before: {}\n  after:  {}",
         measured.values.len(),
         fitted.evaluations,
-        from.prefill_efficiency,
-        to.prefill_efficiency,
-        from.decode_efficiency,
-        to.decode_efficiency,
-        from.step_overhead_ms,
-        to.step_overhead_ms,
+        factors(config, &fitted.config),
         describe_summary(&fitted.before),
         describe_summary(&fitted.after),
     );
     serde_json::to_string_pretty(&fitted.config).map_err(|e| e.to_string())
+}
+
+/// The fitted factors' lines: each field, its value before and after.
+fn factors(before: &Config, after: &Config) -> String {
+    let (from, to) = (&before.engine, &after.engine);
+    let rows = [
+        (
+            "engine.prefill_efficiency",
+            from.prefill_efficiency,
+            to.prefill_efficiency,
+            "",
+        ),
+        (
+            "engine.decode_efficiency",
+            from.decode_efficiency,
+            to.decode_efficiency,
+            "",
+        ),
+        (
+            "engine.step_overhead_ms",
+            from.step_overhead_ms,
+            to.step_overhead_ms,
+            " ms",
+        ),
+        (
+            "routing.frontend_latency_ms",
+            before.routing.frontend_latency_ms,
+            after.routing.frontend_latency_ms,
+            " ms",
+        ),
+    ];
+    rows.iter()
+        .map(|(field, a, b, unit)| format!("  {field:<27} {a:>9.4} -> {b:.4}{unit}\n"))
+        .collect()
 }
 
 fn describe_summary(e: &SummaryError) -> String {

@@ -412,6 +412,10 @@ pub struct RoutingConfig {
     pub prefill_policy: Option<RoutingPolicy>,
     /// Weight of the blocks still to prefill in the `kv-cost` policy.
     pub overlap_weight: f64,
+    /// Fixed time, in ms, from a request's arrival until the router places it: what the
+    /// API server, tokenizer and proxy in front of the engines take. It is part of TTFT
+    /// (in its prefill-queue phase) and of the end-to-end latency, not of TPOT.
+    pub frontend_latency_ms: f64,
 }
 
 impl Default for RoutingConfig {
@@ -420,6 +424,7 @@ impl Default for RoutingConfig {
             policy: RoutingPolicy::LeastLoaded,
             prefill_policy: None,
             overlap_weight: 1.0,
+            frontend_latency_ms: 0.0,
         }
     }
 }

@@ -168,6 +168,21 @@ pub fn validate(config: &Config) -> Result<Validated<'_>> {
     )?;
 
     non_negative(config.routing.overlap_weight, "routing.overlap_weight", "")?;
+    non_negative(
+        config.routing.frontend_latency_ms,
+        "routing.frontend_latency_ms",
+        "ms",
+    )?;
+    check(
+        config.routing.frontend_latency_ms <= 60_000.0,
+        "routing.frontend_latency_ms",
+        || {
+            format!(
+                "must be at most 60000 ms, got {}",
+                config.routing.frontend_latency_ms
+            )
+        },
+    )?;
     positive(
         config.kv_transfer.bandwidth_gb_per_s,
         "kv_transfer.bandwidth_gb_per_s",

@@ -170,9 +170,7 @@ fn evaluate(case: &Case) -> Outcome {
     for (i, run) in case.runs.iter().enumerate() {
         let zs = fit::summary_error(&run.config, &run.measured).unwrap();
         let mut with = run.config.clone();
-        with.engine.prefill_efficiency = fitted.factors.prefill_efficiency;
-        with.engine.decode_efficiency = fitted.factors.decode_efficiency;
-        with.engine.step_overhead_ms = fitted.factors.step_overhead_ms;
+        fitted.factors.apply(&mut with);
         let fe = fit::summary_error(&with, &run.measured).unwrap();
         let label = if i == 0 {
             format!("{} (fitted on)", run.label)
@@ -233,7 +231,7 @@ fn accuracy_doc_matches_the_cases() {
     let original = std::fs::read_to_string(&doc_path).unwrap();
     let mut doc = original.clone();
     let mut summary = String::from(
-        "| case | runs predicted | zero-shot median error | fitted median error | fitted prefill eff. | decode eff. | step overhead |\n|---|---|---|---|---|---|---|\n",
+        "| case | runs predicted | zero-shot median error | fitted median error | fitted prefill eff. | decode eff. | step overhead | frontend |\n|---|---|---|---|---|---|---|---|\n",
     );
     let mut fitted_on = Vec::new();
     let (mut zero_medians, mut fitted_medians, mut predicted) = (Vec::new(), Vec::new(), 0);
@@ -241,7 +239,7 @@ fn accuracy_doc_matches_the_cases() {
         let case = load(path);
         let o = evaluate(&case);
         summary.push_str(&format!(
-            "| [{}](#{}) | {} | {:.0}% | {:.0}% | {:.3} | {:.3} | {:.2} ms |\n",
+            "| [{}](#{}) | {} | {:.0}% | {:.0}% | {:.3} | {:.3} | {:.2} ms | {:.1} ms |\n",
             case.name,
             case.name.replace('.', ""),
             o.held_out,
@@ -249,7 +247,8 @@ fn accuracy_doc_matches_the_cases() {
             100.0 * o.fitted,
             o.factors.prefill_efficiency,
             o.factors.decode_efficiency,
-            o.factors.step_overhead_ms
+            o.factors.step_overhead_ms,
+            o.factors.frontend_latency_ms
         ));
         zero_medians.push(o.zero_shot);
         fitted_medians.push(o.fitted);
@@ -263,7 +262,7 @@ fn accuracy_doc_matches_the_cases() {
         });
     }
     summary.push_str(&format!(
-        "| all {} cases (median of the medians) | {} | {:.0}% | {:.0}% | | | |\n",
+        "| all {} cases (median of the medians) | {} | {:.0}% | {:.0}% | | | | |\n",
         paths.len(),
         predicted,
         100.0 * median(zero_medians),

@@ -3,12 +3,13 @@
 //!
 //! Each measured record is a trace record (`arrival_ms`, `input_tokens`, `output_tokens`)
 //! plus what the deployment measured for it (`ttft_ms`, `tpot_ms`). The fit replays the
-//! records as the config's workload and searches three factors, `engine.prefill_efficiency`,
-//! `engine.decode_efficiency` and `engine.step_overhead_ms`, for the smallest error
-//! ([`FitError::objective`]: TTFT compared over groups of requests by prompt length, TPOT
-//! over groups by arrival time). The search is a profile search of golden sections in the
-//! factors' logarithms with a fixed number of simulations ([`EVALUATIONS`]), so the same
-//! inputs give the same fit. docs/FIT.md describes it for users.
+//! records as the config's workload and searches four factors, `engine.prefill_efficiency`,
+//! `engine.decode_efficiency`, `engine.step_overhead_ms` and `routing.frontend_latency_ms`,
+//! for the smallest error ([`FitError::objective`]: TTFT compared over groups of requests by
+//! prompt length, TPOT over groups by arrival time). The search is a profile search of
+//! golden sections in the factors' logarithms with a fixed number of simulations
+//! ([`EVALUATIONS`]; the frontend latency, a constant added to every TTFT, is found for each
+//! without one), so the same inputs give the same fit. docs/FIT.md describes it for users.
 
 use serde_json::Value;
 
@@ -206,6 +207,10 @@ pub struct Factors {
     pub decode_efficiency: f64,
     /// `engine.step_overhead_ms`, in ms.
     pub step_overhead_ms: f64,
+    /// `routing.frontend_latency_ms`, in ms: a fixed time per request before the engines
+    /// (API server, proxy). It adds to every TTFT alike, so the fit finds it without
+    /// simulating ([`best_offset`]).
+    pub frontend_latency_ms: f64,
 }
 
 impl Factors {
@@ -214,13 +219,16 @@ impl Factors {
             prefill_efficiency: config.engine.prefill_efficiency,
             decode_efficiency: config.engine.decode_efficiency,
             step_overhead_ms: config.engine.step_overhead_ms,
+            frontend_latency_ms: config.routing.frontend_latency_ms,
         }
     }
 
-    fn apply(&self, config: &mut Config) {
+    /// Sets the four factors' fields of `config` to these values.
+    pub fn apply(&self, config: &mut Config) {
         config.engine.prefill_efficiency = self.prefill_efficiency;
         config.engine.decode_efficiency = self.decode_efficiency;
         config.engine.step_overhead_ms = self.step_overhead_ms;
+        config.routing.frontend_latency_ms = self.frontend_latency_ms;
     }
 
     /// In the search's coordinates: natural logarithms (the overhead at least 1 us, so a
@@ -233,23 +241,58 @@ impl Factors {
         ]
     }
 
-    /// From the search's coordinates, kept inside the ranges the config accepts.
-    fn from_log(x: [f64; 3]) -> Self {
+    /// From the search's coordinates, kept inside the ranges the config accepts, with a
+    /// frontend latency of `frontend_ms`.
+    fn from_log(x: [f64; 3], frontend_ms: f64) -> Self {
         let (lo, hi) = (libm::log(EFFICIENCY_RANGE.0), libm::log(EFFICIENCY_RANGE.1));
         Self {
             prefill_efficiency: libm::exp(x[0].clamp(lo, hi)),
             decode_efficiency: libm::exp(x[1].clamp(lo, hi)),
             step_overhead_ms: libm::exp(x[2].clamp(libm::log(1e-3), libm::log(1e3))),
+            frontend_latency_ms: frontend_ms,
         }
+    }
+}
+
+/// Points of [`best_offset`]'s first, coarse pass.
+const OFFSET_GRID: usize = 32;
+
+/// Golden-section steps of [`best_offset`]'s refinement.
+const OFFSET_STEPS: usize = 24;
+
+/// The offset in `[0, max_ms]` that minimises `f`, a cheap error of simulated TTFTs shifted
+/// by a constant (no simulation per point): a pass over 0 and a geometric grid from 1 us up,
+/// then a golden-section search between the best point's neighbours. Deterministic.
+fn best_offset(max_ms: f64, f: impl Fn(f64) -> f64) -> f64 {
+    if max_ms.is_nan() || max_ms <= 1e-3 {
+        return 0.0;
+    }
+    let ratio = libm::pow(max_ms / 1e-3, 1.0 / (OFFSET_GRID - 1) as f64);
+    let mut grid = vec![0.0];
+    grid.extend((0..OFFSET_GRID).map(|i| 1e-3 * libm::pow(ratio, i as f64)));
+    let mut best = 0;
+    let mut best_value = f(0.0);
+    for (i, &x) in grid.iter().enumerate().skip(1) {
+        let v = f(x);
+        if v < best_value {
+            (best, best_value) = (i, v);
+        }
+    }
+    let lo = grid[best.saturating_sub(1)];
+    let hi = grid[(best + 1).min(grid.len() - 1)];
+    let refined = golden(lo, hi, OFFSET_STEPS, &mut |x| Ok::<f64, Error>(f(x)));
+    match refined {
+        Ok((x, v)) if v < best_value => x,
+        _ => grid[best],
     }
 }
 
 /// The range the fit keeps the efficiencies in (the config accepts (0, 100]).
 const EFFICIENCY_RANGE: (f64, f64) = (0.01, 100.0);
 
-/// Simulations one fit runs: per overhead tried, two golden-section searches; the start's
-/// and the result's.
-pub const EVALUATIONS: usize = (OVERHEAD_STEPS + 2) * 2 * (GOLDEN_STEPS + 2) + 2;
+/// Simulations one fit runs: per overhead tried, two golden-section searches and one run
+/// that reads the frontend latency of the best; the start's and the result's.
+pub const EVALUATIONS: usize = (OVERHEAD_STEPS + 2) * (2 * (GOLDEN_STEPS + 2) + 1) + 2;
 
 /// Golden-section steps of each efficiency's search (its bracket shrinks to 0.3%).
 const GOLDEN_STEPS: usize = 12;
@@ -338,6 +381,11 @@ const MISSING_PENALTY: f64 = core::f64::consts::LN_10;
 
 /// The error of `replayed` (a config from `replay`) on `measured`.
 pub fn error(replayed: &Config, measured: &[Measured]) -> Result<FitError, Error> {
+    Ok(score(measured, &simulate(replayed, measured)?, 0.0))
+}
+
+/// Each measured request's simulated TTFT and TPOT, from a run of `replayed`.
+fn simulate(replayed: &Config, measured: &[Measured]) -> Result<Vec<Simulated>, Error> {
     let report = crate::run(replayed)?;
     // Request ids follow arrival order, ties in file order: the trace's own order.
     let mut order: Vec<usize> = (0..measured.len()).collect();
@@ -353,10 +401,25 @@ pub fn error(replayed: &Config, measured: &[Measured]) -> Result<FitError, Error
             simulated[m] = (r.ttft_ms, r.tpot_ms);
         }
     }
+    Ok(simulated)
+}
+
+/// The error of `simulated` on `measured` with every simulated TTFT `offset_ms` later.
+fn score(measured: &[Measured], simulated: &[Simulated], offset_ms: f64) -> FitError {
+    let shifted: Vec<Simulated>;
+    let simulated = if offset_ms == 0.0 {
+        simulated
+    } else {
+        shifted = simulated
+            .iter()
+            .map(|&(t, p)| (t.map(|t| t + offset_ms), p))
+            .collect();
+        &shifted
+    };
     let (mut ttft, mut tpot, mut tpot_n) = (0.0, 0.0, 0usize);
     let (mut sim_ttft, mut meas_ttft, mut sim_tpot, mut meas_tpot) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (m, (s_ttft, s_tpot)) in measured.iter().zip(&simulated) {
+    for (m, (s_ttft, s_tpot)) in measured.iter().zip(simulated) {
         ttft += match s_ttft {
             Some(s) if *s > 0.0 => libm::fabs(libm::log(s / m.ttft_ms)),
             _ => MISSING_PENALTY,
@@ -399,20 +462,20 @@ pub fn error(replayed: &Config, measured: &[Measured]) -> Result<FitError, Error
     // prompt length, TPOT by arrival time.
     let by_length = binned(
         measured,
-        &simulated,
+        simulated,
         |m| f64::from(m.record.input_tokens),
         |m| Some(m.ttft_ms),
         |s| s.0,
     );
     let by_time = binned(
         measured,
-        &simulated,
+        simulated,
         |m| m.record.arrival_ms,
         |m| m.tpot_ms,
         |s| s.1,
     );
     let ttft_groups = by_length.unwrap_or(MISSING_PENALTY);
-    Ok(FitError {
+    FitError {
         objective: match by_time {
             Some(t) => (ttft_groups + t) / 2.0,
             None => ttft_groups,
@@ -424,7 +487,7 @@ pub fn error(replayed: &Config, measured: &[Measured]) -> Result<FitError, Error
         ttft_p50: relative(&sim_ttft, &meas_ttft, 0.5),
         ttft_p90: relative(&sim_ttft, &meas_ttft, 0.9),
         tpot_p50: relative(&sim_tpot, &meas_tpot, 0.5),
-    })
+    }
 }
 
 /// Groups the fit compares per quantity.
@@ -484,6 +547,22 @@ fn evaluate(base: &Config, factors: &Factors, measured: &[Measured]) -> Result<F
     error(&c, measured)
 }
 
+/// The error of `config` with `factors` on `measured` and the frontend latency that fits
+/// best (`factors`' own ignored): a run without one, whose TTFTs the latency then shifts.
+fn evaluate_with_frontend(
+    base: &Config,
+    factors: &Factors,
+    measured: &[Measured],
+) -> Result<(FitError, f64), Error> {
+    let mut c = base.clone();
+    factors.apply(&mut c);
+    c.routing.frontend_latency_ms = 0.0;
+    let simulated = simulate(&c, measured)?;
+    let max = measured.iter().map(|m| m.ttft_ms).fold(0.0, f64::max);
+    let d = best_offset(max, |d| score(measured, &simulated, d).ttft_groups);
+    Ok((score(measured, &simulated, d), d))
+}
+
 /// Which factors a search may move: a factor the measurements say nothing about stays at
 /// the config's value (without a TPOT measured, the decode efficiency; without a TTFT, the
 /// prefill efficiency).
@@ -491,6 +570,33 @@ fn evaluate(base: &Config, factors: &Factors, measured: &[Measured]) -> Result<F
 struct Free {
     prefill: bool,
     decode: bool,
+    /// The step overhead (without it, the search runs at the config's).
+    overhead: bool,
+    /// The frontend latency (found for each point searched, without simulating).
+    frontend: bool,
+    /// Whether the prefill efficiency is searched with the frontend latency found at each
+    /// point (prompts of several lengths tell a per-token cost from a per-request one), or
+    /// first with the config's latency and the latency found after (one length: the
+    /// latency takes only what the prefill efficiency does not explain).
+    prefill_with_frontend: bool,
+}
+
+impl Free {
+    /// Which factors `measured` can tell, for a `config` whose prompts are all of one
+    /// length or not, given which kinds of statistic were measured. TTFT alone at one
+    /// length cannot tell a slower prefill, a larger step overhead and a fixed cost per
+    /// request apart: then only the fixed cost moves (the calibrated model knows a
+    /// deployment's per-token speed best and its fixed costs least).
+    fn of(one_length: bool, ttft: bool, tpot: bool) -> Self {
+        let ttft_only = ttft && !tpot;
+        Self {
+            prefill: ttft && !(one_length && ttft_only),
+            decode: tpot,
+            overhead: !(one_length && ttft_only),
+            frontend: ttft,
+            prefill_with_frontend: !one_length,
+        }
+    }
 }
 
 /// Whether every prompt of `config`'s workload (its trace, or its generated lengths) has the
@@ -517,69 +623,88 @@ fn prompts_of_one_length(config: &Config) -> bool {
 /// the decode efficiency that best fits the whole objective (its second). Decode speed
 /// and overhead trade off in TPOT almost exactly (both add to every decode step); only the
 /// prompts' TTFT, whose prefill steps grow with the prompt, tells them apart, so a search
-/// over all three at once stalls on that valley. Returns the best factors and the number of
-/// simulations run.
+/// over all three at once stalls on that valley. `eval(factors, fit_frontend)` returns the
+/// two errors and the frontend latency it used: `factors`' own, or with `fit_frontend` the
+/// one that fits best. Returns the best factors and the number of simulations run.
 fn profile_search(
     start: &Factors,
     start_objective: f64,
     free: Free,
-    eval: &mut impl FnMut(&Factors) -> Result<(f64, f64), Error>,
+    eval: &mut impl FnMut(&Factors, bool) -> Result<(f64, f64, f64), Error>,
 ) -> Result<(Factors, usize), Error> {
     let mut evaluations = 0usize;
-    let mut run = |x: [f64; 3]| -> Result<(f64, f64), Error> {
+    let frontend0 = start.frontend_latency_ms;
+    let mut run = |x: [f64; 3], fit_frontend: bool| -> Result<(f64, f64, f64), Error> {
         evaluations += 1;
-        eval(&Factors::from_log(x))
+        eval(&Factors::from_log(x, frontend0), fit_frontend)
     };
     let x0 = start.to_log();
     let (pe0, de0) = (x0[0], x0[1]);
     let bracket = libm::log(EFFICIENCY_BRACKET);
-    let mut inner = |o: f64| -> Result<([f64; 3], f64), Error> {
+    let mut inner = |o: f64| -> Result<([f64; 3], f64, f64), Error> {
         let pe = if free.prefill {
+            let with_frontend = free.frontend && free.prefill_with_frontend;
             golden(pe0 - bracket, pe0 + bracket, GOLDEN_STEPS, &mut |pe| {
-                Ok(run([pe, de0, o])?.0)
+                Ok(run([pe, de0, o], with_frontend)?.0)
             })?
             .0
         } else {
             pe0
         };
-        if free.decode {
-            let (de, total) = golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
-                Ok(run([pe, de, o])?.1)
-            })?;
-            Ok(([pe, de, o], total))
+        let de = if free.decode {
+            golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
+                Ok(run([pe, de, o], free.frontend)?.1)
+            })?
+            .0
         } else {
-            Ok(([pe, de0, o], run([pe, de0, o])?.1))
-        }
+            de0
+        };
+        let (_, total, frontend) = run([pe, de, o], free.frontend)?;
+        Ok(([pe, de, o], total, frontend))
     };
-    let mut best = (x0, start_objective);
-    let (lo, hi) = OVERHEAD_RANGE_MS;
-    golden(libm::log(lo), libm::log(hi), OVERHEAD_STEPS, &mut |o| {
-        let (x, total) = inner(o)?;
-        if total < best.1 {
-            best = (x, total);
+    let mut best = (x0, frontend0, start_objective);
+    let mut consider = |o: f64| -> Result<f64, Error> {
+        let (x, total, frontend) = inner(o)?;
+        if total < best.2 {
+            best = (x, frontend, total);
         }
         Ok(total)
-    })?;
-    Ok((Factors::from_log(best.0), evaluations))
+    };
+    if free.overhead {
+        let (lo, hi) = OVERHEAD_RANGE_MS;
+        golden(libm::log(lo), libm::log(hi), OVERHEAD_STEPS, &mut consider)?;
+    } else {
+        consider(x0[2])?;
+    }
+    Ok((Factors::from_log(best.0, best.1), evaluations))
 }
 
-/// Fits `engine.prefill_efficiency`, `engine.decode_efficiency` and
-/// `engine.step_overhead_ms` of `config` to `measured`, starting from the config's own
-/// values; deterministic (at most [`EVALUATIONS`] simulations of the measured records). With
-/// prompts all of one length and no TPOT measured, the prefill efficiency stays: TTFT alone
-/// cannot tell it from the step overhead.
+/// Fits `engine.prefill_efficiency`, `engine.decode_efficiency`, `engine.step_overhead_ms`
+/// and `routing.frontend_latency_ms` of `config` to `measured`, starting from the config's
+/// own values; deterministic (at most [`EVALUATIONS`] simulations of the measured records).
+/// With prompts all of one length and no TPOT measured, the prefill efficiency and the step
+/// overhead stay and the frontend latency takes the difference: TTFT alone cannot tell
+/// them apart.
 pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
     let base = replay(config, measured);
     crate::validate(&base)?;
     let start = Factors::of(config);
     let before = evaluate(&base, &start, measured)?;
+    let tpot = measured.iter().any(|m| m.tpot_ms.is_some());
     let free = Free {
-        prefill: !(prompts_of_one_length(&base) && measured.iter().all(|m| m.tpot_ms.is_none())),
+        // Whatever was measured, as before: a one-token request's TPOT tells nothing, but
+        // its TTFT still feels the decode instance's queue.
         decode: true,
+        ..Free::of(prompts_of_one_length(&base), true, tpot)
     };
-    let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f| {
-        let e = evaluate(&base, f, measured)?;
-        Ok((e.ttft_groups, e.objective))
+    let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f, fit| {
+        if fit {
+            let (e, d) = evaluate_with_frontend(&base, f, measured)?;
+            Ok((e.ttft_groups, e.objective, d))
+        } else {
+            let e = evaluate(&base, f, measured)?;
+            Ok((e.ttft_groups, e.objective, f.frontend_latency_ms))
+        }
     })?;
     let after = evaluate(&base, &factors, measured)?;
     let evaluations = evaluations + 2;
@@ -722,12 +847,21 @@ fn summary_run(config: &Config) -> Config {
 /// tenfold.
 pub fn summary_error(config: &Config, measured: &MeasuredSummary) -> Result<SummaryError, Error> {
     let report = crate::run(&summary_run(config))?;
-    let s = &report.summary;
+    Ok(summary_score(&report.summary, measured, 0.0))
+}
+
+/// The error of a run's `summary` on `measured` with every TTFT `offset_ms` later (which
+/// moves each TTFT statistic, mean and percentiles alike, by just that).
+fn summary_score(
+    s: &crate::report::Summary,
+    measured: &MeasuredSummary,
+    offset_ms: f64,
+) -> SummaryError {
     let (mut ttft, mut tpot, mut n_ttft, mut n_tpot) = (0.0, 0.0, 0usize, 0usize);
     let mut relative = Vec::new();
     for &(statistic, m) in &measured.values {
         let count = statistic.count(s);
-        let sim = statistic.of(s);
+        let sim = statistic.of(s) + if statistic.is_ttft() { offset_ms } else { 0.0 };
         let miss = if count > 0 && sim > 0.0 {
             libm::fabs(libm::log(sim / m))
         } else {
@@ -749,12 +883,12 @@ pub fn summary_error(config: &Config, measured: &MeasuredSummary) -> Result<Summ
         (true, false) => ttft,
         _ => tpot,
     };
-    Ok(SummaryError {
+    SummaryError {
         objective,
         ttft,
         tpot,
         relative,
-    })
+    }
 }
 
 /// What a summary fit found.
@@ -772,12 +906,13 @@ pub struct SummaryFitted {
     pub evaluations: usize,
 }
 
-/// Fits the same three factors as [`fit`] to a benchmark's summary statistics of one run
+/// Fits the same four factors as [`fit`] to a benchmark's summary statistics of one run
 /// of `config`'s own workload (generated or a trace: the workload the benchmark ran),
-/// with the same deterministic profile search. The prefill efficiency is searched only
-/// when a TTFT statistic was measured (and not when only TTFT was, with prompts all of one
-/// length, where TTFT alone cannot tell it from the step overhead), the decode efficiency
-/// only when a TPOT or ITL one was; the step overhead always.
+/// with the same deterministic profile search. The prefill efficiency and the frontend
+/// latency are searched only when a TTFT statistic was measured, the decode efficiency only
+/// when a TPOT or ITL one was; when only TTFT was, with prompts all of one length, the
+/// prefill efficiency and the step overhead stay and the frontend latency takes the
+/// difference ([`Free::of`]).
 pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<SummaryFitted, Error> {
     crate::validate(config)?;
     let start = Factors::of(config);
@@ -788,14 +923,40 @@ pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<Summar
     };
     let before = summary_error(config, measured)?;
     let free = Free {
-        prefill: measured.values.iter().any(|(s, _)| s.is_ttft())
-            && !(prompts_of_one_length(config) && measured.values.iter().all(|(s, _)| s.is_ttft())),
-        decode: measured.values.iter().any(|(s, _)| !s.is_ttft()),
+        // A few statistics of TTFT cannot tell a cost per request from one per token even
+        // where the prompts vary (the per-request fit's groups by prompt length can): the
+        // frontend latency takes only what the prefill efficiency does not explain. (A
+        // load sweep of vLLM 0.5.4 on one H100, fitted on its lightest run with both at
+        // once, found a 44 ms frontend and a prefill twice as fast, and missed the heavier
+        // runs by 63% instead of 16%: docs/ACCURACY.md.)
+        prefill_with_frontend: false,
+        ..Free::of(
+            prompts_of_one_length(config),
+            measured.values.iter().any(|(s, _)| s.is_ttft()),
+            measured.values.iter().any(|(s, _)| !s.is_ttft()),
+        )
     };
-    let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f| {
-        let e = summary_error(&with(f), measured)?;
-        // Without a TTFT measured, the first search does not run; the value is unused.
-        Ok((e.ttft, e.objective))
+    let max_ttft = measured
+        .values
+        .iter()
+        .filter(|(s, _)| s.is_ttft())
+        .map(|&(_, v)| v)
+        .fold(0.0, f64::max);
+    let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f, fit| {
+        // Without a TTFT measured, the first search does not run; its value is unused.
+        if fit {
+            let mut c = with(f);
+            c.routing.frontend_latency_ms = 0.0;
+            let report = crate::run(&summary_run(&c))?;
+            let d = best_offset(max_ttft, |d| {
+                summary_score(&report.summary, measured, d).ttft
+            });
+            let e = summary_score(&report.summary, measured, d);
+            Ok((e.ttft, e.objective, d))
+        } else {
+            let e = summary_error(&with(f), measured)?;
+            Ok((e.ttft, e.objective, f.frontend_latency_ms))
+        }
     })?;
     let fitted = with(&factors);
     let after = summary_error(&fitted, measured)?;
@@ -880,24 +1041,30 @@ mod tests {
         // One Llama-3.1-8B H100 instance serving prompts of 16 to 8,192 tokens with short
         // outputs at a low rate (most prompts meet an idle instance, so TTFT shows the
         // prefill step's fixed and per-token parts apart), with a slower prefill, a faster
-        // decode and a larger step overhead than the defaults; the fit starts from the
-        // defaults (1, 1, 0.3 ms).
+        // decode, a larger step overhead than the defaults and a 40 ms frontend in front of
+        // the engine; the fit starts from the defaults (1, 1, 0.3 ms, 0 ms).
         let config = one_instance();
         let truth = Factors {
             prefill_efficiency: 0.7,
             decode_efficiency: 1.3,
             step_overhead_ms: 1.5,
+            frontend_latency_ms: 40.0,
         };
         let measured = planted(&config, &truth, 0.5, 1);
         let fitted = fit(&config, &measured).unwrap();
         let f = fitted.factors;
         assert!(within(f.prefill_efficiency, 0.7, 0.03), "{f:?}");
-        assert!(within(f.decode_efficiency, 1.3, 0.03), "{f:?}");
-        assert!(within(f.step_overhead_ms, 1.5, 0.05), "{f:?}");
+        assert!(within(f.frontend_latency_ms, 40.0, 0.03), "{f:?}");
+        // Decode speed and step overhead trade along a valley in TPOT, and with a frontend
+        // latency free the TTFT's intercept no longer pins the overhead (only the steps per
+        // prompt do, weakly): they come back near their planted values (found: 1.50 and
+        // 2.15 ms), and the rate never seen below is predicted within 5% all the same.
+        assert!(within(f.decode_efficiency, 1.3, 0.2), "{f:?}");
+        assert!(within(f.step_overhead_ms, 1.5, 0.5), "{f:?}");
         assert!(fitted.before.objective > 0.1, "{:?}", fitted.before);
         assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
         assert_eq!(fitted.evaluations, EVALUATIONS);
-        // The config printed is the input's with the three factors replaced.
+        // The config printed is the input's with the four factors replaced.
         assert_eq!(fitted.config.workload, config.workload);
         assert_eq!(
             fitted.config.engine.prefill_efficiency,
@@ -943,6 +1110,7 @@ mod tests {
             prefill_efficiency: 0.7,
             decode_efficiency: 1.3,
             step_overhead_ms: 1.5,
+            frontend_latency_ms: 0.0,
         };
         let measured = planted_summary(&config, &truth);
         let fitted = fit_summary(&config, &measured).unwrap();
@@ -950,6 +1118,7 @@ mod tests {
         assert!(within(f.prefill_efficiency, 0.7, 0.05), "{f:?}");
         assert!(within(f.decode_efficiency, 1.3, 0.05), "{f:?}");
         assert!(within(f.step_overhead_ms, 1.5, 0.10), "{f:?}");
+        assert!(f.frontend_latency_ms < 1.0, "{f:?}");
         assert!(fitted.before.objective > 0.1, "{:?}", fitted.before);
         assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
         // Four times the rate, another seed: the fitted config predicts every statistic.
@@ -975,6 +1144,7 @@ mod tests {
             prefill_efficiency: 0.6,
             decode_efficiency: 0.9,
             step_overhead_ms: 0.3,
+            frontend_latency_ms: 0.0,
         };
         let full = planted_summary(&config, &truth);
         let ttft_only = MeasuredSummary {
@@ -997,11 +1167,12 @@ mod tests {
     }
 
     #[test]
-    fn with_prompts_of_one_length_the_overhead_takes_a_fixed_cost() {
-        // Prompts all of 512 tokens, only TTFT measured, and a fixed cost the model lacks
-        // (planted as 4 ms more per step): TTFT cannot tell it from a slower prefill, so the
-        // fit keeps the calibrated prefill efficiency and finds the overhead; longer prompts,
-        // never seen, are then predicted with the calibrated per-token speed.
+    fn with_prompts_of_one_length_the_frontend_takes_a_fixed_cost() {
+        // Prompts all of 512 tokens, only TTFT measured, and a fixed cost per request the
+        // model lacks (planted as a 60 ms frontend): TTFT cannot tell it from a slower
+        // prefill or a larger step overhead, so the fit keeps the calibrated prefill
+        // efficiency and overhead and finds the frontend latency; longer prompts, never
+        // seen, are then predicted with the calibrated per-token speed.
         let mut config = one_instance();
         config.workload.requests = Some(120);
         config.workload.arrival.rate_per_s = 0.5;
@@ -1009,7 +1180,8 @@ mod tests {
         let truth = Factors {
             prefill_efficiency: 1.0,
             decode_efficiency: 1.0,
-            step_overhead_ms: 4.3,
+            step_overhead_ms: 0.3,
+            frontend_latency_ms: 60.0,
         };
         let full = planted_summary(&config, &truth);
         let measured = MeasuredSummary {
@@ -1022,8 +1194,9 @@ mod tests {
         };
         let fitted = fit_summary(&config, &measured).unwrap();
         assert_eq!(fitted.factors.prefill_efficiency, 1.0);
+        assert!((fitted.factors.step_overhead_ms - 0.3).abs() < 1e-9);
         assert!(
-            within(fitted.factors.step_overhead_ms, 4.3, 0.10),
+            within(fitted.factors.frontend_latency_ms, 60.0, 0.02),
             "{:?}",
             fitted.factors
         );
@@ -1036,7 +1209,7 @@ mod tests {
         for (s, e) in &after.relative {
             assert!(e.abs() < 0.05, "{}: {e:+.3}", s.name());
         }
-        // With TPOT measured too, the overhead is told apart by it: all three are searched.
+        // With TPOT measured too, the overhead is told apart by it: all four are searched.
         let both = fit_summary(&config, &full).unwrap();
         assert!(
             both.evaluations > fitted.evaluations,
@@ -1095,6 +1268,7 @@ mod tests {
             prefill_efficiency: 1.2,
             decode_efficiency: 0.8,
             step_overhead_ms: 0.5,
+            frontend_latency_ms: 10.0,
         };
         let measured = planted(&config, &truth, 10.0, 3);
         let a = fit(&config, &measured).unwrap();

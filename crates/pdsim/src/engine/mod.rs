@@ -95,6 +95,8 @@ pub struct Simulation<'a> {
     links: Vec<SharedLink>,
     link_bytes_per_ns: f64,
     link_base: Nanos,
+    /// `routing.frontend_latency_ms`: from a request's arrival to its placement.
+    frontend: Nanos,
     timeline: TimelineRecorder,
     now: Nanos,
     horizon: Option<Nanos>,
@@ -193,8 +195,11 @@ impl<'a> Simulation<'a> {
             .collect();
         let router = Router::new(config, &roles, &kv_blocks, &tree);
         let next_arrival = workload.next_request();
+        // Every request reaches the router this long after it arrives (the same for all,
+        // so arrivals keep their order).
+        let frontend = ms_to_ns(config.routing.frontend_latency_ms);
         if let Some(first) = &next_arrival {
-            queue.push(first.arrival, Event::Arrival);
+            queue.push(first.arrival.saturating_add(frontend), Event::Arrival);
         }
         Self {
             config,
@@ -212,6 +217,7 @@ impl<'a> Simulation<'a> {
             links: (0..n).map(|_| SharedLink::default()).collect(),
             link_bytes_per_ns: config.kv_transfer.bandwidth_gb_per_s,
             link_base: ms_to_ns(config.kv_transfer.base_latency_ms),
+            frontend,
             timeline: TimelineRecorder::new(config.output.timeline_buckets, n),
             now: 0,
             horizon: config.workload.horizon_s.map(s_to_ns),
@@ -272,7 +278,8 @@ impl<'a> Simulation<'a> {
                 Event::Arrival => {
                     let next = self.workload.next_request();
                     if let Some(spec) = &next {
-                        self.queue.push(spec.arrival.max(time), Event::Arrival);
+                        let at = spec.arrival.saturating_add(self.frontend);
+                        self.queue.push(at.max(time), Event::Arrival);
                     }
                     if let Some(spec) = std::mem::replace(&mut self.next_arrival, next) {
                         self.arrive(spec);
@@ -645,7 +652,10 @@ impl<'a> Simulation<'a> {
                         (self.follow_ups.len() - 1) as u32
                     }
                 };
-                self.queue.push(next.arrival, Event::FollowUp(slot));
+                self.queue.push(
+                    next.arrival.saturating_add(self.frontend),
+                    Event::FollowUp(slot),
+                );
             }
         }
     }

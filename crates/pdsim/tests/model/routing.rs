@@ -50,3 +50,35 @@ fn kv_cost_counts_queued_prefills_of_arrivals_at_the_same_instant() {
         assert_eq!(order, [0, 1, 2, 3, 0, 1, 2, 3]);
     }
 }
+
+#[test]
+fn a_frontend_latency_shifts_every_ttft_by_itself_and_leaves_tpot_alone() {
+    // A fixed delay before the router shifts every arrival by the same amount, so the
+    // cluster sees the same load a constant later: each TTFT and end-to-end latency grows by
+    // exactly the delay (in the prefill-queue phase), TPOT and placement stay.
+    let mut c = crate::common::unified(2);
+    c.workload.requests = Some(400);
+    c.workload.arrival.rate_per_s = 20.0;
+    c.output.per_request = true;
+    let before = pdsim::run(&c).unwrap();
+    c.routing.frontend_latency_ms = 125.0;
+    let after = pdsim::run(&c).unwrap();
+    assert_eq!(before.requests.len(), after.requests.len());
+    for (b, a) in before.requests.iter().zip(&after.requests) {
+        assert_eq!(a.arrival_ms, b.arrival_ms);
+        assert_eq!(a.decode_instance, b.decode_instance);
+        assert_eq!(a.tpot_ms, b.tpot_ms);
+        let (bt, at) = (b.ttft_ms.unwrap(), a.ttft_ms.unwrap());
+        assert!((at - bt - 125.0).abs() < 1e-6, "TTFT {bt} ms -> {at} ms");
+        let (bq, aq) = (
+            b.breakdown_ms.unwrap().prefill_queue,
+            a.breakdown_ms.unwrap().prefill_queue,
+        );
+        assert!(
+            (aq - bq - 125.0).abs() < 1e-6,
+            "prefill queue {bq} ms -> {aq} ms"
+        );
+    }
+    assert!((after.summary.ttft_ms.p50 - before.summary.ttft_ms.p50 - 125.0).abs() < 1e-6);
+    assert_eq!(after.summary.tpot_ms, before.summary.tpot_ms);
+}

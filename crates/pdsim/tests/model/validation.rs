@@ -163,6 +163,16 @@ const BAD_CONFIGS: &[(&str, &str, &str)] = &[
         ">= 0",
     ),
     (
+        r#"{"routing": {"frontend_latency_ms": -5}}"#,
+        "routing.frontend_latency_ms",
+        ">= 0 ms, got -5",
+    ),
+    (
+        r#"{"routing": {"frontend_latency_ms": 90000}}"#,
+        "routing.frontend_latency_ms",
+        "at most 60000 ms",
+    ),
+    (
         r#"{"disaggregation": {"decider": "sometimes"}}"#,
         "disaggregation.decider",
         "unknown variant `sometimes`",
