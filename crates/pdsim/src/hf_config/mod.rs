@@ -50,31 +50,58 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
             )
         })?;
     let family = families::family(arch).ok_or_else(|| {
+        let reason = families::REFUSED
+            .iter()
+            .find(|(name, _)| *name == arch)
+            .map_or_else(
+                || format!("supported: {}", supported().join(", ")),
+                |(_, why)| format!("pdsim does not model it: {why}"),
+            );
         Error::invalid(
             format!("{prefix}architectures"),
-            format!(
-                "'{arch}' is not supported; supported: {}",
-                supported().join(", ")
-            ),
+            format!("'{arch}' is not supported; {reason}"),
         )
     })?;
-    // Multimodal configs (Llama 4, Gemma 3, Qwen3.5, Kimi-K2.5, MiniMax-M3) hold the text
-    // model in `text_config`; only it runs per decoded token.
-    let f = match outer.get("text_config").and_then(Value::as_object) {
-        Some(map) => Fields {
-            map,
-            prefix: format!("{prefix}text_config."),
-        },
-        None => Fields {
-            map: outer,
-            prefix: prefix.clone(),
-        },
+    // Multimodal configs (Llama 4, Gemma 3, Qwen3.5, Kimi-K2.5, Mistral 3, LLaVA, ...)
+    // hold the text model in `text_config` (InternVL: `llm_config`, DeepSeek-VL2:
+    // `language_config`); only it runs per decoded token.
+    let nested = TEXT_CONFIGS.iter().find_map(|&key| {
+        outer
+            .get(key)
+            .and_then(Value::as_object)
+            .map(|map| (map, format!("{prefix}{key}.")))
+    });
+    let family = match (family.wraps, &nested) {
+        (Some(default), Some((map, text_prefix))) => text_model_family(map, text_prefix, default)?,
+        (Some(_), None) => {
+            return Err(Error::invalid(
+                format!("{prefix}text_config"),
+                format!("is missing; {arch} configs hold their text model in it"),
+            ))
+        }
+        (None, _) => family,
     };
-    let hidden = f.require(&["hidden_size", "n_embd", "d_model"], arch)?;
-    let heads = f.require(&["num_attention_heads", "n_head", "num_heads"], arch)?;
-    let layers = f.require(&["num_hidden_layers", "n_layer", "num_layers"], arch)?;
+    // A nested config leaves out what equals its class's defaults; fill them in.
+    let with_defaults;
+    let mut f = match &nested {
+        Some((map, text_prefix)) => {
+            with_defaults = class_defaults(map, family.defaults);
+            Fields::new(&with_defaults, text_prefix.clone())
+        }
+        None => Fields::new(outer, prefix.clone()),
+    };
+    f.nested = family.nested.iter().filter_map(|n| f.object(n)).collect();
+    let hidden = f.require(&["hidden_size", "n_embd", "n_embed", "d_model"], arch)?;
+    let heads = f.require(
+        &["num_attention_heads", "n_head", "num_heads", "n_heads"],
+        arch,
+    )?;
+    let layers = f.require(
+        &["num_hidden_layers", "n_layer", "num_layers", "n_layers"],
+        arch,
+    )?;
     let kv_heads = match family.attention {
-        Attention::Falcon => {
+        Attention::MultiQuery => {
             if f.flag("new_decoder_architecture", false)? {
                 f.positive(&["num_kv_heads", "num_key_value_heads"])?
                     .unwrap_or(heads)
@@ -84,16 +111,14 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
                 heads
             }
         }
-        Attention::Gqa | Attention::Mla => f
-            .positive(&["num_key_value_heads", "num_kv_heads", "n_head_kv"])?
-            .unwrap_or(heads),
+        Attention::Gqa | Attention::Mla => f.positive(KV_HEADS)?.unwrap_or(heads),
     };
     if kv_heads > heads && family.attention != Attention::Mla {
-        let (name, _) = f
-            .first(&["num_key_value_heads", "num_kv_heads", "n_head_kv"])
-            .unwrap_or(("num_key_value_heads", &Value::Null));
+        let path = f
+            .first(KV_HEADS)
+            .map_or_else(|| f.field("num_key_value_heads"), |(path, _)| path);
         return Err(Error::invalid(
-            f.field(name),
+            path,
             format!("must be at most num_attention_heads ({heads}), got {kv_heads}"),
         ));
     }
@@ -129,7 +154,7 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
                 let shared_intermediate = match m.shared {
                     Shared::None => 0,
                     Shared::Size(name) => f.count(&[name])?.unwrap_or(0),
-                    Shared::Count(size) => match f.count(&["n_shared_experts"])? {
+                    Shared::Count(count, size) => match f.count(&[count])? {
                         Some(n) => n * f.positive(&[size])?.unwrap_or(intermediate),
                         None => 0,
                     },
@@ -157,7 +182,7 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
         (Some(m), None) => m.intermediate,
         (None, None) => f.require(family.ffn.fields, arch)?,
     };
-    let kinds = layers::kinds(&f, family.pattern, layers)?;
+    let kinds = layers::kinds(&f, family.pattern, family.state, layers)?;
     let attention_gate = match family.gate {
         Some((name, default)) => f.flag(name, default)?,
         None => false,
@@ -184,11 +209,11 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
     };
     if let Some(m) = &model.moe {
         if m.experts_per_token > m.experts {
-            let (name, _) = f
+            let path = f
                 .first(family.moe.map_or(&[], |m| m.top_k))
-                .unwrap_or(("num_experts_per_tok", &Value::Null));
+                .map_or_else(|| f.field("num_experts_per_tok"), |(path, _)| path);
             return Err(Error::invalid(
-                f.field(name),
+                path,
                 format!(
                     "must be at most the number of experts ({}), got {}",
                     m.experts, m.experts_per_token
@@ -197,6 +222,57 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
         }
     }
     Ok(model)
+}
+
+/// Where KV head counts are written: Llama's name, Falcon's, DBRX's `attn_config`.
+const KV_HEADS: &[&str] = &[
+    "num_key_value_heads",
+    "num_kv_heads",
+    "n_head_kv",
+    "kv_n_heads",
+];
+
+/// The keys multimodal configs keep their text model's config in.
+const TEXT_CONFIGS: &[&str] = &["text_config", "llm_config", "language_config"];
+
+/// The family of a wrapper's text model: its `model_type`'s, else its `architectures`',
+/// else the wrapper's default text model's.
+fn text_model_family(
+    text: &Map<String, Value>,
+    prefix: &str,
+    default: &str,
+) -> Result<&'static families::Family, Error> {
+    if let Some(model_type) = text.get("model_type").and_then(Value::as_str) {
+        return families::text_family(model_type).ok_or_else(|| {
+            let known: Vec<&str> = families::TEXT_MODEL_TYPES.iter().map(|(t, _)| *t).collect();
+            Error::invalid(
+                format!("{prefix}model_type"),
+                format!(
+                    "text model '{model_type}' is not supported; supported: {}",
+                    known.join(", ")
+                ),
+            )
+        });
+    }
+    let by_architecture = text
+        .get("architectures")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(Value::as_str)
+        .and_then(families::family)
+        .filter(|f| f.wraps.is_none());
+    Ok(by_architecture
+        .or_else(|| families::text_family(default))
+        .unwrap_or(&families::FAMILIES[0]))
+}
+
+/// A nested config with its class's defaults filled in where it leaves a field out.
+fn class_defaults(map: &Map<String, Value>, defaults: &[(&str, u32)]) -> Map<String, Value> {
+    let mut filled = map.clone();
+    for &(name, value) in defaults {
+        filled.entry(name).or_insert_with(|| value.into());
+    }
+    filled
 }
 
 /// The precision of a checkpoint's weights, its experts' (when they differ) and its KV
