@@ -122,7 +122,9 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
             format!("must be at most num_attention_heads ({heads}), got {kv_heads}"),
         ));
     }
-    let head_dim = f.positive(&["head_dim"])?.unwrap_or(hidden / heads);
+    let head_dim = f
+        .positive(&["head_dim", "attention_head_dim"])?
+        .unwrap_or(hidden / heads);
     let vocab = match (f.positive(&["vocab_size"])?, family.vocab) {
         (Some(v), _) | (None, Some(v)) => v,
         (None, None) => f.require(&["vocab_size"], arch)?,
