@@ -131,6 +131,46 @@ fn parameter_totals_are_within_ten_percent_of_the_model_cards() {
     }
 }
 
+/// The fixtures' counted totals next to their cards', as docs/MODEL.md quotes them.
+fn card_table() -> String {
+    let mut out = String::from(
+        "| fixture | `architectures` | counted | model card | KV per token (BF16) |\n|---|---|---|---|---|\n",
+    );
+    for &(name, card) in CARDS {
+        let arch = config(name)["architectures"][0]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let m = fixture(name);
+        out.push_str(&format!(
+            "| {name} | `{arch}` | {:.2} B | {card} B | {} B |\n",
+            m.params_b(),
+            m.kv_bytes_per_token()
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_card_table_in_model_md_is_current() {
+    // PDSIM_BLESS_DOCS=1 rewrites it.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/MODEL.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let (open, close) = ("<!-- hf-cards -->\n", "<!-- /hf-cards -->");
+    let start = doc.find(open).expect("MODEL.md has no <!-- hf-cards -->") + open.len();
+    let end = doc.find(close).unwrap();
+    let fresh = card_table();
+    if std::env::var_os("PDSIM_BLESS_DOCS").is_some() {
+        std::fs::write(&path, format!("{}{fresh}{}", &doc[..start], &doc[end..])).unwrap();
+    } else {
+        assert_eq!(
+            &doc[start..end],
+            fresh,
+            "docs/MODEL.md's hf-cards table is stale"
+        );
+    }
+}
+
 #[test]
 fn layer_kinds_are_counted_from_the_configs() {
     // Llama 4: every 4th layer is a global NoPE layer, the others attend in 8192-token
