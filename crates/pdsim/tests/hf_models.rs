@@ -118,6 +118,15 @@ const CARDS: &[(&str, f64)] = &[
     // ByteDance-Seed/Seed-OSS-36B-Instruct 36B; baichuan-inc/Baichuan2-13B-Chat 13B.
     ("Seed-OSS-36B-Instruct", 36.0),
     ("Baichuan2-13B-Chat", 13.0),
+    // THUDM/chatglm3-6b 6B (ChatGLMModel's own field names); EleutherAI/gpt-j-6b 6B;
+    // stabilityai/stablelm-2-1_6b 1.6B; allenai/Olmo-3-1025-7B 7B;
+    // OpenGVLab/InternVL3-8B 8B (a Qwen2.5-7B text model in `llm_config`, its 0.3B
+    // InternViT not counted).
+    ("chatglm3-6b", 6.0),
+    ("gpt-j-6b", 6.0),
+    ("stablelm-2-1_6b", 1.6),
+    ("Olmo-3-1025-7B", 7.0),
+    ("InternVL3-8B", 8.0),
 ];
 
 #[test]
@@ -296,6 +305,18 @@ fn the_other_served_families_read_their_own_fields() {
     );
     let bloom = fixture("bloom");
     assert!(bloom.plain_mlp && bloom.intermediate == 4 * 14_336);
+    // ChatGLM3: two KV groups (multi_query_group_num), padded_vocab_size, num_layers.
+    let glm = fixture("chatglm3-6b");
+    assert_eq!(
+        (glm.kv_heads, glm.vocab, glm.layers, glm.intermediate),
+        (2, 65_024, 28, 13_696)
+    );
+    // OLMo 3: 24 of 32 layers slide over 4096 tokens; InternVL: the llm_config's Qwen2.
+    assert_eq!(
+        fixture("Olmo-3-1025-7B").local_attention.unwrap().layers,
+        24
+    );
+    assert_eq!(fixture("InternVL3-8B").hidden, 3584);
     // Qwen3-VL MoE: the text model's experts.
     assert_eq!(fixture("Qwen3-VL-235B-A22B-Instruct").moe_layers(), 94);
 }
@@ -305,6 +326,7 @@ fn hybrids_pdsim_does_not_model_are_refused_with_the_reason() {
     for (arch, field) in [
         ("JambaForCausalLM", "mamba_d_state"),
         ("NemotronHForCausalLM", "hybrid_override_pattern"),
+        ("MllamaForConditionalGeneration", "cross_attention_layers"),
     ] {
         let err = pdsim::parse_hf_config(&serde_json::json!({"architectures": [arch]}), "model")
             .unwrap_err();

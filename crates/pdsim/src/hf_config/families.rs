@@ -14,6 +14,9 @@ pub enum Attention {
     /// Falcon and GPTBigCode: one KV head with `multi_query` (the default),
     /// `num_kv_heads` with Falcon's `new_decoder_architecture`, else all heads.
     MultiQuery,
+    /// ChatGLM: `multi_query_group_num` KV heads with `multi_query_attention`, else all
+    /// heads.
+    ChatGlm,
     /// DeepSeek's multi-head latent attention (`kv_lora_rank`, ...).
     Mla,
 }
@@ -288,6 +291,7 @@ pub const FAMILIES: &[Family] = &[
                 "Glm4ForCausalLM",
                 "BaichuanForCausalLM",
                 "SeedOssForCausalLM",
+                "StableLmForCausalLM",
                 "Ernie4_5ForCausalLM",
                 "HunYuanDenseV1ForCausalLM",
                 "ExaoneForCausalLM",
@@ -387,6 +391,24 @@ pub const FAMILIES: &[Family] = &[
         ffn: plain(&["intermediate_size"], false),
         ..dense(&["Starcoder2ForCausalLM"], Pattern::AllSliding, true)
     },
+    // GPT-J: multi-head, `n_inner` (4 x `n_embd` when null), untied.
+    Family {
+        ffn: plain(&["n_inner"], true),
+        ..dense(&["GPTJForCausalLM"], Pattern::Full, false)
+    },
+    // ChatGLM 2/3 and GLM-4's first release: their own field names (`num_layers`,
+    // `ffn_hidden_size`, `padded_vocab_size`, `multi_query_group_num`).
+    Family {
+        attention: Attention::ChatGlm,
+        ffn: gated(&["ffn_hidden_size"]),
+        ..dense(
+            &["ChatGLMModel", "ChatGLMForConditionalGeneration"],
+            Pattern::Full,
+            false,
+        )
+    },
+    // OLMo 3: `layer_types` of 4096-token sliding layers, three to each full one.
+    dense(&["Olmo3ForCausalLM"], Pattern::AllSliding, false),
     // Phi-1/1.5/2: multi-head, a two-matrix MLP.
     Family {
         ffn: plain(&["intermediate_size"], true),
@@ -581,6 +603,10 @@ pub const TEXT_MODEL_TYPES: &[(&str, &str)] = &[
     ("phi3", "Phi3ForCausalLM"),
     ("internlm2", "InternLM2ForCausalLM"),
     ("granite", "GraniteForCausalLM"),
+    ("olmo2", "Olmo2ForCausalLM"),
+    ("internlm3", "InternLM3ForCausalLM"),
+    ("glm4", "Glm4ForCausalLM"),
+    ("cohere2", "Cohere2ForCausalLM"),
 ];
 
 /// Architectures people serve that pdsim refuses on purpose, with the field and reason.
@@ -594,6 +620,11 @@ pub const REFUSED: &[(&str, &str)] = &[
         "NemotronHForCausalLM",
         "its hybrid_override_pattern gives each layer one block (Mamba-2, attention or MLP), \
          while pdsim's layers pair an attention block with a feed-forward one",
+    ),
+    (
+        "MllamaForConditionalGeneration",
+        "its cross-attention layers (cross_attention_layers) attend to image tokens, which \
+         pdsim does not model",
     ),
     (
         "FalconH1ForCausalLM",

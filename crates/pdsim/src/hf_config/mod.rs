@@ -111,6 +111,13 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
                 heads
             }
         }
+        Attention::ChatGlm => {
+            if f.flag("multi_query_attention", false)? {
+                f.require(&["multi_query_group_num"], arch)?
+            } else {
+                heads
+            }
+        }
         Attention::Gqa | Attention::Mla => f.positive(KV_HEADS)?.unwrap_or(heads),
     };
     if kv_heads > heads && family.attention != Attention::Mla {
@@ -123,9 +130,12 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
         ));
     }
     let head_dim = f
-        .positive(&["head_dim", "attention_head_dim"])?
+        .positive(&["head_dim", "attention_head_dim", "kv_channels"])?
         .unwrap_or(hidden / heads);
-    let vocab = match (f.positive(&["vocab_size"])?, family.vocab) {
+    let vocab = match (
+        f.positive(&["vocab_size", "padded_vocab_size"])?,
+        family.vocab,
+    ) {
         (Some(v), _) | (None, Some(v)) => v,
         (None, None) => f.require(&["vocab_size"], arch)?,
     };
