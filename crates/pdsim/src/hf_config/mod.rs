@@ -435,4 +435,55 @@ mod tests {
             "model.num_attention_heads: must be a positive integer, got 0"
         );
     }
+
+    #[test]
+    fn class_defaults_fill_only_a_nested_text_config() {
+        // LLaVA's text config leaves out what equals LlamaConfig's defaults.
+        let llava = json!({"architectures": ["LlavaForConditionalGeneration"],
+            "text_config": {"model_type": "llama", "vocab_size": 32064}});
+        let m = parse(&llava, "model").unwrap();
+        assert_eq!(
+            (m.hidden, m.intermediate, m.layers, m.heads),
+            (4096, 11_008, 32, 32)
+        );
+        // A top-level config is written in full: a missing size is refused, not defaulted.
+        let err = parse(
+            &json!({"architectures": ["LlamaForCausalLM"], "vocab_size": 32064}),
+            "model",
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "model.hidden_size");
+        // A wrapper without its text config names the field.
+        let err = parse(
+            &json!({"architectures": ["Mistral3ForConditionalGeneration"]}),
+            "model",
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "model.text_config");
+        // Mistral 3's text model defaults to Mistral's family (a 4096-token window when
+        // the text config leaves `sliding_window` out, MistralConfig's default).
+        let small = json!({"architectures": ["Mistral3ForConditionalGeneration"],
+            "text_config": {"hidden_size": 5120, "num_hidden_layers": 40}});
+        let m = parse(&small, "model").unwrap();
+        assert_eq!(m.local_attention.unwrap().window, 4096);
+    }
+
+    #[test]
+    fn ernie_expert_layers_run_from_start_to_end() {
+        let ernie = |end: Value| {
+            json!({"architectures": ["Ernie4_5_MoeForCausalLM"], "hidden_size": 2560,
+                "intermediate_size": 12288, "num_attention_heads": 20, "num_hidden_layers": 28,
+                "vocab_size": 103424, "moe_num_experts": 64, "moe_k": 6,
+                "moe_intermediate_size": 1536, "moe_layer_start_index": 1,
+                "moe_layer_end_index": end, "moe_layer_interval": 2})
+        };
+        // Layers 1, 3, ..., 27 (end -1: the last layer); up to 9: 1, 3, 5, 7, 9.
+        assert_eq!(
+            parse(&ernie((-1).into()), "model").unwrap().moe_layers(),
+            14
+        );
+        assert_eq!(parse(&ernie(9.into()), "model").unwrap().moe_layers(), 5);
+        let err = parse(&ernie("last".into()), "model").unwrap_err();
+        assert_eq!(err.field(), "model.moe_layer_end_index");
+    }
 }
