@@ -127,6 +127,9 @@ const CARDS: &[(&str, f64)] = &[
     ("stablelm-2-1_6b", 1.6),
     ("Olmo-3-1025-7B", 7.0),
     ("InternVL3-8B", 8.0),
+    // MiniMaxAI/MiniMax-M1-80k: 456B total, 45.9B activated; HuggingFaceTB/SmolLM3-3B 3B.
+    ("MiniMax-M1-80k", 456.0),
+    ("SmolLM3-3B", 3.0),
 ];
 
 #[test]
@@ -317,6 +320,19 @@ fn the_other_served_families_read_their_own_fields() {
         24
     );
     assert_eq!(fixture("InternVL3-8B").hidden, 3584);
+    // MiniMax-M1: 70 lightning-attention layers keep a 128 x 128 state per head; the 10
+    // softmax layers the KV cache (10 x 2 x 8 x 128 x 2 B).
+    let m1 = fixture("MiniMax-M1-80k");
+    let lightning = m1.linear_attention.as_ref().unwrap();
+    assert_eq!(
+        (
+            lightning.layers,
+            lightning.value_heads,
+            lightning.key_head_dim
+        ),
+        (70, 64, 128)
+    );
+    assert_eq!(m1.kv_bytes_per_token(), 40_960);
     // Qwen3-VL MoE: the text model's experts.
     assert_eq!(fixture("Qwen3-VL-235B-A22B-Instruct").moe_layers(), 94);
 }
@@ -327,6 +343,7 @@ fn hybrids_pdsim_does_not_model_are_refused_with_the_reason() {
         ("JambaForCausalLM", "mamba_d_state"),
         ("NemotronHForCausalLM", "hybrid_override_pattern"),
         ("MllamaForConditionalGeneration", "cross_attention_layers"),
+        ("DeciLMForCausalLM", "block_configs"),
     ] {
         let err = pdsim::parse_hf_config(&serde_json::json!({"architectures": [arch]}), "model")
             .unwrap_err();
@@ -355,6 +372,11 @@ fn hybrids_pdsim_does_not_model_are_refused_with_the_reason() {
     bad["sliding_window_pattern"] = "LLXG".into();
     let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
     assert_eq!(err.field(), "model.sliding_window_pattern");
+    // MiniMax-M1's attn_type_list: 0 or 1 per layer.
+    let mut bad = config("MiniMax-M1-80k");
+    bad["attn_type_list"][7] = 2.into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.attn_type_list[7]");
     // DBRX: a bad nested field is named with its sub-object.
     let mut bad = config("dbrx-instruct");
     bad["attn_config"]["kv_n_heads"] = 0.into();

@@ -102,6 +102,9 @@ pub enum Pattern {
     /// Qwen3-Next/3.5: every `full_attention_interval`-th layer (default 4) attends fully,
     /// the others are linear (Gated DeltaNet).
     LinearEveryNthFull,
+    /// MiniMax-M1/Text-01: `attn_type_list`, one entry per layer, 0 linear (lightning)
+    /// and 1 full attention; every layer full without it.
+    AttnTypeList,
 }
 
 /// The fields of the layers that keep a fixed state instead of a KV cache.
@@ -113,6 +116,9 @@ pub enum State {
     /// groups of B and C, a `mamba_d_conv` convolution; Granite 4.0-H): the same shape of
     /// state and projections as Gated DeltaNet, one `d_head x d_state` matrix per head.
     Mamba2,
+    /// Lightning attention (MiniMax-M1/Text-01): per head a `head_dim x head_dim` state, the
+    /// query/key/value/gate projections of the attention heads, no convolution.
+    Lightning,
 }
 
 /// Sparse attention's fields.
@@ -292,6 +298,7 @@ pub const FAMILIES: &[Family] = &[
                 "BaichuanForCausalLM",
                 "SeedOssForCausalLM",
                 "StableLmForCausalLM",
+                "SmolLM3ForCausalLM",
                 "Ernie4_5ForCausalLM",
                 "HunYuanDenseV1ForCausalLM",
                 "ExaoneForCausalLM",
@@ -534,6 +541,21 @@ pub const FAMILIES: &[Family] = &[
         )),
         ..dense(&["MiniMaxM2ForCausalLM"], Pattern::Full, false)
     },
+    // MiniMax-M1 and Text-01: seven lightning-attention layers to each softmax one
+    // (`attn_type_list`), 32 experts on every layer.
+    Family {
+        moe: Some(local_experts(
+            &["num_experts_per_tok"],
+            Shared::None,
+            MoeLayers::All,
+        )),
+        state: State::Lightning,
+        ..dense(
+            &["MiniMaxM1ForCausalLM", "MiniMaxText01ForCausalLM"],
+            Pattern::AttnTypeList,
+            false,
+        )
+    },
     Family {
         ffn: gated(&["dense_intermediate_size"]),
         moe: Some(local_experts(
@@ -595,6 +617,7 @@ pub const FAMILIES: &[Family] = &[
 pub const TEXT_MODEL_TYPES: &[(&str, &str)] = &[
     ("llama", "LlamaForCausalLM"),
     ("mistral", "MistralForCausalLM"),
+    ("ministral3", "MistralForCausalLM"),
     ("qwen2", "Qwen2ForCausalLM"),
     ("qwen3", "Qwen3ForCausalLM"),
     ("qwen3_moe", "Qwen3MoeForCausalLM"),
@@ -620,6 +643,11 @@ pub const REFUSED: &[(&str, &str)] = &[
         "NemotronHForCausalLM",
         "its hybrid_override_pattern gives each layer one block (Mamba-2, attention or MLP), \
          while pdsim's layers pair an attention block with a feed-forward one",
+    ),
+    (
+        "DeciLMForCausalLM",
+        "its block_configs give each layer its own attention (or none) and feed-forward \
+         width (Llama-Nemotron Super/Ultra), which one set of layer sizes cannot describe",
     ),
     (
         "MllamaForConditionalGeneration",

@@ -65,7 +65,15 @@ struct Counts {
 
 /// The layers' attention kinds: `layer_types` when the config lists them, else the
 /// family's pattern.
-pub fn kinds(f: &Fields, pattern: Pattern, state: State, layers: u32) -> Result<Kinds, Error> {
+/// `attention` is the attention heads and their size, which lightning-attention layers
+/// share.
+pub fn kinds(
+    f: &Fields,
+    pattern: Pattern,
+    state: State,
+    layers: u32,
+    attention: (u32, u32),
+) -> Result<Kinds, Error> {
     let counts = match f.map.get("layer_types").and_then(|v| v.as_array()) {
         Some(types) => listed(f, types, state, layers)?,
         None => patterned(f, pattern, layers)?,
@@ -104,6 +112,14 @@ pub fn kinds(f: &Fields, pattern: Pattern, state: State, layers: u32) -> Result<
                 conv_kernel: f.positive(&["linear_conv_kernel_dim"])?.unwrap_or(4),
             })
         }
+        (layers, State::Lightning) => Some(LinearAttention {
+            layers,
+            key_heads: attention.0,
+            value_heads: attention.0,
+            key_head_dim: attention.1,
+            value_head_dim: attention.1,
+            conv_kernel: 1,
+        }),
         // Mamba-2: B and C per group play the keys, x per head the values; the state is
         // one d_head x d_state matrix per head.
         (layers, State::Mamba2) => {
@@ -142,11 +158,11 @@ fn listed(
             Some("full_attention" | "attention") => {}
             Some("sliding_attention") => c.sliding += 1,
             Some("chunked_attention") => c.chunked += 1,
-            Some("linear_attention") if state == State::GatedDeltaNet => c.linear += 1,
+            Some("linear_attention") if state != State::Mamba2 => c.linear += 1,
             Some("mamba") if state == State::Mamba2 => c.linear += 1,
             _ => {
                 let state_kind = match state {
-                    State::GatedDeltaNet => "linear_attention",
+                    State::GatedDeltaNet | State::Lightning => "linear_attention",
                     State::Mamba2 => "mamba",
                 };
                 return Err(Error::invalid(
@@ -210,6 +226,29 @@ fn patterned(f: &Fields, pattern: Pattern, layers: u32) -> Result<Counts, Error>
                 // 1: the layer uses RoPE, and attends in chunks; 0: a global NoPE layer.
                 Some(list) if !list.is_empty() => list.iter().filter(|&&x| x > 0).count() as u32,
                 _ => count(&|i| (i + 1) % 4 != 0),
+            }
+        }
+        Pattern::AttnTypeList => {
+            if let Some(list) = f.u32_list("attn_type_list")? {
+                if list.len() != layers as usize {
+                    return Err(Error::invalid(
+                        f.field("attn_type_list"),
+                        format!(
+                            "must list one type per layer (num_hidden_layers = {layers}), got {}",
+                            list.len()
+                        ),
+                    ));
+                }
+                if let Some(i) = list.iter().position(|&t| t > 1) {
+                    return Err(Error::invalid(
+                        f.field(&format!("attn_type_list[{i}]")),
+                        format!(
+                            "must be 0 (linear attention) or 1 (full attention), got {}",
+                            list[i]
+                        ),
+                    ));
+                }
+                c.linear = list.iter().filter(|&&t| t == 0).count() as u32;
             }
         }
         Pattern::LinearEveryNthFull => {

@@ -194,7 +194,7 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
         (Some(m), None) => m.intermediate,
         (None, None) => f.require(family.ffn.fields, arch)?,
     };
-    let kinds = layers::kinds(&f, family.pattern, family.state, layers)?;
+    let kinds = layers::kinds(&f, family.pattern, family.state, layers, (heads, head_dim))?;
     let attention_gate = match family.gate {
         Some((name, default)) => f.flag(name, default)?,
         None => false,
