@@ -130,6 +130,11 @@ const CARDS: &[(&str, f64)] = &[
     // MiniMaxAI/MiniMax-M1-80k: 456B total, 45.9B activated; HuggingFaceTB/SmolLM3-3B 3B.
     ("MiniMax-M1-80k", 456.0),
     ("SmolLM3-3B", 3.0),
+    // google/gemma-3-12b-it and -4b-it, the text models of the Gemma 3 report's table:
+    // 1,012M embedding + 10,759M non-embedding, 675M + 3,209M (their 417M vision encoder is
+    // not counted). Their text configs leave out what equals Gemma3TextConfig's defaults.
+    ("gemma-3-12b-it", 11.771),
+    ("gemma-3-4b-it", 3.884),
 ];
 
 #[test]
@@ -320,6 +325,14 @@ fn the_other_served_families_read_their_own_fields() {
         24
     );
     assert_eq!(fixture("InternVL3-8B").hidden, 3584);
+    // Gemma 3 12B/4B: head_dim 256, 4B's 8 heads and 4 KV heads from Gemma3TextConfig's
+    // defaults (hidden / heads would give 240 and, for 4B, no heads at all).
+    let g12 = fixture("gemma-3-12b-it");
+    assert_eq!((g12.head_dim, g12.vocab), (256, 262_208));
+    assert_eq!(g12.kv_bytes_per_token(), 8 * 2 * 8 * 256 * 2);
+    let g4 = fixture("gemma-3-4b-it");
+    assert_eq!((g4.heads, g4.kv_heads, g4.head_dim), (8, 4, 256));
+    assert_eq!(g4.local_attention.unwrap().window, 1024);
     // MiniMax-M1: 70 lightning-attention layers keep a 128 x 128 state per head; the 10
     // softmax layers the KV cache (10 x 2 x 8 x 128 x 2 B).
     let m1 = fixture("MiniMax-M1-80k");

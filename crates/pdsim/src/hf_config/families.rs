@@ -226,6 +226,19 @@ const LLAMA_DEFAULTS: &[(&str, u32)] = &[
     ("num_attention_heads", 32),
 ];
 
+/// `Gemma3TextConfig`'s defaults: Gemma 3's `text_config` leaves out what equals them
+/// (gemma-3-12b-it writes no `head_dim`, gemma-3-4b-it no head counts either).
+const GEMMA3_DEFAULTS: &[(&str, u32)] = &[
+    ("vocab_size", 262_208),
+    ("hidden_size", 2304),
+    ("intermediate_size", 9216),
+    ("num_hidden_layers", 26),
+    ("num_attention_heads", 8),
+    ("num_key_value_heads", 4),
+    ("head_dim", 256),
+    ("sliding_window", 4096),
+];
+
 /// `MistralConfig`'s defaults (Mistral-7B-v0.1's shape, sliding over 4096 tokens).
 const MISTRAL_DEFAULTS: &[(&str, u32)] = &[
     ("vocab_size", 32_000),
@@ -358,6 +371,7 @@ pub const FAMILIES: &[Family] = &[
     dense(&["Gemma2ForCausalLM"], Pattern::Alternating(4096), true),
     Family {
         vocab: Some(262_208),
+        defaults: GEMMA3_DEFAULTS,
         ..dense(
             &["Gemma3ForCausalLM", "Gemma3ForConditionalGeneration"],
             Pattern::EveryNthFull(4096, 6),
