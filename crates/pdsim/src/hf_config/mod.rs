@@ -91,6 +91,11 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
         None => Fields::new(outer, prefix.clone()),
     };
     f.nested = family.nested.iter().filter_map(|n| f.object(n)).collect();
+    // Sizes a text config has neither written nor defaulted may sit at the top level, as
+    // configs that keep both write them (Qwen2.5-VL exports).
+    if nested.is_some() {
+        f.nested.push(Fields::new(outer, prefix.clone()));
+    }
     let hidden = f.require(&["hidden_size", "n_embd", "n_embed", "d_model"], arch)?;
     let heads = f.require(
         &["num_attention_heads", "n_head", "num_heads", "n_heads"],
@@ -466,6 +471,21 @@ mod tests {
             "text_config": {"hidden_size": 5120, "num_hidden_layers": 40}});
         let m = parse(&small, "model").unwrap();
         assert_eq!(m.local_attention.unwrap().window, 4096);
+    }
+
+    #[test]
+    fn a_size_the_text_config_lacks_is_taken_from_the_top_level() {
+        let vl = json!({"architectures": ["Qwen2_5_VLForConditionalGeneration"],
+            "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
+            "num_hidden_layers": 28, "num_key_value_heads": 4, "vocab_size": 152064,
+            "text_config": {"hidden_size": 3584, "num_hidden_layers": 28}});
+        let m = parse(&vl, "model").unwrap();
+        assert_eq!((m.intermediate, m.heads, m.kv_heads), (18_944, 28, 4));
+        // A bad top-level value is named by its own path.
+        let mut bad = vl.clone();
+        bad["num_key_value_heads"] = 0.into();
+        let err = parse(&bad, "model").unwrap_err();
+        assert_eq!(err.field(), "model.num_key_value_heads");
     }
 
     #[test]
