@@ -482,7 +482,7 @@ mod tests {
         let m = parse(&vl, "model").unwrap();
         assert_eq!((m.intermediate, m.heads, m.kv_heads), (18_944, 28, 4));
         // A bad top-level value is named by its own path.
-        let mut bad = vl.clone();
+        let mut bad = vl;
         bad["num_key_value_heads"] = 0.into();
         let err = parse(&bad, "model").unwrap_err();
         assert_eq!(err.field(), "model.num_key_value_heads");
