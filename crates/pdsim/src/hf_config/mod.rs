@@ -3,8 +3,10 @@
 //! The field names are the `transformers` configuration classes' own. Each architecture
 //! family is one entry of a table (`hf_config/families.rs`): which `architectures` names it covers,
 //! which fields hold what and its class's defaults; one reader ([`parse`]) applies it. A
-//! multimodal config's text model (`text_config`) is read and counted; its vision tower is
-//! not part of decode cost and is left out. A field that is 0 or absent where that means
+//! multimodal config's text model (`text_config`, `llm_config` or `language_config`) is read
+//! and counted; its vision tower is not part of decode cost and is left out. A wrapper
+//! (LLaVA, Mistral 3, InternVL) is read by its text model's family (its `model_type`); a
+//! nested text config's missing sizes take its class's defaults, else the top level's. A field that is 0 or absent where that means
 //! "none" (no shared expert, no sliding window, no dense layers) is read as none; any other
 //! bad value is refused with the field's name and value.
 //!
