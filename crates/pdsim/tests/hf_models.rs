@@ -135,6 +135,9 @@ const CARDS: &[(&str, f64)] = &[
     // not counted). Their text configs leave out what equals Gemma3TextConfig's defaults.
     ("gemma-3-12b-it", 11.771),
     ("gemma-3-4b-it", 3.884),
+    // zai-org/GLM-4.5V: its text model is GLM-4.5-Air's, "106B parameters, 12B active"
+    // (the vision encoder not counted).
+    ("GLM-4.5V", 106.0),
 ];
 
 #[test]

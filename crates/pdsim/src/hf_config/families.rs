@@ -605,7 +605,11 @@ pub const FAMILIES: &[Family] = &[
     },
     Family {
         moe: Some(DEEPSEEK_MOE),
-        ..dense(&["Glm4MoeForCausalLM"], Pattern::Full, false)
+        ..dense(
+            &["Glm4MoeForCausalLM", "Glm4vMoeForConditionalGeneration"],
+            Pattern::Full,
+            false,
+        )
     },
     Family {
         attention: Attention::Mla,
