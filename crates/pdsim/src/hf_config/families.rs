@@ -428,8 +428,9 @@ pub const FAMILIES: &[Family] = &[
             false,
         )
     },
-    // OLMo 3: `layer_types` of 4096-token sliding layers, three to each full one.
-    dense(&["Olmo3ForCausalLM"], Pattern::AllSliding, false),
+    // OLMo 3: three 4096-token sliding layers to each full one (its `layer_types`, or
+    // `Olmo3Config`'s rule when a config has none).
+    dense(&["Olmo3ForCausalLM"], Pattern::EveryNthFull(4096, 4), false),
     // Phi-1/1.5/2: multi-head, a two-matrix MLP.
     Family {
         ffn: plain(&["intermediate_size"], true),

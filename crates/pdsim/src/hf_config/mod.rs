@@ -6,9 +6,10 @@
 //! multimodal config's text model (`text_config`, `llm_config` or `language_config`) is read
 //! and counted; its vision tower is not part of decode cost and is left out. A wrapper
 //! (LLaVA, Mistral 3, InternVL) is read by its text model's family (its `model_type`); a
-//! nested text config's missing sizes take its class's defaults, else the top level's. A field that is 0 or absent where that means
-//! "none" (no shared expert, no sliding window, no dense layers) is read as none; any other
-//! bad value is refused with the field's name and value.
+//! nested text config's missing sizes take its class's defaults, else the top level's. A
+//! field that is 0 or absent where that means "none" (no shared expert, no sliding window,
+//! no dense layers) is read as none; any other bad value is refused with the field's name
+//! and value.
 //!
 //! Precision comes from `quantization_config` (FP8 per tensor, FP8 with
 //! `weight_block_size`, MXFP4, 4-bit compressed-tensors experts), else BF16; the KV cache
@@ -65,7 +66,7 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
         )
     })?;
     // Multimodal configs (Llama 4, Gemma 3, Qwen3.5, Kimi-K2.5, Mistral 3, LLaVA, ...)
-    // hold the text model in `text_config` (InternVL: `llm_config`, DeepSeek-VL2:
+    // hold the text model in `text_config` (InternVL: `llm_config`; some wrappers
     // `language_config`); only it runs per decoded token.
     let nested = TEXT_CONFIGS.iter().find_map(|&key| {
         outer
