@@ -327,6 +327,11 @@ fn the_other_served_families_read_their_own_fields() {
         fixture("Olmo-3-1025-7B").local_attention.unwrap().layers,
         24
     );
+    // Without layer_types, Olmo3Config's rule: the same 24.
+    let mut olmo = config("Olmo-3-1025-7B");
+    olmo.as_object_mut().unwrap().remove("layer_types");
+    let by_rule = pdsim::parse_hf_config(&olmo, "model").unwrap();
+    assert_eq!(by_rule.local_attention.unwrap().layers, 24);
     assert_eq!(fixture("InternVL3-8B").hidden, 3584);
     // Gemma 3 12B/4B: head_dim 256, 4B's 8 heads and 4 KV heads from Gemma3TextConfig's
     // defaults (hidden / heads would give 240 and, for 4B, no heads at all).
