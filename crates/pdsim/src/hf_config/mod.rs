@@ -216,9 +216,14 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
         head_dim,
         intermediate,
         vocab,
+        // 4-bit weights the config gives the experts (compressed-tensors), on a model
+        // without experts: its linear layers are the ones quantized.
+        weight_dtype: match (&moe, expert_dtype) {
+            (None, Some(dtype)) => dtype,
+            _ => weight_dtype,
+        },
         mla,
         moe,
-        weight_dtype,
         kv_dtype,
         local_attention: kinds.local,
         linear_attention: kinds.linear,
@@ -313,8 +318,10 @@ fn precision(
             None => return Ok((Dtype::Bf16, None, Dtype::Bf16)),
         },
     };
-    let kv = match q.get("kv_cache_scheme") {
-        Some(Value::Object(_)) => Dtype::Fp8,
+    // compressed-tensors names an FP8 KV scheme; modelopt writes `kv_cache_quant_algo`.
+    let kv = match (q.get("kv_cache_scheme"), q.get("kv_cache_quant_algo")) {
+        (Some(Value::Object(_)), _) => Dtype::Fp8,
+        (_, Some(Value::String(algo))) if algo.eq_ignore_ascii_case("fp8") => Dtype::Fp8,
         _ => Dtype::Bf16,
     };
     let (weights, experts) = weight_dtype(q, &prefix)?;
@@ -338,14 +345,38 @@ fn weight_dtype(q: &Map<String, Value>, prefix: &str) -> Result<(Dtype, Option<D
         // Kimi-K2's and K2.5's INT4 routed experts (group-quantized, the rest BF16) take
         // about the bytes of the 4-bit format.
         "compressed-tensors" if four_bit_weights(q) => Ok((Dtype::Bf16, Some(Dtype::Fp4))),
-        "compressed-tensors" | "fbgemm_fp8" | "modelopt" => Ok((Dtype::Fp8, None)),
+        "compressed-tensors" | "fbgemm_fp8" => Ok((Dtype::Fp8, None)),
+        // NVIDIA ModelOpt checkpoints: FP8, or NVFP4 (`quant_algo`).
+        "modelopt" => match q.get("quant_algo").and_then(Value::as_str) {
+            None => Ok((Dtype::Fp8, None)),
+            Some(algo) if algo.eq_ignore_ascii_case("fp8") => Ok((Dtype::Fp8, None)),
+            Some(algo) if algo.eq_ignore_ascii_case("nvfp4") => Ok((Dtype::Fp4, None)),
+            Some(other) => Err(Error::invalid(
+                format!("{prefix}quantization_config.quant_algo"),
+                format!("'{other}' is not supported; use FP8 or NVFP4"),
+            )),
+        },
+        // AWQ and GPTQ: integer weights with one scale per group, computed in BF16;
+        // 4 bits take about the bytes of the 4-bit format, 8 bits those of FP8.
+        "awq" | "gptq" | "awq_marlin" | "gptq_marlin" => match q.get("bits") {
+            Some(bits) if bits.as_u64() == Some(4) => Ok((Dtype::Fp4, None)),
+            Some(bits) if bits.as_u64() == Some(8) => Ok((Dtype::Fp8, None)),
+            Some(bits) => Err(Error::invalid(
+                format!("{prefix}quantization_config.bits"),
+                format!("must be 4 or 8 for {method}, got {bits}"),
+            )),
+            None => Err(Error::invalid(
+                format!("{prefix}quantization_config.bits"),
+                format!("is missing; {method} configs need it (4 or 8)"),
+            )),
+        },
         // gpt-oss: experts in MXFP4, the rest in BF16.
         "mxfp4" => Ok((Dtype::Bf16, Some(Dtype::Fp4))),
         other => Err(Error::invalid(
             format!("{prefix}quantization_config.quant_method"),
             format!(
-                "'{other}' is not supported; use fp8, compressed-tensors, fbgemm_fp8, modelopt or \
-                 mxfp4, or remove quantization_config for BF16"
+                "'{other}' is not supported; use fp8, compressed-tensors, fbgemm_fp8, modelopt, \
+                 mxfp4, awq or gptq, or remove quantization_config for BF16"
             ),
         )),
     }
@@ -397,7 +428,7 @@ mod tests {
         let err = parse(
             &json!({"architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "intermediate_size": 1,
                     "num_attention_heads": 32, "num_hidden_layers": 32, "vocab_size": 1,
-                    "quantization_config": {"quant_method": "gptq"}}),
+                    "quantization_config": {"quant_method": "bitsandbytes"}}),
             "model",
         )
         .unwrap_err();
@@ -489,6 +520,37 @@ mod tests {
         bad["num_key_value_heads"] = 0.into();
         let err = parse(&bad, "model").unwrap_err();
         assert_eq!(err.field(), "model.num_key_value_heads");
+    }
+
+    #[test]
+    fn quantized_checkpoints_read_their_weight_bytes() {
+        let llama = |q: Value| {
+            json!({"architectures": ["LlamaForCausalLM"], "hidden_size": 4096,
+                "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32,
+                "num_key_value_heads": 8, "vocab_size": 128256, "quantization_config": q})
+        };
+        let read = |q: Value| parse(&llama(q), "model");
+        // AWQ and GPTQ 4-bit weights, computed in BF16: the 4-bit format's bytes.
+        let awq = json!({"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm"});
+        assert_eq!(read(awq).unwrap().weight_dtype, Dtype::Fp4);
+        let gptq = json!({"quant_method": "gptq", "bits": 8, "group_size": 128});
+        assert_eq!(read(gptq).unwrap().weight_dtype, Dtype::Fp8);
+        let err = read(json!({"quant_method": "gptq", "bits": 3})).unwrap_err();
+        assert_eq!(err.field(), "model.quantization_config.bits");
+        assert!(err.to_string().contains("got 3"), "{err}");
+        // compressed-tensors W4A16 on a dense model: its linear layers are 4-bit (on an MoE
+        // model, Kimi-K2.5's, only the experts).
+        let w4a16 = json!({"quant_method": "compressed-tensors", "config_groups": {"group_0":
+            {"targets": ["Linear"], "weights": {"num_bits": 4, "type": "int"}}}});
+        let m = read(w4a16).unwrap();
+        assert_eq!((m.weight_dtype, m.expert_dtype()), (Dtype::Fp4, Dtype::Fp4));
+        // ModelOpt NVFP4 with an FP8 KV cache.
+        let nvfp4 = json!({"quant_method": "modelopt", "quant_algo": "NVFP4",
+            "kv_cache_quant_algo": "FP8", "group_size": 16});
+        let m = read(nvfp4).unwrap();
+        assert_eq!((m.weight_dtype, m.kv_dtype), (Dtype::Fp4, Dtype::Fp8));
+        let err = read(json!({"quant_method": "modelopt", "quant_algo": "W4A8_AWQ"})).unwrap_err();
+        assert_eq!(err.field(), "model.quantization_config.quant_algo");
     }
 
     #[test]
