@@ -138,6 +138,9 @@ const CARDS: &[(&str, f64)] = &[
     // zai-org/GLM-4.5V: its text model is GLM-4.5-Air's, "106B parameters, 12B active"
     // (the vision encoder not counted).
     ("GLM-4.5V", 106.0),
+    // deepseek-ai/deepseek-moe-16b-base: 16.4B total (DeepSeekMoE paper), multi-head
+    // attention with DeepSeek's expert fields.
+    ("deepseek-moe-16b-base", 16.4),
 ];
 
 #[test]

@@ -607,7 +607,11 @@ pub const FAMILIES: &[Family] = &[
     Family {
         moe: Some(DEEPSEEK_MOE),
         ..dense(
-            &["Glm4MoeForCausalLM", "Glm4vMoeForConditionalGeneration"],
+            &[
+                "Glm4MoeForCausalLM",
+                "Glm4vMoeForConditionalGeneration",
+                "DeepseekForCausalLM",
+            ],
             Pattern::Full,
             false,
         )
