@@ -39,8 +39,9 @@ pub enum MoeLayers {
     /// DeepSeek: from `first_k_dense_replace`, every `moe_layer_freq`-th (an integer, or a
     /// list of 0/1 per layer as MiniMax-M3 writes it).
     DeepSeek,
-    /// ERNIE 4.5: from `moe_layer_start_index` (default 1) to `moe_layer_end_index`
-    /// (negative or absent: the last layer), every `moe_layer_interval`-th.
+    /// ERNIE 4.5: the layers from `moe_layer_start_index` (default 1) to
+    /// `moe_layer_end_index` (negative or absent: the last layer) whose number (from 1) is
+    /// a multiple of `moe_layer_interval`.
     Ernie,
     /// Qwen MoE: every `decoder_sparse_step`-th layer not in `mlp_only_layers`.
     Qwen,

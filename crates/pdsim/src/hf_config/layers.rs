@@ -30,7 +30,8 @@ pub fn dense_layers(f: &Fields, rule: MoeLayers, layers: u32) -> Result<u32, Err
             let start = f.count(&["moe_layer_start_index"])?.unwrap_or(1);
             let end = f.index_or_last("moe_layer_end_index")?.unwrap_or(layers);
             let every = f.positive(&["moe_layer_interval"])?.unwrap_or(1);
-            moe(&|i| i >= start && i <= end && (i - start) % every == 0)
+            // As transformers' and vLLM's ERNIE decoder layers test it.
+            moe(&|i| i >= start && i <= end && (i + 1) % every == 0)
         }
         MoeLayers::Qwen => {
             let step = f.positive(&["decoder_sparse_step"])?.unwrap_or(1);
