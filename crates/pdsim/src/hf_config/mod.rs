@@ -562,12 +562,16 @@ mod tests {
                 "moe_intermediate_size": 1536, "moe_layer_start_index": 1,
                 "moe_layer_end_index": end, "moe_layer_interval": 2})
         };
-        // Layers 1, 3, ..., 27 (end -1: the last layer); up to 9: 1, 3, 5, 7, 9.
+        // Layers 1, 3, ..., 27 (the 2nd, 4th, ..., 28th; end -1: the last layer); up to 9:
+        // 1, 3, 5, 7, 9. From layer 2 still the odd ones: 3, 5, ..., 27.
         assert_eq!(
             parse(&ernie((-1).into()), "model").unwrap().moe_layers(),
             14
         );
         assert_eq!(parse(&ernie(9.into()), "model").unwrap().moe_layers(), 5);
+        let mut from2 = ernie((-1).into());
+        from2["moe_layer_start_index"] = 2.into();
+        assert_eq!(parse(&from2, "model").unwrap().moe_layers(), 13);
         let err = parse(&ernie("last".into()), "model").unwrap_err();
         assert_eq!(err.field(), "model.moe_layer_end_index");
     }
