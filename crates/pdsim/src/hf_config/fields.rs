@@ -94,6 +94,14 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A layer index (0 is the first layer, not "none").
+    pub(super) fn index(&self, name: &'static str) -> Result<Option<u32>, Error> {
+        match self.first(&[name]) {
+            None => Ok(None),
+            Some((path, v)) => Self::as_u32_at(&path, v).map(Some),
+        }
+    }
+
     /// A layer index where a negative value means "the last layer" (ERNIE's
     /// `moe_layer_end_index: -1`).
     pub(super) fn index_or_last(&self, name: &'static str) -> Result<Option<u32>, Error> {

@@ -27,7 +27,7 @@ pub fn dense_layers(f: &Fields, rule: MoeLayers, layers: u32) -> Result<u32, Err
             }
         }
         MoeLayers::Ernie => {
-            let start = f.count(&["moe_layer_start_index"])?.unwrap_or(1);
+            let start = f.index("moe_layer_start_index")?.unwrap_or(1);
             let end = f.index_or_last("moe_layer_end_index")?.unwrap_or(layers);
             let every = f.positive(&["moe_layer_interval"])?.unwrap_or(1);
             // As transformers' and vLLM's ERNIE decoder layers test it.

@@ -563,7 +563,8 @@ mod tests {
                 "moe_layer_end_index": end, "moe_layer_interval": 2})
         };
         // Layers 1, 3, ..., 27 (the 2nd, 4th, ..., 28th; end -1: the last layer); up to 9:
-        // 1, 3, 5, 7, 9. From layer 2 still the odd ones: 3, 5, ..., 27.
+        // 1, 3, 5, 7, 9. From layer 2 still the odd ones: 3, 5, ..., 27; from layer 0 to
+        // layer 0 none (the first layer is the 1st, not a multiple of 2).
         assert_eq!(
             parse(&ernie((-1).into()), "model").unwrap().moe_layers(),
             14
@@ -572,6 +573,11 @@ mod tests {
         let mut from2 = ernie((-1).into());
         from2["moe_layer_start_index"] = 2.into();
         assert_eq!(parse(&from2, "model").unwrap().moe_layers(), 13);
+        let mut first_only = ernie(0.into());
+        first_only["moe_layer_start_index"] = 0.into();
+        assert!(parse(&first_only, "model").unwrap().moe.is_none());
+        first_only["moe_layer_interval"] = 1.into();
+        assert_eq!(parse(&first_only, "model").unwrap().moe_layers(), 1);
         let err = parse(&ernie("last".into()), "model").unwrap_err();
         assert_eq!(err.field(), "model.moe_layer_end_index");
     }
