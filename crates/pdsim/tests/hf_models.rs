@@ -65,6 +65,82 @@ const CARDS: &[(&str, f64)] = &[
     ("phi-4", 14.7),
     // openai/gpt-oss-120b: 117B.
     ("gpt-oss-120b", 117.0),
+    // Multimodal wrappers, text model counted, vision tower not (the cards' totals include
+    // it): mistralai/Mistral-Small-3.1-24B-Instruct-2503 "24 billion parameters" (text
+    // 23.6B); llava-hf/llava-1.5-7b-hf 7.06B (its Vicuna-7B text model 6.7B);
+    // Qwen/Qwen2.5-VL-72B-Instruct 73.4B; Qwen/Qwen3-VL-8B-Instruct 8.77B (text 8.2B);
+    // Qwen/Qwen3-VL-235B-A22B-Instruct 236B (22B activated).
+    ("Mistral-Small-3.1-24B-Instruct-2503", 24.0),
+    ("llava-1.5-7b-hf", 7.06),
+    ("Qwen2.5-VL-72B-Instruct", 73.4),
+    ("Qwen3-VL-8B-Instruct", 8.77),
+    ("Qwen3-VL-235B-A22B-Instruct", 236.0),
+    // CohereForAI/c4ai-command-r-v01: 35B; CohereLabs/c4ai-command-a-03-2025: 111B.
+    ("c4ai-command-r-v01", 35.0),
+    ("c4ai-command-a-03-2025", 111.0),
+    // ibm-granite/granite-3.3-8b-instruct 8.17B; granite-3.1-3b-a800m-instruct 3.3B (800M
+    // active); granite-4.0-h-small 32B (9B active).
+    ("granite-3.3-8b-instruct", 8.17),
+    ("granite-3.1-3b-a800m-instruct", 3.3),
+    ("granite-4.0-h-small", 32.0),
+    // allenai/OLMo-2-1124-13B 13.7B; allenai/OLMo-7B-0424-hf 6.89B; allenai/OLMoE-1B-7B-0924
+    // 6.9B total (1.3B active).
+    ("OLMo-2-1124-13B", 13.7),
+    ("OLMo-7B-0424-hf", 6.89),
+    ("OLMoE-1B-7B-0924", 6.9),
+    // internlm/internlm2_5-7b-chat 7.74B; internlm/internlm3-8b-instruct 8.8B.
+    ("internlm2_5-7b-chat", 7.74),
+    ("internlm3-8b-instruct", 8.8),
+    // bigcode/starcoder2-15b 16B; bigcode/starcoder 15.5B.
+    ("starcoder2-15b", 16.0),
+    ("starcoder", 15.5),
+    // openai-community/gpt2-xl 1.5B; bigscience/bloom 176B.
+    ("gpt2-xl", 1.5),
+    ("bloom", 176.0),
+    // LGAI-EXAONE/EXAONE-3.5-7.8B-Instruct 7.8B; LGAI-EXAONE/EXAONE-4.0-32B 32B (30.95B
+    // without embeddings).
+    ("EXAONE-3.5-7.8B-Instruct", 7.8),
+    ("EXAONE-4.0-32B", 32.0),
+    // microsoft/phi-2 2.7B; microsoft/Phi-3.5-MoE-instruct 42B (6.6B active).
+    ("phi-2", 2.7),
+    ("Phi-3.5-MoE-instruct", 42.0),
+    // THUDM/GLM-4-32B-0414 32B; THUDM/glm-4-9b-chat-hf 9.4B.
+    ("GLM-4-32B-0414", 32.0),
+    ("glm-4-9b-chat-hf", 9.4),
+    // databricks/dbrx-instruct: 132B total, 36B active.
+    ("dbrx-instruct", 132.0),
+    // baidu/ERNIE-4.5-0.3B-PT 0.36B; baidu/ERNIE-4.5-21B-A3B-PT 21B total, 3B activated.
+    ("ERNIE-4.5-0.3B-PT", 0.36),
+    ("ERNIE-4.5-21B-A3B-PT", 21.0),
+    // tencent/Hunyuan-A13B-Instruct 80B total, 13B active; tencent/Hunyuan-7B-Instruct 7B.
+    ("Hunyuan-A13B-Instruct", 80.0),
+    ("Hunyuan-7B-Instruct", 7.0),
+    // ByteDance-Seed/Seed-OSS-36B-Instruct 36B; baichuan-inc/Baichuan2-13B-Chat 13B.
+    ("Seed-OSS-36B-Instruct", 36.0),
+    ("Baichuan2-13B-Chat", 13.0),
+    // THUDM/chatglm3-6b 6B (ChatGLMModel's own field names); EleutherAI/gpt-j-6b 6B;
+    // stabilityai/stablelm-2-1_6b 1.6B; allenai/Olmo-3-1025-7B 7B;
+    // OpenGVLab/InternVL3-8B 8B (a Qwen2.5-7B text model in `llm_config`, its 0.3B
+    // InternViT not counted).
+    ("chatglm3-6b", 6.0),
+    ("gpt-j-6b", 6.0),
+    ("stablelm-2-1_6b", 1.6),
+    ("Olmo-3-1025-7B", 7.0),
+    ("InternVL3-8B", 8.0),
+    // MiniMaxAI/MiniMax-M1-80k: 456B total, 45.9B activated; HuggingFaceTB/SmolLM3-3B 3B.
+    ("MiniMax-M1-80k", 456.0),
+    ("SmolLM3-3B", 3.0),
+    // google/gemma-3-12b-it and -4b-it, the text models of the Gemma 3 report's table:
+    // 1,012M embedding + 10,759M non-embedding, 675M + 3,209M (their 417M vision encoder is
+    // not counted). Their text configs leave out what equals Gemma3TextConfig's defaults.
+    ("gemma-3-12b-it", 11.771),
+    ("gemma-3-4b-it", 3.884),
+    // zai-org/GLM-4.5V: its text model is GLM-4.5-Air's, "106B parameters, 12B active"
+    // (the vision encoder not counted).
+    ("GLM-4.5V", 106.0),
+    // deepseek-ai/deepseek-moe-16b-base: 16.4B total (DeepSeekMoE paper), multi-head
+    // attention with DeepSeek's expert fields.
+    ("deepseek-moe-16b-base", 16.4),
 ];
 
 #[test]
@@ -74,6 +150,46 @@ fn parameter_totals_are_within_ten_percent_of_the_model_cards() {
         assert!(
             (got / card - 1.0).abs() < 0.10,
             "{name}: {got:.2}B counted, {card}B on the card"
+        );
+    }
+}
+
+/// The fixtures' counted totals next to their cards', as docs/MODEL.md quotes them.
+fn card_table() -> String {
+    let mut out = String::from(
+        "| fixture | `architectures` | counted | model card | KV per token (BF16) |\n|---|---|---|---|---|\n",
+    );
+    for &(name, card) in CARDS {
+        let arch = config(name)["architectures"][0]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let m = fixture(name);
+        out.push_str(&format!(
+            "| {name} | `{arch}` | {:.2} B | {card} B | {} B |\n",
+            m.params_b(),
+            m.kv_bytes_per_token()
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_card_table_in_model_md_is_current() {
+    // PDSIM_BLESS_DOCS=1 rewrites it.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/MODEL.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let (open, close) = ("<!-- hf-cards -->\n", "<!-- /hf-cards -->");
+    let start = doc.find(open).expect("MODEL.md has no <!-- hf-cards -->") + open.len();
+    let end = doc.find(close).unwrap();
+    let fresh = card_table();
+    if std::env::var_os("PDSIM_BLESS_DOCS").is_some() {
+        std::fs::write(&path, format!("{}{fresh}{}", &doc[..start], &doc[end..])).unwrap();
+    } else {
+        assert_eq!(
+            &doc[start..end],
+            fresh,
+            "docs/MODEL.md's hf-cards table is stale"
         );
     }
 }
@@ -128,6 +244,168 @@ fn layer_kinds_are_counted_from_the_configs() {
     assert_eq!((kimi.layers, kimi.dense_layers()), (61, 1));
     assert_eq!(kimi.moe.as_ref().unwrap().experts, 384);
     assert_eq!(kimi.expert_dtype(), pdsim::arch::Dtype::Fp4);
+}
+
+#[test]
+fn the_other_served_families_read_their_own_fields() {
+    // Wrappers: the text config's model_type picks the text family; LLaVA-1.5's text
+    // config is mostly LlamaConfig's defaults (4096 hidden, 11008 intermediate, 32 layers).
+    let llava = fixture("llava-1.5-7b-hf");
+    assert_eq!(
+        (llava.hidden, llava.intermediate, llava.layers, llava.vocab),
+        (4096, 11_008, 32, 32_064)
+    );
+    // Mistral Small 3.1: `sliding_window: null` is no window, not MistralConfig's 4096.
+    let small = fixture("Mistral-Small-3.1-24B-Instruct-2503");
+    assert!(small.local_attention.is_none());
+    assert_eq!((small.head_dim, small.kv_heads), (128, 8));
+    // Command A and EXAONE 4: three 4096-token sliding layers to each global one (a count
+    // of 4, or the string "LLLG"): 48 of 64.
+    for name in ["c4ai-command-a-03-2025", "EXAONE-4.0-32B"] {
+        let local = fixture(name).local_attention.unwrap();
+        assert_eq!((local.layers, local.window), (48, 4096), "{name}");
+    }
+    // Granite 4.0-H: 36 Mamba-2 layers keep a state, the 4 attention layers a KV cache
+    // (4 x 2 x 8 x 128 x 2 B); the state is 128 heads x 64 x 128 per layer.
+    let granite = fixture("granite-4.0-h-small");
+    let mamba = granite.linear_attention.as_ref().unwrap();
+    assert_eq!(
+        (
+            mamba.layers,
+            mamba.value_heads,
+            mamba.value_head_dim,
+            mamba.key_head_dim
+        ),
+        (36, 128, 64, 128)
+    );
+    assert_eq!(granite.kv_bytes_per_token(), 16_384);
+    let moe = granite.moe.as_ref().unwrap();
+    assert_eq!((moe.experts, moe.shared_intermediate), (72, 1536));
+    // DBRX: the KV heads and experts from attn_config and ffn_config.
+    let dbrx = fixture("dbrx-instruct");
+    assert_eq!(dbrx.kv_heads, 8);
+    let moe = dbrx.moe.as_ref().unwrap();
+    assert_eq!(
+        (moe.experts, moe.experts_per_token, moe.intermediate),
+        (16, 4, 10_752)
+    );
+    // ERNIE 4.5: experts from layer 1 to 27, two shared experts of their size.
+    let ernie = fixture("ERNIE-4.5-21B-A3B-PT");
+    assert_eq!(
+        (
+            ernie.dense_layers(),
+            ernie.moe.as_ref().unwrap().shared_intermediate
+        ),
+        (1, 3072)
+    );
+    // HunYuan: per-layer lists of one value read as it; attention_head_dim.
+    let hunyuan = fixture("Hunyuan-A13B-Instruct");
+    let moe = hunyuan.moe.as_ref().unwrap();
+    assert_eq!(
+        (
+            moe.experts_per_token,
+            moe.intermediate,
+            moe.shared_intermediate
+        ),
+        (8, 3072, 3072)
+    );
+    assert_eq!(hunyuan.head_dim, 128);
+    // StarCoder (GPTBigCode): one KV head; StarCoder2 slides on every layer; GPT-2 and
+    // BLOOM: 4 x hidden two-matrix MLPs.
+    assert_eq!(fixture("starcoder").kv_heads, 1);
+    assert_eq!(
+        fixture("starcoder2-15b").local_attention.unwrap().layers,
+        40
+    );
+    let bloom = fixture("bloom");
+    assert!(bloom.plain_mlp && bloom.intermediate == 4 * 14_336);
+    // ChatGLM3: two KV groups (multi_query_group_num), padded_vocab_size, num_layers.
+    let glm = fixture("chatglm3-6b");
+    assert_eq!(
+        (glm.kv_heads, glm.vocab, glm.layers, glm.intermediate),
+        (2, 65_024, 28, 13_696)
+    );
+    // OLMo 3: 24 of 32 layers slide over 4096 tokens; InternVL: the llm_config's Qwen2.
+    assert_eq!(
+        fixture("Olmo-3-1025-7B").local_attention.unwrap().layers,
+        24
+    );
+    // Without layer_types, Olmo3Config's rule: the same 24.
+    let mut olmo = config("Olmo-3-1025-7B");
+    olmo.as_object_mut().unwrap().remove("layer_types");
+    let by_rule = pdsim::parse_hf_config(&olmo, "model").unwrap();
+    assert_eq!(by_rule.local_attention.unwrap().layers, 24);
+    assert_eq!(fixture("InternVL3-8B").hidden, 3584);
+    // Gemma 3 12B/4B: head_dim 256, 4B's 8 heads and 4 KV heads from Gemma3TextConfig's
+    // defaults (hidden / heads would give 240 and, for 4B, no heads at all).
+    let g12 = fixture("gemma-3-12b-it");
+    assert_eq!((g12.head_dim, g12.vocab), (256, 262_208));
+    assert_eq!(g12.kv_bytes_per_token(), 8 * 2 * 8 * 256 * 2);
+    let g4 = fixture("gemma-3-4b-it");
+    assert_eq!((g4.heads, g4.kv_heads, g4.head_dim), (8, 4, 256));
+    assert_eq!(g4.local_attention.unwrap().window, 1024);
+    // MiniMax-M1: 70 lightning-attention layers keep a 128 x 128 state per head; the 10
+    // softmax layers the KV cache (10 x 2 x 8 x 128 x 2 B).
+    let m1 = fixture("MiniMax-M1-80k");
+    let lightning = m1.linear_attention.as_ref().unwrap();
+    assert_eq!(
+        (
+            lightning.layers,
+            lightning.value_heads,
+            lightning.key_head_dim
+        ),
+        (70, 64, 128)
+    );
+    assert_eq!(m1.kv_bytes_per_token(), 40_960);
+    // Qwen3-VL MoE: the text model's experts.
+    assert_eq!(fixture("Qwen3-VL-235B-A22B-Instruct").moe_layers(), 94);
+}
+
+#[test]
+fn hybrids_pdsim_does_not_model_are_refused_with_the_reason() {
+    for (arch, field) in [
+        ("JambaForCausalLM", "mamba_d_state"),
+        ("NemotronHForCausalLM", "hybrid_override_pattern"),
+        ("MllamaForConditionalGeneration", "cross_attention_layers"),
+        ("DeciLMForCausalLM", "block_configs"),
+    ] {
+        let err = pdsim::parse_hf_config(&serde_json::json!({"architectures": [arch]}), "model")
+            .unwrap_err();
+        assert_eq!(err.field(), "model.architectures");
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    // Per-layer values that differ are refused by name and value.
+    let mut bad = config("Hunyuan-A13B-Instruct");
+    bad["moe_topk"][3] = 2.into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.moe_topk");
+    assert!(err.to_string().contains("differ"), "{err}");
+    // A wrapper's text model of a family pdsim does not read.
+    let mut bad = config("llava-1.5-7b-hf");
+    bad["text_config"]["model_type"] = "vicuna".into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.text_config.model_type");
+    assert!(err.to_string().contains("vicuna"), "{err}");
+    // A Mamba-2 hybrid's layer_types: mamba or attention.
+    let mut bad = config("granite-4.0-h-small");
+    bad["layer_types"][0] = "linear_attention".into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.layer_types[0]");
+    // EXAONE's pattern string: L and G only.
+    let mut bad = config("EXAONE-4.0-32B");
+    bad["sliding_window_pattern"] = "LLXG".into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.sliding_window_pattern");
+    // MiniMax-M1's attn_type_list: 0 or 1 per layer.
+    let mut bad = config("MiniMax-M1-80k");
+    bad["attn_type_list"][7] = 2.into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.attn_type_list[7]");
+    // DBRX: a bad nested field is named with its sub-object.
+    let mut bad = config("dbrx-instruct");
+    bad["attn_config"]["kv_n_heads"] = 0.into();
+    let err = pdsim::parse_hf_config(&bad, "model").unwrap_err();
+    assert_eq!(err.field(), "model.attn_config.kv_n_heads");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use crate::arch::{LinearAttention, LocalAttention, SparseAttention};
 use crate::error::Error;
 
-use super::families::{MoeLayers, Pattern, Sparse};
+use super::families::{MoeLayers, Pattern, Sparse, State};
 use super::fields::Fields;
 
 /// Layers (of `layers`) whose feed-forward is dense, by the family's rule.
@@ -25,6 +25,13 @@ pub fn dense_layers(f: &Fields, rule: MoeLayers, layers: u32) -> Result<u32, Err
                     moe(&|i| i >= first && i % freq == 0)
                 }
             }
+        }
+        MoeLayers::Ernie => {
+            let start = f.index("moe_layer_start_index")?.unwrap_or(1);
+            let end = f.index_or_last("moe_layer_end_index")?.unwrap_or(layers);
+            let every = f.positive(&["moe_layer_interval"])?.unwrap_or(1);
+            // As transformers' and vLLM's ERNIE decoder layers test it.
+            moe(&|i| i >= start && i <= end && (i + 1) % every == 0)
         }
         MoeLayers::Qwen => {
             let step = f.positive(&["decoder_sparse_step"])?.unwrap_or(1);
@@ -59,15 +66,23 @@ struct Counts {
 
 /// The layers' attention kinds: `layer_types` when the config lists them, else the
 /// family's pattern.
-pub fn kinds(f: &Fields, pattern: Pattern, layers: u32) -> Result<Kinds, Error> {
+/// `attention` is the attention heads and their size, which lightning-attention layers
+/// share.
+pub fn kinds(
+    f: &Fields,
+    pattern: Pattern,
+    state: State,
+    layers: u32,
+    attention: (u32, u32),
+) -> Result<Kinds, Error> {
     let counts = match f.map.get("layer_types").and_then(|v| v.as_array()) {
-        Some(types) => listed(f, types, layers)?,
+        Some(types) => listed(f, types, state, layers)?,
         None => patterned(f, pattern, layers)?,
     };
     let local = if counts.sliding > 0 {
         f.count(&["sliding_window"])?
             .or(match pattern {
-                Pattern::Alternating(w) | Pattern::EveryNthFull(w) => Some(w),
+                Pattern::Alternating(w) | Pattern::EveryNthFull(w, _) => Some(w),
                 _ => None,
             })
             .map(|window| LocalAttention {
@@ -85,23 +100,50 @@ pub fn kinds(f: &Fields, pattern: Pattern, layers: u32) -> Result<Kinds, Error> 
     } else {
         None
     };
-    let linear = if counts.linear > 0 {
-        let arch = "linear-attention";
-        Some(LinearAttention {
-            layers: counts.linear,
-            key_heads: f.require(&["linear_num_key_heads"], arch)?,
-            value_heads: f.require(&["linear_num_value_heads"], arch)?,
-            key_head_dim: f.require(&["linear_key_head_dim"], arch)?,
-            value_head_dim: f.require(&["linear_value_head_dim"], arch)?,
-            conv_kernel: f.positive(&["linear_conv_kernel_dim"])?.unwrap_or(4),
-        })
-    } else {
-        None
+    let linear = match (counts.linear, state) {
+        (0, _) => None,
+        (layers, State::GatedDeltaNet) => {
+            let arch = "linear-attention";
+            Some(LinearAttention {
+                layers,
+                key_heads: f.require(&["linear_num_key_heads"], arch)?,
+                value_heads: f.require(&["linear_num_value_heads"], arch)?,
+                key_head_dim: f.require(&["linear_key_head_dim"], arch)?,
+                value_head_dim: f.require(&["linear_value_head_dim"], arch)?,
+                conv_kernel: f.positive(&["linear_conv_kernel_dim"])?.unwrap_or(4),
+            })
+        }
+        (layers, State::Lightning) => Some(LinearAttention {
+            layers,
+            key_heads: attention.0,
+            value_heads: attention.0,
+            key_head_dim: attention.1,
+            value_head_dim: attention.1,
+            conv_kernel: 1,
+        }),
+        // Mamba-2: B and C per group play the keys, x per head the values; the state is
+        // one d_head x d_state matrix per head.
+        (layers, State::Mamba2) => {
+            let arch = "Mamba-2";
+            Some(LinearAttention {
+                layers,
+                key_heads: f.positive(&["mamba_n_groups"])?.unwrap_or(1),
+                value_heads: f.require(&["mamba_n_heads"], arch)?,
+                key_head_dim: f.require(&["mamba_d_state"], arch)?,
+                value_head_dim: f.require(&["mamba_d_head"], arch)?,
+                conv_kernel: f.positive(&["mamba_d_conv"])?.unwrap_or(4),
+            })
+        }
     };
     Ok(Kinds { local, linear })
 }
 
-fn listed(f: &Fields, types: &[serde_json::Value], layers: u32) -> Result<Counts, Error> {
+fn listed(
+    f: &Fields,
+    types: &[serde_json::Value],
+    state: State,
+    layers: u32,
+) -> Result<Counts, Error> {
     if types.len() != layers as usize {
         return Err(Error::invalid(
             f.field("layer_types"),
@@ -117,15 +159,20 @@ fn listed(f: &Fields, types: &[serde_json::Value], layers: u32) -> Result<Counts
             Some("full_attention" | "attention") => {}
             Some("sliding_attention") => c.sliding += 1,
             Some("chunked_attention") => c.chunked += 1,
-            Some("linear_attention") => c.linear += 1,
+            Some("linear_attention") if state != State::Mamba2 => c.linear += 1,
+            Some("mamba") if state == State::Mamba2 => c.linear += 1,
             _ => {
+                let state_kind = match state {
+                    State::GatedDeltaNet | State::Lightning => "linear_attention",
+                    State::Mamba2 => "mamba",
+                };
                 return Err(Error::invalid(
                     f.field(&format!("layer_types[{i}]")),
                     format!(
                         "must be full_attention, sliding_attention, chunked_attention or \
-                         linear_attention, got {t}"
+                         {state_kind}, got {t}"
                     ),
-                ))
+                ));
             }
         }
     }
@@ -155,15 +202,54 @@ fn patterned(f: &Fields, pattern: Pattern, layers: u32) -> Result<Counts, Error>
             }
         }
         Pattern::Alternating(_) => c.sliding = count(&|i| i % 2 == 0),
-        Pattern::EveryNthFull(_) => {
-            let n = f.positive(&["sliding_window_pattern"])?.unwrap_or(6);
-            c.sliding = count(&|i| (i + 1) % n != 0);
-        }
+        Pattern::EveryNthFull(_, default) => match f.map.get("sliding_window_pattern") {
+            // EXAONE 4: "LLLG", one letter per layer, repeated.
+            Some(serde_json::Value::String(p)) => {
+                let letters: Vec<char> = p.chars().collect();
+                if letters.is_empty() || letters.iter().any(|l| !matches!(l, 'L' | 'G')) {
+                    return Err(Error::invalid(
+                        f.field("sliding_window_pattern"),
+                        format!(
+                            "must be a count or a string of L (local) and G (global), got \
+                             \"{p}\""
+                        ),
+                    ));
+                }
+                c.sliding = count(&|i| letters[i as usize % letters.len()] == 'L');
+            }
+            _ => {
+                let n = f.positive(&["sliding_window_pattern"])?.unwrap_or(default);
+                c.sliding = count(&|i| (i + 1) % n != 0);
+            }
+        },
         Pattern::Llama4Chunked => {
             c.chunked = match f.u32_list("no_rope_layers")? {
                 // 1: the layer uses RoPE, and attends in chunks; 0: a global NoPE layer.
                 Some(list) if !list.is_empty() => list.iter().filter(|&&x| x > 0).count() as u32,
                 _ => count(&|i| (i + 1) % 4 != 0),
+            }
+        }
+        Pattern::AttnTypeList => {
+            if let Some(list) = f.u32_list("attn_type_list")? {
+                if list.len() != layers as usize {
+                    return Err(Error::invalid(
+                        f.field("attn_type_list"),
+                        format!(
+                            "must list one type per layer (num_hidden_layers = {layers}), got {}",
+                            list.len()
+                        ),
+                    ));
+                }
+                if let Some(i) = list.iter().position(|&t| t > 1) {
+                    return Err(Error::invalid(
+                        f.field(&format!("attn_type_list[{i}]")),
+                        format!(
+                            "must be 0 (linear attention) or 1 (full attention), got {}",
+                            list[i]
+                        ),
+                    ));
+                }
+                c.linear = list.iter().filter(|&&t| t == 0).count() as u32;
             }
         }
         Pattern::LinearEveryNthFull => {
