@@ -236,7 +236,7 @@ fn lengths(state: &AppState, which: Lengths) -> Html {
             title: format!(
                 "{} of the {} distribution, in tokens{}",
                 param.id(),
-                label.to_lowercase(),
+                label.to_ascii_lowercase(),
                 if optional { " (empty: no bound)" } else { "" }
             ),
             field: Field::Len(which, param),

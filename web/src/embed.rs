@@ -308,12 +308,13 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
                     next.push(value);
                 }
                 // Keep the playground's order.
-                next.sort_by_key(|v| {
+                let rank = |v: &String| {
                     order
                         .iter()
                         .position(|(id, _)| id == v)
                         .unwrap_or(usize::MAX)
-                });
+                };
+                crate::sorting::sort_by(&mut next, |a, b| rank(a).cmp(&rank(b)));
                 list.set(next);
             }
         })

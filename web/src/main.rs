@@ -19,6 +19,7 @@ mod hooks;
 mod model_input;
 mod plan_panel;
 mod share;
+mod sorting;
 mod state;
 mod url;
 
@@ -297,6 +298,9 @@ fn app() -> Html {
                 <nav class="page-links" aria-label="More about pdsim">
                     <a id="to-lessons" href="./lessons.html">{ "Seven live lessons" }</a>
                     <a id="to-limitations" href="./lessons.html#limitations">{ "What pdsim does not model" }</a>
+                    <a id="to-accuracy" href={pdsim_web::docs_url("ACCURACY.md")} target="_blank" rel="noopener">
+                        { "How close it is to measured serving" }
+                    </a>
                 </nav>
                 <Share />
             </header>
