@@ -314,7 +314,7 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
                         .position(|(id, _)| id == v)
                         .unwrap_or(usize::MAX)
                 };
-                crate::sorting::sort_by(&mut next, |a, b| rank(a).cmp(&rank(b)));
+                pdsim::stable_sort_by(&mut next, |a, b| rank(a).cmp(&rank(b)));
                 list.set(next);
             }
         })

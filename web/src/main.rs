@@ -19,7 +19,6 @@ mod hooks;
 mod model_input;
 mod plan_panel;
 mod share;
-mod sorting;
 mod state;
 mod url;
 

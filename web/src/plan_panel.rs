@@ -464,7 +464,7 @@ fn frontier_chart(plan: &PanelPlan) -> Html {
     let x = |v: f64| pad + (w - 2.0 * pad) * v / x_max;
     let y = |v: f64| h - pad + (-(h - 2.0 * pad)) * v / y_max;
     let mut frontier: Vec<&(u32, f64, f64, bool)> = points.iter().filter(|p| p.3).collect();
-    crate::sorting::sort_by(&mut frontier, |a, b| a.1.total_cmp(&b.1));
+    pdsim::stable_sort_by(&mut frontier, |a, b| a.1.total_cmp(&b.1));
     let path = frontier
         .iter()
         .enumerate()

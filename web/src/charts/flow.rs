@@ -178,7 +178,7 @@ impl Index {
     /// The index of `report`'s requests.
     pub fn new(report: &Report) -> Self {
         let mut order: Vec<usize> = (0..report.requests.len()).collect();
-        crate::sorting::sort_by(&mut order, |&a, &b| {
+        pdsim::stable_sort_by(&mut order, |&a, &b| {
             report.requests[a]
                 .arrival_ms
                 .total_cmp(&report.requests[b].arrival_ms)

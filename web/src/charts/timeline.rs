@@ -56,7 +56,7 @@ pub fn data(report: &Report) -> Data {
         .map(|(index, i)| (rank(i.role), i.id, index))
         .collect();
     // Keys are distinct (the index is in them): any sort gives this order.
-    crate::sorting::sort_by(&mut order, Ord::cmp);
+    pdsim::stable_sort_by(&mut order, Ord::cmp);
     let rows = order
         .into_iter()
         .filter_map(|(_, id, index)| {

@@ -87,7 +87,7 @@ pub fn pick(requests: &[RequestRecord], pick: Pick) -> Option<&RequestRecord> {
         .iter()
         .filter_map(|r| r.ttft_ms.map(|t| (t, r)))
         .collect();
-    crate::sorting::sort_by(&mut timed, |a, b| {
+    pdsim::stable_sort_by(&mut timed, |a, b| {
         a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id))
     });
     let n = timed.len();

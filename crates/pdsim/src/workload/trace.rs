@@ -21,7 +21,7 @@ pub(super) fn trace_order(records: &[TraceRecord]) -> (Vec<u32>, Vec<Option<u32>
         }
     }
     // A stable sort keeps equal times in file order.
-    open.sort_by(|&a, &b| {
+    crate::sorting::sort_by(&mut open, |&a, &b| {
         records[a as usize]
             .arrival_ms
             .total_cmp(&records[b as usize].arrival_ms)
@@ -707,7 +707,7 @@ fn parse_pdsim_trace(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
             line: lines[i],
             message,
         });
-        errors.sort_by_key(|e| e.line);
+        crate::sorting::sort_by(&mut errors, |a, b| a.line.cmp(&b.line));
     }
     // A file with a bad line is refused whole (a replay of part of it would be another
     // workload), as block-hash traces are.
