@@ -1,7 +1,8 @@
 //! The form: every control edits the [`pdsim::Config`] of the state through an [`Action`].
 
 use pdsim::config::{
-    ArrivalProcess, Config, Decider, DistKind, ReservationPolicy, RoutingPolicy, SpecMethod,
+    ArrivalProcess, Config, Decider, DistKind, KvTier, ReservationPolicy, RoutingPolicy,
+    Scheduler, SpecMethod,
 };
 use pdsim::presets::{GPU_IDS, MODEL_IDS};
 use pdsim::report::Role;
@@ -192,6 +193,73 @@ fn speculative_group(state: &AppState) -> Html {
                 <p class="help" id="spec-result">{ result.unwrap_or_default() }</p>
             }
         </fieldset>
+    }
+}
+
+/// The scheduler and the KV offload tier of every instance, each with a line on what it does.
+fn engine_choices(state: &AppState) -> Html {
+    let engine = &state.settings.config.engine;
+    let on_scheduler = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            if let Some(scheduler) = Scheduler::from_id(&select_value(&e)) {
+                state.dispatch(Action::SetScheduler(scheduler));
+            }
+        })
+    };
+    let on_tier = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            state.dispatch(Action::SetKvTier(KvTier::from_id(&select_value(&e))));
+        })
+    };
+    let scheduler_help = match engine.scheduler {
+        Scheduler::Mixed => {
+            "mixed: every step carries one token of each decoding request plus chunks of waiting \
+             prompts, so decoding never stops (vLLM V1)."
+        }
+        Scheduler::PrefillFirst => {
+            "prefill-first: a waiting prompt gets a step of its own and decoding pauses meanwhile, \
+             so first tokens come sooner and the running requests stall (vLLM V0, SGLang)."
+        }
+    };
+    let first = engine.kv_offload.first();
+    let tier_help = match first.map(|t| t.tier) {
+        None => "off: KV blocks evicted from GPU memory are gone; a prompt that needs them again is recomputed.",
+        Some(KvTier::Cpu) => "cpu: evicted KV blocks go to each instance's host memory and are copied back, at the bandwidth below, when a prompt reuses them.",
+        Some(KvTier::Disk) => "disk: evicted KV blocks go to each instance's local disk and are read back, at the bandwidth below, when a prompt reuses them.",
+        Some(KvTier::Remote) => "remote: evicted KV blocks go to one store all instances share (as Mooncake or LMCache) and are fetched, at the bandwidth below, when a prompt reuses them.",
+    };
+    let mut tiers = vec![("off".to_owned(), "off".to_owned())];
+    tiers.extend(KvTier::ALL.iter().map(|t| (t.id().to_owned(), t.id().to_owned())));
+    html! {
+        <>
+            { select("scheduler", "Scheduler",
+                "engine.scheduler: how a step is composed when prompts wait while requests decode",
+                Scheduler::ALL.iter().map(|s| (s.id().to_owned(), s.id().to_owned())).collect(),
+                engine.scheduler.id(), on_scheduler) }
+            <p class="help" id="scheduler-help">{ scheduler_help }</p>
+            { select("kv-tier", "KV offload tier",
+                "engine.kv_offload: a memory below the GPU's that keeps the KV blocks the GPU evicts",
+                tiers, first.map_or("off", |t| t.tier.id()), on_tier) }
+            <p class="help" id="kv-tier-help">{ tier_help }</p>
+            if first.is_some() {
+                <div class="triple">
+                    { NumberBox { id: "kv-capacity".into(), label: "Tier capacity".into(), unit: "GB",
+                        title: "engine.kv_offload[0].capacity_gb: per instance for cpu and disk, in all for remote (1 GB = 1e9 bytes)".into(),
+                        field: Field::KvCapacity, min: "0", max: None, step: "any" }.view(state) }
+                    { NumberBox { id: "kv-bandwidth".into(), label: "Tier bandwidth".into(), unit: "GB/s",
+                        title: "engine.kv_offload[0].bandwidth_gb_per_s: how fast blocks load back into one GPU".into(),
+                        field: Field::KvBandwidth, min: "0", max: None, step: "any" }.view(state) }
+                    { NumberBox { id: "kv-latency".into(), label: "Tier latency".into(), unit: "ms",
+                        title: "engine.kv_offload[0].latency_ms: fixed time of one load".into(),
+                        field: Field::KvLatency, min: "0", max: None, step: "any" }.view(state) }
+                </div>
+                if engine.kv_offload.len() > 1 {
+                    <p class="help">{ format!("The config has {} tiers; these boxes edit the first.", engine.kv_offload.len()) }</p>
+                }
+            }
+        </>
     }
 }
 
@@ -498,6 +566,7 @@ pub fn controls() -> Html {
                         title: "engine.gpu_memory_utilization: share of each GPU's memory the engine may use for weights and KV cache; the rest of that share after the weights is KV cache".into(),
                         field: Field::GpuMemory, min: "0.05", max: Some("1"), step: "0.01" }.view(state) }
                 </div>
+                { engine_choices(state) }
             </fieldset>
             }
 

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use pdsim::config::{
-    ArrivalProcess, Decider, HardwareSpec, ModelSpec, ReservationPolicy, RoutingPolicy,
+    ArrivalProcess, Decider, HardwareSpec, KvTier, ModelSpec, ReservationPolicy, RoutingPolicy,
+    Scheduler,
 };
 use pdsim::report::Role;
 use pdsim::SweepRow;
@@ -371,6 +372,10 @@ pub enum Action {
     SetReservation(ReservationPolicy),
     /// Speculative decoding's proposer, or off (`None`).
     SetSpeculation(Option<pdsim::config::SpecMethod>),
+    /// How each instance composes a step: mixed or prefill-first.
+    SetScheduler(Scheduler),
+    /// The first KV offload tier's kind, or no tiers (`None`).
+    SetKvTier(Option<KvTier>),
     /// Text typed into a number box.
     Text(Field, String),
     /// Rebuild the layout on the same GPUs: all unified (`aggregated`) or split into prefill
@@ -470,6 +475,11 @@ impl Reducible for State {
             Action::SetSpeculation(method) => {
                 crate::form::set_speculation(&mut config, method);
                 settings.forget(&[Field::SpecTokens, Field::SpecAcceptance]);
+            }
+            Action::SetScheduler(scheduler) => config.engine.scheduler = scheduler,
+            Action::SetKvTier(tier) => {
+                crate::form::set_kv_tier(&mut config, tier);
+                settings.forget(&[Field::KvCapacity, Field::KvBandwidth, Field::KvLatency]);
             }
             Action::SetPrefillPolicy(policy) => config.routing.prefill_policy = policy,
             Action::SetArrival(process) => config.workload.arrival.process = process,
