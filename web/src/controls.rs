@@ -1,8 +1,8 @@
 //! The form: every control edits the [`pdsim::Config`] of the state through an [`Action`].
 
 use pdsim::config::{
-    ArrivalProcess, Config, Decider, DistKind, KvTier, ReservationPolicy, RoutingPolicy,
-    Scheduler, SpecMethod,
+    ArrivalProcess, Config, Decider, DistKind, KvTier, ReservationPolicy, RoutingPolicy, Scheduler,
+    SpecMethod,
 };
 use pdsim::presets::{GPU_IDS, MODEL_IDS};
 use pdsim::report::Role;
@@ -231,7 +231,11 @@ fn engine_choices(state: &AppState) -> Html {
         Some(KvTier::Remote) => "remote: evicted KV blocks go to one store all instances share (as Mooncake or LMCache) and are fetched, at the bandwidth below, when a prompt reuses them.",
     };
     let mut tiers = vec![("off".to_owned(), "off".to_owned())];
-    tiers.extend(KvTier::ALL.iter().map(|t| (t.id().to_owned(), t.id().to_owned())));
+    tiers.extend(
+        KvTier::ALL
+            .iter()
+            .map(|t| (t.id().to_owned(), t.id().to_owned())),
+    );
     html! {
         <>
             { select("scheduler", "Scheduler",

@@ -7,8 +7,8 @@
 use std::sync::OnceLock;
 
 use pdsim::config::{
-    Acceptance, Decider, DistKind, HardwareSpec, LengthDist, ModelSpec, PoolConfig, SpecMethod,
-    SpeculativeConfig, KvTier, KvTierConfig,
+    Acceptance, Decider, DistKind, HardwareSpec, KvTier, KvTierConfig, LengthDist, ModelSpec,
+    PoolConfig, SpecMethod, SpeculativeConfig,
 };
 use pdsim::report::Role;
 use pdsim::Config;
@@ -706,7 +706,10 @@ mod tests {
         config.engine.prefix_caching = false;
         set_kv_tier(&mut config, Some(KvTier::Cpu));
         assert_eq!(config.engine.kv_offload, vec![new_tier(KvTier::Cpu)]);
-        assert!(config.engine.prefix_caching, "a tier needs the prefix cache");
+        assert!(
+            config.engine.prefix_caching,
+            "a tier needs the prefix cache"
+        );
         assert!(pdsim::validate(&config).is_ok());
         assert_eq!(Field::KvBandwidth.apply(&mut config, "2.5"), Ok(()));
         assert_eq!(Field::KvBandwidth.text(&config), "2.5");

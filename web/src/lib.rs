@@ -267,9 +267,7 @@ impl Future for SimTask {
                             .cloned()
                             .ok_or_else(|| format!("no candidate {index}"))
                     })
-                    .and_then(|candidate| {
-                        json_text(&pdsim::plan::evaluate(&request, &candidate))
-                    }),
+                    .and_then(|candidate| json_text(&pdsim::plan::evaluate(&request, &candidate))),
             ),
             Some(Job::PlanSummary(AsJson(request), results)) => {
                 Answer::Plan(panel_plan(&request, &results))

@@ -542,12 +542,15 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
                 "delay_ms"
             };
             refuse(format!(
-                "{field}: given with a timestamp ({t}); a turn with a delay arrives that many ms                  after the previous turn of its session ends, a turn with a timestamp at that                  time: give one of them"
+                "{field}: given with a timestamp ({t}); a turn with a delay arrives that many ms \
+                 after the previous turn of its session ends, a turn with a timestamp at that \
+                 time: give one of them"
             ));
             continue;
         }
         let missing = || {
-            "timestamp: missing; only a session's follow-up turn with a delay (session_id and              delay) may leave it out"
+            "timestamp: missing; only a session's follow-up turn with a delay (session_id and \
+             delay) may leave it out"
                 .to_owned()
         };
         // The arrival of a turn with a timestamp; a delayed turn's record keeps its
