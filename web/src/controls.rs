@@ -406,7 +406,12 @@ pub fn controls() -> Html {
         .map(|e| (e.name.to_owned(), e.name.to_owned()))
         .collect();
     scenarios.push(("custom".into(), "custom (edited)".into()));
-    let scenario = form::example_id(config);
+    // A replayed trace makes the settings differ from every preset.
+    let scenario = if state.settings.records().is_some() {
+        "custom"
+    } else {
+        form::example_id(config)
+    };
     let scenario_help = form::examples()
         .iter()
         .find(|e| e.name == scenario)

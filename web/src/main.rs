@@ -253,7 +253,7 @@ fn app() -> Html {
                             <Sweep rows={state.sweep.rows.clone()} error={state.sweep.error.clone()}
                                    threshold={shown_threshold}
                                    fresh={state.sweep.key.is_some()
-                                       && state.sweep.key == state::sweep_config(&state.settings.config)} />
+                                       && state.sweep.key == state::sweep_key(&state.settings)} />
                         },
                         _ => html! {},
                     }) }

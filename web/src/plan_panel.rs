@@ -258,12 +258,13 @@ pub fn plan_panel() -> Html {
         let settings = settings.clone();
         let drafts = drafts.clone();
         let start = search.start.clone();
-        let config = state.settings.config.clone();
+        let state = state.clone();
         // Only inputs that pass the shared checks start a search; a refused one keeps its
-        // message beside it (never a silent plan with the previous values).
+        // message beside it (never a silent plan with the previous values). The config (with
+        // a loaded trace) is copied at the click, not at every render.
         Callback::from(move |_: MouseEvent| {
             if let Some(checked) = settings.with_drafts(&drafts) {
-                start.emit(checked.request(&config));
+                start.emit(checked.request(&state.settings.run_config()));
             }
         })
     };
