@@ -8,18 +8,19 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::charts::Chart;
 use crate::url;
 
-/// Charts an embed may show, in the playground's order: (URL name, label).
-pub const CHARTS: [(&str, &str); 7] = [
-    ("cards", "Number cards"),
-    ("breakdown", "TTFT breakdown"),
-    ("flow", "Request flow"),
-    ("waterfall", "Request waterfall"),
-    ("cdf", "Latency distributions"),
-    ("timeline", "Instance timeline"),
-    ("sweep", "Threshold sweep"),
-];
+/// Charts an embed may show, in the playground's order: (URL name, label), from [`Chart`].
+pub const CHARTS: [(&str, &str); Chart::ALL.len()] = {
+    let mut out = [("", ""); Chart::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = (Chart::ALL[i].id(), Chart::ALL[i].label());
+        i += 1;
+    }
+    out
+};
 
 /// Single controls an author is most likely to offer: (element id, label). Any form
 /// element's id works in `controls=`.

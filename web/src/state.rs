@@ -179,6 +179,9 @@ pub struct TraceInfo {
     pub error: Option<FieldError>,
 }
 
+/// A trace file as read: its name, its records and its bad lines (line from 1, message).
+type ReadTrace = (String, Vec<TraceRecord>, Vec<(usize, String)>);
+
 /// A record that passes every check of a trace's records: validating a config with it in
 /// place of a loaded trace checks everything the trace does not decide.
 fn stand_in() -> TraceRecord {
@@ -323,11 +326,7 @@ impl Settings {
 
     /// Replays `records` read from the file `name` (with its bad lines), or stops replaying
     /// (`None`). The records are validated here, once, with the config.
-    fn set_trace(
-        &mut self,
-        config: &Config,
-        trace: Option<(String, Vec<TraceRecord>, Vec<(usize, String)>)>,
-    ) {
+    fn set_trace(&mut self, config: &Config, trace: Option<ReadTrace>) {
         self.trace = trace.map(|(name, records, errors)| {
             let count = records.len();
             let records = (!records.is_empty()).then(|| Shared::new(records));
