@@ -324,11 +324,11 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
     let on_control = toggle(controls.clone(), &CONTROLS);
     let on_title = {
         let title = title.clone();
-        Callback::from(move |e: InputEvent| title.set(crate::controls::input_value(&e)))
+        Callback::from(move |e: InputEvent| title.set(crate::components::controls::input_value(&e)))
     };
     let on_base = {
         let base = base.clone();
-        Callback::from(move |e: InputEvent| base.set(crate::controls::input_value(&e)))
+        Callback::from(move |e: InputEvent| base.set(crate::components::controls::input_value(&e)))
     };
     let on_form = {
         let iframe = iframe.clone();

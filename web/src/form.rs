@@ -1,7 +1,7 @@
 //! The form's metadata: what each control of the playground edits in a [`Config`] (number
 //! boxes' config paths, their text and how typed text parses into the config; the pools,
 //! length distributions, link and scenario presets the selects offer) and the edits of the
-//! form's buttons. The reducer ([`crate::state`]) applies it; the controls ([`crate::controls`])
+//! form's buttons. The reducer ([`crate::state`]) applies it; the controls ([`crate::components::controls`])
 //! lay it out. Kept apart from the state so that adding a field touches this table only.
 
 use std::sync::OnceLock;

@@ -10,7 +10,6 @@ mod charts;
 mod clipboard;
 mod compare;
 mod components;
-mod controls;
 mod embed;
 mod export;
 mod form;
@@ -25,10 +24,10 @@ mod url;
 
 use yew::prelude::*;
 
+use crate::components::controls::Controls;
 use crate::components::header::{fatal_banner, header};
 use crate::components::nav::{headline, jump};
 use crate::components::results::{results, Shown};
-use crate::controls::Controls;
 use crate::hooks::link_baseline::use_link_baseline;
 use crate::hooks::runner::{use_render_mark, use_runner};
 use crate::hooks::sweep::use_sweep;

@@ -276,7 +276,7 @@ pub fn plan_panel() -> Html {
         let drafts_state = drafts.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             let mut next = (*drafts_state).clone();
-            next.insert(field, crate::controls::input_value(&e));
+            next.insert(field, crate::components::controls::input_value(&e));
             if let Some(good) = settings.with_drafts(&next) {
                 settings.set(good);
             }

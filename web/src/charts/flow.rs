@@ -480,7 +480,7 @@ pub fn flow(props: &FlowProps) -> Html {
     let scrub = {
         let player = player.clone();
         Callback::from(move |e: InputEvent| {
-            let value = crate::controls::input_value(&e)
+            let value = crate::components::controls::input_value(&e)
                 .parse::<f64>()
                 .unwrap_or(0.0);
             let mut p = player.borrow_mut();

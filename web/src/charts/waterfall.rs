@@ -13,7 +13,7 @@ use crate::state::Shared;
 
 use super::breakdown::{css, PHASES};
 use super::{use_window_width, Surface};
-use crate::controls::input_value;
+use crate::components::controls::input_value;
 use crate::format;
 
 /// Which request the waterfall shows.
