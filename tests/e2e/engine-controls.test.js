@@ -40,7 +40,8 @@ test('prefill-first gives first tokens sooner and changes the gaps between outpu
   // The decoders' gaps change too (which way depends on the load: the stalls are longer, but
   // a request decodes in fewer, emptier steps while prompts no longer share them).
   assert.notEqual(first.itl, mixed.itl, `p90 gap: prefill-first ${first.itl} ms, mixed ${mixed.itl} ms`);
-  // The setting is part of the page's link.
+  // The setting is part of the page's link (written a moment after the run).
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).has('c'), null, { timeout: TIMEOUT });
   const c = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get('c');
   assert.equal(JSON.parse(Buffer.from(c, 'base64url').toString('utf8')).engine.scheduler, 'prefill-first');
   await shot(page, 'scheduler-prefill-first');
