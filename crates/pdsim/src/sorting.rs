@@ -47,13 +47,13 @@ mod tests {
             let mut ours = base.clone();
             sort_by(&mut ours, |a, b| a.0.cmp(&b.0));
             let mut std = base.clone();
-            std.sort_by(|a, b| a.0.cmp(&b.0));
+            std.sort_by_key(|a| a.0);
             assert_eq!(ours, std, "n = {n}");
             // Descending, and with owned (non-Copy) items.
             let mut names: Vec<String> = base.iter().map(|p| format!("{}-{}", p.0, p.1)).collect();
             let mut std_names = names.clone();
             sort_by(&mut names, |a, b| b.len().cmp(&a.len()));
-            std_names.sort_by(|a, b| b.len().cmp(&a.len()));
+            std_names.sort_by_key(|b| std::cmp::Reverse(b.len()));
             assert_eq!(names, std_names, "n = {n}");
         }
     }
