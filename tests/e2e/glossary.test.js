@@ -37,7 +37,11 @@ test('the playground links to the lessons and to what pdsim does not model', asy
   const app = await openApp();
   assert.equal(await app.getAttribute('#to-lessons', 'href'), './lessons.html');
   assert.equal(await app.getAttribute('#to-limitations', 'href'), './lessons.html#limitations');
+  // The accuracy doc, where the model doc lives (docs/ACCURACY.md), from the page and the lessons.
+  const accuracy = 'https://github.com/pdsim/pdsim/blob/main/docs/ACCURACY.md';
+  assert.equal(await app.getAttribute('#to-accuracy', 'href'), accuracy);
   await app.click('#to-limitations');
   await app.waitForSelector('#limitations');
   assert.ok(await app.locator('#limitations').isVisible());
+  assert.equal(await app.getAttribute('#to-accuracy', 'href'), accuracy);
 });

@@ -8,18 +8,19 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::charts::Chart;
 use crate::url;
 
-/// Charts an embed may show, in the playground's order: (URL name, label).
-pub const CHARTS: [(&str, &str); 7] = [
-    ("cards", "Number cards"),
-    ("breakdown", "TTFT breakdown"),
-    ("flow", "Request flow"),
-    ("waterfall", "Request waterfall"),
-    ("cdf", "Latency distributions"),
-    ("timeline", "Instance timeline"),
-    ("sweep", "Threshold sweep"),
-];
+/// Charts an embed may show, in the playground's order: (URL name, label), from [`Chart`].
+pub const CHARTS: [(&str, &str); Chart::ALL.len()] = {
+    let mut out = [("", ""); Chart::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = (Chart::ALL[i].id(), Chart::ALL[i].label());
+        i += 1;
+    }
+    out
+};
 
 /// Single controls an author is most likely to offer: (element id, label). Any form
 /// element's id works in `controls=`.
@@ -308,12 +309,13 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
                     next.push(value);
                 }
                 // Keep the playground's order.
-                next.sort_by_key(|v| {
+                let rank = |v: &String| {
                     order
                         .iter()
                         .position(|(id, _)| id == v)
                         .unwrap_or(usize::MAX)
-                });
+                };
+                pdsim::stable_sort_by(&mut next, |a, b| rank(a).cmp(&rank(b)));
                 list.set(next);
             }
         })
@@ -322,11 +324,11 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
     let on_control = toggle(controls.clone(), &CONTROLS);
     let on_title = {
         let title = title.clone();
-        Callback::from(move |e: InputEvent| title.set(crate::controls::input_value(&e)))
+        Callback::from(move |e: InputEvent| title.set(crate::components::controls::input_value(&e)))
     };
     let on_base = {
         let base = base.clone();
-        Callback::from(move |e: InputEvent| base.set(crate::controls::input_value(&e)))
+        Callback::from(move |e: InputEvent| base.set(crate::components::controls::input_value(&e)))
     };
     let on_form = {
         let iframe = iframe.clone();

@@ -1,14 +1,14 @@
 //! The form's metadata: what each control of the playground edits in a [`Config`] (number
 //! boxes' config paths, their text and how typed text parses into the config; the pools,
 //! length distributions, link and scenario presets the selects offer) and the edits of the
-//! form's buttons. The reducer ([`crate::state`]) applies it; the controls ([`crate::controls`])
+//! form's buttons. The reducer ([`crate::state`]) applies it; the controls ([`crate::components::controls`])
 //! lay it out. Kept apart from the state so that adding a field touches this table only.
 
 use std::sync::OnceLock;
 
 use pdsim::config::{
-    Acceptance, Decider, DistKind, HardwareSpec, LengthDist, ModelSpec, PoolConfig, SpecMethod,
-    SpeculativeConfig,
+    Acceptance, Decider, DistKind, HardwareSpec, KvTier, KvTierConfig, LengthDist, ModelSpec,
+    PoolConfig, SpecMethod, SpeculativeConfig,
 };
 use pdsim::report::Role;
 use pdsim::Config;
@@ -145,6 +145,12 @@ pub enum Field {
     SpecTokens,
     /// `engine.speculative.acceptance`: one chance, or one per position separated by commas
     SpecAcceptance,
+    /// `engine.kv_offload[0].capacity_gb` (only while a tier is on)
+    KvCapacity,
+    /// `engine.kv_offload[0].bandwidth_gb_per_s`
+    KvBandwidth,
+    /// `engine.kv_offload[0].latency_ms`
+    KvLatency,
 }
 
 /// Which length distribution of the workload.
@@ -283,6 +289,9 @@ impl Field {
             Self::MaxPrefillQueue => "disaggregation.max_prefill_queue".into(),
             Self::SpecTokens => "engine.speculative.tokens".into(),
             Self::SpecAcceptance => "engine.speculative.acceptance".into(),
+            Self::KvCapacity => "engine.kv_offload[0].capacity_gb".into(),
+            Self::KvBandwidth => "engine.kv_offload[0].bandwidth_gb_per_s".into(),
+            Self::KvLatency => "engine.kv_offload[0].latency_ms".into(),
         }
     }
 
@@ -309,6 +318,15 @@ impl Field {
             Self::GpuMemory => config.engine.gpu_memory_utilization.to_string(),
             Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue.to_string(),
             Self::SpecTokens => opt_text(config.engine.speculative.as_ref().map(|s| s.tokens)),
+            Self::KvCapacity => opt_text(config.engine.kv_offload.first().map(|t| t.capacity_gb)),
+            Self::KvBandwidth => opt_text(
+                config
+                    .engine
+                    .kv_offload
+                    .first()
+                    .map(|t| t.bandwidth_gb_per_s),
+            ),
+            Self::KvLatency => opt_text(config.engine.kv_offload.first().map(|t| t.latency_ms)),
             Self::SpecAcceptance => match config.engine.speculative.as_ref().map(|s| &s.acceptance)
             {
                 Some(Acceptance::Uniform(a)) => a.to_string(),
@@ -433,6 +451,16 @@ impl Field {
                     spec.acceptance = parse_acceptance(text)?;
                 }
             }
+            Self::KvCapacity | Self::KvBandwidth | Self::KvLatency => {
+                let Some(tier) = config.engine.kv_offload.first_mut() else {
+                    return Err("pick a KV offload tier first".into());
+                };
+                match self {
+                    Self::KvCapacity => tier.capacity_gb = real("GB")?,
+                    Self::KvBandwidth => tier.bandwidth_gb_per_s = real("GB/s")?,
+                    _ => tier.latency_ms = real("ms")?,
+                }
+            }
             Self::Len(which, param) => match (which.of_mut(config), param) {
                 (LengthDist::Constant { value }, Param::Value) => *value = whole("tokens")?,
                 (LengthDist::Uniform { min, .. }, Param::Min) => *min = whole("tokens")?,
@@ -520,6 +548,46 @@ pub fn set_speculation(config: &mut Config, method: Option<SpecMethod>) {
     });
 }
 
+/// A KV offload tier as the form first adds it: host memory behind PCIe 5 (about 25 GB/s
+/// achieved of 64), a local NVMe disk (about 6 GB/s), a remote store over a 200 Gb/s RDMA
+/// NIC (about 20 GB/s achieved of 25).
+fn new_tier(tier: KvTier) -> KvTierConfig {
+    let (capacity_gb, bandwidth_gb_per_s, latency_ms) = match tier {
+        KvTier::Cpu => (256.0, 25.0, 0.05),
+        KvTier::Disk => (2000.0, 6.0, 0.1),
+        KvTier::Remote => (10_000.0, 20.0, 1.0),
+    };
+    KvTierConfig {
+        tier,
+        capacity_gb,
+        bandwidth_gb_per_s,
+        latency_ms,
+    }
+}
+
+/// Puts the first KV offload tier on `tier` (its numbers set for the kind when there was
+/// none, kept when there was one), or removes every tier (`None`). Further tiers, which only
+/// a config sets, are kept unless they are of the same kind.
+pub fn set_kv_tier(config: &mut Config, tier: Option<KvTier>) {
+    let tiers = &mut config.engine.kv_offload;
+    match tier {
+        None => tiers.clear(),
+        Some(tier) => {
+            match tiers.first_mut() {
+                Some(first) => first.tier = tier,
+                None => tiers.push(new_tier(tier)),
+            }
+            let mut index = 0;
+            tiers.retain(|t| {
+                index += 1;
+                index == 1 || t.tier != tier
+            });
+            // Offloading keeps evicted prefixes: it needs the prefix cache.
+            config.engine.prefix_caching = true;
+        }
+    }
+}
+
 /// GPUs of every pool together.
 pub fn total_gpus(config: &Config) -> u32 {
     Role::IN_ORDER
@@ -602,6 +670,9 @@ mod tests {
             // Shown only while speculative decoding is on.
             fields.extend([Field::SpecTokens, Field::SpecAcceptance]);
         }
+        if !config.engine.kv_offload.is_empty() {
+            fields.extend([Field::KvCapacity, Field::KvBandwidth, Field::KvLatency]);
+        }
         for which in [Lengths::Input, Lengths::Output] {
             let params = dist_params(which.of(config));
             fields.extend(params.iter().map(|&param| Field::Len(which, param)));
@@ -623,6 +694,39 @@ mod tests {
                 assert_eq!(back, config, "{} of {}", field.path(), example.name);
             }
         }
+    }
+
+    #[test]
+    fn a_kv_tier_turns_on_with_its_kind_numbers_and_its_boxes_edit_it() {
+        let mut config = Config::default();
+        assert_eq!(
+            Field::KvCapacity.apply(&mut config, "10"),
+            Err("pick a KV offload tier first".into())
+        );
+        config.engine.prefix_caching = false;
+        set_kv_tier(&mut config, Some(KvTier::Cpu));
+        assert_eq!(config.engine.kv_offload, vec![new_tier(KvTier::Cpu)]);
+        assert!(
+            config.engine.prefix_caching,
+            "a tier needs the prefix cache"
+        );
+        assert!(pdsim::validate(&config).is_ok());
+        assert_eq!(Field::KvBandwidth.apply(&mut config, "2.5"), Ok(()));
+        assert_eq!(Field::KvBandwidth.text(&config), "2.5");
+        assert_eq!(Field::KvCapacity.text(&config), "256");
+        // Another kind keeps the numbers typed; a second tier of that kind goes.
+        config.engine.kv_offload.push(new_tier(KvTier::Disk));
+        set_kv_tier(&mut config, Some(KvTier::Disk));
+        assert_eq!(config.engine.kv_offload.len(), 1);
+        assert_eq!(config.engine.kv_offload[0].tier, KvTier::Disk);
+        assert_eq!(config.engine.kv_offload[0].bandwidth_gb_per_s, 2.5);
+        for field in fields(&config) {
+            let mut back = config.clone();
+            assert_eq!(field.apply(&mut back, &field.text(&config)), Ok(()));
+            assert_eq!(back, config, "{}", field.path());
+        }
+        set_kv_tier(&mut config, None);
+        assert!(config.engine.kv_offload.is_empty());
     }
 
     #[test]

@@ -42,6 +42,14 @@ fn worker_loader() -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
+/// Where the repository's docs are read online (the lessons page links the same place).
+pub const DOCS_URL: &str = "https://github.com/pdsim/pdsim/blob/main/docs/";
+
+/// The online address of the doc `file` under `docs/` (`"MODEL.md"`).
+pub fn docs_url(file: &str) -> String {
+    format!("{DOCS_URL}{file}")
+}
+
 /// Whether this code runs in a worker (no `window`), not in the page.
 pub fn in_worker() -> bool {
     web_sys::window().is_none()
@@ -170,9 +178,9 @@ fn panel_plan(request: &pdsim::plan::PlanRequest, results: &[String]) -> Result<
                 tpot_p90_ms: c.tpot_ms.p90,
                 bound: c.bound_by.map_or_else(
                     || c.reason.clone().unwrap_or_default(),
-                    |b| format!("{b:?}").to_lowercase(),
+                    |b| format!("{b:?}").to_ascii_lowercase(),
                 ),
-                config_json: serde_json::to_string(&c.config).unwrap_or_default(),
+                config_json: json_text(&c.config).unwrap_or_default(),
             }
         })
         .collect();
@@ -183,6 +191,17 @@ fn panel_plan(request: &pdsim::plan::PlanRequest, results: &[String]) -> Result<
     })
 }
 
+/// The JSON text of a config (or of a message holding one) that only this module reads back:
+/// written through a `serde_json::Value`, whose encoder the page has anyway (share links,
+/// the config changes), so the config's types are not compiled for a second JSON encoder.
+/// Objects come out with their keys sorted, which reading them back does not mind. (The
+/// reports people download keep the field order of `pdsim run`: [`Job::ReportJson`].)
+fn json_text<T: Serialize>(value: &T) -> Result<String, String> {
+    serde_json::to_value(value)
+        .map(|v| v.to_string())
+        .map_err(|err| err.to_string())
+}
+
 /// A value carried as its JSON text inside a worker message. Messages are bincode
 /// ([`MessageCodec`]), which cannot read the config's untagged and internally tagged enums;
 /// a config's JSON is about a kilobyte, so this costs nothing that matters.
@@ -191,7 +210,7 @@ pub struct AsJson<T>(pub T);
 
 impl<T: Serialize> Serialize for AsJson<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = serde_json::to_string(&self.0).map_err(serde::ser::Error::custom)?;
+        let text = json_text(&self.0).map_err(serde::ser::Error::custom)?;
         serializer.serialize_str(&text)
     }
 }
@@ -248,10 +267,7 @@ impl Future for SimTask {
                             .cloned()
                             .ok_or_else(|| format!("no candidate {index}"))
                     })
-                    .and_then(|candidate| {
-                        serde_json::to_string(&pdsim::plan::evaluate(&request, &candidate))
-                            .map_err(|err| err.to_string())
-                    }),
+                    .and_then(|candidate| json_text(&pdsim::plan::evaluate(&request, &candidate))),
             ),
             Some(Job::PlanSummary(AsJson(request), results)) => {
                 Answer::Plan(panel_plan(&request, &results))

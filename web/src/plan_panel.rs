@@ -258,12 +258,13 @@ pub fn plan_panel() -> Html {
         let settings = settings.clone();
         let drafts = drafts.clone();
         let start = search.start.clone();
-        let config = state.settings.config.clone();
+        let state = state.clone();
         // Only inputs that pass the shared checks start a search; a refused one keeps its
-        // message beside it (never a silent plan with the previous values).
+        // message beside it (never a silent plan with the previous values). The config (with
+        // a loaded trace) is copied at the click, not at every render.
         Callback::from(move |_: MouseEvent| {
             if let Some(checked) = settings.with_drafts(&drafts) {
-                start.emit(checked.request(&config));
+                start.emit(checked.request(&state.settings.run_config()));
             }
         })
     };
@@ -275,7 +276,7 @@ pub fn plan_panel() -> Html {
         let drafts_state = drafts.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             let mut next = (*drafts_state).clone();
-            next.insert(field, crate::controls::input_value(&e));
+            next.insert(field, crate::components::controls::input_value(&e));
             if let Some(good) = settings.with_drafts(&next) {
                 settings.set(good);
             }
@@ -464,7 +465,7 @@ fn frontier_chart(plan: &PanelPlan) -> Html {
     let x = |v: f64| pad + (w - 2.0 * pad) * v / x_max;
     let y = |v: f64| h - pad + (-(h - 2.0 * pad)) * v / y_max;
     let mut frontier: Vec<&(u32, f64, f64, bool)> = points.iter().filter(|p| p.3).collect();
-    frontier.sort_by(|a, b| a.1.total_cmp(&b.1));
+    pdsim::stable_sort_by(&mut frontier, |a, b| a.1.total_cmp(&b.1));
     let path = frontier
         .iter()
         .enumerate()

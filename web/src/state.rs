@@ -3,6 +3,13 @@
 //! [`Action`], and the context through which components share it ([`use_app_state`]). What
 //! each control edits in the config is the form's metadata, in [`crate::form`].
 //!
+//! A loaded trace lives beside the config, shared ([`TraceInfo::records`]), never inside
+//! [`Settings::config`]: every action clones the state, and the config is compared and
+//! validated after every edit, which with 50,000 records inside would copy and re-check them
+//! each time. The records are checked once, when the file is read; an edit validates the
+//! config with a one-record stand-in for them ([`Settings::run_config`] puts them back for a
+//! run).
+//!
 //! Number boxes keep the text the person typed (a *draft*) while it does not parse, so a
 //! half-typed value is never overwritten; a parse failure is reported like a validation error,
 //! naming the config field.
@@ -11,7 +18,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use pdsim::config::{
-    ArrivalProcess, Decider, HardwareSpec, ModelSpec, ReservationPolicy, RoutingPolicy,
+    ArrivalProcess, Decider, HardwareSpec, KvTier, ModelSpec, ReservationPolicy, RoutingPolicy,
+    Scheduler, TraceRecord,
 };
 use pdsim::report::Role;
 use pdsim::SweepRow;
@@ -85,7 +93,7 @@ pub struct State {
 /// The settings being edited.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
-    /// The scenario the form edits.
+    /// The scenario the form edits, without the loaded trace (see [`Settings::trace`]).
     pub config: Config,
     /// Text of number boxes as typed, by field (absent: show the config's value).
     pub drafts: BTreeMap<Field, String>,
@@ -98,7 +106,7 @@ pub struct Settings {
     pub typing: bool,
     /// Counts resets to the defaults (a reset re-runs even an unchanged config).
     pub epoch: u64,
-    /// The replayed trace, if one was loaded.
+    /// The replayed trace, if one was loaded (its records replace the generated workload).
     pub trace: Option<TraceInfo>,
 }
 
@@ -119,11 +127,35 @@ pub struct RunState {
     pub error: Option<String>,
 }
 
+/// What a threshold sweep runs: the settings' sweep config (see [`sweep_config`]) and the
+/// loaded trace, compared by identity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepKey {
+    /// The config, without the trace.
+    pub config: Config,
+    /// The loaded trace's records, if any.
+    pub trace: Option<Shared<Vec<TraceRecord>>>,
+}
+
+impl SweepKey {
+    /// The config to sweep: the key's, with the trace.
+    pub fn to_run(&self) -> Config {
+        with_records(&self.config, self.trace.as_ref())
+    }
+}
+
+/// `config` replaying `records` (a copy: for a run).
+pub fn with_records(config: &Config, records: Option<&Shared<Vec<TraceRecord>>>) -> Config {
+    let mut config = config.clone();
+    config.workload.trace = records.map(|r| r.to_vec());
+    config
+}
+
 /// The threshold sweep.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SweepState {
-    /// The config of the latest sweep asked for (see [`sweep_config`]).
-    pub key: Option<Config>,
+    /// The key of the latest sweep asked for (see [`sweep_key`]).
+    pub key: Option<SweepKey>,
     /// Its rows, once it answered for `key`.
     pub rows: Option<Rc<Vec<SweepRow>>>,
     /// Its error, if it failed.
@@ -131,7 +163,7 @@ pub struct SweepState {
 }
 
 /// A loaded trace file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TraceInfo {
     /// File name.
     pub name: String,
@@ -139,6 +171,31 @@ pub struct TraceInfo {
     pub count: usize,
     /// Bad lines: line number (from 1), message.
     pub errors: Vec<(usize, String)>,
+    /// The records replayed (`None`: the file was refused). Shared: cloning the state does
+    /// not copy them.
+    pub records: Option<Shared<Vec<TraceRecord>>>,
+    /// What the config's validation said about the records themselves when they were loaded
+    /// (`workload.trace...`: more records than `limits.max_requests`, say); checked once.
+    pub error: Option<FieldError>,
+}
+
+/// A trace file as read: its name, its records and its bad lines (line from 1, message).
+type ReadTrace = (String, Vec<TraceRecord>, Vec<(usize, String)>);
+
+/// A record that passes every check of a trace's records: validating a config with it in
+/// place of a loaded trace checks everything the trace does not decide.
+fn stand_in() -> TraceRecord {
+    TraceRecord {
+        arrival_ms: 0.0,
+        input_tokens: 1,
+        output_tokens: 1,
+        prefix_group: None,
+        prefix_tokens: None,
+        prefix_parent: None,
+        prefix_parent_tokens: None,
+        session: None,
+        delay_ms: None,
+    }
 }
 
 /// A pinned result.
@@ -190,17 +247,24 @@ impl State {
 }
 
 impl Settings {
-    fn new(config: Config) -> Self {
-        let invalid = check(&config);
-        Self {
+    fn new(mut config: Config) -> Self {
+        let records = config.workload.trace.take();
+        let mut settings = Self {
             config,
             drafts: BTreeMap::new(),
             bad_inputs: BTreeMap::new(),
-            invalid,
+            invalid: None,
             typing: false,
             epoch: 0,
             trace: None,
-        }
+        };
+        let config = settings.config.clone();
+        settings.set_trace(
+            &config,
+            records.map(|r| ("the trace".into(), r, Vec::new())),
+        );
+        settings.invalid = settings.check(&config);
+        settings
     }
 
     /// The error to show next to the controls: a number box that does not parse first, then
@@ -217,6 +281,34 @@ impl Settings {
             .unwrap_or_else(|| field.text(&self.config))
     }
 
+    /// The loaded trace's records, if one replays.
+    pub fn records(&self) -> Option<&Shared<Vec<TraceRecord>>> {
+        self.trace.as_ref().and_then(|t| t.records.as_ref())
+    }
+
+    /// The config a run of these settings runs: [`Settings::config`] with the loaded trace's
+    /// records (a copy, made once per run).
+    pub fn run_config(&self) -> Config {
+        with_records(&self.config, self.records())
+    }
+
+    /// Why the config (with its trace) is invalid: the trace's records were checked when they
+    /// were loaded, so this validates the config with a one-record stand-in for them.
+    fn check(&self, config: &Config) -> Option<FieldError> {
+        match &self.trace {
+            Some(TraceInfo {
+                records: Some(_),
+                error,
+                ..
+            }) => {
+                let mut stand_in_config = config.clone();
+                stand_in_config.workload.trace = Some(vec![stand_in()]);
+                check(&stand_in_config).or_else(|| error.clone())
+            }
+            _ => check(config),
+        }
+    }
+
     /// Forgets the typed text of `fields` (their boxes show the config's values again).
     fn forget(&mut self, fields: &[Field]) {
         for field in fields {
@@ -225,11 +317,31 @@ impl Settings {
         }
     }
 
-    fn set_config(&mut self, config: Config) {
-        if config != self.config {
-            self.invalid = check(&config);
+    fn set_config(&mut self, config: Config, trace_changed: bool) {
+        if trace_changed || config != self.config {
+            self.invalid = self.check(&config);
             self.config = config;
         }
+    }
+
+    /// Replays `records` read from the file `name` (with its bad lines), or stops replaying
+    /// (`None`). The records are validated here, once, with the config.
+    fn set_trace(&mut self, config: &Config, trace: Option<ReadTrace>) {
+        self.trace = trace.map(|(name, records, errors)| {
+            let count = records.len();
+            let records = (!records.is_empty()).then(|| Shared::new(records));
+            let error = records.as_ref().and_then(|r| {
+                check(&with_records(config, Some(r)))
+                    .filter(|e| e.field.starts_with("workload.trace"))
+            });
+            TraceInfo {
+                name,
+                count,
+                errors,
+                records,
+                error,
+            }
+        });
     }
 }
 
@@ -285,6 +397,14 @@ pub fn for_worker(config: &Config) -> Config {
     config
 }
 
+/// The key of the threshold sweep of these settings (see [`sweep_config`]).
+pub fn sweep_key(settings: &Settings) -> Option<SweepKey> {
+    sweep_config(&settings.config).map(|config| SweepKey {
+        config,
+        trace: settings.records().cloned(),
+    })
+}
+
 /// The config the threshold sweep runs, or `None` when the decider has no threshold. The
 /// threshold itself is zeroed (the sweep sets it), so moving the threshold does not re-run
 /// the sweep; outputs the sweep does not need are off.
@@ -337,12 +457,12 @@ pub enum Action {
     },
     /// Run `n` is still running after the progress delay.
     Slow(u64),
-    /// A sweep of this config was asked for.
-    SweepStarted(Config),
+    /// A sweep of this key was asked for.
+    SweepStarted(SweepKey),
     /// The sweep of `key` answered.
     SweepFinished {
-        /// Its config.
-        key: Config,
+        /// Its key.
+        key: SweepKey,
         /// Its answer.
         result: Box<SweepResult>,
     },
@@ -371,6 +491,10 @@ pub enum Action {
     SetReservation(ReservationPolicy),
     /// Speculative decoding's proposer, or off (`None`).
     SetSpeculation(Option<pdsim::config::SpecMethod>),
+    /// How each instance composes a step: mixed or prefill-first.
+    SetScheduler(Scheduler),
+    /// The first KV offload tier's kind, or no tiers (`None`).
+    SetKvTier(Option<KvTier>),
     /// Text typed into a number box.
     Text(Field, String),
     /// Rebuild the layout on the same GPUs: all unified (`aggregated`) or split into prefill
@@ -396,6 +520,9 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = (*self).clone();
         let mut config = state.settings.config.clone();
+        // Whether this action loads or removes a trace (the config is then re-validated even
+        // when it is the same).
+        let mut trace_changed = false;
         let settings = &mut state.settings;
         match &action {
             Action::Text(..) | Action::DragThreshold(_) => settings.typing = true,
@@ -424,28 +551,33 @@ impl Reducible for State {
                     &text,
                     config.workload.trace_block_tokens,
                 );
-                settings.trace = Some(TraceInfo {
-                    name,
-                    count: records.len(),
-                    errors: errors.into_iter().map(|e| (e.line, e.message)).collect(),
-                });
-                config.workload.trace = (!records.is_empty()).then_some(records);
+                let errors = errors.into_iter().map(|e| (e.line, e.message)).collect();
+                settings.set_trace(&config, Some((name, records, errors)));
+                trace_changed = true;
             }
             Action::RemoveTrace => {
-                settings.trace = None;
-                config.workload.trace = None;
+                settings.set_trace(&config, None);
+                trace_changed = true;
             }
             Action::LoadExample(name) => {
                 if let Some(example) = examples().iter().find(|e| e.name == name) {
                     config = example.config.clone();
                     settings.trace = None;
+                    trace_changed = true;
                     settings.drafts.clear();
                     settings.bad_inputs.clear();
                 }
             }
             Action::LoadConfig(loaded) => {
                 config = *loaded;
-                settings.trace = None;
+                // A planner candidate of a traced config replays the same trace.
+                let records = config.workload.trace.take();
+                let name = settings.trace.as_ref().map(|t| t.name.clone());
+                settings.set_trace(
+                    &config,
+                    records.map(|r| (name.unwrap_or_else(|| "the trace".into()), r, Vec::new())),
+                );
+                trace_changed = true;
                 settings.drafts.clear();
                 settings.bad_inputs.clear();
             }
@@ -470,6 +602,11 @@ impl Reducible for State {
             Action::SetSpeculation(method) => {
                 crate::form::set_speculation(&mut config, method);
                 settings.forget(&[Field::SpecTokens, Field::SpecAcceptance]);
+            }
+            Action::SetScheduler(scheduler) => config.engine.scheduler = scheduler,
+            Action::SetKvTier(tier) => {
+                crate::form::set_kv_tier(&mut config, tier);
+                settings.forget(&[Field::KvCapacity, Field::KvBandwidth, Field::KvLatency]);
             }
             Action::SetPrefillPolicy(policy) => config.routing.prefill_policy = policy,
             Action::SetArrival(process) => config.workload.arrival.process = process,
@@ -579,7 +716,7 @@ impl Reducible for State {
                 }
             }
         }
-        state.settings.set_config(config);
+        state.settings.set_config(config, trace_changed);
         Rc::new(state)
     }
 }
@@ -863,6 +1000,77 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_neither_copies_nor_re_checks_a_loaded_trace() {
+        let text: String = (0..1000)
+            .map(|i| {
+                format!("{{\"arrival_ms\": {i}, \"input_tokens\": 100, \"output_tokens\": 10}}\n")
+            })
+            .collect();
+        let mut state = reduce(
+            State::default(),
+            Action::LoadTrace {
+                name: "t.jsonl".into(),
+                text,
+            },
+        );
+        let records = state
+            .settings
+            .records()
+            .cloned()
+            .unwrap_or_else(|| panic!("no records"));
+        assert!(state.runnable());
+        // Records no load would accept (no output): an edit that re-checked them would refuse
+        // the config; one that uses the loaded check does not.
+        let mut broken = records.to_vec();
+        broken[500].output_tokens = 0;
+        let broken = Shared::new(broken);
+        if let Some(trace) = state.settings.trace.as_mut() {
+            trace.records = Some(broken.clone());
+        }
+        for action in [
+            Action::Text(Field::Rate, "7".into()),
+            Action::SetDecider(Decider::Always),
+            Action::Started(1),
+        ] {
+            state = reduce(state, action);
+            let kept = state
+                .settings
+                .records()
+                .unwrap_or_else(|| panic!("trace lost"));
+            assert!(kept == &broken, "the records are shared, not copied");
+            assert!(state.runnable(), "{:?}", state.error());
+        }
+        // Everything else is still checked with the trace: a workload with sessions cannot
+        // replay one.
+        let mut config = state.settings.config.clone();
+        config.workload.sessions = Some(Default::default());
+        let state = reduce(state, Action::LoadConfig(Box::new(config)));
+        assert_eq!(
+            state.settings.records(),
+            None,
+            "a loaded config has no trace"
+        );
+        let loaded = reduce(
+            State::default(),
+            Action::LoadTrace {
+                name: "t.jsonl".into(),
+                text: "{\"arrival_ms\": 0, \"input_tokens\": 10, \"output_tokens\": 2}".into(),
+            },
+        );
+        let mut config = loaded.settings.run_config();
+        config.workload.sessions = Some(Default::default());
+        let state = reduce(loaded, Action::LoadConfig(Box::new(config)));
+        assert!(
+            state.settings.records().is_some(),
+            "a candidate keeps its trace"
+        );
+        assert_eq!(
+            state.error().map(|e| e.field.as_str()),
+            Some("workload.sessions")
+        );
+    }
+
+    #[test]
     fn traces_load_their_good_lines_and_reset_clears_everything() {
         let text = "{\"arrival_ms\": 0, \"input_tokens\": 10, \"output_tokens\": 2}\nnot json\n\n\
                     {\"arrival_ms\": 5, \"input_tokens\": 20, \"output_tokens\": 3}\n";
@@ -890,8 +1098,19 @@ mod tests {
                 text: text.replace("not json\n", ""),
             },
         );
+        assert_eq!(state.settings.records().map(|r| r.len()), Some(2));
         assert_eq!(
-            state.settings.config.workload.trace.as_ref().map(Vec::len),
+            state.settings.config.workload.trace, None,
+            "kept beside the config"
+        );
+        assert_eq!(
+            state
+                .settings
+                .run_config()
+                .workload
+                .trace
+                .as_ref()
+                .map(Vec::len),
             Some(2)
         );
         assert!(state.runnable());

@@ -41,6 +41,18 @@ test("stepTime equals `pdsim step-time --json`, for catalog ids and HuggingFace 
   assert.ok(mod.catalog().models.length >= 20);
 });
 
+test("catalog() is the CLI's `pdsim catalog --json`, byte for byte once written as JSON", async () => {
+  const mod = await import(`${pkg}/pdsim_wasm.js`);
+  const native = spawnSync(pdsim, ["catalog", "--json"], { encoding: "utf8" });
+  assert.equal(native.status, 0, native.stderr);
+  const fromJs = JSON.stringify(mod.catalog());
+  assert.equal(fromJs, JSON.stringify(JSON.parse(native.stdout)));
+  // The fields only the core's typed catalog carries (the old JS-side copy had neither).
+  const first = mod.catalog().gpus[0];
+  assert.ok("usd_per_hour" in first && "calibrated_as" in first, fromJs.slice(0, 200));
+  assert.ok(mod.catalog().models.every((m) => m.params_b > 0));
+});
+
 test("the playground's helpers: formats, merge, share links, presets, phases, warnings", async () => {
   const mod = await import(`${pkg}/pdsim_wasm.js`);
   const { readFileSync } = await import("node:fs");

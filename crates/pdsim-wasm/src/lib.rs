@@ -158,22 +158,12 @@ pub fn step_time(
     to_js(&result)
 }
 
-/// The catalog: `{ models: [{ id, name, ... }], gpus: [{ id, name, ... }] }`.
+/// The catalog: `{ models: [{ id, params_b, model }], gpus: [{ id, calibrated_as, usd_per_hour,
+/// usd_per_hour_source, power_w, hardware }] }`, the core's one catalog
+/// ([`pdsim::presets::catalog_json`]), the same as `pdsim catalog --json` prints.
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
-    let models: Vec<serde_json::Value> = pdsim::presets::MODEL_IDS
-        .iter()
-        .filter_map(|id| {
-            pdsim::presets::model(id).map(|m| serde_json::json!({ "id": id, "model": m }))
-        })
-        .collect();
-    let gpus: Vec<serde_json::Value> = pdsim::presets::GPU_IDS
-        .iter()
-        .filter_map(|id| {
-            pdsim::presets::gpu(id).map(|g| serde_json::json!({ "id": id, "hardware": g }))
-        })
-        .collect();
-    to_js(&serde_json::json!({ "models": models, "gpus": gpus }))
+    to_js(&pdsim::presets::catalog_json())
 }
 
 // ---------------------------------------------------------------------------------------------

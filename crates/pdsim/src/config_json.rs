@@ -81,7 +81,7 @@ pub fn changes(old: &Value, new: &Value) -> Vec<Change> {
         match (old, new) {
             (Value::Object(a), Value::Object(b)) if !replaces_whole(a, b) => {
                 let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-                keys.sort();
+                crate::sorting::sort_by(&mut keys, |a, b| a.cmp(b));
                 keys.dedup();
                 for key in keys {
                     let child = if path.is_empty() {

@@ -89,6 +89,7 @@ mod rng;
 mod samples;
 mod share_link;
 mod simulate;
+mod sorting;
 mod step_time;
 mod sweep;
 mod time;
@@ -111,6 +112,8 @@ pub use share_link::{
     share_value, ShareError, SHARE_VERSION,
 };
 pub use simulate::{run, run_json};
+// For the playground too: its lists share the one instance of the sort (wasm size).
+pub use sorting::sort_by as stable_sort_by;
 pub use step_time::{hf_model_of_file, step_time, PartsMs, Step, StepTime, StepTimeQuery};
 pub use sweep::{sweep, with_field, SweepRow};
 pub use validate::{resolve_model, validate, Validated};

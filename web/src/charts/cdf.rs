@@ -35,7 +35,7 @@ pub struct Data {
 /// The sorted values of `field` over the requests that have one.
 pub fn sorted(requests: &[RequestRecord], field: fn(&RequestRecord) -> Option<f64>) -> Vec<f64> {
     let mut values: Vec<f64> = requests.iter().filter_map(field).collect();
-    values.sort_by(f64::total_cmp);
+    pdsim::stable_sort_by(&mut values, f64::total_cmp);
     values
 }
 

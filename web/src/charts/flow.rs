@@ -178,7 +178,7 @@ impl Index {
     /// The index of `report`'s requests.
     pub fn new(report: &Report) -> Self {
         let mut order: Vec<usize> = (0..report.requests.len()).collect();
-        order.sort_by(|&a, &b| {
+        pdsim::stable_sort_by(&mut order, |&a, &b| {
             report.requests[a]
                 .arrival_ms
                 .total_cmp(&report.requests[b].arrival_ms)
@@ -480,7 +480,7 @@ pub fn flow(props: &FlowProps) -> Html {
     let scrub = {
         let player = player.clone();
         Callback::from(move |e: InputEvent| {
-            let value = crate::controls::input_value(&e)
+            let value = crate::components::controls::input_value(&e)
                 .parse::<f64>()
                 .unwrap_or(0.0);
             let mut p = player.borrow_mut();

@@ -19,6 +19,78 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+/// The result views the page shows, in the playground's order; an embed names some of them,
+/// in its own order, in `charts=` (their [`Chart::id`]s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chart {
+    /// The number cards.
+    Cards,
+    /// The TTFT breakdown.
+    Breakdown,
+    /// The request flow.
+    Flow,
+    /// The request waterfall.
+    Waterfall,
+    /// The latency CDFs.
+    Cdf,
+    /// The instance timeline.
+    Timeline,
+    /// The threshold sweep.
+    Sweep,
+}
+
+impl Chart {
+    /// Every chart, in the playground's order.
+    pub const ALL: [Self; 7] = [
+        Self::Cards,
+        Self::Breakdown,
+        Self::Flow,
+        Self::Waterfall,
+        Self::Cdf,
+        Self::Timeline,
+        Self::Sweep,
+    ];
+
+    /// Its name in a URL's `charts=`.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Cards => "cards",
+            Self::Breakdown => "breakdown",
+            Self::Flow => "flow",
+            Self::Waterfall => "waterfall",
+            Self::Cdf => "cdf",
+            Self::Timeline => "timeline",
+            Self::Sweep => "sweep",
+        }
+    }
+
+    /// What the embed dialog calls it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Cards => "Number cards",
+            Self::Breakdown => "TTFT breakdown",
+            Self::Flow => "Request flow",
+            Self::Waterfall => "Request waterfall",
+            Self::Cdf => "Latency distributions",
+            Self::Timeline => "Instance timeline",
+            Self::Sweep => "Threshold sweep",
+        }
+    }
+
+    /// The chart of URL name `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == id)
+    }
+
+    /// The charts to show, in order: the URL's list (unknown names left out), or all.
+    pub fn order(names: Option<&[String]>) -> Vec<Self> {
+        match names {
+            Some(list) => list.iter().filter_map(|name| Self::from_id(name)).collect(),
+            None => Self::ALL.to_vec(),
+        }
+    }
+}
+
 /// A canvas ready to draw on.
 pub struct Surface {
     /// The whole canvas, filled white.
@@ -136,4 +208,19 @@ pub fn draw_time_mesh(
         .light_line_style(GRID)
         .draw()
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::Chart;
+
+    #[test]
+    fn charts_read_back_from_their_names_and_an_embed_keeps_its_order() {
+        assert!(Chart::ALL
+            .iter()
+            .all(|&c| Chart::from_id(c.id()) == Some(c)));
+        let names = ["sweep".to_owned(), "nope".to_owned(), "cards".to_owned()];
+        assert_eq!(Chart::order(Some(&names)), vec![Chart::Sweep, Chart::Cards]);
+        assert_eq!(Chart::order(None), Chart::ALL.to_vec());
+    }
 }

@@ -55,7 +55,8 @@ pub fn data(report: &Report) -> Data {
         .enumerate()
         .map(|(index, i)| (rank(i.role), i.id, index))
         .collect();
-    order.sort_unstable();
+    // Keys are distinct (the index is in them): any sort gives this order.
+    pdsim::stable_sort_by(&mut order, Ord::cmp);
     let rows = order
         .into_iter()
         .filter_map(|(_, id, index)| {

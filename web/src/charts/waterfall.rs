@@ -13,7 +13,7 @@ use crate::state::Shared;
 
 use super::breakdown::{css, PHASES};
 use super::{use_window_width, Surface};
-use crate::controls::input_value;
+use crate::components::controls::input_value;
 use crate::format;
 
 /// Which request the waterfall shows.
@@ -87,7 +87,9 @@ pub fn pick(requests: &[RequestRecord], pick: Pick) -> Option<&RequestRecord> {
         .iter()
         .filter_map(|r| r.ttft_ms.map(|t| (t, r)))
         .collect();
-    timed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    pdsim::stable_sort_by(&mut timed, |a, b| {
+        a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id))
+    });
     let n = timed.len();
     if n == 0 {
         return None;

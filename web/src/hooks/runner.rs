@@ -114,15 +114,22 @@ pub fn use_runner(state: &AppState, workers: &SharedWorkers) -> Runner {
     let runnable = state.runnable();
     let dispatcher = state.dispatcher();
     let settings = &state.settings;
-    let deps = (settings.config.clone(), settings.typing, settings.epoch);
+    // The trace by identity: its records are not compared, and copied only for a run.
+    let deps = (
+        settings.config.clone(),
+        settings.records().cloned(),
+        settings.typing,
+        settings.epoch,
+    );
     {
         let workers = SharedWorkers::clone(workers);
         let configs = Rc::clone(&configs);
-        use_effect_with(deps, move |(config, typing, _)| {
+        use_effect_with(deps, move |(config, records, typing, _)| {
             if runnable {
                 let run = runs.get() + 1;
                 runs.set(run);
-                let worker_config = state::for_worker(config);
+                let worker_config =
+                    state::for_worker(&state::with_records(config, records.as_ref()));
                 {
                     let mut list = configs.borrow_mut();
                     list.push((run, worker_config.clone()));

@@ -1,6 +1,6 @@
 //! The threshold sweep: for deciders with a threshold, the sweep worker runs the current
 //! settings at every threshold of the chart, a short pause after the last edit; moving only
-//! the threshold does not re-run it (its key, [`state::sweep_config`], zeroes it).
+//! the threshold does not re-run it (its key, [`state::sweep_key`], zeroes it).
 //!
 //! Why a hook: its debounce timer outlives renders, and it has its own worker and its own
 //! answers ([`Action::SweepStarted`], [`Action::SweepFinished`]), apart from the runs.
@@ -19,7 +19,7 @@ const SWEEP_DEBOUNCE_MS: u32 = 400;
 #[hook]
 pub fn use_sweep(state: &AppState, workers: &SharedWorkers) {
     let pending = use_mut_ref(|| None::<Timeout>);
-    let key = state::sweep_config(&state.settings.config);
+    let key = state::sweep_key(&state.settings);
     let runnable = state.runnable();
     let dispatcher = state.dispatcher();
     let asked = state.sweep.key.clone();
@@ -34,7 +34,7 @@ pub fn use_sweep(state: &AppState, workers: &SharedWorkers) {
                         dispatcher.dispatch(Action::SweepStarted(key.clone()));
                         let answer = pdsim_web::post(
                             &workers.borrow().sweep,
-                            Job::Sweep(AsJson(key.clone())),
+                            Job::Sweep(AsJson(key.to_run())),
                         );
                         wasm_bindgen_futures::spawn_local(async move {
                             let result = match answer.await {

@@ -85,7 +85,7 @@ fn degrees(request: &PlanRequest) -> Vec<u32> {
     } else {
         request.space.tp.clone()
     };
-    tps.sort_unstable();
+    crate::sorting::sort_by(&mut tps, u32::cmp);
     tps.dedup();
     tps.retain(|&tp| tp <= request.gpus);
     tps
@@ -121,7 +121,7 @@ fn ep_degrees(request: &PlanRequest) -> Vec<u32> {
     } else {
         request.space.ep.clone()
     };
-    eps.sort_unstable();
+    crate::sorting::sort_by(&mut eps, u32::cmp);
     eps.dedup();
     eps.retain(|&ep| ep > 1 && ep <= request.gpus);
     eps

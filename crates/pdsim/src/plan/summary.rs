@@ -51,7 +51,7 @@ pub fn frontier(points: &[(u32, f64, f64)]) -> Vec<u32> {
         })
         .copied()
         .collect();
-    on.sort_by(|a, b| {
+    crate::sorting::sort_by(&mut on, |a, b| {
         b.1.total_cmp(&a.1)
             .then_with(|| a.2.total_cmp(&b.2))
             .then_with(|| a.0.cmp(&b.0))
@@ -64,7 +64,7 @@ pub fn frontier(points: &[(u32, f64, f64)]) -> Vec<u32> {
 /// the exclusions. The same results give the same plan whatever their order.
 pub fn summarize(request: &PlanRequest, mut results: Vec<CandidateResult>) -> Result<Plan, Error> {
     let excluded = exclusions(request)?;
-    results.sort_by(|a, b| rank(request.objective, a, b));
+    crate::sorting::sort_by(&mut results, |a, b| rank(request.objective, a, b));
     let meeting: Vec<&CandidateResult> = results.iter().filter(|r| r.meets_targets).collect();
     let points = |latency: fn(&CandidateResult) -> f64| -> Vec<(u32, f64, f64)> {
         meeting

@@ -34,7 +34,7 @@ pub fn drops(report: &Report) -> Option<String> {
         .iter()
         .filter(|(_, n)| **n > 0)
         .collect();
-    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    crate::sorting::sort_by(&mut reasons, |a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let words = |reason: DropReason| {
         REASONS
             .iter()
@@ -101,7 +101,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
+    crate::sorting::sort_by(values, f64::total_cmp);
     let rank = crate::report::nearest_rank(50, values.len() as u64) as usize;
     values.get(rank - 1).copied()
 }

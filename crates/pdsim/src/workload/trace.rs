@@ -21,7 +21,7 @@ pub(super) fn trace_order(records: &[TraceRecord]) -> (Vec<u32>, Vec<Option<u32>
         }
     }
     // A stable sort keeps equal times in file order.
-    open.sort_by(|&a, &b| {
+    crate::sorting::sort_by(&mut open, |&a, &b| {
         records[a as usize]
             .arrival_ms
             .total_cmp(&records[b as usize].arrival_ms)
@@ -542,12 +542,15 @@ fn parse_hash_trace(text: &str, block_tokens: u32) -> (Vec<TraceRecord>, Vec<Tra
                 "delay_ms"
             };
             refuse(format!(
-                "{field}: given with a timestamp ({t}); a turn with a delay arrives that many ms                  after the previous turn of its session ends, a turn with a timestamp at that                  time: give one of them"
+                "{field}: given with a timestamp ({t}); a turn with a delay arrives that many ms \
+                 after the previous turn of its session ends, a turn with a timestamp at that \
+                 time: give one of them"
             ));
             continue;
         }
         let missing = || {
-            "timestamp: missing; only a session's follow-up turn with a delay (session_id and              delay) may leave it out"
+            "timestamp: missing; only a session's follow-up turn with a delay (session_id and \
+             delay) may leave it out"
                 .to_owned()
         };
         // The arrival of a turn with a timestamp; a delayed turn's record keeps its
@@ -707,7 +710,7 @@ fn parse_pdsim_trace(text: &str) -> (Vec<TraceRecord>, Vec<TraceLineError>) {
             line: lines[i],
             message,
         });
-        errors.sort_by_key(|e| e.line);
+        crate::sorting::sort_by(&mut errors, |a, b| a.line.cmp(&b.line));
     }
     // A file with a bad line is refused whole (a replay of part of it would be another
     // workload), as block-hash traces are.
