@@ -209,7 +209,7 @@ pub struct Factors {
     pub step_overhead_ms: f64,
     /// `routing.frontend_latency_ms`, in ms: a fixed time per request before the engines
     /// (API server, proxy). It adds to every TTFT alike, so the fit finds it without
-    /// simulating ([`best_offset`]).
+    /// simulating (a search over the shifted TTFTs of each run).
     pub frontend_latency_ms: f64,
 }
 
@@ -912,7 +912,7 @@ pub struct SummaryFitted {
 /// latency are searched only when a TTFT statistic was measured, the decode efficiency only
 /// when a TPOT or ITL one was; when only TTFT was, with prompts all of one length, the
 /// prefill efficiency and the step overhead stay and the frontend latency takes the
-/// difference ([`Free::of`]).
+/// difference.
 pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<SummaryFitted, Error> {
     crate::validate(config)?;
     let start = Factors::of(config);
