@@ -274,6 +274,7 @@ const GROUPS: &[(&str, &[&str])] = &[
             "attention_latency_us_prefill",
             "attention_latency_us_decode",
             "kv_cache",
+            "qk_norm_latency_us",
         ],
     ),
     (
@@ -298,10 +299,10 @@ const GROUPS: &[(&str, &[&str])] = &[
             "gemm_fp8_block",
             "weights_bf16",
             "weights_fp8",
-            "weights_fp8_block",
             "gemm_latency_us_bf16",
             "gemm_latency_us_fp8",
             "gemm_latency_us_fp8_block",
+            "gemm_floor_jump_fp8_block",
             "gemm_half_rows",
         ],
     ),
@@ -319,30 +320,32 @@ fn part_of(parts: &StepParts, category: &str) -> f64 {
     }
 }
 
-/// Robust loss of `gpu` over `rows` for one category (`total` for the whole step): squared
-/// log ratio capped at 0.3^2, each row weighted by the category's share of its step.
-fn loss(reference: &Reference, rows: &[usize], gpu: &GpuParams, category: &str) -> f64 {
+/// One row's robust loss term for one category (`total` for the whole step): squared log
+/// ratio capped at 0.3^2, weighted by the category's share of the step.
+fn row_loss(row: &Row, parts: &StepParts, category: &str) -> f64 {
     const FLOOR_MS: f64 = 1e-3;
+    let actual = if category == "total" {
+        row.ms
+    } else {
+        row.parts_ms.get(category).copied().unwrap_or(0.0)
+    };
+    let predicted = part_of(parts, category) * 1e3;
+    if actual <= FLOOR_MS && predicted <= FLOOR_MS {
+        return 0.0;
+    }
+    let log_ratio = libm::log((predicted + FLOOR_MS) / (actual + FLOOR_MS));
+    let weight = if category == "total" {
+        1.0
+    } else {
+        (actual + 0.01) / row.ms
+    };
+    weight * (log_ratio * log_ratio).min(0.09)
+}
+
+/// Robust loss of `gpu` over `rows` for one category (`total` for the whole step).
+fn loss(reference: &Reference, rows: &[usize], gpu: &GpuParams, category: &str) -> f64 {
     rows.iter()
-        .map(|&i| {
-            let row = &reference.rows[i];
-            let actual = if category == "total" {
-                row.ms
-            } else {
-                row.parts_ms.get(category).copied().unwrap_or(0.0)
-            };
-            let predicted = part_of(&reference.predict(i, gpu), category) * 1e3;
-            if actual <= FLOOR_MS && predicted <= FLOOR_MS {
-                return 0.0;
-            }
-            let log_ratio = libm::log((predicted + FLOOR_MS) / (actual + FLOOR_MS));
-            let weight = if category == "total" {
-                1.0
-            } else {
-                (actual + 0.01) / row.ms
-            };
-            weight * (log_ratio * log_ratio).min(0.09)
-        })
+        .map(|&i| row_loss(&reference.rows[i], &reference.predict(i, gpu), category))
         .sum()
 }
 
@@ -372,7 +375,8 @@ pub fn fit(reference: &Reference, id: &str, start: &GpuParams) -> GpuParams {
                 let is_share = !(name.contains("latency")
                     || name.contains("rows")
                     || name.contains("passes")
-                    || name.contains("speedup"));
+                    || name.contains("speedup")
+                    || name.contains("jump"));
                 gpu.efficiency = Some(Box::new(eff.clone()));
                 let mut best = loss(reference, &rows, &gpu, category);
                 for factor in [2.0, 0.5, 1.2, 1.0 / 1.2, 1.05, 1.0 / 1.05] {

@@ -126,6 +126,9 @@ pub struct Family {
     pub gate: Option<(&'static str, bool)>,
     /// `tie_word_embeddings`'s default.
     pub tied: bool,
+    /// Per-head query and key norms (`q_norm`, `k_norm` in the model's attention; no
+    /// config field says so, the architecture does).
+    pub qk_norm: bool,
     /// `vocab_size`'s default, if the class has one configs rely on (Gemma 3).
     pub vocab: Option<u32>,
 }
@@ -164,6 +167,7 @@ const fn dense(architectures: &'static [&'static str], pattern: Pattern, tied: b
         gate: None,
         tied,
         vocab: None,
+        qk_norm: false,
     }
 }
 
@@ -205,15 +209,16 @@ pub const FAMILIES: &[Family] = &[
         Pattern::AllSliding,
         false,
     ),
-    dense(
-        &["Qwen2ForCausalLM", "Qwen3ForCausalLM"],
-        Pattern::Qwen,
-        false,
-    ),
+    dense(&["Qwen2ForCausalLM"], Pattern::Qwen, false),
+    Family {
+        qk_norm: true,
+        ..dense(&["Qwen3ForCausalLM"], Pattern::Qwen, false)
+    },
     dense(&["GemmaForCausalLM"], Pattern::Full, true),
     dense(&["Gemma2ForCausalLM"], Pattern::Alternating(4096), true),
     Family {
         vocab: Some(262_208),
+        qk_norm: true,
         ..dense(
             &["Gemma3ForCausalLM", "Gemma3ForConditionalGeneration"],
             Pattern::EveryNthFull(6),
@@ -235,15 +240,17 @@ pub const FAMILIES: &[Family] = &[
     },
     Family {
         moe: Some(QWEN_MOE),
-        ..dense(
-            &["Qwen2MoeForCausalLM", "Qwen3MoeForCausalLM"],
-            Pattern::Qwen,
-            false,
-        )
+        ..dense(&["Qwen2MoeForCausalLM"], Pattern::Qwen, false)
+    },
+    Family {
+        moe: Some(QWEN_MOE),
+        qk_norm: true,
+        ..dense(&["Qwen3MoeForCausalLM"], Pattern::Qwen, false)
     },
     Family {
         moe: Some(QWEN_MOE),
         gate: Some(("attn_output_gate", true)),
+        qk_norm: true,
         ..dense(
             &[
                 "Qwen3NextForCausalLM",
