@@ -457,7 +457,7 @@ catalog! {
             "minimax-m3" => minimax_m3(),
             "qwen3.5-397b-a17b" => qwen35_397b(),
             "qwen3-coder-480b" => with_experts(
-                dense("Qwen3-Coder-480B", 62, 6144, 96, 8, 128, 8192, QWEN3_VOCAB),
+                qwen3(dense("Qwen3-Coder-480B", 62, 6144, 96, 8, 128, 8192, QWEN3_VOCAB)),
                 160,
                 8,
                 2560,

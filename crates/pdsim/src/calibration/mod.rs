@@ -34,6 +34,12 @@ macro_rules! efficiency {
                 vec![$(&mut self.$field),*]
             }
 
+            /// Whether factor `name` is a ratio of two kernels' speeds or times (positive,
+            /// not a share): the formats' speedups and the block-scaled floor's jump.
+            pub fn is_ratio(name: &str) -> bool {
+                name.contains("speedup") || name.contains("jump")
+            }
+
             /// Every factor, in [`Self::NAMES`] order.
             pub fn values(&self) -> Vec<f64> {
                 vec![$(self.$field),*]

@@ -375,8 +375,7 @@ pub fn fit(reference: &Reference, id: &str, start: &GpuParams) -> GpuParams {
                 let is_share = !(name.contains("latency")
                     || name.contains("rows")
                     || name.contains("passes")
-                    || name.contains("speedup")
-                    || name.contains("jump"));
+                    || Efficiency::is_ratio(name));
                 gpu.efficiency = Some(Box::new(eff.clone()));
                 let mut best = loss(reference, &rows, &gpu, category);
                 for factor in [2.0, 0.5, 1.2, 1.0 / 1.2, 1.05, 1.0 / 1.05] {
