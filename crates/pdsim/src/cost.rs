@@ -163,19 +163,21 @@ pub struct CostModel {
     /// Attention replicas the step's tokens are spread over (`ep / tp` when larger than 1).
     replicas: f64,
     half_rows: f64,
-    /// The projections' and dense MLPs' GEMMs, each at least the format's per-GEMM floor.
+    /// Block-scaled FP8: the projections' and dense MLPs' GEMMs, each taking at least the
+    /// per-GEMM floor (empty for the other formats).
     floored: [FlooredGemms; 3],
-    /// The smallest time of one dense GEMM kernel, in seconds (block-scaled FP8), up to
-    /// 16 rows and past them.
+    /// The smallest time of one block-scaled FP8 GEMM, in seconds, up to 16 rows and past
+    /// them (0 for the other formats).
     gemm_floor_s: f64,
     gemm_floor_wide_s: f64,
-    /// The fixed cost every dense GEMM adds to its roofline, in seconds (BF16, FP8 per
-    /// tensor).
-    gemm_added_s: f64,
-    /// Shared experts, router and sparse indexers: one roofline, no floor of their own
-    /// (they overlap the routed experts or run inside attention).
+    /// The dense GEMMs as one roofline: every one for BF16 and per-tensor FP8 (the same
+    /// format's GEMMs turn from compute- to memory-bound at the same rows, so the sum of
+    /// their rooflines is the roofline of their sums); only the shared experts, router and
+    /// sparse indexers beside the floored GEMMs of block-scaled FP8.
     dense_s_per_row: f64,
     dense_read_s: f64,
+    /// Fixed cost the BF16 and per-tensor FP8 GEMMs add (launches), in seconds.
+    gemm_fixed_s: f64,
     logits_s_per_row: f64,
     logits_read_s: f64,
     mla_s_per_row: f64,
@@ -335,9 +337,10 @@ impl CostModel {
                 read_s: 0.0,
             },
         ];
+        let is_floored = wd == Dtype::Fp8Block;
         // Each shape's elements per GPU, as compute per row and weight-read time.
         let floored = shapes.map(|g| FlooredGemms {
-            count: g.count,
+            count: if is_floored { g.count } else { 0.0 },
             s_per_row: 2.0 * g.s_per_row / (peak_w * e_gemm),
             read_s: g.s_per_row * wd.bytes() / (hbm * e_read),
         });
@@ -346,7 +349,10 @@ impl CostModel {
         } else {
             0.0
         };
-        let dense_weights = (unfloored_in_gemm + moe_layers * w.shared) / tp;
+        let shaped: f64 = shapes.iter().map(|g| g.count * g.s_per_row).sum();
+        let gemm_count: f64 = shapes.iter().map(|g| g.count).sum();
+        let dense_weights = (unfloored_in_gemm + moe_layers * w.shared) / tp
+            + if is_floored { 0.0 } else { shaped };
         let vocab_hidden = f64::from(model.vocab) * hidden / tp;
 
         // Attention.
@@ -526,20 +532,16 @@ impl CostModel {
             // 128 x 128 weight block) cost about 60 us at the least on Hopper whatever the
             // GEMM's size, which hides a small GEMM's weight read; the other formats'
             // kernels add a few microseconds of launch to their roofline.
-            gemm_floor_s: if wd == Dtype::Fp8Block {
-                gemm_latency
-            } else {
-                0.0
-            },
-            gemm_floor_wide_s: if wd == Dtype::Fp8Block {
+            gemm_floor_s: if is_floored { gemm_latency } else { 0.0 },
+            gemm_floor_wide_s: if is_floored {
                 gemm_latency * e.gemm_floor_jump_fp8_block
             } else {
                 0.0
             },
-            gemm_added_s: if wd == Dtype::Fp8Block {
+            gemm_fixed_s: if is_floored {
                 0.0
             } else {
-                gemm_latency
+                gemm_count * gemm_latency
             },
             dense_s_per_row: 2.0 * dense_weights / (peak_w * e_gemm),
             dense_read_s: dense_weights * wd.bytes() / (hbm * e_read),
@@ -629,29 +631,10 @@ impl CostModel {
         let b = &mut p;
         let logit_rows = self.per_replica(float(work.logit_tokens));
         let gemm_rows = rows + self.half_rows;
-        let floor = if rows > 16.0 {
-            self.gemm_floor_wide_s
-        } else {
-            self.gemm_floor_s
-        };
-        let mut gemm = 0.0;
-        for g in &self.floored {
-            if g.count > 0.0 {
-                let t = roofline::<BOUNDS>(b, g.s_per_row * gemm_rows, g.read_s);
-                gemm += g.count * (t.max(floor) + self.gemm_added_s);
-                if BOUNDS {
-                    // The roofline counted one GEMM's time in its bound: count them all.
-                    let extra = (g.count - 1.0) * t;
-                    if g.s_per_row * gemm_rows >= g.read_s {
-                        b.compute_bound += extra;
-                    } else {
-                        b.memory_bound += extra;
-                    }
-                }
-            }
-        }
-        if self.dense_read_s > 0.0 {
-            gemm += roofline::<BOUNDS>(b, self.dense_s_per_row * gemm_rows, self.dense_read_s);
+        let mut gemm = roofline::<BOUNDS>(b, self.dense_s_per_row * gemm_rows, self.dense_read_s)
+            + self.gemm_fixed_s;
+        if self.gemm_floor_s > 0.0 {
+            gemm += self.floored_gemms::<BOUNDS>(b, rows, gemm_rows);
         }
         b.parts.gemm =
             gemm + roofline::<BOUNDS>(b, self.logits_s_per_row * logit_rows, self.logits_read_s);
@@ -745,6 +728,39 @@ impl CostModel {
             p.memory_bound *= s;
         }
         p
+    }
+
+    /// The block-scaled FP8 GEMMs one by one, each at least its floor; `rows` per replica,
+    /// `gemm_rows` with the half-efficiency rows.
+    fn floored_gemms<const BOUNDS: bool>(
+        &self,
+        b: &mut StepParts,
+        rows: f64,
+        gemm_rows: f64,
+    ) -> f64 {
+        let floor = if rows > 16.0 {
+            self.gemm_floor_wide_s
+        } else {
+            self.gemm_floor_s
+        };
+        let mut gemm = 0.0;
+        for g in &self.floored {
+            if g.count > 0.0 {
+                let t = roofline::<BOUNDS>(b, g.s_per_row * gemm_rows, g.read_s);
+                gemm += g.count * t.max(floor);
+                if BOUNDS {
+                    // The roofline counted one GEMM's time in its bound: count them all
+                    // (what the floor adds counts as fixed cost).
+                    let extra = (g.count - 1.0) * t;
+                    if g.s_per_row * gemm_rows >= g.read_s {
+                        b.compute_bound += extra;
+                    } else {
+                        b.memory_bound += extra;
+                    }
+                }
+            }
+        }
+        gemm
     }
 
     /// Duration of a step doing `work`, in seconds (not rounded).
