@@ -256,10 +256,10 @@ fn gemm_rates(gpu: &GpuParams, e: &Efficiency, dtype: Dtype) -> (f64, f64, f64, 
         Dtype::Bf16 => (e.gemm_bf16, e.weights_bf16, e.gemm_latency_us_bf16),
         Dtype::Fp8 | Dtype::Fp4 => (e.gemm_fp8, e.weights_fp8, e.gemm_latency_us_fp8),
         Dtype::Fp8Block => (
-            e.gemm_fp8_block,
-            // The same FP8 bytes as per-tensor weights (the scales add 1/16,384 of them):
-            // read at the per-tensor kernels' efficiency; the block-scaled kernels' own cost
-            // is their floor and compute rate.
+            // The same FP8 tensor cores and bytes as per-tensor weights (the scales add
+            // 1/16,384 of them): computed and read at the per-tensor kernels' efficiencies;
+            // the block-scaled kernels' own cost is their floor.
+            e.gemm_fp8,
             e.weights_fp8,
             e.gemm_latency_us_fp8_block,
         ),

@@ -296,7 +296,6 @@ const GROUPS: &[(&str, &[&str])] = &[
         &[
             "gemm_bf16",
             "gemm_fp8",
-            "gemm_fp8_block",
             "weights_bf16",
             "weights_fp8",
             "gemm_latency_us_bf16",
