@@ -471,11 +471,14 @@ impl CostModel {
         // Expert kernels of every format are measured against the BF16 ones: a format with
         // no reference data of its own runs (by the generic factors) as BF16 experts do, at
         // its own bytes per weight.
-        let (speedup, read_share) = match expert_dtype {
-            Dtype::Bf16 => (1.0, 1.0),
-            Dtype::Fp8 | Dtype::Fp8Block => (e.moe_speedup_fp8, e.moe_weights_fp8),
-            Dtype::Fp4 => (e.moe_speedup_fp4, e.moe_weights_fp4),
+        let speedup = match expert_dtype {
+            Dtype::Bf16 => 1.0,
+            Dtype::Fp8 | Dtype::Fp8Block => e.moe_speedup_fp8,
+            Dtype::Fp4 => e.moe_speedup_fp4,
         };
+        // Read time per weight `(bytes / 2)^s` of BF16's: the share of the BF16 read
+        // efficiency at the format's own bytes is `(bytes / 2)^(1 - s)`.
+        let read_share = libm::pow(expert_dtype.bytes() / 2.0, 1.0 - e.moe_weights_narrow);
         let (e_moe, e_moe_read) = (e.moe_bf16 * speedup, e.moe_weights_bf16 * read_share);
         let (expert_slices, expert_split) = if ep_u > 1 {
             (1.0, f64::from(ep_u))
