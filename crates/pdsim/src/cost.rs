@@ -381,7 +381,15 @@ impl CostModel {
         // Layers by the keys they attend to: every cached token (and the sparse layers'
         // indexers, which score every one), a local window, or a sparse top-k.
         let attention_rate = peak16 * e.attention;
-        let kv_rate = hbm * e.kv_cache;
+        // An FP8 cache at `(bytes / 2)^(1 - s)` of the BF16 cache's efficiency: its time per
+        // element `(bytes / 2)^s` of BF16's.
+        let kv_rate = hbm
+            * e.kv_cache
+            * if model.kv_dtype == Dtype::Bf16 {
+                1.0
+            } else {
+                libm::pow(model.kv_dtype.bytes() / 2.0, 1.0 - e.kv_narrow)
+            };
         let sparse_layers = model.sparse_layers();
         let all_keys_layers = f64::from(model.full_cache_layers() - sparse_layers);
         let (index_flops_per_pair, index_bytes) = match &model.sparse_attention {

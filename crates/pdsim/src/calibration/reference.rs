@@ -274,6 +274,7 @@ const GROUPS: &[(&str, &[&str])] = &[
             "attention_latency_us_prefill",
             "attention_latency_us_decode",
             "kv_cache",
+            "kv_narrow",
             "qk_norm_latency_us",
         ],
     ),
@@ -347,6 +348,27 @@ fn loss(reference: &Reference, rows: &[usize], gpu: &GpuParams, category: &str) 
         .sum()
 }
 
+/// Weight of the pull of every factor towards its round generic value
+/// ([`Efficiency::generic`]), per squared log ratio, next to the rows' losses.
+const PRIOR_WEIGHT: f64 = 0.1;
+
+/// The pull towards the generic factors: a factor the data do not determine (a format or a
+/// kernel no row of this GPU exercises, or one that trades off against another) stays near
+/// its round value instead of drifting to whatever lowers the loss on the rows at hand.
+fn prior(eff: &Efficiency) -> f64 {
+    let generic = Efficiency::generic().values();
+    PRIOR_WEIGHT
+        * eff
+            .values()
+            .iter()
+            .zip(&generic)
+            .map(|(v, g)| {
+                let r = libm::log(v.max(1e-6) / g.max(1e-6));
+                r * r
+            })
+            .sum::<f64>()
+}
+
 /// Fits the efficiency factors of GPU `id` to its counted rows by coordinate descent on
 /// each factor (multiplicative steps, efficiencies kept in (0, 1]): first each category's
 /// own factors against that category's time, then every factor against the step times.
@@ -375,7 +397,7 @@ pub fn fit(reference: &Reference, id: &str, start: &GpuParams) -> GpuParams {
                     || name.contains("passes")
                     || Efficiency::is_ratio(name));
                 gpu.efficiency = Some(Box::new(eff.clone()));
-                let mut best = loss(reference, &rows, &gpu, category);
+                let mut best = loss(reference, &rows, &gpu, category) + prior(&eff);
                 for factor in [2.0, 0.5, 1.2, 1.0 / 1.2, 1.05, 1.0 / 1.05] {
                     loop {
                         let old = eff.values()[index];
@@ -385,7 +407,7 @@ pub fn fit(reference: &Reference, id: &str, start: &GpuParams) -> GpuParams {
                         }
                         *eff.values_mut()[index] = new;
                         gpu.efficiency = Some(Box::new(eff.clone()));
-                        let l = loss(reference, &rows, &gpu, category);
+                        let l = loss(reference, &rows, &gpu, category) + prior(&eff);
                         if l < best - 1e-12 {
                             best = l;
                         } else {
