@@ -89,9 +89,9 @@ fn each_model_held_out_of_the_fit() {
     // Floors under what the model reaches today (issue 24 asks for 80% of the held-out MoE
     // steps, 70% for every model, 95% dense; docs/MODEL.md says how far it is).
     let share = |group: &str| table[&(group.to_string(), String::new())].share();
-    assert!(share("MoE") >= 0.72, "held-out MoE {:.3}", share("MoE"));
+    assert!(share("MoE") >= 0.76, "held-out MoE {:.3}", share("MoE"));
     assert!(
-        share("dense") >= 0.88,
+        share("dense") >= 0.92,
         "held-out dense {:.3}",
         share("dense")
     );
@@ -99,9 +99,10 @@ fn each_model_held_out_of_the_fit() {
         if kind.is_empty() {
             continue;
         }
-        // The block-scaled FP8 models carry each other's GEMM floor; the others are above
-        // the floor of the weakest (gpt-oss-120b's FP4 experts, seen on it alone).
-        let floor = if model.contains("FP8") { 0.90 } else { 0.55 };
+        // Qwen3-32B-FP8 takes its block-scaled GEMMs' floor from Qwen3-30B-A3B-FP8's; every
+        // model is above the floor of the weakest (gpt-oss-120b's FP4 experts, seen on it
+        // alone).
+        let floor = if model == "Qwen3-32B-FP8" { 0.90 } else { 0.55 };
         assert!(a.share() >= floor, "{model} {kind}: {a:?}");
     }
 }
