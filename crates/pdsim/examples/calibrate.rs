@@ -6,6 +6,7 @@
 //! cargo run --release -p pdsim --example calibrate -- --write # refit, rewrite the factors
 //! cargo run --release -p pdsim --example calibrate -- --holdout-table # each model held out
 //! cargo run --release -p pdsim --example calibrate -- --holdout NAME [--show NAME SYSTEM]
+//! cargo run --release -p pdsim --example calibrate -- --holdout NAME --factors
 //! ```
 //!
 //! `--write` replaces the block between `BEGIN FITTED` and `END FITTED` in
@@ -49,6 +50,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // the rows of the held-out fit, part by part.
     if let Some(at) = args.iter().position(|a| a == "--holdout") {
         gpus = reference::fit_without(&reference, &args[at + 1]);
+        if args.iter().any(|a| a == "--factors") {
+            print_factors(&gpus);
+            return Ok(());
+        }
         if !args.iter().any(|a| a == "--show") {
             print!(
                 "{}",
@@ -115,6 +120,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         reference::markdown_table(&reference::agreement(&reference, &gpus))
     );
     Ok(())
+}
+
+/// Every GPU's factors, one line per factor (`--holdout NAME --factors`: what the held-out
+/// fit found).
+fn print_factors(gpus: &BTreeMap<String, pdsim::presets::GpuParams>) {
+    print!("{:28}", "factor");
+    for id in gpus.keys() {
+        print!(" {id:>9}");
+    }
+    println!();
+    for (i, name) in Efficiency::NAMES.iter().enumerate() {
+        print!("{name:28}");
+        for gpu in gpus.values() {
+            print!(" {:>9.4}", gpu.efficiency().values()[i]);
+        }
+        println!();
+    }
 }
 
 /// Four significant digits, so the table in the source stays readable.

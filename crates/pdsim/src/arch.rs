@@ -195,6 +195,10 @@ pub struct ModelParams {
     /// Qwen3.5): twice its width.
     #[serde(default, skip_serializing_if = "is_false")]
     pub attention_gate: bool,
+    /// Each head's queries and keys are RMS-normalised before the rotary embedding (Qwen3,
+    /// Qwen3-Next, Gemma 3): per-head norm kernels over every token's queries and keys.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub qk_norm: bool,
     /// Feed-forward of two matrices (up, down: OPT, GPT-NeoX, Falcon) instead of the gated
     /// three (gate, up, down).
     #[serde(default, skip_serializing_if = "is_false")]

@@ -163,11 +163,23 @@ pub struct CostModel {
     /// Attention replicas the step's tokens are spread over (`ep / tp` when larger than 1).
     replicas: f64,
     half_rows: f64,
+    /// Block-scaled FP8: the projections' and dense MLPs' GEMMs, each taking at least the
+    /// per-GEMM floor (empty for the other formats).
+    floored: [FlooredGemms; 3],
+    /// The smallest time of one block-scaled FP8 GEMM, in seconds, up to 16 rows and past
+    /// them (0 for the other formats).
+    gemm_floor_s: f64,
+    gemm_floor_wide_s: f64,
+    /// The dense GEMMs as one roofline: every one for BF16 and per-tensor FP8 (the same
+    /// format's GEMMs turn from compute- to memory-bound at the same rows, so the sum of
+    /// their rooflines is the roofline of their sums); only the shared experts, router and
+    /// sparse indexers beside the floored GEMMs of block-scaled FP8.
     dense_s_per_row: f64,
     dense_read_s: f64,
+    /// Fixed cost the BF16 and per-tensor FP8 GEMMs add (launches), in seconds.
+    gemm_fixed_s: f64,
     logits_s_per_row: f64,
     logits_read_s: f64,
-    gemm_fixed_s: f64,
     mla_s_per_row: f64,
     mla_read_s: f64,
     prefill_attention_fixed_s: f64,
@@ -175,6 +187,8 @@ pub struct CostModel {
     attention_s_per_pair: f64,
     decode_attention_s_per_token: f64,
     kv_s_per_token: f64,
+    /// Per-head query and key norms per token (0 without `qk_norm`).
+    qk_norm_s_per_row: f64,
     /// Layers that attend to a bounded number of keys (local windows, sparse top-k).
     bounded: Vec<BoundedAttention>,
     /// KV written per new token by the bounded layers.
@@ -223,6 +237,18 @@ struct BoundedAttention {
     kv_s_per_key: f64,
 }
 
+/// Passes over each token's queries and keys by the per-head norms and the rotary
+/// embedding that follows them: each reads and writes them once.
+const QK_NORM_PASSES: f64 = 4.0;
+
+/// `count` GEMMs of one shape, per GPU: compute per row and weight-read time of one.
+#[derive(Clone, Copy, Debug, Default)]
+struct FlooredGemms {
+    count: f64,
+    s_per_row: f64,
+    read_s: f64,
+}
+
 /// Peak rate and efficiencies of the GEMM kernels for one weight format.
 fn gemm_rates(gpu: &GpuParams, e: &Efficiency, dtype: Dtype) -> (f64, f64, f64, f64) {
     let peak = gpu.peak_flops(dtype).unwrap_or(gpu.tflops * 1e12);
@@ -230,8 +256,11 @@ fn gemm_rates(gpu: &GpuParams, e: &Efficiency, dtype: Dtype) -> (f64, f64, f64, 
         Dtype::Bf16 => (e.gemm_bf16, e.weights_bf16, e.gemm_latency_us_bf16),
         Dtype::Fp8 | Dtype::Fp4 => (e.gemm_fp8, e.weights_fp8, e.gemm_latency_us_fp8),
         Dtype::Fp8Block => (
-            e.gemm_fp8_block,
-            e.weights_fp8_block,
+            // The same FP8 tensor cores and bytes as per-tensor weights (the scales add
+            // 1/16,384 of them): computed and read at the per-tensor kernels' efficiencies;
+            // the block-scaled kernels' own cost is their floor.
+            e.gemm_fp8,
+            e.weights_fp8,
             e.gemm_latency_us_fp8_block,
         ),
     };
@@ -280,16 +309,50 @@ impl CostModel {
         } else {
             model.attention_weights(&w)
         };
-        let dense_weights =
-            (attention_in_gemm + dense_layers * w.dense_ffn + moe_layers * w.shared) / tp;
-        // GEMMs that pay the per-GEMM fixed cost: the projections and dense MLPs. (MLA's
-        // projections run inside its attention module; shared experts and the router
-        // overlap the routed experts.)
-        let gemms = if model.mla.is_some() {
-            0.0
+        // GEMMs that take at least the per-GEMM floor: the projections (input and output,
+        // taken as two GEMMs of half the weights each) and the dense MLPs (gate and up
+        // together, then down). A small GEMM costs its kernel's floor whatever its size; a
+        // large one its compute or weight read. (MLA's projections run inside its attention
+        // module; shared experts and the router overlap the routed experts.)
+        let ffn_matrices = if model.plain_mlp { 2.0 } else { 3.0 };
+        let projections = if model.mla.is_some() {
+            FlooredGemms::default()
         } else {
-            2.0 * layers
-        } + 2.0 * dense_layers;
+            FlooredGemms {
+                count: 2.0 * layers,
+                s_per_row: model.attention_weights(&w) / (2.0 * layers) / tp,
+                read_s: 0.0,
+            }
+        };
+        let shapes = [
+            projections,
+            FlooredGemms {
+                count: dense_layers,
+                s_per_row: (ffn_matrices - 1.0) / ffn_matrices * w.dense_ffn / tp,
+                read_s: 0.0,
+            },
+            FlooredGemms {
+                count: dense_layers,
+                s_per_row: w.dense_ffn / ffn_matrices / tp,
+                read_s: 0.0,
+            },
+        ];
+        let is_floored = wd == Dtype::Fp8Block;
+        // Each shape's elements per GPU, as compute per row and weight-read time.
+        let floored = shapes.map(|g| FlooredGemms {
+            count: if is_floored { g.count } else { 0.0 },
+            s_per_row: 2.0 * g.s_per_row / (peak_w * e_gemm),
+            read_s: g.s_per_row * wd.bytes() / (hbm * e_read),
+        });
+        let unfloored_in_gemm = if model.mla.is_some() {
+            attention_in_gemm
+        } else {
+            0.0
+        };
+        let shaped: f64 = shapes.iter().map(|g| g.count * g.s_per_row).sum();
+        let gemm_count: f64 = shapes.iter().map(|g| g.count).sum();
+        let dense_weights = (unfloored_in_gemm + moe_layers * w.shared) / tp
+            + if is_floored { 0.0 } else { shaped };
         let vocab_hidden = f64::from(model.vocab) * hidden / tp;
 
         // Attention.
@@ -318,7 +381,15 @@ impl CostModel {
         // Layers by the keys they attend to: every cached token (and the sparse layers'
         // indexers, which score every one), a local window, or a sparse top-k.
         let attention_rate = peak16 * e.attention;
-        let kv_rate = hbm * e.kv_cache;
+        // An FP8 cache at `(bytes / 2)^(1 - s)` of the BF16 cache's efficiency: its time per
+        // element `(bytes / 2)^s` of BF16's.
+        let kv_rate = hbm
+            * e.kv_cache
+            * if model.kv_dtype == Dtype::Bf16 {
+                1.0
+            } else {
+                libm::pow(model.kv_dtype.bytes() / 2.0, 1.0 - e.kv_narrow)
+            };
         let sparse_layers = model.sparse_layers();
         let all_keys_layers = f64::from(model.full_cache_layers() - sparse_layers);
         let (index_flops_per_pair, index_bytes) = match &model.sparse_attention {
@@ -363,6 +434,21 @@ impl CostModel {
             });
         }
         let bounded_kv_s_per_token = bounded.iter().map(|b| b.kv_s_per_key).sum::<f64>();
+        // Per-head query and key norms (Qwen3, Gemma 3): a kernel per attention layer in a
+        // prefill (its fixed cost fitted) and its traffic, every token's queries and keys on
+        // this GPU read and written, then again by the rotary embedding after it (not
+        // fitted: a fitted count absorbs the attention kernel's own misses).
+        let (qk_norm_fixed_s, qk_norm_s_per_row) = if model.qk_norm && model.mla.is_none() {
+            let attention_layers = f64::from(model.layers - model.linear_layers());
+            let qk_per_gpu = (heads / tp + (f64::from(model.kv_heads) / tp).max(1.0))
+                * f64::from(model.head_dim);
+            (
+                attention_layers * e.qk_norm_latency_us * 1e-6,
+                attention_layers * QK_NORM_PASSES * qk_per_gpu * 2.0 / hbm,
+            )
+        } else {
+            (0.0, 0.0)
+        };
         // Gated DeltaNet per token and value head: the state times the key, its rank-one
         // update and the query times the state, 2 key_dim value_dim FLOPs each; a decoding
         // sequence reads and writes its state once per step.
@@ -393,11 +479,14 @@ impl CostModel {
         // Expert kernels of every format are measured against the BF16 ones: a format with
         // no reference data of its own runs (by the generic factors) as BF16 experts do, at
         // its own bytes per weight.
-        let (speedup, read_share) = match expert_dtype {
-            Dtype::Bf16 => (1.0, 1.0),
-            Dtype::Fp8 | Dtype::Fp8Block => (e.moe_speedup_fp8, e.moe_weights_fp8),
-            Dtype::Fp4 => (e.moe_speedup_fp4, e.moe_weights_fp4),
+        let speedup = match expert_dtype {
+            Dtype::Bf16 => 1.0,
+            Dtype::Fp8 | Dtype::Fp8Block => e.moe_speedup_fp8,
+            Dtype::Fp4 => e.moe_speedup_fp4,
         };
+        // Read time per weight `(bytes / 2)^s` of BF16's: the share of the BF16 read
+        // efficiency at the format's own bytes is `(bytes / 2)^(1 - s)`.
+        let read_share = libm::pow(expert_dtype.bytes() / 2.0, 1.0 - e.moe_weights_narrow);
         let (e_moe, e_moe_read) = (e.moe_bf16 * speedup, e.moe_weights_bf16 * read_share);
         let (expert_slices, expert_split) = if ep_u > 1 {
             (1.0, f64::from(ep_u))
@@ -449,14 +538,30 @@ impl CostModel {
                 1.0
             },
             half_rows: e.gemm_half_rows,
+            floored,
+            // Block-scaled FP8 kernels (activations quantized per token group, a scale per
+            // 128 x 128 weight block) cost about 60 us at the least on Hopper whatever the
+            // GEMM's size, which hides a small GEMM's weight read; the other formats'
+            // kernels add a few microseconds of launch to their roofline.
+            gemm_floor_s: if is_floored { gemm_latency } else { 0.0 },
+            gemm_floor_wide_s: if is_floored {
+                gemm_latency * e.gemm_floor_jump_fp8_block
+            } else {
+                0.0
+            },
+            gemm_fixed_s: if is_floored {
+                0.0
+            } else {
+                gemm_count * gemm_latency
+            },
             dense_s_per_row: 2.0 * dense_weights / (peak_w * e_gemm),
             dense_read_s: dense_weights * wd.bytes() / (hbm * e_read),
             logits_s_per_row: 2.0 * vocab_hidden / (peak16 * e_gemm16),
             logits_read_s: vocab_hidden * 2.0 / (hbm * e_read16),
-            gemm_fixed_s: gemms * gemm_latency,
             mla_s_per_row: layers * 2.0 * mla_weights / (peak_w * e_gemm),
             mla_read_s: layers * mla_weights * wd.bytes() / (hbm * e_read),
-            prefill_attention_fixed_s: layers * e.attention_latency_us_prefill * 1e-6,
+            prefill_attention_fixed_s: layers * e.attention_latency_us_prefill * 1e-6
+                + qk_norm_fixed_s,
             decode_attention_fixed_s: layers * e.attention_latency_us_decode * 1e-6,
             attention_s_per_pair: all_keys_layers * prefill_flops_per_pair / tp / attention_rate
                 + index_flops_per_pair / attention_rate,
@@ -465,6 +570,7 @@ impl CostModel {
                 / attention_rate
                 + index_flops_per_pair / attention_rate,
             kv_s_per_token: kv_bytes_per_token / kv_rate,
+            qk_norm_s_per_row,
             bounded,
             bounded_kv_s_per_token,
             linear_s_per_token,
@@ -535,13 +641,14 @@ impl CostModel {
         let rows = self.per_replica(tokens);
         let b = &mut p;
         let logit_rows = self.per_replica(float(work.logit_tokens));
+        let gemm_rows = rows + self.half_rows;
+        let mut gemm = roofline::<BOUNDS>(b, self.dense_s_per_row * gemm_rows, self.dense_read_s)
+            + self.gemm_fixed_s;
+        if self.gemm_floor_s > 0.0 {
+            gemm += self.floored_gemms::<BOUNDS>(b, rows, gemm_rows);
+        }
         b.parts.gemm =
-            roofline::<BOUNDS>(
-                b,
-                self.dense_s_per_row * (rows + self.half_rows),
-                self.dense_read_s,
-            ) + roofline::<BOUNDS>(b, self.logits_s_per_row * logit_rows, self.logits_read_s)
-                + self.gemm_fixed_s;
+            gemm + roofline::<BOUNDS>(b, self.logits_s_per_row * logit_rows, self.logits_read_s);
 
         let mla = if self.mla_read_s > 0.0 {
             roofline::<BOUNDS>(
@@ -596,9 +703,9 @@ impl CostModel {
             0.0
         };
         let kv_written = if self.bounded.is_empty() {
-            self.kv_s_per_token * rows
+            (self.kv_s_per_token + self.qk_norm_s_per_row) * rows
         } else {
-            (self.kv_s_per_token + self.bounded_kv_s_per_token) * rows
+            (self.kv_s_per_token + self.bounded_kv_s_per_token + self.qk_norm_s_per_row) * rows
         };
         if BOUNDS {
             b.memory_bound += kv_written;
@@ -632,6 +739,39 @@ impl CostModel {
             p.memory_bound *= s;
         }
         p
+    }
+
+    /// The block-scaled FP8 GEMMs one by one, each at least its floor; `rows` per replica,
+    /// `gemm_rows` with the half-efficiency rows.
+    fn floored_gemms<const BOUNDS: bool>(
+        &self,
+        b: &mut StepParts,
+        rows: f64,
+        gemm_rows: f64,
+    ) -> f64 {
+        let floor = if rows > 16.0 {
+            self.gemm_floor_wide_s
+        } else {
+            self.gemm_floor_s
+        };
+        let mut gemm = 0.0;
+        for g in &self.floored {
+            if g.count > 0.0 {
+                let t = roofline::<BOUNDS>(b, g.s_per_row * gemm_rows, g.read_s);
+                gemm += g.count * t.max(floor);
+                if BOUNDS {
+                    // The roofline counted one GEMM's time in its bound: count them all
+                    // (what the floor adds counts as fixed cost).
+                    let extra = (g.count - 1.0) * t;
+                    if g.s_per_row * gemm_rows >= g.read_s {
+                        b.compute_bound += extra;
+                    } else {
+                        b.memory_bound += extra;
+                    }
+                }
+            }
+        }
+        gemm
     }
 
     /// Duration of a step doing `work`, in seconds (not rounded).

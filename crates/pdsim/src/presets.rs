@@ -105,6 +105,7 @@ fn dense(
         linear_attention: None,
         sparse_attention: None,
         attention_gate: false,
+        qk_norm: false,
         plain_mlp: false,
         tied_embeddings: false,
     }
@@ -159,6 +160,12 @@ fn quantized(mut model: ModelParams, dtype: Dtype, suffix: &str) -> ModelParams 
 const LLAMA_VOCAB: u32 = 128_256;
 const QWEN3_VOCAB: u32 = 151_936;
 
+/// A Qwen3-generation model: per-head query and key norms.
+fn qwen3(mut model: ModelParams) -> ModelParams {
+    model.qk_norm = true;
+    model
+}
+
 fn llama_8b() -> ModelParams {
     dense("Llama-3.1-8B", 32, 4096, 32, 8, 128, 14_336, LLAMA_VOCAB)
 }
@@ -181,20 +188,47 @@ fn llama_405b() -> ModelParams {
 }
 
 fn qwen3_8b() -> ModelParams {
-    dense("Qwen3-8B", 36, 4096, 32, 8, 128, 12_288, QWEN3_VOCAB)
+    qwen3(dense("Qwen3-8B", 36, 4096, 32, 8, 128, 12_288, QWEN3_VOCAB))
 }
 
 fn qwen3_14b() -> ModelParams {
-    dense("Qwen3-14B", 40, 5120, 40, 8, 128, 17_408, QWEN3_VOCAB)
+    qwen3(dense(
+        "Qwen3-14B",
+        40,
+        5120,
+        40,
+        8,
+        128,
+        17_408,
+        QWEN3_VOCAB,
+    ))
 }
 
 fn qwen3_32b() -> ModelParams {
-    dense("Qwen3-32B", 64, 5120, 64, 8, 128, 25_600, QWEN3_VOCAB)
+    qwen3(dense(
+        "Qwen3-32B",
+        64,
+        5120,
+        64,
+        8,
+        128,
+        25_600,
+        QWEN3_VOCAB,
+    ))
 }
 
 fn qwen3_30b() -> ModelParams {
     with_experts(
-        dense("Qwen3-30B-A3B", 48, 2048, 32, 4, 128, 6144, QWEN3_VOCAB),
+        qwen3(dense(
+            "Qwen3-30B-A3B",
+            48,
+            2048,
+            32,
+            4,
+            128,
+            6144,
+            QWEN3_VOCAB,
+        )),
         128,
         8,
         768,
@@ -203,7 +237,16 @@ fn qwen3_30b() -> ModelParams {
 
 fn qwen3_235b() -> ModelParams {
     with_experts(
-        dense("Qwen3-235B-A22B", 94, 4096, 64, 4, 128, 12_288, QWEN3_VOCAB),
+        qwen3(dense(
+            "Qwen3-235B-A22B",
+            94,
+            4096,
+            64,
+            4,
+            128,
+            12_288,
+            QWEN3_VOCAB,
+        )),
         128,
         8,
         1536,
@@ -308,7 +351,16 @@ fn minimax_m3() -> ModelParams {
 /// Qwen3.5's hybrid: 45 Gated DeltaNet layers, 15 gated full-attention layers, 512 experts.
 fn qwen35_397b() -> ModelParams {
     let mut m = with_experts(
-        dense("Qwen3.5-397B-A17B", 60, 4096, 32, 2, 256, 1024, 248_320),
+        qwen3(dense(
+            "Qwen3.5-397B-A17B",
+            60,
+            4096,
+            32,
+            2,
+            256,
+            1024,
+            248_320,
+        )),
         512,
         10,
         1024,
@@ -336,6 +388,7 @@ fn gemma3_27b() -> ModelParams {
         chunked: false,
     });
     m.tied_embeddings = true;
+    m.qk_norm = true;
     m
 }
 
@@ -404,7 +457,7 @@ catalog! {
             "minimax-m3" => minimax_m3(),
             "qwen3.5-397b-a17b" => qwen35_397b(),
             "qwen3-coder-480b" => with_experts(
-                dense("Qwen3-Coder-480B", 62, 6144, 96, 8, 128, 8192, QWEN3_VOCAB),
+                qwen3(dense("Qwen3-Coder-480B", 62, 6144, 96, 8, 128, 8192, QWEN3_VOCAB)),
                 160,
                 8,
                 2560,

@@ -323,7 +323,9 @@ mod tests {
         let fp8 = step_time(&q).unwrap();
         let (one, two) = (bf16.kv_capacity_tokens, fp8.kv_capacity_tokens);
         assert!((2 * one..=2 * one + 16).contains(&two), "{one} -> {two}");
+        // Half the bytes, read less efficiently (the cache's scales and conversions): the
+        // reference's FP8-KV attention takes 0.60 of the BF16 one (H100, 64 x 4,096).
         let ratio = fp8.parts_ms.attention / bf16.parts_ms.attention;
-        assert!((0.45..0.6).contains(&ratio), "{ratio}");
+        assert!((0.5..0.7).contains(&ratio), "{ratio}");
     }
 }

@@ -660,7 +660,7 @@ pub fn resolve_gpu(spec: &HardwareSpec, field: &str) -> Result<GpuParams> {
             if let Some(e) = &g.efficiency {
                 for (name, value) in crate::calibration::Efficiency::NAMES.iter().zip(e.values()) {
                     let field = f(&format!("efficiency.{name}"));
-                    if name.contains("speedup") {
+                    if crate::calibration::Efficiency::is_ratio(name) {
                         // A ratio of two kernels' speeds: positive, not a share.
                         positive(value, &field, "")?;
                         check(value <= 1e3, &field, || {

@@ -89,17 +89,21 @@ fn each_model_held_out_of_the_fit() {
     // Floors under what the model reaches today (issue 24 asks for 80% of the held-out MoE
     // steps, 70% for every model, 95% dense; docs/MODEL.md says how far it is).
     let share = |group: &str| table[&(group.to_string(), String::new())].share();
-    assert!(share("MoE") >= 0.60, "held-out MoE {:.3}", share("MoE"));
+    assert!(share("MoE") >= 0.76, "held-out MoE {:.3}", share("MoE"));
     assert!(
-        share("dense") >= 0.75,
+        share("dense") >= 0.92,
         "held-out dense {:.3}",
         share("dense")
     );
-    for model in ["gpt-oss-120b", "Qwen3-30B-A3B", "DeepSeek-V3"] {
-        for kind in ["decode", "prefill"] {
-            let a = table[&(model.to_string(), kind.to_string())];
-            assert!(a.share() >= 0.55, "{model} {kind}: {a:?}");
+    for ((model, kind), a) in &table {
+        if kind.is_empty() {
+            continue;
         }
+        // Qwen3-32B-FP8 takes its block-scaled GEMMs' floor from Qwen3-30B-A3B-FP8's; every
+        // model is above the floor of the weakest (gpt-oss-120b's FP4 experts, seen on it
+        // alone).
+        let floor = if model == "Qwen3-32B-FP8" { 0.90 } else { 0.55 };
+        assert!(a.share() >= floor, "{model} {kind}: {a:?}");
     }
 }
 

@@ -34,6 +34,12 @@ macro_rules! efficiency {
                 vec![$(&mut self.$field),*]
             }
 
+            /// Whether factor `name` is a ratio of two kernels' speeds or times (positive,
+            /// not a share): the formats' speedups and the block-scaled floor's jump.
+            pub fn is_ratio(name: &str) -> bool {
+                name.contains("speedup") || name.contains("jump")
+            }
+
             /// Every factor, in [`Self::NAMES`] order.
             pub fn values(&self) -> Vec<f64> {
                 vec![$(self.$field),*]
@@ -47,20 +53,19 @@ efficiency! {
     gemm_bf16,
     /// Per-tensor FP8 GEMMs: share of the FP8 peak.
     gemm_fp8,
-    /// Block-scaled FP8 GEMMs: share of the FP8 peak.
-    gemm_fp8_block,
     /// Share of HBM bandwidth reached reading BF16 weights.
     weights_bf16,
     /// Share of HBM bandwidth reached reading per-tensor FP8 weights.
     weights_fp8,
-    /// Share of HBM bandwidth reached reading block-scaled FP8 weights.
-    weights_fp8_block,
     /// Fixed cost of one BF16 GEMM, in us.
     gemm_latency_us_bf16,
     /// Fixed cost of one per-tensor FP8 GEMM, in us.
     gemm_latency_us_fp8,
-    /// Fixed cost of one block-scaled FP8 GEMM, in us.
+    /// Fixed cost of one block-scaled FP8 GEMM, in us: the least its kernel takes.
     gemm_latency_us_fp8_block,
+    /// How much more that least time is past 16 rows, where the block-scaled kernels
+    /// change tiles (the reference's block-FP8 GEMMs jump by half between 16 and 32 rows).
+    gemm_floor_jump_fp8_block,
     /// Rows (tokens) at which a GEMM reaches half its large-GEMM efficiency.
     gemm_half_rows,
     /// Prefill attention (flash attention): share of the BF16 peak.
@@ -71,6 +76,14 @@ efficiency! {
     attention_latency_us_decode,
     /// Share of HBM bandwidth reached reading and writing the KV cache.
     kv_cache,
+    /// How the KV cache's read and write time scales with its format's bytes per element,
+    /// in (0, 1]: `(bytes / 2)^s` of a BF16 cache's time per element (1: in proportion to
+    /// the bytes; less: an FP8 cache's scales and conversions cost more than its bytes
+    /// save).
+    kv_narrow,
+    /// Fixed cost per layer of the per-head query and key norms of a prefill (models with
+    /// `qk_norm`), in us.
+    qk_norm_latency_us,
     /// Routed-expert (grouped) GEMMs: share of the BF16 peak reached by BF16 experts (the
     /// other formats' experts scale it by their speedup).
     moe_bf16,
@@ -82,11 +95,12 @@ efficiency! {
     moe_speedup_fp4,
     /// Share of HBM bandwidth reached reading BF16 expert weights.
     moe_weights_bf16,
-    /// Share of the BF16 experts' read efficiency reached reading FP8 expert weights (their
-    /// scales and dequantization); the bytes are FP8's.
-    moe_weights_fp8,
-    /// Share of the BF16 experts' read efficiency reached reading FP4 expert weights.
-    moe_weights_fp4,
+    /// How an expert's weight-read time scales with its format's bytes per weight, in
+    /// (0, 1]: `(bytes / 2)^s` of the BF16 experts' time per weight (1: in proportion to the
+    /// bytes; less: narrow formats' scales and dequantization cost more than their bytes
+    /// save). One exponent for FP8 and FP4 experts, so either format's data informs the
+    /// other's.
+    moe_weights_narrow,
     /// Rows each touched expert costs beyond its routed tokens (the tile it fills however
     /// few tokens reach it).
     moe_half_rows,
@@ -138,26 +152,26 @@ impl Efficiency {
         Self {
             gemm_bf16: 0.8,
             gemm_fp8: 0.6,
-            gemm_fp8_block: 0.5,
             weights_bf16: 0.8,
             weights_fp8: 0.7,
-            weights_fp8_block: 0.6,
             gemm_latency_us_bf16: 3.0,
             gemm_latency_us_fp8: 5.0,
             gemm_latency_us_fp8_block: 20.0,
+            gemm_floor_jump_fp8_block: 1.0,
             gemm_half_rows: 64.0,
             attention: 0.5,
             attention_latency_us_prefill: 40.0,
             attention_latency_us_decode: 15.0,
             kv_cache: 0.75,
+            kv_narrow: 1.0,
+            qk_norm_latency_us: 10.0,
             moe_bf16: 0.35,
             // Formats without their own reference data: as fast and as well read as BF16
             // experts (the measured FP8 and weight-only FP4 expert kernels are close to it).
             moe_speedup_fp8: 1.0,
             moe_speedup_fp4: 1.0,
             moe_weights_bf16: 0.8,
-            moe_weights_fp8: 1.0,
-            moe_weights_fp4: 1.0,
+            moe_weights_narrow: 1.0,
             moe_half_rows: 12.0,
             moe_blend: 0.5,
             moe_latency_us: 5.0,
@@ -184,41 +198,41 @@ pub const FITTED: [(&str, [f64; 34]); 5] = [
     (
         "a100-80g",
         [
-            0.882, 0.7, 0.35, 0.7257, 0.7, 0.3, 6.583, 2.0, 20.0, 81.68, 0.5896, 56.84, 18.38,
-            0.6911, 0.3721, 1.0, 1.0, 0.9724, 1.0, 1.0, 2.128, 0.9899, 17.88, 7.295, 0.4711,
-            0.5442, 0.4594, 10.74, 12.7, 0.201, 0.315, 7.662, 10.5, 3.554,
+            0.882, 0.6125, 0.762, 0.7, 7.62, 5.04, 20.0, 1.0, 82.74, 0.5487, 43.53, 18.9, 0.7199,
+            0.9952, 10.37, 0.3957, 1.0, 1.0, 0.9724, 1.0, 9.032, 0.9094, 6.863, 9.782, 0.4651, 0.6,
+            0.5318, 7.831, 12.86, 0.2931, 0.3002, 9.192, 11.17, 3.731,
         ],
     ),
     (
         "b200",
         [
-            0.7797, 0.4987, 0.35, 0.8509, 0.709, 0.3, 4.368, 8.292, 20.0, 66.33, 0.7718, 35.01,
-            7.935, 0.9142, 0.35, 1.0, 0.6769, 0.9724, 1.0, 1.0, 16.22, 0.5789, 13.0, 6.685, 0.2412,
-            0.6, 0.6, 7.56, 8.82, 0.2756, 0.422, 10.24, 11.28, 9.407,
+            0.7426, 0.475, 0.8934, 0.5554, 5.589, 5.893, 20.0, 1.0, 64.62, 0.5159, 35.47, 9.068,
+            0.907, 0.9599, 13.86, 0.3723, 1.0, 0.5848, 0.9724, 0.9524, 12.71, 0.7388, 11.67, 7.019,
+            0.3263, 0.6, 0.6, 7.938, 7.35, 0.3038, 0.3609, 8.758, 10.73, 3.83,
         ],
     ),
     (
         "h100-sxm",
         [
-            0.84, 0.5613, 0.6666, 0.882, 0.7718, 0.9527, 3.413, 6.754, 58.36, 112.1, 0.6809, 33.69,
-            12.0, 0.8, 0.4629, 0.8526, 0.8751, 0.9724, 0.6944, 1.0, 0.7943, 0.9899, 28.38, 6.462,
-            0.3968, 0.63, 0.7201, 4.48, 5.759, 0.2931, 0.3561, 10.36, 7.128, 4.42,
+            0.84, 0.5819, 0.882, 0.6668, 5.032, 3.639, 63.52, 1.588, 67.95, 0.6035, 34.47, 12.96,
+            0.875, 0.7256, 12.43, 0.4263, 0.9619, 0.8529, 0.9724, 0.9524, 5.228, 0.8661, 23.66,
+            4.725, 0.5065, 0.614, 0.7294, 7.84, 4.571, 0.2931, 0.4268, 9.168, 10.29, 3.957,
         ],
     ),
     (
         "h200",
         [
-            0.84, 0.611, 0.6753, 0.882, 0.9286, 0.9526, 5.157, 12.28, 62.69, 87.61, 0.9483, 34.2,
-            12.32, 0.7619, 0.3809, 0.746, 0.9288, 0.9724, 0.7463, 0.9647, 17.46, 0.6078, 26.67,
-            3.257, 0.3732, 0.645, 0.2999, 49.15, 6.349, 0.919, 0.402, 10.26, 5.779, 6.366,
+            0.84, 0.6032, 0.882, 0.6141, 5.818, 4.935, 64.98, 1.459, 47.7, 0.6263, 35.45, 13.58,
+            0.8333, 0.4799, 13.72, 0.4398, 0.8139, 0.8044, 0.9724, 0.8227, 13.69, 0.7388, 22.52,
+            4.408, 0.5064, 0.6079, 0.6216, 10.22, 4.799, 0.304, 0.444, 8.89, 11.13, 3.908,
         ],
     ),
     (
         "l40s",
         [
-            0.6668, 0.4861, 0.35, 0.7619, 0.7, 0.3, 1.012, 3.135, 20.0, 0.001038, 0.3897, 69.88,
-            0.9396, 0.8, 0.4191, 1.0, 1.552, 0.9724, 1.0, 1.0, 18.96, 0.7036, 21.11, 0.001001,
-            0.5442, 0.1134, 0.05952, 11.43, 4.571, 0.4762, 0.5, 6.514, 12.44, 5.199,
+            0.6668, 0.4861, 0.8, 0.735, 2.151, 4.927, 20.0, 1.0, 58.16, 0.4452, 43.57, 10.96,
+            0.7559, 0.96, 10.01, 0.3095, 1.0, 1.478, 0.9724, 0.9524, 12.41, 0.7388, 5.673, 5.995,
+            0.6, 0.1134, 0.05952, 7.838, 6.582, 0.3, 0.5, 6.841, 11.01, 4.127,
         ],
     ),
 ];

@@ -153,6 +153,9 @@ pub struct Family {
     pub gate: Option<(&'static str, bool)>,
     /// `tie_word_embeddings`'s default.
     pub tied: bool,
+    /// Per-head query and key norms (`q_norm`, `k_norm` in the model's attention; no
+    /// config field says so, the architecture does).
+    pub qk_norm: bool,
     /// `vocab_size`'s default, if the class has one configs rely on (Gemma 3).
     pub vocab: Option<u32>,
     /// The layers with a fixed state: which fields describe it.
@@ -206,6 +209,7 @@ const fn dense(architectures: &'static [&'static str], pattern: Pattern, tied: b
         nested: &[],
         defaults: &[],
         wraps: None,
+        qk_norm: false,
     }
 }
 
@@ -343,17 +347,24 @@ pub const FAMILIES: &[Family] = &[
     ),
     // Qwen2/3 and their vision-language models (the text model at the top level, or in
     // `text_config` as newer exports write it).
+    // Qwen3's attention normalises each head's queries and keys (`qk_norm`); Qwen2's does not.
     dense(
         &[
             "Qwen2ForCausalLM",
-            "Qwen3ForCausalLM",
             "Qwen2VLForConditionalGeneration",
             "Qwen2_5_VLForConditionalGeneration",
-            "Qwen3VLForConditionalGeneration",
         ],
         Pattern::Qwen,
         false,
     ),
+    Family {
+        qk_norm: true,
+        ..dense(
+            &["Qwen3ForCausalLM", "Qwen3VLForConditionalGeneration"],
+            Pattern::Qwen,
+            false,
+        )
+    },
     // Command R/R+ (tied embeddings); Command R7B and A: three 4096-token sliding layers
     // to each global one.
     dense(&["CohereForCausalLM"], Pattern::Full, true),
@@ -373,6 +384,7 @@ pub const FAMILIES: &[Family] = &[
     Family {
         vocab: Some(262_208),
         defaults: GEMMA3_DEFAULTS,
+        qk_norm: true,
         ..dense(
             &["Gemma3ForCausalLM", "Gemma3ForConditionalGeneration"],
             Pattern::EveryNthFull(4096, 6),
@@ -439,12 +451,13 @@ pub const FAMILIES: &[Family] = &[
     },
     Family {
         moe: Some(QWEN_MOE),
+        ..dense(&["Qwen2MoeForCausalLM"], Pattern::Qwen, false)
+    },
+    Family {
+        moe: Some(QWEN_MOE),
+        qk_norm: true,
         ..dense(
-            &[
-                "Qwen2MoeForCausalLM",
-                "Qwen3MoeForCausalLM",
-                "Qwen3VLMoeForConditionalGeneration",
-            ],
+            &["Qwen3MoeForCausalLM", "Qwen3VLMoeForConditionalGeneration"],
             Pattern::Qwen,
             false,
         )
@@ -452,6 +465,7 @@ pub const FAMILIES: &[Family] = &[
     Family {
         moe: Some(QWEN_MOE),
         gate: Some(("attn_output_gate", true)),
+        qk_norm: true,
         ..dense(
             &[
                 "Qwen3NextForCausalLM",

@@ -229,6 +229,7 @@ pub fn parse(value: &Value, field: &str) -> Result<ModelParams, Error> {
         linear_attention: kinds.linear,
         sparse_attention: layers::sparse(&f, family.sparse, layers)?,
         attention_gate,
+        qk_norm: family.qk_norm,
         plain_mlp: family.ffn.plain,
         tied_embeddings: f.flag("tie_word_embeddings", family.tied)?,
     };
