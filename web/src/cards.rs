@@ -95,7 +95,7 @@ pub fn delta_text(
     let rounds_to_nothing = shown
         .split(' ')
         .next()
-        .and_then(|n| n.replace(',', "").parse::<f64>().ok())
+        .and_then(|n| crate::number::parse_f64(&n.replace(',', "")))
         .is_some_and(|n| n == 0.0);
     // Counts are exact: one more dropped request is a change.
     let in_band = kind != Kind::Count && baseline != 0.0 && percent.abs() < NO_CHANGE_PERCENT;

@@ -370,8 +370,8 @@ impl Field {
                 .map_err(|_| format!("must be a whole number of {what} (0 or more)"))
         };
         let real = |unit: &str| -> Result<f64, String> {
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
+            match crate::number::parse_f64(text) {
+                Some(v) if v.is_finite() => Ok(v),
                 _ => Err(format!("must be a number in {unit}")),
             }
         };
@@ -379,8 +379,8 @@ impl Field {
             if text.is_empty() {
                 Ok(None)
             } else {
-                match text.parse::<f64>() {
-                    Ok(v) if v.is_finite() => Ok(Some(v)),
+                match crate::number::parse_f64(text) {
+                    Some(v) if v.is_finite() => Ok(Some(v)),
                     _ => Err(format!("must be a number in {unit}, or empty for none")),
                 }
             }
@@ -498,7 +498,7 @@ impl Field {
 fn parse_acceptance(text: &str) -> Result<Acceptance, String> {
     let chances: Option<Vec<f64>> = text
         .split(',')
-        .map(|part| part.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        .map(|part| crate::number::parse_f64(part.trim()).filter(|v| v.is_finite()))
         .collect();
     match chances {
         Some(list) if list.len() == 1 => Ok(Acceptance::Uniform(list[0])),

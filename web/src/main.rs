@@ -17,6 +17,7 @@ mod format;
 mod health;
 mod hooks;
 mod model_input;
+mod number;
 mod plan_panel;
 mod share;
 mod state;

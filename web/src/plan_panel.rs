@@ -95,8 +95,8 @@ pub type Drafts = BTreeMap<&'static str, String>;
 fn typed(drafts: &Drafts, objective: Objective) -> Result<PlanInputs, (&'static str, String)> {
     let number = |field: &'static str| -> Result<f64, (&'static str, String)> {
         let text = drafts.get(field).map_or("", String::as_str).trim();
-        text.parse::<f64>()
-            .map_err(|_| (field, format!("must be a number, got '{text}'")))
+        crate::number::parse_f64(text)
+            .ok_or_else(|| (field, format!("must be a number, got '{text}'")))
     };
     Ok(PlanInputs {
         gpus: number("gpus")?,
@@ -197,14 +197,14 @@ impl PlanSettings {
         };
         let parsed = Self {
             gpus: gpus.parse().ok()?,
-            ttft_ms: ttft.parse().ok()?,
-            tpot_ms: tpot.parse().ok()?,
-            attainment: attainment.parse().ok()?,
+            ttft_ms: crate::number::parse_f64(ttft)?,
+            tpot_ms: crate::number::parse_f64(tpot)?,
+            attainment: crate::number::parse_f64(attainment)?,
             aggregated: matches!(kinds, "both" | "agg"),
             disaggregated: matches!(kinds, "both" | "disagg"),
             requests: requests.parse().ok().filter(|r| *r > 0)?,
             objective: Objective::from_id(objective)?,
-            rate_per_s: rate.parse().ok()?,
+            rate_per_s: crate::number::parse_f64(rate)?,
         };
         // A damaged or hand-edited URL gets the defaults, not values the planner refuses.
         parsed.with_drafts(&parsed.drafts())

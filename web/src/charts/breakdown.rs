@@ -13,6 +13,7 @@ use yew::prelude::*;
 
 use crate::state::Shared;
 
+use super::FONT;
 use crate::format;
 
 /// The phase `i` of the core's glossary (`pdsim::report::phases`, shared with the lessons):
@@ -213,7 +214,7 @@ pub fn draw(
                 x0 += value;
             }
             chart.draw_series(bars).map_err(|e| e.to_string())?;
-            let style = TextStyle::from(("sans-serif", small).into_font())
+            let style = TextStyle::from((FONT, small).into_font())
                 .pos(Pos::new(HPos::Left, VPos::Top))
                 .color(&super::BASELINE);
             let label = if base_row.count == 0 {
@@ -251,7 +252,7 @@ pub fn draw(
         } else {
             format::duration(row.total())
         };
-        let style = TextStyle::from(("sans-serif", font).into_font())
+        let style = TextStyle::from((FONT, font).into_font())
             .pos(Pos::new(
                 HPos::Left,
                 if base_row.is_some() {

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use crate::state::Shared;
 
-use super::{use_window_width, Surface, BASELINE, GRID};
+use super::{use_window_width, Surface, BASELINE, FONT, GRID};
 use crate::format;
 
 /// Most points drawn per curve (larger samples are thinned evenly by rank).
@@ -112,8 +112,8 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
         .x_label_formatter(&|x| format::tick(*x / divisor, (x_max - x_min) / divisor))
         .y_label_formatter(&|y| format!("{y:.1}"))
         .max_light_lines(1)
-        .label_style(("sans-serif", font))
-        .axis_desc_style(("sans-serif", font))
+        .label_style((FONT, font))
+        .axis_desc_style((FONT, font))
         .light_line_style(GRID)
         .draw()
         .map_err(|e| e.to_string())?;

@@ -480,8 +480,7 @@ pub fn flow(props: &FlowProps) -> Html {
     let scrub = {
         let player = player.clone();
         Callback::from(move |e: InputEvent| {
-            let value = crate::components::controls::input_value(&e)
-                .parse::<f64>()
+            let value = crate::number::parse_f64(&crate::components::controls::input_value(&e))
                 .unwrap_or(0.0);
             let mut p = player.borrow_mut();
             p.t = value;
@@ -494,7 +493,9 @@ pub fn flow(props: &FlowProps) -> Html {
         Callback::from(move |e: Event| {
             let value = e
                 .target_dyn_into::<web_sys::HtmlSelectElement>()
-                .map_or(1000.0, |s| s.value().parse().unwrap_or(1000.0));
+                .map_or(1000.0, |s| {
+                    crate::number::parse_f64(&s.value()).unwrap_or(1000.0)
+                });
             player.borrow_mut().speed = value;
         })
     };

@@ -162,6 +162,11 @@ pub fn use_window_width() -> u32 {
     *width
 }
 
+/// The charts' font. A font named by text (`"sans-serif"`) goes through plotters'
+/// `FontFamily::from(&str)`, which lowercases it with Unicode's case tables; the family itself
+/// links neither (the same font: plotters turns both into "sans-serif" for the canvas).
+pub const FONT: FontFamily<'static> = FontFamily::SansSerif;
+
 /// Grey of grid lines.
 pub const GRID: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 /// Grey of baseline (pinned) series.
@@ -203,8 +208,8 @@ pub fn draw_time_mesh(
         .x_max_light_lines(1)
         .y_max_light_lines(0)
         .y_label_formatter(y_label)
-        .label_style(("sans-serif", font))
-        .axis_desc_style(("sans-serif", font))
+        .label_style((FONT, font))
+        .axis_desc_style((FONT, font))
         .light_line_style(GRID)
         .draw()
         .map_err(|e| e.to_string())

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
-use super::{use_window_width, Surface, GRID};
+use super::{use_window_width, Surface, FONT, GRID};
 use crate::format;
 
 /// Height of the canvas, in CSS pixels.
@@ -129,7 +129,7 @@ fn panel(
     let mut chart = ChartBuilder::on(area)
         .margin(surface.px(6.0))
         .margin_right(surface.px(16.0))
-        .caption(title, ("sans-serif", font))
+        .caption(title, (FONT, font))
         .x_label_area_size(surface.px(if x_axis { 40.0 } else { 18.0 }))
         .y_label_area_size(surface.px(52.0))
         .build_cartesian_2d(-0.2..x_max + 0.2, 0.0..y_max)
@@ -153,8 +153,8 @@ fn panel(
         .y_label_formatter(&y_tick)
         .y_desc(unit)
         .max_light_lines(0)
-        .label_style(("sans-serif", font))
-        .axis_desc_style(("sans-serif", font))
+        .label_style((FONT, font))
+        .axis_desc_style((FONT, font))
         .bold_line_style(GRID);
     if x_axis {
         mesh.x_desc("threshold (prompt tokens, doubling scale)");
@@ -199,7 +199,7 @@ fn panel(
             .map_err(|e| e.to_string())?;
         // Under the lowest point the line leaves room, unless it is near the axis.
         let below = at.1 > y_max * 0.3;
-        let style = TextStyle::from(("sans-serif", font).into_font())
+        let style = TextStyle::from((FONT, font).into_font())
             .pos(Pos::new(
                 HPos::Center,
                 if below { VPos::Top } else { VPos::Bottom },

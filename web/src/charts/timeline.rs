@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::state::Shared;
 
-use super::{use_window_width, Surface};
+use super::{use_window_width, Surface, FONT};
 use crate::format;
 
 /// Most rows drawn (larger topologies show their first instances of each role).
@@ -117,8 +117,8 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
             }
         })
         .y_label_formatter(&y_label)
-        .label_style(("sans-serif", font))
-        .axis_desc_style(("sans-serif", font))
+        .label_style((FONT, font))
+        .axis_desc_style((FONT, font))
         .draw()
         .map_err(|e| e.to_string())?;
     let w = data.bucket_ms / 1000.0;

@@ -12,7 +12,7 @@ use yew::prelude::*;
 use crate::state::Shared;
 
 use super::breakdown::{css, PHASES};
-use super::{use_window_width, Surface};
+use super::{use_window_width, Surface, FONT};
 use crate::components::controls::input_value;
 use crate::format;
 
@@ -183,7 +183,7 @@ pub fn draw(canvas: HtmlCanvasElement, data: &Data) -> Result<(), String> {
         chart
             .draw_series(std::iter::once(bar))
             .map_err(|e| e.to_string())?;
-        let style = TextStyle::from(("sans-serif", font).into_font())
+        let style = TextStyle::from((FONT, font).into_font())
             .pos(Pos::new(HPos::Left, VPos::Center))
             .color(&BLACK);
         chart
