@@ -13,12 +13,6 @@ use pdsim::Config;
 
 use io::{load_config, print_out, read_input};
 
-/// mimalloc instead of the system allocator: a whole `pdsim run` of the bench's reference
-/// scenario (exact percentiles) took about 10% less CPU, mostly the system allocator's page
-/// faults on the growing sample vectors (4,200 faults against 150; BENCHMARKS.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser, Debug)]
 #[command(
     name = "pdsim",
