@@ -185,17 +185,7 @@ type ReadTrace = (String, Vec<TraceRecord>, Vec<(usize, String)>);
 /// A record that passes every check of a trace's records: validating a config with it in
 /// place of a loaded trace checks everything the trace does not decide.
 fn stand_in() -> TraceRecord {
-    TraceRecord {
-        arrival_ms: 0.0,
-        input_tokens: 1,
-        output_tokens: 1,
-        prefix_group: None,
-        prefix_tokens: None,
-        prefix_parent: None,
-        prefix_parent_tokens: None,
-        session: None,
-        delay_ms: None,
-    }
+    TraceRecord::new(0.0, 1, 1)
 }
 
 /// A pinned result.

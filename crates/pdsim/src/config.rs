@@ -803,6 +803,24 @@ pub struct TraceRecord {
     pub delay_ms: Option<f64>,
 }
 
+impl TraceRecord {
+    /// A plain record: a prompt of `input_tokens` arriving at `arrival_ms`, answered with
+    /// `output_tokens`, in no prefix group or session.
+    pub fn new(arrival_ms: f64, input_tokens: u32, output_tokens: u32) -> Self {
+        Self {
+            arrival_ms,
+            input_tokens,
+            output_tokens,
+            prefix_group: None,
+            prefix_tokens: None,
+            prefix_parent: None,
+            prefix_parent_tokens: None,
+            session: None,
+            delay_ms: None,
+        }
+    }
+}
+
 /// Latency targets.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]

@@ -18,17 +18,7 @@ fn one_request(decider: Decider, input_tokens: u32) -> Config {
     c.topology.prefill = pool(1);
     c.topology.decode = pool(1);
     c.disaggregation.decider = decider;
-    c.workload.trace = Some(vec![TraceRecord {
-        arrival_ms: 0.0,
-        input_tokens,
-        output_tokens: 4,
-        prefix_group: None,
-        prefix_tokens: None,
-        prefix_parent: None,
-        prefix_parent_tokens: None,
-        session: None,
-        delay_ms: None,
-    }]);
+    c.workload.trace = Some(vec![TraceRecord::new(0.0, input_tokens, 4)]);
     c
 }
 

@@ -153,17 +153,7 @@ pub fn parse_measured(text: &str) -> Result<Vec<Measured>, Error> {
             _ => {}
         }
         out.push(Measured {
-            record: TraceRecord {
-                arrival_ms,
-                input_tokens,
-                output_tokens,
-                prefix_group: None,
-                prefix_tokens: None,
-                prefix_parent: None,
-                prefix_parent_tokens: None,
-                session: None,
-                delay_ms: None,
-            },
+            record: TraceRecord::new(arrival_ms, input_tokens, output_tokens),
             ttft_ms,
             tpot_ms: if output_tokens >= 2 { tpot_ms } else { None },
         });
@@ -985,17 +975,7 @@ mod tests {
             .requests
             .iter()
             .map(|r| Measured {
-                record: TraceRecord {
-                    arrival_ms: r.arrival_ms,
-                    input_tokens: r.input_tokens,
-                    output_tokens: r.output_tokens,
-                    prefix_group: None,
-                    prefix_tokens: None,
-                    prefix_parent: None,
-                    prefix_parent_tokens: None,
-                    session: None,
-                    delay_ms: None,
-                },
+                record: TraceRecord::new(r.arrival_ms, r.input_tokens, r.output_tokens),
                 ttft_ms: 1.0,
                 tpot_ms: None,
             })
@@ -1220,17 +1200,7 @@ mod tests {
         // A trace of one length is the same case.
         let records: Vec<Measured> = (0..40)
             .map(|i| Measured {
-                record: TraceRecord {
-                    arrival_ms: f64::from(i) * 2000.0,
-                    input_tokens: 512,
-                    output_tokens: 8,
-                    prefix_group: None,
-                    prefix_tokens: None,
-                    prefix_parent: None,
-                    prefix_parent_tokens: None,
-                    session: None,
-                    delay_ms: None,
-                },
+                record: TraceRecord::new(f64::from(i) * 2000.0, 512, 8),
                 ttft_ms: 1.0,
                 tpot_ms: None,
             })
