@@ -1113,6 +1113,18 @@ mod tests {
         }
     }
 
+    /// The TTFT statistics of `full` alone.
+    fn ttft_part(full: &MeasuredSummary) -> MeasuredSummary {
+        MeasuredSummary {
+            values: full
+                .values
+                .iter()
+                .copied()
+                .filter(|(s, _)| s.is_ttft())
+                .collect(),
+        }
+    }
+
     #[test]
     fn a_summary_fit_leaves_alone_what_was_not_measured() {
         // TTFT only: the decode efficiency keeps the config's value.
@@ -1127,15 +1139,7 @@ mod tests {
             frontend_latency_ms: 0.0,
         };
         let full = planted_summary(&config, &truth);
-        let ttft_only = MeasuredSummary {
-            values: full
-                .values
-                .iter()
-                .copied()
-                .filter(|(s, _)| s.is_ttft())
-                .collect(),
-        };
-        let fitted = fit_summary(&config, &ttft_only).unwrap();
+        let fitted = fit_summary(&config, &ttft_part(&full)).unwrap();
         assert_eq!(fitted.factors.decode_efficiency, 0.9);
         assert!(
             within(fitted.factors.prefill_efficiency, 0.6, 0.10),
@@ -1164,14 +1168,7 @@ mod tests {
             frontend_latency_ms: 60.0,
         };
         let full = planted_summary(&config, &truth);
-        let measured = MeasuredSummary {
-            values: full
-                .values
-                .iter()
-                .copied()
-                .filter(|(s, _)| s.is_ttft())
-                .collect(),
-        };
+        let measured = ttft_part(&full);
         let fitted = fit_summary(&config, &measured).unwrap();
         assert_eq!(fitted.factors.prefill_efficiency, 1.0);
         assert!((fitted.factors.step_overhead_ms - 0.3).abs() < 1e-9);
