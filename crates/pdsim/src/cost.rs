@@ -60,6 +60,21 @@ pub struct StepWork {
     pub verify_tokens: u64,
 }
 
+impl StepWork {
+    /// The work of `count` whole prompts of `tokens` tokens each, nothing cached: every
+    /// token attends to itself and those before it, and each prompt's last token gets its
+    /// logits (as a step that prefills them from scratch and emits their first tokens).
+    pub fn prompts(count: u64, tokens: u64) -> Self {
+        let t = tokens as f64;
+        Self {
+            prefill_tokens: count * tokens,
+            prefill_attention_pairs: count as f64 * t * (t + 1.0) / 2.0,
+            logit_tokens: count,
+            ..Self::default()
+        }
+    }
+}
+
 /// The kernel parts of a step's time: in seconds per GPU in the cost model ([`StepParts`]),
 /// in milliseconds in step-time answers ([`crate::step_time::PartsMs`]), one shape for both.
 /// Only the answers serialize it, so its schema keeps their name and description.
@@ -956,13 +971,7 @@ mod tests {
     use crate::presets::{gpu, model};
 
     fn prefill(tokens: u64) -> StepWork {
-        let t = tokens as f64;
-        StepWork {
-            prefill_tokens: tokens,
-            prefill_attention_pairs: t * (t + 1.0) / 2.0,
-            logit_tokens: 1,
-            ..StepWork::default()
-        }
+        StepWork::prompts(1, tokens)
     }
 
     #[test]

@@ -166,13 +166,7 @@ pub fn step_time(query: &StepTimeQuery) -> Result<StepTime, Error> {
                     format!("must be between 1 and {MAX_TOKENS} tokens, got {tokens}"),
                 ));
             }
-            let t = f64::from(tokens);
-            StepWork {
-                prefill_tokens: replicas * u64::from(tokens),
-                prefill_attention_pairs: replicas as f64 * t * (t + 1.0) / 2.0,
-                logit_tokens: replicas,
-                ..StepWork::default()
-            }
+            StepWork::prompts(replicas, u64::from(tokens))
         }
         Step::Decode { batch, context } => {
             if batch == 0 || batch > 65_536 {

@@ -501,13 +501,7 @@ fn decode(seqs: u64, context: u64) -> StepWork {
 }
 
 fn prefill(tokens: u64) -> StepWork {
-    let t = tokens as f64;
-    StepWork {
-        prefill_tokens: tokens,
-        prefill_attention_pairs: t * (t + 1.0) / 2.0,
-        logit_tokens: 1,
-        ..StepWork::default()
-    }
+    StepWork::prompts(1, tokens)
 }
 
 #[test]
