@@ -2,6 +2,12 @@
 //! percentiles, or log-linear histograms, for memory that does not grow with the number of
 //! requests (`output.percentiles`).
 
+mod column;
+mod completed_rows;
+
+use column::Column;
+use completed_rows::CompletedRows;
+
 use crate::config::Percentiles;
 use crate::histogram::{bucket_of, Bucket, LogHistogram, Representatives};
 use crate::report::{nearest_rank, PercentileBreakdowns, PercentileMethod, Phases, Stat};
@@ -236,18 +242,18 @@ impl Samples {
     pub fn new(method: Percentiles, expected: usize) -> Self {
         match method {
             Percentiles::Exact => Self::Exact(Box::new(ExactSamples {
-                ttft: Vec::with_capacity(expected),
-                tpot: Vec::with_capacity(expected),
+                ttft: Column::with_capacity(expected),
+                tpot: Column::with_capacity(expected),
                 // About 7 steps per request in the reference scenario: reserving avoids
                 // holding two copies while the vector doubles.
                 itl: TokenGaps {
                     packed: Vec::with_capacity(expected.saturating_mul(8)),
                     long: Vec::new(),
                 },
-                e2e: Vec::with_capacity(expected),
-                transfer: Vec::new(),
-                kv_wait: Vec::new(),
-                completed: Vec::with_capacity(expected),
+                e2e: Column::with_capacity(expected),
+                transfer: Column::default(),
+                kv_wait: Column::default(),
+                completed: CompletedRows::with_capacity(expected),
             })),
             Percentiles::Histogram => Self::Histogram(Box::default()),
         }
@@ -280,7 +286,9 @@ impl Samples {
             Self::Exact(s) => {
                 s.ttft.push(c.ttft);
                 s.e2e.push(e2e);
-                s.tpot.extend(tpot);
+                if let Some(tpot) = tpot {
+                    s.tpot.push(tpot);
+                }
                 s.completed.push(c);
             }
             Self::Histogram(h) => {
@@ -330,30 +338,23 @@ impl Samples {
     /// The distributions.
     pub fn finish(self) -> Distributions {
         match self {
-            Self::Exact(mut s) => {
-                let ttft = stat(&mut s.ttft);
-                let tpot = stat(&mut s.tpot);
-                let itl = s.itl.stat();
-                s.itl = TokenGaps::default();
-                let e2e = stat(&mut s.e2e);
-                let transfer = stat(&mut s.transfer);
-                let kv_wait = stat(&mut s.kv_wait);
-                // Reorders `completed`; the phase statistics below do not depend on order.
-                let at_ttft = breakdowns_at_percentiles(&mut s.completed);
-                // The consumed columns become the five phase columns (no new memory beyond
-                // one column).
-                let mut columns = [
-                    std::mem::take(&mut s.ttft),
-                    std::mem::take(&mut s.e2e),
-                    std::mem::take(&mut s.tpot),
-                    std::mem::take(&mut s.transfer),
-                    Vec::new(),
-                ];
-                let breakdown = [
-                    s.phase_stats(&mut columns, |_| true),
-                    s.phase_stats(&mut columns, |c| !c.disaggregated),
-                    s.phase_stats(&mut columns, |c| c.disaggregated),
-                ];
+            Self::Exact(s) => {
+                let ExactSamples {
+                    mut ttft,
+                    mut tpot,
+                    mut itl,
+                    mut e2e,
+                    mut transfer,
+                    mut kv_wait,
+                    completed,
+                } = *s;
+                let stats =
+                    [&mut ttft, &mut tpot, &mut e2e, &mut transfer, &mut kv_wait].map(Column::stat);
+                let itl = itl.stat();
+                // The consumed columns become the five phase columns (no new memory).
+                let mut columns = [ttft, tpot, e2e, transfer, kv_wait];
+                let (at_ttft, breakdown) = completed.finish(&mut columns);
+                let [ttft, tpot, e2e, transfer, kv_wait] = stats;
                 Distributions {
                     ttft,
                     tpot,
@@ -402,48 +403,13 @@ impl Samples {
 /// Every value of a run.
 #[derive(Debug, Default)]
 pub struct ExactSamples {
-    ttft: Vec<Nanos>,
-    tpot: Vec<Nanos>,
+    ttft: Column,
+    tpot: Column,
     itl: TokenGaps,
-    e2e: Vec<Nanos>,
-    transfer: Vec<Nanos>,
-    kv_wait: Vec<Nanos>,
-    completed: Vec<Completed>,
-}
-
-impl ExactSamples {
-    /// The five phases' statistics over the completed requests that `keep` selects, from
-    /// one pass over them into five reused columns (one pass per phase read the requests
-    /// five times over, which at 100,000 requests no longer fit in the caches).
-    fn phase_stats(
-        &self,
-        columns: &mut [Vec<Nanos>; 5],
-        keep: impl Fn(&Completed) -> bool,
-    ) -> Phases<Stat> {
-        for column in columns.iter_mut() {
-            column.clear();
-        }
-        for c in self.completed.iter().filter(|c| keep(c)) {
-            let p = &c.phases;
-            for (column, v) in columns.iter_mut().zip([
-                p.prefill_queue,
-                p.prefill,
-                p.transfer,
-                p.decode_queue,
-                p.first_decode,
-            ]) {
-                column.push(v);
-            }
-        }
-        let [prefill_queue, prefill, transfer, decode_queue, first_decode] = columns;
-        Phases {
-            prefill_queue: stat(prefill_queue),
-            prefill: stat(prefill),
-            transfer: stat(transfer),
-            decode_queue: stat(decode_queue),
-            first_decode: stat(first_decode),
-        }
-    }
+    e2e: Column,
+    transfer: Column,
+    kv_wait: Column,
+    completed: CompletedRows,
 }
 
 /// Histograms of a run.
@@ -460,36 +426,6 @@ pub struct HistogramSamples {
     phases: [Phases<LogHistogram>; 2],
     /// Per TTFT bucket, the phases of the request of lowest arrival id in it.
     at_ttft: Representatives<Phases<Nanos>>,
-}
-
-/// The phases of the requests at the p50, p90 and p99 TTFT (nearest rank) among the
-/// completed requests; reorders the slice. Equal TTFTs are ordered by request id, so the
-/// chosen request is well defined.
-fn breakdowns_at_percentiles(completed: &mut [Completed]) -> PercentileBreakdowns {
-    let n = completed.len();
-    if n == 0 {
-        return PercentileBreakdowns::default();
-    }
-    let index = |p: u64| (nearest_rank(p, n as u64) - 1) as usize;
-    // As in `stat`: each selection leaves only larger keys after its index, so the next
-    // percentile is selected in that tail. Keys are unique, so the choice is well defined.
-    let mut from = 0;
-    let mut at = |p: u64| {
-        let i = index(p);
-        let tail = &mut completed[from..];
-        let chosen = tail
-            .select_nth_unstable_by_key(i - from, |c| (c.ttft, c.id))
-            .1
-            .phases
-            .map(|&v| ns_to_ms(v));
-        from = i;
-        chosen
-    };
-    PercentileBreakdowns {
-        p50: at(50),
-        p90: at(90),
-        p99: at(99),
-    }
 }
 
 #[cfg(test)]
@@ -552,36 +488,6 @@ mod tests {
             (exact.count, exact.p50, exact.p90, exact.p99, exact.max)
         );
         assert!((s.mean - exact.mean).abs() < 1e-9);
-    }
-
-    #[test]
-    fn breakdowns_are_those_of_the_requests_at_the_ttft_percentiles() {
-        // Many equal TTFTs: ties must go to the lower id, as a full sort by (ttft, id) does.
-        let mut completed: Vec<Completed> = (0..997u64)
-            .map(|i| {
-                let (ttft, id) = ((i * 7919) % 101 * 1_000_000, (i * 31) % 997);
-                Completed {
-                    ttft,
-                    id,
-                    // Phases that name the request.
-                    phases: Phases {
-                        prefill_queue: id,
-                        prefill: ttft,
-                        ..Phases::default()
-                    },
-                    disaggregated: false,
-                }
-            })
-            .collect();
-        let mut sorted = completed.clone();
-        sorted.sort_unstable_by_key(|c| (c.ttft, c.id));
-        let at = |p: usize| {
-            sorted[(p * 997).div_ceil(100) - 1]
-                .phases
-                .map(|&v| ns_to_ms(v))
-        };
-        let got = breakdowns_at_percentiles(&mut completed);
-        assert_eq!((got.p50, got.p90, got.p99), (at(50), at(90), at(99)));
     }
 
     #[test]
