@@ -222,7 +222,7 @@ pub struct EngineConfig {
 named_enum! {
     /// Role of an instance.
     #[derive(
-        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema,
     )]
     pub enum Role {
         /// Prefill and decode.
@@ -252,7 +252,7 @@ impl Role {
 
 named_enum! {
     /// How a step is composed when prompts wait while sequences decode.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum Scheduler {
         /// Every step carries every decoding sequence's token and prompt chunks in the rest
         /// of the token budget (vLLM V1's chunked prefill).
@@ -274,7 +274,7 @@ impl Scheduler {
 
 named_enum! {
     /// Where a KV offload tier keeps its blocks.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
     pub enum KvTier {
         /// Host memory of each instance (vLLM's CPU offload, LMCache's local CPU backend).
         Cpu = "cpu",
@@ -328,7 +328,7 @@ fn is_one(x: &f64) -> bool {
 
 named_enum! {
     /// Who proposes the draft tokens a speculative decode step verifies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum SpecMethod {
         /// An EAGLE head: one decoder layer on the target's hidden states and the target's LM
         /// head, run once per proposed token.
@@ -383,7 +383,7 @@ pub struct SpeculativeConfig {
 
 named_enum! {
     /// Routing policy inside one pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum RoutingPolicy {
         /// Cycle through the pool's instances.
         RoundRobin = "round-robin",
@@ -431,7 +431,7 @@ impl Default for RoutingConfig {
 
 named_enum! {
     /// Which rule decides to disaggregate a request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum Decider {
         /// Every request prefills on its decode instance.
         Never = "never",
@@ -497,7 +497,7 @@ pub struct KvTransferConfig {
 
 named_enum! {
     /// What happens when the decode instance has no room for a transferred prompt's KV.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum ReservationPolicy {
         /// Keep the prompt on the prefill instance until the decode instance has room (as
         /// vLLM's `WAITING_FOR_REMOTE_KVS` and Dynamo do); requests wait first come, first
@@ -634,7 +634,7 @@ impl Default for WorkloadConfig {
 
 named_enum! {
     /// Arrival process kind.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum ArrivalProcess {
         /// Exponential inter-arrival times.
         Poisson = "poisson",
@@ -714,7 +714,7 @@ pub enum LengthDist {
 
 named_enum! {
     /// The kind of a [`LengthDist`]: its `dist` tag in configs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum DistKind {
         /// [`LengthDist::Constant`].
         Constant = "constant",
@@ -883,7 +883,7 @@ impl Default for OutputConfig {
 
 named_enum! {
     /// How the report's percentiles are computed.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum Percentiles {
         /// Nearest rank over every value (8 bytes per value and distribution until the end).
         #[default]
