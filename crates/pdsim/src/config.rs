@@ -89,7 +89,7 @@ pub enum HardwareSpec {
     Custom(GpuParams),
 }
 
-/// `Deserialize` of the untagged specs ([`ModelSpec`], [`HardwareSpec`]): what serde's
+/// `Deserialize` of the untagged enums ([`ModelSpec`], [`HardwareSpec`], [`Acceptance`]): what serde's
 /// `#[serde(untagged)]` derive does (take the whole value, try each variant on it in order,
 /// and say "data did not match any variant of untagged enum NAME" if none fits), with the
 /// value held as a JSON value instead of serde's internal buffer. Through the buffer, the
@@ -102,7 +102,7 @@ mod untagged {
     use serde::de::{Deserialize, Deserializer, Error};
     use serde_json::Value;
 
-    use super::{GpuParams, HardwareSpec, ModelParams, ModelSpec};
+    use super::{Acceptance, GpuParams, HardwareSpec, ModelParams, ModelSpec};
 
     fn no_variant<E: Error>(name: &str) -> E {
         E::custom(format_args!(
@@ -136,12 +136,24 @@ mod untagged {
         }
     }
 
+    impl<'de> Deserialize<'de> for Acceptance {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let value = Value::deserialize(deserializer)?;
+            if let Ok(a) = f64::deserialize(&value) {
+                return Ok(Self::Uniform(a));
+            }
+            Vec::<f64>::deserialize(&value)
+                .map(Self::PerPosition)
+                .map_err(|_| no_variant("Acceptance"))
+        }
+    }
+
     #[cfg(test)]
     mod tests {
         use serde::Deserialize;
         use serde_json::{json, Map, Value};
 
-        use super::{GpuParams, HardwareSpec, ModelParams, ModelSpec};
+        use super::{Acceptance, GpuParams, HardwareSpec, ModelParams, ModelSpec};
 
         /// serde's derived untagged readers, which these replace.
         #[derive(Deserialize, Debug, PartialEq)]
@@ -262,6 +274,31 @@ mod untagged {
                     derived_gpu_text(serde_json::from_value(value)),
                     "{text} as a value"
                 );
+            }
+            #[derive(Deserialize, Debug)]
+            #[serde(untagged)]
+            enum DerivedAcceptance {
+                Uniform(f64),
+                PerPosition(Vec<f64>),
+            }
+            for text in [
+                "0.7",
+                "1",
+                "[0.9, 0.5]",
+                "[]",
+                "[1, \"x\"]",
+                "\"0.7\"",
+                "null",
+                "{}",
+            ] {
+                let shared = serde_json::from_str::<Acceptance>(text).map_err(|e| e.to_string());
+                let derived = serde_json::from_str::<DerivedAcceptance>(text)
+                    .map(|d| match d {
+                        DerivedAcceptance::Uniform(a) => Acceptance::Uniform(a),
+                        DerivedAcceptance::PerPosition(v) => Acceptance::PerPosition(v),
+                    })
+                    .map_err(|e| e.to_string().replace("DerivedAcceptance", "Acceptance"));
+                assert_eq!(shared, derived, "{text}");
             }
             // Through a whole config and the path-tracking reader: the error at its field.
             let err = serde_path_to_error::deserialize::<_, crate::Config>(json!({"hardware": 7}))
@@ -531,7 +568,8 @@ named_enum! {
 }
 
 /// The chance a proposed token is accepted given that the ones before it were.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// (`Deserialize`: [`untagged`].)
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Acceptance {
     /// The same chance at every position, in [0, 1].
