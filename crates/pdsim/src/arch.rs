@@ -18,7 +18,7 @@ use crate::names::named_enum;
 named_enum! {
     /// Number format of weights or KV-cache elements.
     #[derive(
-        Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
+        Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, JsonSchema,
     )]
     pub enum Dtype {
         /// 16-bit brain float (2 bytes).

@@ -61,7 +61,8 @@ impl Default for Config {
 }
 
 /// A catalog model id, a model's architecture, or a HuggingFace `config.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// (`Deserialize`: [`untagged`].)
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ModelSpec {
     /// A catalog id, one of [`crate::presets::MODEL_IDS`].
@@ -78,14 +79,237 @@ impl Default for ModelSpec {
     }
 }
 
-/// A GPU preset id or custom GPU numbers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// A GPU preset id or custom GPU numbers. (`Deserialize`: [`untagged`].)
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum HardwareSpec {
     /// A preset id, one of [`crate::presets::GPU_IDS`].
     Preset(String),
     /// A GPU given by its numbers.
     Custom(GpuParams),
+}
+
+/// `Deserialize` of the untagged enums ([`ModelSpec`], [`HardwareSpec`], [`Acceptance`]): what serde's
+/// `#[serde(untagged)]` derive does (take the whole value, try each variant on it in order,
+/// and say "data did not match any variant of untagged enum NAME" if none fits), with the
+/// value held as a JSON value instead of serde's internal buffer. Through the buffer, the
+/// architecture's and the GPU's types were compiled for one more reader, whose field names
+/// come as bytes too: kilobytes of the playground's wasm (BENCHMARKS.md, "bundle"). The
+/// variants see the same value either way; only an object that repeats a key differs: its
+/// last value counts, as it does for every config the CLI and the JavaScript API read
+/// (they parse the text into a JSON value first).
+mod untagged {
+    use serde::de::{Deserialize, Deserializer, Error};
+    use serde_json::Value;
+
+    use super::{Acceptance, GpuParams, HardwareSpec, ModelParams, ModelSpec};
+
+    fn no_variant<E: Error>(name: &str) -> E {
+        E::custom(format_args!(
+            "data did not match any variant of untagged enum {name}"
+        ))
+    }
+
+    impl<'de> Deserialize<'de> for ModelSpec {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            match Value::deserialize(deserializer)? {
+                Value::String(id) => Ok(Self::Preset(id)),
+                value => match ModelParams::deserialize(&value) {
+                    Ok(params) => Ok(Self::Custom(params)),
+                    Err(_) => match value {
+                        Value::Object(map) => Ok(Self::HuggingFace(map)),
+                        _ => Err(no_variant("ModelSpec")),
+                    },
+                },
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for HardwareSpec {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            match Value::deserialize(deserializer)? {
+                Value::String(id) => Ok(Self::Preset(id)),
+                value => GpuParams::deserialize(&value)
+                    .map(Self::Custom)
+                    .map_err(|_| no_variant("HardwareSpec")),
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Acceptance {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let value = Value::deserialize(deserializer)?;
+            if let Ok(a) = f64::deserialize(&value) {
+                return Ok(Self::Uniform(a));
+            }
+            Vec::<f64>::deserialize(&value)
+                .map(Self::PerPosition)
+                .map_err(|_| no_variant("Acceptance"))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use serde::Deserialize;
+        use serde_json::{json, Map, Value};
+
+        use super::{Acceptance, GpuParams, HardwareSpec, ModelParams, ModelSpec};
+
+        /// serde's derived untagged readers, which these replace.
+        #[derive(Deserialize, Debug, PartialEq)]
+        #[serde(untagged)]
+        enum DerivedModel {
+            Preset(String),
+            Custom(ModelParams),
+            HuggingFace(Map<String, Value>),
+        }
+
+        #[derive(Deserialize, Debug, PartialEq)]
+        #[serde(untagged)]
+        enum DerivedGpu {
+            Preset(String),
+            Custom(GpuParams),
+        }
+
+        fn model_text(r: Result<ModelSpec, serde_json::Error>) -> String {
+            match r {
+                Ok(ModelSpec::Preset(id)) => format!("preset {id}"),
+                Ok(ModelSpec::Custom(p)) => format!("custom {p:?}"),
+                Ok(ModelSpec::HuggingFace(m)) => format!("hf {m:?}"),
+                Err(e) => format!("error {e}"),
+            }
+        }
+
+        /// (The twin's errors name it by its own name.)
+        fn derived_model_text(r: Result<DerivedModel, serde_json::Error>) -> String {
+            model_text(r.map(|d| match d {
+                DerivedModel::Preset(id) => ModelSpec::Preset(id),
+                DerivedModel::Custom(p) => ModelSpec::Custom(p),
+                DerivedModel::HuggingFace(m) => ModelSpec::HuggingFace(m),
+            }))
+            .replace("DerivedModel", "ModelSpec")
+        }
+
+        fn gpu_text(r: Result<HardwareSpec, serde_json::Error>) -> String {
+            match r {
+                Ok(HardwareSpec::Preset(id)) => format!("preset {id}"),
+                Ok(HardwareSpec::Custom(p)) => format!("custom {p:?}"),
+                Err(e) => format!("error {e}"),
+            }
+        }
+
+        fn derived_gpu_text(r: Result<DerivedGpu, serde_json::Error>) -> String {
+            gpu_text(r.map(|d| match d {
+                DerivedGpu::Preset(id) => HardwareSpec::Preset(id),
+                DerivedGpu::Custom(p) => HardwareSpec::Custom(p),
+            }))
+            .replace("DerivedGpu", "HardwareSpec")
+        }
+
+        #[test]
+        fn the_specs_read_what_the_derived_untagged_readers_read() {
+            let custom =
+                serde_json::to_value(crate::presets::model("llama-3.1-8b").unwrap()).unwrap();
+            let mut moe =
+                serde_json::to_value(crate::presets::model("deepseek-v3").unwrap()).unwrap();
+            let mut unknown = custom.clone();
+            unknown["hidden"] = json!(1);
+            let mut wrong_type = custom.clone();
+            wrong_type["layers"] = json!("many");
+            let hf: Value =
+                serde_json::from_str(include_str!("../tests/data/hf-configs/DeepSeek-V3.2.json"))
+                    .unwrap();
+            moe["name"] = json!("mine");
+            let models = [
+                json!("llama-3.1-8b"),
+                json!("no-such-model"),
+                custom,
+                moe,
+                unknown,
+                wrong_type,
+                hf,
+                json!({}),
+                json!(3),
+                json!(null),
+                json!(true),
+                json!([1, 2]),
+            ];
+            for value in models {
+                let text = value.to_string();
+                assert_eq!(
+                    model_text(serde_json::from_str(&text)),
+                    derived_model_text(serde_json::from_str(&text)),
+                    "{text}"
+                );
+                assert_eq!(
+                    model_text(serde_json::from_value(value.clone())),
+                    derived_model_text(serde_json::from_value(value)),
+                    "{text} as a value"
+                );
+            }
+            let gpu = crate::presets::gpu("h100-sxm").unwrap();
+            let mut with_factors = gpu.clone();
+            with_factors.efficiency = Some(Box::new(crate::calibration::Efficiency::generic()));
+            let mut bad_factor = serde_json::to_value(&with_factors).unwrap();
+            bad_factor["efficiency"]["gemm_bf16"] = json!("fast");
+            let gpus = [
+                json!("h100-sxm"),
+                serde_json::to_value(&gpu).unwrap(),
+                serde_json::to_value(&with_factors).unwrap(),
+                bad_factor,
+                json!({"name": "x"}),
+                json!(1.5),
+                json!(null),
+                json!(["h100-sxm"]),
+            ];
+            for value in gpus {
+                let text = value.to_string();
+                assert_eq!(
+                    gpu_text(serde_json::from_str(&text)),
+                    derived_gpu_text(serde_json::from_str(&text)),
+                    "{text}"
+                );
+                assert_eq!(
+                    gpu_text(serde_json::from_value(value.clone())),
+                    derived_gpu_text(serde_json::from_value(value)),
+                    "{text} as a value"
+                );
+            }
+            #[derive(Deserialize, Debug)]
+            #[serde(untagged)]
+            enum DerivedAcceptance {
+                Uniform(f64),
+                PerPosition(Vec<f64>),
+            }
+            for text in [
+                "0.7",
+                "1",
+                "[0.9, 0.5]",
+                "[]",
+                "[1, \"x\"]",
+                "\"0.7\"",
+                "null",
+                "{}",
+            ] {
+                let shared = serde_json::from_str::<Acceptance>(text).map_err(|e| e.to_string());
+                let derived = serde_json::from_str::<DerivedAcceptance>(text)
+                    .map(|d| match d {
+                        DerivedAcceptance::Uniform(a) => Acceptance::Uniform(a),
+                        DerivedAcceptance::PerPosition(v) => Acceptance::PerPosition(v),
+                    })
+                    .map_err(|e| e.to_string().replace("DerivedAcceptance", "Acceptance"));
+                assert_eq!(shared, derived, "{text}");
+            }
+            // Through a whole config and the path-tracking reader: the error at its field.
+            let err = serde_path_to_error::deserialize::<_, crate::Config>(json!({"hardware": 7}))
+                .unwrap_err();
+            assert_eq!(err.path().to_string(), "hardware");
+            assert_eq!(
+                err.inner().to_string(),
+                "data did not match any variant of untagged enum HardwareSpec"
+            );
+        }
+    }
 }
 
 impl Default for HardwareSpec {
@@ -222,7 +446,7 @@ pub struct EngineConfig {
 named_enum! {
     /// Role of an instance.
     #[derive(
-        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema,
     )]
     pub enum Role {
         /// Prefill and decode.
@@ -252,7 +476,7 @@ impl Role {
 
 named_enum! {
     /// How a step is composed when prompts wait while sequences decode.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum Scheduler {
         /// Every step carries every decoding sequence's token and prompt chunks in the rest
         /// of the token budget (vLLM V1's chunked prefill).
@@ -274,7 +498,7 @@ impl Scheduler {
 
 named_enum! {
     /// Where a KV offload tier keeps its blocks.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
     pub enum KvTier {
         /// Host memory of each instance (vLLM's CPU offload, LMCache's local CPU backend).
         Cpu = "cpu",
@@ -328,7 +552,7 @@ fn is_one(x: &f64) -> bool {
 
 named_enum! {
     /// Who proposes the draft tokens a speculative decode step verifies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum SpecMethod {
         /// An EAGLE head: one decoder layer on the target's hidden states and the target's LM
         /// head, run once per proposed token.
@@ -344,7 +568,8 @@ named_enum! {
 }
 
 /// The chance a proposed token is accepted given that the ones before it were.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// (`Deserialize`: [`untagged`].)
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Acceptance {
     /// The same chance at every position, in [0, 1].
@@ -383,7 +608,7 @@ pub struct SpeculativeConfig {
 
 named_enum! {
     /// Routing policy inside one pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum RoutingPolicy {
         /// Cycle through the pool's instances.
         RoundRobin = "round-robin",
@@ -431,7 +656,7 @@ impl Default for RoutingConfig {
 
 named_enum! {
     /// Which rule decides to disaggregate a request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum Decider {
         /// Every request prefills on its decode instance.
         Never = "never",
@@ -497,7 +722,7 @@ pub struct KvTransferConfig {
 
 named_enum! {
     /// What happens when the decode instance has no room for a transferred prompt's KV.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum ReservationPolicy {
         /// Keep the prompt on the prefill instance until the decode instance has room (as
         /// vLLM's `WAITING_FOR_REMOTE_KVS` and Dynamo do); requests wait first come, first
@@ -634,7 +859,7 @@ impl Default for WorkloadConfig {
 
 named_enum! {
     /// Arrival process kind.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum ArrivalProcess {
         /// Exponential inter-arrival times.
         Poisson = "poisson",
@@ -714,7 +939,7 @@ pub enum LengthDist {
 
 named_enum! {
     /// The kind of a [`LengthDist`]: its `dist` tag in configs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum DistKind {
         /// [`LengthDist::Constant`].
         Constant = "constant",
@@ -883,7 +1108,7 @@ impl Default for OutputConfig {
 
 named_enum! {
     /// How the report's percentiles are computed.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum Percentiles {
         /// Nearest rank over every value (8 bytes per value and distribution until the end).
         #[default]

@@ -128,7 +128,7 @@ pub struct StepParts {
 named_enum! {
     /// What dominates a step's time: the largest of its compute-bound kernels, its
     /// memory-bound kernels, its communication and its fixed costs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum StepBound {
         /// Kernels limited by arithmetic (large prefills).
         Compute = "compute",

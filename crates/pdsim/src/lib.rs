@@ -77,6 +77,7 @@ mod economics;
 mod engine;
 mod error;
 mod examples;
+mod float_fields;
 mod hf_config;
 mod histogram;
 mod metrics;

@@ -298,7 +298,7 @@ pub enum RequestStatus {
 named_enum! {
     /// Why a request left early (the keys of `dropped_by_reason`).
     #[derive(
-        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+        Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema,
     )]
     pub enum DropReason {
         /// The decode instance could not reserve KV blocks for the transferred prompt.
@@ -319,7 +319,7 @@ impl From<DropReason> for RequestStatus {
 
 named_enum! {
     /// How a report's percentiles were computed (`output.percentiles`), stated in words.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum PercentileMethod {
         /// Every value kept (`exact`).
         #[default]

@@ -19,10 +19,23 @@ macro_rules! efficiency {
         /// Efficiency factors and fixed costs of one GPU's kernels (see docs/MODEL.md for
         /// where each enters the step time). Efficiencies are shares of the datasheet rate,
         /// in (0, 1]; latencies are in microseconds.
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+        // `Deserialize` is written below over `crate::float_fields`, which reads the same
+        // input and gives the same errors as the derive, in less wasm.
+        #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct Efficiency {
             $( $(#[doc = $doc])* pub $field: f64, )*
+        }
+
+        impl<'de> Deserialize<'de> for Efficiency {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let values = crate::float_fields::deserialize(d, "Efficiency", Self::NAMES)?;
+                let mut e = Self { $($field: 0.0),* };
+                for (slot, v) in e.values_mut().into_iter().zip(values) {
+                    *slot = v;
+                }
+                Ok(e)
+            }
         }
 
         impl Efficiency {
