@@ -194,6 +194,12 @@ pub struct EngineConfig {
     pub gpu_memory_utilization: f64,
     /// Fixed CPU/launch overhead added to every step, in milliseconds.
     pub step_overhead_ms: f64,
+    /// CPU time added to a step per sequence in its batch (decoders and prompt chunks), in
+    /// milliseconds: the engine's per-sequence scheduling, input preparation, sampling and
+    /// detokenization, which grow with the batch (vLLM V0 runs them between steps, in
+    /// Python). Default 0: every step costs `step_overhead_ms` whatever its batch.
+    #[serde(skip_serializing_if = "is_zero_ms")]
+    pub step_overhead_per_seq_ms: f64,
     /// Speed of prompt (prefill) work relative to the calibrated step-time model, a plain
     /// multiplier: a step's kernel time for its prefill tokens is divided by it (0.8: 25%
     /// slower than modelled; 1: as modelled). `pdsim fit` fits it to measured latencies.
@@ -310,6 +316,7 @@ impl Default for EngineConfig {
             kv_cache_blocks: None,
             gpu_memory_utilization: 0.9,
             step_overhead_ms: 0.3,
+            step_overhead_per_seq_ms: 0.0,
             prefill_efficiency: 1.0,
             decode_efficiency: 1.0,
             prefix_caching: true,
@@ -324,6 +331,11 @@ impl Default for EngineConfig {
 /// do not set it read and print as before).
 fn is_one(x: &f64) -> bool {
     *x == 1.0
+}
+
+/// Whether a cost is the neutral 0 (left out of serialized configs, as [`is_one`]).
+fn is_zero_ms(x: &f64) -> bool {
+    *x == 0.0
 }
 
 named_enum! {

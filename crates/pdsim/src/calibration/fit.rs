@@ -197,6 +197,9 @@ pub struct Factors {
     pub decode_efficiency: f64,
     /// `engine.step_overhead_ms`, in ms.
     pub step_overhead_ms: f64,
+    /// `engine.step_overhead_per_seq_ms`, in ms per sequence in a step's batch: the
+    /// engine's CPU work that grows with the batch.
+    pub step_overhead_per_seq_ms: f64,
     /// `routing.frontend_latency_ms`, in ms: a fixed time per request before the engines
     /// (API server, proxy). It adds to every TTFT alike, so the fit finds it without
     /// simulating (a search over the shifted TTFTs of each run).
@@ -209,15 +212,17 @@ impl Factors {
             prefill_efficiency: config.engine.prefill_efficiency,
             decode_efficiency: config.engine.decode_efficiency,
             step_overhead_ms: config.engine.step_overhead_ms,
+            step_overhead_per_seq_ms: config.engine.step_overhead_per_seq_ms,
             frontend_latency_ms: config.routing.frontend_latency_ms,
         }
     }
 
-    /// Sets the four factors' fields of `config` to these values.
+    /// Sets the five factors' fields of `config` to these values.
     pub fn apply(&self, config: &mut Config) {
         config.engine.prefill_efficiency = self.prefill_efficiency;
         config.engine.decode_efficiency = self.decode_efficiency;
         config.engine.step_overhead_ms = self.step_overhead_ms;
+        config.engine.step_overhead_per_seq_ms = self.step_overhead_per_seq_ms;
         config.routing.frontend_latency_ms = self.frontend_latency_ms;
     }
 
@@ -232,13 +237,14 @@ impl Factors {
     }
 
     /// From the search's coordinates, kept inside the ranges the config accepts, with a
-    /// frontend latency of `frontend_ms`.
-    fn from_log(x: [f64; 3], frontend_ms: f64) -> Self {
+    /// per-sequence overhead of `per_seq_ms` and a frontend latency of `frontend_ms`.
+    fn from_log(x: [f64; 3], per_seq_ms: f64, frontend_ms: f64) -> Self {
         let (lo, hi) = (libm::log(EFFICIENCY_RANGE.0), libm::log(EFFICIENCY_RANGE.1));
         Self {
             prefill_efficiency: libm::exp(x[0].clamp(lo, hi)),
             decode_efficiency: libm::exp(x[1].clamp(lo, hi)),
             step_overhead_ms: libm::exp(x[2].clamp(libm::log(1e-3), libm::log(1e3))),
+            step_overhead_per_seq_ms: per_seq_ms,
             frontend_latency_ms: frontend_ms,
         }
     }
@@ -280,9 +286,27 @@ fn best_offset(max_ms: f64, f: impl Fn(f64) -> f64) -> f64 {
 /// The range the fit keeps the efficiencies in (the config accepts (0, 100]).
 const EFFICIENCY_RANGE: (f64, f64) = (0.01, 100.0);
 
-/// Simulations one fit runs: per overhead tried, two golden-section searches and one run
-/// that reads the frontend latency of the best; the start's and the result's.
-pub const EVALUATIONS: usize = (OVERHEAD_STEPS + 2) * (2 * (GOLDEN_STEPS + 2) + 1) + 2;
+/// Most simulations one fit runs: per overhead tried, two golden-section searches and one
+/// run that reads the frontend latency of the best; then (where the batches allow it) per
+/// per-sequence overhead tried, a golden-section search of the decode efficiency and one
+/// run; the start's, the one that measures its batches and the result's.
+pub const EVALUATIONS: usize = (OVERHEAD_STEPS + 2) * (2 * (GOLDEN_STEPS + 2) + 1)
+    + (PER_SEQ_STEPS + 2) * (GOLDEN_STEPS + 2 + 1)
+    + 3;
+
+/// Golden-section steps of the per-sequence overhead's search (its range shrinks to 1%
+/// in its logarithm).
+const PER_SEQ_STEPS: usize = 10;
+
+/// The per-sequence overheads the search tries, in ms per sequence (besides the config's):
+/// from 0.1 us, nothing next to any step, to 0.25 ms, 64 ms of CPU per step at vLLM's
+/// default cap of 256 sequences (a cost beyond that would dwarf any GPU step of that batch).
+const PER_SEQ_RANGE_MS: (f64, f64) = (1e-4, 0.25);
+
+/// The per-sequence overhead is told from the fixed one only by steps of different batch
+/// sizes: where a run's decoding steps average fewer sequences than this, nearly all hold
+/// one sequence (a cost per sequence is then a cost per step) and it is not searched.
+const MIN_BATCH_FOR_PER_SEQ: f64 = 2.0;
 
 /// Golden-section steps of each efficiency's search (its bracket shrinks to 0.3%).
 const GOLDEN_STEPS: usize = 12;
@@ -564,6 +588,12 @@ struct Free {
     overhead: bool,
     /// The frontend latency (found for each point searched, without simulating).
     frontend: bool,
+    /// The per-sequence step overhead (searched after the others, with the decode
+    /// efficiency: both scale the decode steps, the former the more the larger the batch).
+    per_seq: bool,
+    /// The mean sequences per step of the decoding instances in a run of the config: the
+    /// per-sequence overhead is searched only from [`MIN_BATCH_FOR_PER_SEQ`] on.
+    batch: f64,
     /// Whether the prefill efficiency is searched with the frontend latency found at each
     /// point (prompts of several lengths tell a per-token cost from a per-request one), or
     /// first with the config's latency and the latency found after (one length: the
@@ -584,8 +614,24 @@ impl Free {
             decode: tpot,
             overhead: !(one_length && ttft_only),
             frontend: ttft,
+            per_seq: tpot,
+            batch: 0.0,
             prefill_with_frontend: !one_length,
         }
+    }
+}
+
+/// The mean number of sequences in a step of the instances that decode, over their steps.
+fn mean_decode_batch(report: &crate::report::Report) -> f64 {
+    let (mut seqs, mut steps) = (0.0, 0.0);
+    for i in report.instances.iter().filter(|i| i.role.decodes()) {
+        seqs += i.mean_batch_size * i.steps as f64;
+        steps += i.steps as f64;
+    }
+    if steps > 0.0 {
+        seqs / steps
+    } else {
+        0.0
     }
 }
 
@@ -624,49 +670,79 @@ fn profile_search(
 ) -> Result<(Factors, usize), Error> {
     let mut evaluations = 0usize;
     let frontend0 = start.frontend_latency_ms;
-    let mut run = |x: [f64; 3], fit_frontend: bool| -> Result<(f64, f64, f64), Error> {
+    let per_seq0 = start.step_overhead_per_seq_ms;
+    let mut run = |x: [f64; 3], q: f64, fit_frontend: bool| -> Result<(f64, f64, f64), Error> {
         evaluations += 1;
-        eval(&Factors::from_log(x, frontend0), fit_frontend)
+        eval(&Factors::from_log(x, q, frontend0), fit_frontend)
     };
     let x0 = start.to_log();
     let (pe0, de0) = (x0[0], x0[1]);
     let bracket = libm::log(EFFICIENCY_BRACKET);
-    let mut inner = |o: f64| -> Result<([f64; 3], f64, f64), Error> {
-        let pe = if free.prefill {
-            let with_frontend = free.frontend && free.prefill_with_frontend;
-            golden(pe0 - bracket, pe0 + bracket, GOLDEN_STEPS, &mut |pe| {
-                Ok(run([pe, de0, o], with_frontend)?.0)
-            })?
-            .0
-        } else {
-            pe0
+    // (coordinates, per-sequence overhead, frontend latency, objective)
+    let mut best = (x0, per_seq0, frontend0, start_objective);
+    {
+        let mut inner = |o: f64| -> Result<([f64; 3], f64, f64), Error> {
+            let pe = if free.prefill {
+                let with_frontend = free.frontend && free.prefill_with_frontend;
+                golden(pe0 - bracket, pe0 + bracket, GOLDEN_STEPS, &mut |pe| {
+                    Ok(run([pe, de0, o], per_seq0, with_frontend)?.0)
+                })?
+                .0
+            } else {
+                pe0
+            };
+            let de = if free.decode {
+                golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
+                    Ok(run([pe, de, o], per_seq0, free.frontend)?.1)
+                })?
+                .0
+            } else {
+                de0
+            };
+            let (_, total, frontend) = run([pe, de, o], per_seq0, free.frontend)?;
+            Ok(([pe, de, o], total, frontend))
         };
-        let de = if free.decode {
-            golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
-                Ok(run([pe, de, o], free.frontend)?.1)
-            })?
-            .0
-        } else {
-            de0
+        let mut consider = |o: f64| -> Result<f64, Error> {
+            let (x, total, frontend) = inner(o)?;
+            if total < best.3 {
+                best = (x, per_seq0, frontend, total);
+            }
+            Ok(total)
         };
-        let (_, total, frontend) = run([pe, de, o], free.frontend)?;
-        Ok(([pe, de, o], total, frontend))
-    };
-    let mut best = (x0, frontend0, start_objective);
-    let mut consider = |o: f64| -> Result<f64, Error> {
-        let (x, total, frontend) = inner(o)?;
-        if total < best.2 {
-            best = (x, frontend, total);
+        if free.overhead {
+            let (lo, hi) = OVERHEAD_RANGE_MS;
+            golden(libm::log(lo), libm::log(hi), OVERHEAD_STEPS, &mut consider)?;
+        } else {
+            consider(x0[2])?;
         }
-        Ok(total)
-    };
-    if free.overhead {
-        let (lo, hi) = OVERHEAD_RANGE_MS;
-        golden(libm::log(lo), libm::log(hi), OVERHEAD_STEPS, &mut consider)?;
-    } else {
-        consider(x0[2])?;
     }
-    Ok((Factors::from_log(best.0, best.1), evaluations))
+    // Then a cost per sequence besides the fixed one, along the valley where a step of the
+    // run's mean batch costs what it did (the fixed overhead gives up what the cost per
+    // sequence takes: at one batch size the two trade exactly, and only batches of several
+    // sizes, as a run's requests arrive and finish, tell them apart), with the decode
+    // efficiency that best goes with each. Kept only where it fits better than the three
+    // factors alone.
+    if free.per_seq && free.decode && free.batch >= MIN_BATCH_FOR_PER_SEQ {
+        let x1 = best.0;
+        let overhead1 = libm::exp(x1[2]);
+        let mut consider = |lq: f64| -> Result<f64, Error> {
+            let q = libm::exp(lq);
+            let o = libm::log((overhead1 - q * free.batch).max(1e-3));
+            let de = golden(x1[1] - bracket, x1[1] + bracket, GOLDEN_STEPS, &mut |de| {
+                Ok(run([x1[0], de, o], q, free.frontend)?.1)
+            })?
+            .0;
+            let x = [x1[0], de, o];
+            let (_, total, frontend) = run(x, q, free.frontend)?;
+            if total < best.3 {
+                best = (x, q, frontend, total);
+            }
+            Ok(total)
+        };
+        let (lo, hi) = PER_SEQ_RANGE_MS;
+        golden(libm::log(lo), libm::log(hi), PER_SEQ_STEPS, &mut consider)?;
+    }
+    Ok((Factors::from_log(best.0, best.1, best.2), evaluations))
 }
 
 /// Fits `engine.prefill_efficiency`, `engine.decode_efficiency`, `engine.step_overhead_ms`
@@ -685,6 +761,7 @@ pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
         // Whatever was measured, as before: a one-token request's TPOT tells nothing, but
         // its TTFT still feels the decode instance's queue.
         decode: true,
+        batch: mean_decode_batch(&crate::run(&base)?),
         ..Free::of(prompts_of_one_length(&base), true, tpot)
     };
     let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f, fit| {
@@ -697,7 +774,7 @@ pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
         }
     })?;
     let after = evaluate(&base, &factors, measured)?;
-    let evaluations = evaluations + 2;
+    let evaluations = evaluations + 3;
     let mut fitted = config.clone();
     factors.apply(&mut fitted);
     Ok(Fitted {
@@ -904,6 +981,16 @@ pub struct SummaryFitted {
 /// prefill efficiency and the step overhead stay and the frontend latency takes the
 /// difference.
 pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<SummaryFitted, Error> {
+    fit_summary_searching(config, measured, true)
+}
+
+/// [`fit_summary`], searching the per-sequence overhead or not (`per_seq`: the tests
+/// compare a fit without it).
+fn fit_summary_searching(
+    config: &Config,
+    measured: &MeasuredSummary,
+    per_seq: bool,
+) -> Result<SummaryFitted, Error> {
     crate::validate(config)?;
     let start = Factors::of(config);
     let with = |f: &Factors| {
@@ -912,7 +999,9 @@ pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<Summar
         c
     };
     let before = summary_error(config, measured)?;
+    let batch = mean_decode_batch(&crate::run(&summary_run(config))?);
     let free = Free {
+        batch: if per_seq { batch } else { 0.0 },
         // A few statistics of TTFT cannot tell a cost per request from one per token even
         // where the prompts vary (the per-request fit's groups by prompt length can): the
         // frontend latency takes only what the prefill efficiency does not explain. (A
@@ -955,7 +1044,7 @@ pub fn fit_summary(config: &Config, measured: &MeasuredSummary) -> Result<Summar
         factors,
         before,
         after,
-        evaluations: evaluations + 2,
+        evaluations: evaluations + 3,
     })
 }
 
@@ -1028,6 +1117,7 @@ mod tests {
             prefill_efficiency: 0.7,
             decode_efficiency: 1.3,
             step_overhead_ms: 1.5,
+            step_overhead_per_seq_ms: 0.0,
             frontend_latency_ms: 40.0,
         };
         let measured = planted(&config, &truth, 0.5, 1);
@@ -1041,9 +1131,12 @@ mod tests {
         // 2.15 ms), and the rate never seen below is predicted within 5% all the same.
         assert!(within(f.decode_efficiency, 1.3, 0.2), "{f:?}");
         assert!(within(f.step_overhead_ms, 1.5, 0.5), "{f:?}");
+        // Batches of about one sequence cannot tell a cost per sequence from one per step:
+        // it is not searched.
+        assert_eq!(f.step_overhead_per_seq_ms, 0.0, "{f:?}");
         assert!(fitted.before.objective > 0.1, "{:?}", fitted.before);
         assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
-        assert_eq!(fitted.evaluations, EVALUATIONS);
+        assert!(fitted.evaluations <= EVALUATIONS, "{}", fitted.evaluations);
         // The config printed is the input's with the four factors replaced.
         assert_eq!(fitted.config.workload, config.workload);
         assert_eq!(
@@ -1090,6 +1183,7 @@ mod tests {
             prefill_efficiency: 0.7,
             decode_efficiency: 1.3,
             step_overhead_ms: 1.5,
+            step_overhead_per_seq_ms: 0.0,
             frontend_latency_ms: 0.0,
         };
         let measured = planted_summary(&config, &truth);
@@ -1111,6 +1205,65 @@ mod tests {
         for (s, e) in &after.relative {
             assert!(e.abs() < 0.05, "{}: {e:+.3} ({after:?})", s.name());
         }
+    }
+
+    #[test]
+    fn a_summary_fit_recovers_a_planted_cost_per_sequence_and_predicts_larger_batches() {
+        // An engine whose CPU work per step grows with its batch (planted: 0.08 ms per
+        // sequence on top of the fixed overhead), seen through one summary of a run whose
+        // batches go from one to about six sequences as requests arrive and finish. The fit
+        // finds the cost per sequence apart from the fixed one and the decode speed, and
+        // predicts a run at four times the rate, whose batches are about four times as
+        // large, where the fixed costs alone (the same fit without it) miss TPOT.
+        let mut config = one_instance();
+        config.workload.requests = Some(240);
+        config.workload.arrival.rate_per_s = 4.0;
+        config.workload.output_tokens = LengthDist::Normal {
+            mean: 128.0,
+            std: 64.0,
+            min: Some(2),
+            max: Some(256),
+        };
+        let truth = Factors {
+            prefill_efficiency: 0.8,
+            decode_efficiency: 0.9,
+            step_overhead_ms: 0.5,
+            step_overhead_per_seq_ms: 0.08,
+            frontend_latency_ms: 0.0,
+        };
+        let measured = planted_summary(&config, &truth);
+        let fitted = fit_summary(&config, &measured).unwrap();
+        let f = fitted.factors;
+        // Found: 0.057 ms per sequence (the decode efficiency and the fixed overhead take a
+        // little of it: all three add to a decode step), decode efficiency 0.95.
+        assert!(within(f.step_overhead_per_seq_ms, 0.08, 0.35), "{f:?}");
+        assert!(within(f.decode_efficiency, 0.9, 0.1), "{f:?}");
+        assert!(fitted.after.objective < 0.01, "{:?}", fitted.after);
+        let mut unseen = config.clone();
+        unseen.workload.arrival.rate_per_s = 16.0;
+        unseen.seed = 11;
+        let unseen_measured = planted_summary(&unseen, &truth);
+        let tpot_p50 = |factors: &Factors| {
+            let mut c = unseen.clone();
+            factors.apply(&mut c);
+            let e = summary_error(&c, &unseen_measured).unwrap();
+            e.relative
+                .iter()
+                .find(|(s, _)| *s == Statistic::TpotP50)
+                .unwrap()
+                .1
+        };
+        // Without the per-sequence cost the fit puts it in the decode speed and the fixed
+        // overhead: right at the batch sizes it saw, short at the larger ones (found:
+        // -18% against -6% with it).
+        let fixed = fit_summary_searching(&config, &measured, false)
+            .unwrap()
+            .factors;
+        assert_eq!(fixed.step_overhead_per_seq_ms, 0.0);
+        let (with, without) = (tpot_p50(&f), tpot_p50(&fixed));
+        assert!(with.abs() < 0.08, "{with:+.3} {f:?}");
+        assert!(without < -0.12, "{without:+.3} {fixed:?}");
+        assert!(with.abs() < without.abs() / 2.0, "{with:+.3} {without:+.3}");
     }
 
     /// The TTFT statistics of `full` alone.
@@ -1136,6 +1289,7 @@ mod tests {
             prefill_efficiency: 0.6,
             decode_efficiency: 0.9,
             step_overhead_ms: 0.3,
+            step_overhead_per_seq_ms: 0.0,
             frontend_latency_ms: 0.0,
         };
         let full = planted_summary(&config, &truth);
@@ -1165,6 +1319,7 @@ mod tests {
             prefill_efficiency: 1.0,
             decode_efficiency: 1.0,
             step_overhead_ms: 0.3,
+            step_overhead_per_seq_ms: 0.0,
             frontend_latency_ms: 60.0,
         };
         let full = planted_summary(&config, &truth);
@@ -1235,6 +1390,7 @@ mod tests {
             prefill_efficiency: 1.2,
             decode_efficiency: 0.8,
             step_overhead_ms: 0.5,
+            step_overhead_per_seq_ms: 0.0,
             frontend_latency_ms: 10.0,
         };
         let measured = planted(&config, &truth, 10.0, 3);

@@ -169,6 +169,9 @@ pub struct Instance {
     /// and evicting never make room), so admission does not retry it every step.
     blocked_head: Option<(ReqId, u64)>,
     limits: BatchLimits,
+    /// `engine.step_overhead_per_seq_ms` in ns: CPU time a step costs per sequence in its
+    /// batch, on top of the cost model's fixed per-step overhead.
+    seq_overhead: Nanos,
 }
 
 impl Instance {
@@ -215,7 +218,15 @@ impl Instance {
             stepping: false,
             blocked_head: None,
             limits,
+            seq_overhead: 0,
         }
+    }
+
+    /// The same instance with `ns` of CPU time per sequence in each step's batch
+    /// (`engine.step_overhead_per_seq_ms`).
+    pub fn with_seq_overhead(mut self, ns: Nanos) -> Self {
+        self.seq_overhead = ns;
+        self
     }
 
     /// Requests waiting for admission.
@@ -326,7 +337,9 @@ impl Instance {
         } else {
             self.stats.decode_tokens += decode_seqs;
         }
-        let duration = (self.cost.step_time(work) + proposer).saturating_add(step.load);
+        let batch = decode_seqs + step.chunks.len() as u64;
+        let duration = (self.cost.step_time(work) + proposer + batch * self.seq_overhead)
+            .saturating_add(step.load);
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += seqs;
@@ -374,7 +387,8 @@ impl Instance {
         self.step.decode = false;
         self.stats.work += 1 + self.step.chunks.len() as u64;
         let work = &self.step.work;
-        let duration = self.cost.step_time(work);
+        let duration =
+            self.cost.step_time(work) + self.step.chunks.len() as u64 * self.seq_overhead;
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += self.step.chunks.len() as u64;

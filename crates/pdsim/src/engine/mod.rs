@@ -163,6 +163,7 @@ impl<'a> Simulation<'a> {
                         )
                     }),
                 )
+                .with_seq_overhead(ms_to_ns(engine.step_overhead_per_seq_ms))
             })
             .collect();
         let n = instances.len();
