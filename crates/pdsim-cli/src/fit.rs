@@ -66,6 +66,12 @@ fn factors(before: &Config, after: &Config) -> String {
             " ms",
         ),
         (
+            "engine.step_overhead_per_seq_ms",
+            from.step_overhead_per_seq_ms,
+            to.step_overhead_per_seq_ms,
+            " ms",
+        ),
+        (
             "routing.frontend_latency_ms",
             before.routing.frontend_latency_ms,
             after.routing.frontend_latency_ms,
@@ -73,7 +79,7 @@ fn factors(before: &Config, after: &Config) -> String {
         ),
     ];
     rows.iter()
-        .map(|(field, a, b, unit)| format!("  {field:<27} {a:>9.4} -> {b:.4}{unit}\n"))
+        .map(|(field, a, b, unit)| format!("  {field:<31} {a:>9.4} -> {b:.4}{unit}\n"))
         .collect()
 }
 

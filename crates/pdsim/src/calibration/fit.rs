@@ -3,9 +3,10 @@
 //!
 //! Each measured record is a trace record (`arrival_ms`, `input_tokens`, `output_tokens`)
 //! plus what the deployment measured for it (`ttft_ms`, `tpot_ms`). The fit replays the
-//! records as the config's workload and searches four factors, `engine.prefill_efficiency`,
-//! `engine.decode_efficiency`, `engine.step_overhead_ms` and `routing.frontend_latency_ms`,
-//! for the smallest error ([`FitError::objective`]: TTFT compared over groups of requests by
+//! records as the config's workload and searches five factors, `engine.prefill_efficiency`,
+//! `engine.decode_efficiency`, `engine.step_overhead_ms`, `engine.step_overhead_per_seq_ms`
+//! (where the run's batches tell it) and `routing.frontend_latency_ms`, for the smallest
+//! error ([`FitError::objective`]: TTFT compared over groups of requests by
 //! prompt length, TPOT over groups by arrival time). The search is a profile search of
 //! golden sections in the factors' logarithms with a fixed number of simulations
 //! ([`EVALUATIONS`]; the frontend latency, a constant added to every TTFT, is found for each
@@ -287,10 +288,12 @@ fn best_offset(max_ms: f64, f: impl Fn(f64) -> f64) -> f64 {
 const EFFICIENCY_RANGE: (f64, f64) = (0.01, 100.0);
 
 /// Most simulations one fit runs: per overhead tried, two golden-section searches and one
-/// run that reads the frontend latency of the best; then (where the batches allow it) per
+/// run that reads the frontend latency of the best; a golden-section search and a run for
+/// the config's prefill speed with a frontend latency; then (where the batches allow it) per
 /// per-sequence overhead tried, a golden-section search of the decode efficiency and one
 /// run; the start's, the one that measures its batches and the result's.
 pub const EVALUATIONS: usize = (OVERHEAD_STEPS + 2) * (2 * (GOLDEN_STEPS + 2) + 1)
+    + (GOLDEN_STEPS + 2 + 1)
     + (PER_SEQ_STEPS + 2) * (GOLDEN_STEPS + 2 + 1)
     + 3;
 
@@ -716,6 +719,26 @@ fn profile_search(
             consider(x0[2])?;
         }
     }
+    // Where the frontend latency only takes what the prefill efficiency leaves, the other
+    // explanation of a slow TTFT too: the config's prefill speed and a fixed cost per request
+    // (at the best overhead, with the decode efficiency that goes with it). The TTFT alone
+    // cannot choose between them; the rest of the run can (under prefill-first steps a
+    // slower prefill stalls the decodes longer, a frontend latency does not).
+    if free.prefill && free.frontend && !free.prefill_with_frontend {
+        let o = best.0[2];
+        let de = if free.decode {
+            golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
+                Ok(run([pe0, de, o], per_seq0, true)?.1)
+            })?
+            .0
+        } else {
+            de0
+        };
+        let (_, total, frontend) = run([pe0, de, o], per_seq0, true)?;
+        if total < best.3 {
+            best = ([pe0, de, o], per_seq0, frontend, total);
+        }
+    }
     // Then a cost per sequence besides the fixed one, along the valley where a step of the
     // run's mean batch costs what it did (the fixed overhead gives up what the cost per
     // sequence takes: at one batch size the two trade exactly, and only batches of several
@@ -745,8 +768,8 @@ fn profile_search(
     Ok((Factors::from_log(best.0, best.1, best.2), evaluations))
 }
 
-/// Fits `engine.prefill_efficiency`, `engine.decode_efficiency`, `engine.step_overhead_ms`
-/// and `routing.frontend_latency_ms` of `config` to `measured`, starting from the config's
+/// Fits `engine.prefill_efficiency`, `engine.decode_efficiency`, `engine.step_overhead_ms`,
+/// `engine.step_overhead_per_seq_ms` and `routing.frontend_latency_ms` of `config` to `measured`, starting from the config's
 /// own values; deterministic (at most [`EVALUATIONS`] simulations of the measured records).
 /// With prompts all of one length and no TPOT measured, the prefill efficiency and the step
 /// overhead stay and the frontend latency takes the difference: TTFT alone cannot tell
@@ -973,7 +996,7 @@ pub struct SummaryFitted {
     pub evaluations: usize,
 }
 
-/// Fits the same four factors as [`fit`] to a benchmark's summary statistics of one run
+/// Fits the same five factors as [`fit`] to a benchmark's summary statistics of one run
 /// of `config`'s own workload (generated or a trace: the workload the benchmark ran),
 /// with the same deterministic profile search. The prefill efficiency and the frontend
 /// latency are searched only when a TTFT statistic was measured, the decode efficiency only
@@ -1358,6 +1381,44 @@ mod tests {
             })
             .collect();
         assert!(prompts_of_one_length(&replay(&config, &records)));
+    }
+
+    #[test]
+    fn a_fixed_cost_per_request_is_told_from_a_slower_prefill_by_the_decodes_it_stalls() {
+        // Prompts all of 512 tokens under prefill-first steps, the calibrated speeds right
+        // and a 60 ms fixed cost per request the config lacks; TTFT and TPOT statistics
+        // measured. TTFT alone would take the 60 ms as a slower prefill, but a slower
+        // prefill would also stall the decodes longer, which TPOT does not show: the fit
+        // keeps the prefill speed and finds the frontend latency, and 2,048-token prompts,
+        // never seen, come out right.
+        let mut config = one_instance();
+        config.engine.scheduler = crate::config::Scheduler::PrefillFirst;
+        config.workload.requests = Some(240);
+        config.workload.arrival.rate_per_s = 4.0;
+        config.workload.input_tokens = LengthDist::Constant { value: 512 };
+        let truth = Factors {
+            prefill_efficiency: 1.0,
+            decode_efficiency: 1.0,
+            step_overhead_ms: 0.3,
+            step_overhead_per_seq_ms: 0.0,
+            frontend_latency_ms: 60.0,
+        };
+        let measured = planted_summary(&config, &truth);
+        let fitted = fit_summary(&config, &measured).unwrap();
+        let f = fitted.factors;
+        assert!(within(f.prefill_efficiency, 1.0, 0.05), "{f:?}");
+        assert!(within(f.frontend_latency_ms, 60.0, 0.1), "{f:?}");
+        assert!(fitted.after.objective < 0.02, "{:?}", fitted.after);
+        let mut longer = config.clone();
+        longer.workload.input_tokens = LengthDist::Constant { value: 2048 };
+        let longer_measured = planted_summary(&longer, &truth);
+        fitted.factors.apply(&mut longer);
+        let after = summary_error(&longer, &longer_measured).unwrap();
+        for (s, e) in &after.relative {
+            if s.is_ttft() {
+                assert!(e.abs() < 0.05, "{}: {e:+.3} {f:?}", s.name());
+            }
+        }
     }
 
     #[test]
