@@ -1409,7 +1409,7 @@ mod tests {
         assert!(within(f.prefill_efficiency, 1.0, 0.05), "{f:?}");
         assert!(within(f.frontend_latency_ms, 60.0, 0.1), "{f:?}");
         assert!(fitted.after.objective < 0.02, "{:?}", fitted.after);
-        let mut longer = config.clone();
+        let mut longer = config;
         longer.workload.input_tokens = LengthDist::Constant { value: 2048 };
         let longer_measured = planted_summary(&longer, &truth);
         fitted.factors.apply(&mut longer);
