@@ -1181,6 +1181,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_per_request_fit_recovers_a_planted_cost_per_sequence_and_predicts_larger_batches() {
+        // The summary test's engine (0.08 ms per sequence besides a 0.5 ms fixed overhead),
+        // seen through per-request records of a 4 requests/s run; predicted at 16 requests/s.
+        let mut config = one_instance();
+        config.workload.output_tokens = LengthDist::Normal {
+            mean: 128.0,
+            std: 64.0,
+            min: Some(2),
+            max: Some(256),
+        };
+        let truth = Factors {
+            prefill_efficiency: 0.8,
+            decode_efficiency: 0.9,
+            step_overhead_ms: 0.5,
+            step_overhead_per_seq_ms: 0.08,
+            frontend_latency_ms: 0.0,
+        };
+        let measured = planted(&config, &truth, 4.0, 1);
+        let fitted = fit(&config, &measured).unwrap();
+        let f = fitted.factors;
+        // Found: 0.094 ms per sequence, decode 0.85, the fixed overhead at the valley's floor
+        // (0.001 ms); at 16 requests/s TPOT p50 +3% and TTFT p50 +1%.
+        assert!(within(f.step_overhead_per_seq_ms, 0.08, 0.35), "{f:?}");
+        assert!(fitted.after.objective < 0.02, "{:?}", fitted.after);
+        let unseen = planted(&config, &truth, 16.0, 2);
+        let after = error(&replay(&fitted.config, &unseen), &unseen).unwrap();
+        assert!(after.tpot_p50.abs() < 0.08, "{after:?} {f:?}");
+        assert!(after.ttft_p50.abs() < 0.08, "{after:?} {f:?}");
+    }
+
     /// The summary a benchmark would print for `config` run with the planted `factors`.
     fn planted_summary(config: &Config, factors: &Factors) -> MeasuredSummary {
         let mut truth = config.clone();
