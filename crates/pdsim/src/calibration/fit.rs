@@ -602,6 +602,9 @@ struct Free {
     /// first with the config's latency and the latency found after (one length: the
     /// latency takes only what the prefill efficiency does not explain).
     prefill_with_frontend: bool,
+    /// Whether every prompt has the same length: then TTFT cannot tell a slower prefill
+    /// from a fixed cost per request, and the search tries both.
+    one_length: bool,
 }
 
 impl Free {
@@ -620,6 +623,7 @@ impl Free {
             per_seq: tpot,
             batch: 0.0,
             prefill_with_frontend: !one_length,
+            one_length,
         }
     }
 }
@@ -719,12 +723,13 @@ fn profile_search(
             consider(x0[2])?;
         }
     }
-    // Where the frontend latency only takes what the prefill efficiency leaves, the other
-    // explanation of a slow TTFT too: the config's prefill speed and a fixed cost per request
-    // (at the best overhead, with the decode efficiency that goes with it). The TTFT alone
-    // cannot choose between them; the rest of the run can (under prefill-first steps a
-    // slower prefill stalls the decodes longer, a frontend latency does not).
-    if free.prefill && free.frontend && !free.prefill_with_frontend {
+    // With prompts of one length, the other explanation of a slow TTFT too: the config's
+    // prefill speed and a fixed cost per request (at the best overhead, with the decode
+    // efficiency that goes with it). The TTFT alone cannot choose between them; the rest of
+    // the run can (under prefill-first steps a slower prefill stalls the decodes longer, a
+    // frontend latency does not). Where the prompts' lengths vary, their TTFTs tell a cost
+    // per token from one per request, and the prefill efficiency found is kept.
+    if free.one_length && free.prefill && free.frontend && !free.prefill_with_frontend {
         let o = best.0[2];
         let de = if free.decode {
             golden(de0 - bracket, de0 + bracket, GOLDEN_STEPS, &mut |de| {
