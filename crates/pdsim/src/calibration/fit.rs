@@ -1458,6 +1458,13 @@ mod tests {
     }
 
     #[test]
+    fn the_users_guide_states_the_simulation_budget() {
+        let guide = include_str!("../../../../docs/FIT.md");
+        let budget = format!("at most {EVALUATIONS} simulations");
+        assert!(guide.contains(&budget), "docs/FIT.md should say {budget:?}");
+    }
+
+    #[test]
     fn bad_summaries_are_refused_by_name() {
         let ok = parse_summary(r#"{"tpot_p50_ms": 11.5, "ttft_mean_ms": 103.5, "itl_p99_ms": 30}"#)
             .unwrap();
