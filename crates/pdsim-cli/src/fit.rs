@@ -72,6 +72,12 @@ fn factors(before: &Config, after: &Config) -> String {
             " ms",
         ),
         (
+            "kv_transfer.bandwidth_gb_per_s",
+            before.kv_transfer.bandwidth_gb_per_s,
+            after.kv_transfer.bandwidth_gb_per_s,
+            " GB/s",
+        ),
+        (
             "routing.frontend_latency_ms",
             before.routing.frontend_latency_ms,
             after.routing.frontend_latency_ms,

@@ -505,6 +505,35 @@ pub struct KvTransferConfig {
     /// What a finished prefill does when its decode instance cannot reserve KV blocks for
     /// the prompt: `wait` until it can (vLLM, Dynamo), or `drop` the request.
     pub reservation: ReservationPolicy,
+    /// When the decode instance takes in a prompt's KV: `beside-steps` (the transfer runs
+    /// beside its steps and the request joins the batch once it has arrived, as vLLM V1's
+    /// connectors and SGLang do) or `in-step` (the decode instance receives it inside the
+    /// step that admits the request, the running decodes waiting, as vLLM V0's KV connectors
+    /// do in their model runner).
+    #[serde(skip_serializing_if = "KvReceive::is_beside_steps")]
+    pub receive: KvReceive,
+}
+
+named_enum! {
+    /// When a decode instance takes in a disaggregated prompt's KV.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum KvReceive {
+        /// The transfer runs beside the decode instance's steps; the request joins the batch
+        /// once its KV has arrived.
+        #[default]
+        BesideSteps = "beside-steps",
+        /// The decode instance receives the KV inside the step that admits the request
+        /// (`base_latency_ms` + bytes per rank / bandwidth added to that step): every
+        /// request decoding there waits through it.
+        InStep = "in-step",
+    }
+}
+
+impl KvReceive {
+    /// Whether it is the default, `beside-steps` (left out of printed configs).
+    pub fn is_beside_steps(&self) -> bool {
+        *self == Self::BesideSteps
+    }
 }
 
 named_enum! {
@@ -528,6 +557,7 @@ impl Default for KvTransferConfig {
             base_latency_ms: 0.05,
             contention: false,
             reservation: ReservationPolicy::Wait,
+            receive: KvReceive::BesideSteps,
         }
     }
 }

@@ -231,7 +231,7 @@ fn accuracy_doc_matches_the_cases() {
     let original = std::fs::read_to_string(&doc_path).unwrap();
     let mut doc = original.clone();
     let mut summary = String::from(
-        "| case | runs predicted | zero-shot median error | fitted median error | fitted prefill eff. | decode eff. | step overhead | per sequence | frontend |\n|---|---|---|---|---|---|---|---|---|\n",
+        "| case | runs predicted | zero-shot median error | fitted median error | fitted prefill eff. | decode eff. | step overhead | per sequence | frontend | KV bandwidth |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     let mut fitted_on = Vec::new();
     let (mut zero_medians, mut fitted_medians, mut predicted) = (Vec::new(), Vec::new(), 0);
@@ -239,7 +239,7 @@ fn accuracy_doc_matches_the_cases() {
         let case = load(path);
         let o = evaluate(&case);
         summary.push_str(&format!(
-            "| [{}](#{}) | {} | {:.0}% | {:.0}% | {:.3} | {:.3} | {:.2} ms | {:.3} ms | {:.1} ms |\n",
+            "| [{}](#{}) | {} | {:.0}% | {:.0}% | {:.3} | {:.3} | {:.2} ms | {:.3} ms | {:.1} ms | {} |\n",
             case.name,
             case.name.replace('.', ""),
             o.held_out,
@@ -249,7 +249,10 @@ fn accuracy_doc_matches_the_cases() {
             o.factors.decode_efficiency,
             o.factors.step_overhead_ms,
             o.factors.step_overhead_per_seq_ms,
-            o.factors.frontend_latency_ms
+            o.factors.frontend_latency_ms,
+            o.factors
+                .kv_bandwidth_gb_per_s
+                .map_or("-".to_string(), |bw| format!("{bw:.3} GB/s"))
         ));
         zero_medians.push(o.zero_shot);
         fitted_medians.push(o.fitted);
@@ -263,7 +266,7 @@ fn accuracy_doc_matches_the_cases() {
         });
     }
     summary.push_str(&format!(
-        "| all {} cases (median of the medians) | {} | {:.0}% | {:.0}% | | | | | |\n",
+        "| all {} cases (median of the medians) | {} | {:.0}% | {:.0}% | | | | | | |\n",
         paths.len(),
         predicted,
         100.0 * median(zero_medians),

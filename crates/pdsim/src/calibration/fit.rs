@@ -201,6 +201,10 @@ pub struct Factors {
     /// `engine.step_overhead_per_seq_ms`, in ms per sequence in a step's batch: the
     /// engine's CPU work that grows with the batch.
     pub step_overhead_per_seq_ms: f64,
+    /// `kv_transfer.bandwidth_gb_per_s`, in GB/s, where the fit searched it (a
+    /// disaggregated config whose decode instances receive the KV in their steps,
+    /// `kv_transfer.receive: in-step`); `None`: left as each config has it.
+    pub kv_bandwidth_gb_per_s: Option<f64>,
     /// `routing.frontend_latency_ms`, in ms: a fixed time per request before the engines
     /// (API server, proxy). It adds to every TTFT alike, so the fit finds it without
     /// simulating (a search over the shifted TTFTs of each run).
@@ -214,12 +218,17 @@ impl Factors {
             decode_efficiency: config.engine.decode_efficiency,
             step_overhead_ms: config.engine.step_overhead_ms,
             step_overhead_per_seq_ms: config.engine.step_overhead_per_seq_ms,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: config.routing.frontend_latency_ms,
         }
     }
 
-    /// Sets the five factors' fields of `config` to these values.
+    /// Sets the factors' fields of `config` to these values (the KV bandwidth only where it
+    /// was fitted).
     pub fn apply(&self, config: &mut Config) {
+        if let Some(bw) = self.kv_bandwidth_gb_per_s {
+            config.kv_transfer.bandwidth_gb_per_s = bw;
+        }
         config.engine.prefill_efficiency = self.prefill_efficiency;
         config.engine.decode_efficiency = self.decode_efficiency;
         config.engine.step_overhead_ms = self.step_overhead_ms;
@@ -246,6 +255,7 @@ impl Factors {
             decode_efficiency: libm::exp(x[1].clamp(lo, hi)),
             step_overhead_ms: libm::exp(x[2].clamp(libm::log(1e-3), libm::log(1e3))),
             step_overhead_per_seq_ms: per_seq_ms,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: frontend_ms,
         }
     }
@@ -289,13 +299,36 @@ const EFFICIENCY_RANGE: (f64, f64) = (0.01, 100.0);
 
 /// Most simulations one fit runs: per overhead tried, two golden-section searches and one
 /// run that reads the frontend latency of the best; a golden-section search and a run for
-/// the config's prefill speed with a frontend latency; then (where the batches allow it) per
+/// the config's prefill speed with a frontend latency; per KV bandwidth tried (where the KV
+/// lands in the decode steps), a golden-section search of the prefill efficiency and one
+/// run, and one more of the decode efficiency at the best; then (where the batches allow it) per
 /// per-sequence overhead tried, a golden-section search of the decode efficiency and one
 /// run; the start's, the one that measures its batches and the result's.
 pub const EVALUATIONS: usize = (OVERHEAD_STEPS + 2) * (2 * (GOLDEN_STEPS + 2) + 1)
     + (GOLDEN_STEPS + 2 + 1)
+    + (KV_STEPS + 3) * (GOLDEN_STEPS + 2 + 1)
     + (PER_SEQ_STEPS + 2) * (GOLDEN_STEPS + 2 + 1)
     + 3;
+
+/// Golden-section steps of the KV bandwidth's search (its range shrinks to 0.8% in its
+/// logarithm).
+const KV_STEPS: usize = 10;
+
+/// The share of the error a fitted KV bandwidth must leave at most to be kept.
+const KV_GAIN: f64 = 0.95;
+
+/// The KV bandwidths searched: from the config's down to this many times less (vLLM V0's
+/// connectors moved KV at a small share of their links' speed).
+const KV_BANDWIDTH_SPAN: f64 = 1000.0;
+
+/// The config's KV bandwidth, where the fit searches it: disaggregated requests are
+/// possible (a prefill pool) and the decode instances receive the KV in their steps
+/// (`kv_transfer.receive: in-step`), so the bandwidth sets how long they stall.
+fn kv_searched(config: &Config) -> Option<f64> {
+    (config.kv_transfer.receive == crate::config::KvReceive::InStep
+        && config.topology.prefill.instances > 0)
+        .then_some(config.kv_transfer.bandwidth_gb_per_s)
+}
 
 /// Golden-section steps of the per-sequence overhead's search (its range shrinks to 1%
 /// in its logarithm).
@@ -605,6 +638,8 @@ struct Free {
     /// Whether every prompt has the same length: then TTFT cannot tell a slower prefill
     /// from a fixed cost per request, and the search tries both.
     one_length: bool,
+    /// The config's KV bandwidth, in GB/s, where it is searched (see [`kv_searched`]).
+    kv_bandwidth: Option<f64>,
 }
 
 impl Free {
@@ -624,6 +659,7 @@ impl Free {
             batch: 0.0,
             prefill_with_frontend: !one_length,
             one_length,
+            kv_bandwidth: None,
         }
     }
 }
@@ -678,9 +714,13 @@ fn profile_search(
     let mut evaluations = 0usize;
     let frontend0 = start.frontend_latency_ms;
     let per_seq0 = start.step_overhead_per_seq_ms;
+    // The KV bandwidth the runs use (the config's until its own search moves it).
+    let kv = core::cell::Cell::new(start.kv_bandwidth_gb_per_s);
     let mut run = |x: [f64; 3], q: f64, fit_frontend: bool| -> Result<(f64, f64, f64), Error> {
         evaluations += 1;
-        eval(&Factors::from_log(x, q, frontend0), fit_frontend)
+        let mut f = Factors::from_log(x, q, frontend0);
+        f.kv_bandwidth_gb_per_s = kv.get();
+        eval(&f, fit_frontend)
     };
     let x0 = start.to_log();
     let (pe0, de0) = (x0[0], x0[1]);
@@ -744,6 +784,57 @@ fn profile_search(
             best = ([pe0, de, o], per_seq0, frontend, total);
         }
     }
+    // Where the decode instances receive the KV inside their steps, the bandwidth they
+    // receive it at (vLLM V0's connectors move it far below the link's speed): it lengthens
+    // TTFT, which the prefill efficiency also can, and stalls the decodes running there,
+    // which lengthens TPOT's tail and mean but not its median; searched with the prefill
+    // efficiency that best goes with it, kept only where it fits better.
+    if let (true, Some(bw0)) = (free.prefill, free.kv_bandwidth) {
+        let x1 = best.0;
+        let before_kv = best;
+        let mut kv_best = None;
+        let mut consider = |lb: f64| -> Result<f64, Error> {
+            kv.set(Some(libm::exp(lb)));
+            let pe = golden(x1[0] - bracket, x1[0] + bracket, GOLDEN_STEPS, &mut |pe| {
+                Ok(run([pe, x1[1], x1[2]], best.1, free.frontend)?.1)
+            })?
+            .0;
+            let x = [pe, x1[1], x1[2]];
+            let (_, total, frontend) = run(x, best.1, free.frontend)?;
+            if total < best.3 {
+                best = (x, best.1, frontend, total);
+                kv_best = kv.get();
+            }
+            Ok(total)
+        };
+        golden(
+            libm::log(bw0 / KV_BANDWIDTH_SPAN),
+            libm::log(bw0),
+            KV_STEPS,
+            &mut consider,
+        )?;
+        // A bandwidth that fits only a little better is one the run cannot tell (its
+        // receives too short to stall anything): the config's stays.
+        if best.3 > KV_GAIN * before_kv.3 {
+            best = before_kv;
+            kv_best = None;
+        }
+        kv.set(kv_best);
+        // The decode efficiency found before took the stalls as slow decoding: found again
+        // with them.
+        if kv_best.is_some() && free.decode {
+            let x2 = best.0;
+            let de = golden(x2[1] - bracket, x2[1] + bracket, GOLDEN_STEPS, &mut |de| {
+                Ok(run([x2[0], de, x2[2]], best.1, free.frontend)?.1)
+            })?
+            .0;
+            let x = [x2[0], de, x2[2]];
+            let (_, total, frontend) = run(x, best.1, free.frontend)?;
+            if total < best.3 {
+                best = (x, best.1, frontend, total);
+            }
+        }
+    }
     // Then a cost per sequence besides the fixed one, along the valley where a step of the
     // run's mean batch costs what it did (the fixed overhead gives up what the cost per
     // sequence takes: at one batch size the two trade exactly, and only batches of several
@@ -770,7 +861,9 @@ fn profile_search(
         let (lo, hi) = PER_SEQ_RANGE_MS;
         golden(libm::log(lo), libm::log(hi), PER_SEQ_STEPS, &mut consider)?;
     }
-    Ok((Factors::from_log(best.0, best.1, best.2), evaluations))
+    let mut found = Factors::from_log(best.0, best.1, best.2);
+    found.kv_bandwidth_gb_per_s = kv.get();
+    Ok((found, evaluations))
 }
 
 /// Fits `engine.prefill_efficiency`, `engine.decode_efficiency`, `engine.step_overhead_ms`,
@@ -790,6 +883,7 @@ pub fn fit(config: &Config, measured: &[Measured]) -> Result<Fitted, Error> {
         // its TTFT still feels the decode instance's queue.
         decode: true,
         batch: mean_decode_batch(&crate::run(&base)?),
+        kv_bandwidth: kv_searched(&base),
         ..Free::of(prompts_of_one_length(&base), true, tpot)
     };
     let (factors, evaluations) = profile_search(&start, before.objective, free, &mut |f, fit| {
@@ -1030,6 +1124,7 @@ fn fit_summary_searching(
     let batch = mean_decode_batch(&crate::run(&summary_run(config))?);
     let free = Free {
         batch: if per_seq { batch } else { 0.0 },
+        kv_bandwidth: kv_searched(config),
         // A few statistics of TTFT cannot tell a cost per request from one per token even
         // where the prompts vary (the per-request fit's groups by prompt length can): the
         // frontend latency takes only what the prefill efficiency does not explain. (A
@@ -1146,6 +1241,7 @@ mod tests {
             decode_efficiency: 1.3,
             step_overhead_ms: 1.5,
             step_overhead_per_seq_ms: 0.0,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: 40.0,
         };
         let measured = planted(&config, &truth, 0.5, 1);
@@ -1202,6 +1298,7 @@ mod tests {
             decode_efficiency: 0.9,
             step_overhead_ms: 0.5,
             step_overhead_per_seq_ms: 0.08,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: 0.0,
         };
         let measured = planted(&config, &truth, 4.0, 1);
@@ -1243,6 +1340,7 @@ mod tests {
             decode_efficiency: 1.3,
             step_overhead_ms: 1.5,
             step_overhead_per_seq_ms: 0.0,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: 0.0,
         };
         let measured = planted_summary(&config, &truth);
@@ -1288,6 +1386,7 @@ mod tests {
             decode_efficiency: 0.9,
             step_overhead_ms: 0.5,
             step_overhead_per_seq_ms: 0.08,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: 0.0,
         };
         let measured = planted_summary(&config, &truth);
@@ -1325,6 +1424,66 @@ mod tests {
         assert!(with.abs() < without.abs() / 2.0, "{with:+.3} {without:+.3}");
     }
 
+    #[test]
+    fn a_summary_fit_recovers_a_planted_receive_bandwidth_and_predicts_a_higher_rate() {
+        // 1 prefill + 1 decode instance whose decode instance receives the KV inside its
+        // steps (vLLM V0's connectors), at 0.3 GB/s where the config says 25: each 1,024-token
+        // prompt's KV stalls the decodes for about 0.45 s. Fitted on the summary of a
+        // 0.5 requests/s run; predicted at 1 request/s, where the stalls pile up.
+        let mut config = Config::default();
+        config.topology.prefill.instances = 1;
+        config.topology.decode.instances = 1;
+        config.topology.unified.instances = 0;
+        config.disaggregation.decider = crate::config::Decider::Always;
+        config.kv_transfer.receive = crate::config::KvReceive::InStep;
+        config.workload.requests = Some(200);
+        config.workload.arrival.rate_per_s = 0.5;
+        config.workload.input_tokens = LengthDist::Constant { value: 1024 };
+        config.workload.output_tokens = LengthDist::Normal {
+            mean: 32.0,
+            std: 8.0,
+            min: Some(2),
+            max: Some(64),
+        };
+        config.workload.prefix.groups = 0;
+        let mut truth_config = config.clone();
+        truth_config.kv_transfer.bandwidth_gb_per_s = 0.3;
+        let truth = Factors::of(&truth_config);
+        let measured = planted_summary(&truth_config, &truth);
+        let fitted = fit_summary(&config, &measured).unwrap();
+        let f = fitted.factors;
+        let bw = f.kv_bandwidth_gb_per_s.unwrap();
+        assert!(within(bw, 0.3, 0.15), "{f:?}");
+        assert!(fitted.after.objective < 0.04, "{:?}", fitted.after);
+        let mut unseen = config;
+        unseen.workload.arrival.rate_per_s = 1.0;
+        unseen.seed = 5;
+        let mut unseen_truth = unseen.clone();
+        unseen_truth.kv_transfer.bandwidth_gb_per_s = 0.3;
+        let unseen_measured = planted_summary(&unseen_truth, &truth);
+        let zero_shot = summary_error(&unseen, &unseen_measured).unwrap();
+        f.apply(&mut unseen);
+        let after = summary_error(&unseen, &unseen_measured).unwrap();
+        let of = |e: &SummaryError, s: Statistic| e.relative.iter().find(|r| r.0 == s).unwrap().1;
+        // Found: 0.313 GB/s, with a prefill 15% slow and a 21 ms frontend latency taking
+        // part of TTFT; at 1 request/s every statistic within 5% (TTFT p50 -3%, TPOT mean
+        // -3%), where the config's bandwidth misses TTFT by -93% and TPOT's mean by -77%.
+        // (At 1.5 requests/s, near the decode instance's saturation, TPOT p50 is -34%.)
+        for s in [
+            Statistic::TtftP50,
+            Statistic::TtftP90,
+            Statistic::TpotP50,
+            Statistic::TpotMean,
+        ] {
+            assert!(of(&after, s).abs() < 0.06, "{}: {after:?} {f:?}", s.name());
+            assert!(of(&zero_shot, s) < -0.5, "{}: {zero_shot:?}", s.name());
+        }
+        // A config whose KV lands beside the steps does not search it.
+        let mut beside = unseen_truth;
+        beside.kv_transfer.receive = crate::config::KvReceive::BesideSteps;
+        assert_eq!(kv_searched(&beside), None);
+    }
+
     /// The TTFT statistics of `full` alone.
     fn ttft_part(full: &MeasuredSummary) -> MeasuredSummary {
         MeasuredSummary {
@@ -1349,6 +1508,7 @@ mod tests {
             decode_efficiency: 0.9,
             step_overhead_ms: 0.3,
             step_overhead_per_seq_ms: 0.0,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: 0.0,
         };
         let full = planted_summary(&config, &truth);
@@ -1379,6 +1539,7 @@ mod tests {
             decode_efficiency: 1.0,
             step_overhead_ms: 0.3,
             step_overhead_per_seq_ms: 0.0,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: 60.0,
         };
         let full = planted_summary(&config, &truth);
@@ -1437,6 +1598,7 @@ mod tests {
             decode_efficiency: 1.0,
             step_overhead_ms: 0.3,
             step_overhead_per_seq_ms: 0.0,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: 60.0,
         };
         let measured = planted_summary(&config, &truth);
@@ -1495,6 +1657,7 @@ mod tests {
             decode_efficiency: 0.8,
             step_overhead_ms: 0.5,
             step_overhead_per_seq_ms: 0.0,
+            kv_bandwidth_gb_per_s: None,
             frontend_latency_ms: 10.0,
         };
         let measured = planted(&config, &truth, 10.0, 3);

@@ -128,6 +128,9 @@ pub struct Instance {
     waiting: VecDeque<ReqId>,
     /// Disaggregated requests whose KV has arrived, waiting to join the decode batch.
     ready: VecDeque<ReqId>,
+    /// With `kv_transfer.receive: in-step`, the receive time of each of `ready`'s requests
+    /// (in the same order), which the step that admits it takes on top (empty otherwise).
+    ready_receive: VecDeque<Nanos>,
     prefilling: Vec<ReqId>,
     /// Running requests as (admission number, request), in admission order (the newest is
     /// preempted first). Requests that stop running are not searched for: their entries
@@ -200,6 +203,7 @@ impl Instance {
             stats: InstanceStats::default(),
             waiting: VecDeque::new(),
             ready: VecDeque::new(),
+            ready_receive: VecDeque::new(),
             prefilling: Vec::new(),
             running: Vec::new(),
             running_count: 0,
@@ -242,6 +246,13 @@ impl Instance {
     /// Adds a disaggregated request whose KV has arrived to the decode queue.
     pub fn enqueue_ready(&mut self, id: ReqId) {
         self.ready.push_back(id);
+    }
+
+    /// Adds a disaggregated request whose KV this instance receives in the step that
+    /// admits it, taking `receive` (`kv_transfer.receive: in-step`).
+    pub fn enqueue_receiving(&mut self, id: ReqId, receive: Nanos) {
+        self.ready.push_back(id);
+        self.ready_receive.push_back(receive);
     }
 
     /// Plans and starts the next step at `now` if idle and there is work; returns its
@@ -415,6 +426,10 @@ impl Instance {
             let Some(id) = self.ready.pop_front() else {
                 break;
             };
+            if let Some(receive) = self.ready_receive.pop_front() {
+                // The KV lands inside this step: its decoders wait through it.
+                self.step.load = self.step.load.saturating_add(receive);
+            }
             *budget -= 1;
             *seqs += 1;
             let r = &mut reqs[id];

@@ -163,6 +163,11 @@ const BAD_CONFIGS: &[(&str, &str, &str)] = &[
         "in [0, 100] ms per sequence, got 250",
     ),
     (
+        r#"{"kv_transfer": {"receive": "later"}}"#,
+        "kv_transfer.receive",
+        "unknown variant `later`",
+    ),
+    (
         r#"{"routing": {"policy": "random"}}"#,
         "routing.policy",
         "unknown variant `random`",
