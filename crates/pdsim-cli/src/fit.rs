@@ -66,6 +66,18 @@ fn factors(before: &Config, after: &Config) -> String {
             " ms",
         ),
         (
+            "engine.step_overhead_per_seq_ms",
+            from.step_overhead_per_seq_ms,
+            to.step_overhead_per_seq_ms,
+            " ms",
+        ),
+        (
+            "kv_transfer.bandwidth_gb_per_s",
+            before.kv_transfer.bandwidth_gb_per_s,
+            after.kv_transfer.bandwidth_gb_per_s,
+            " GB/s",
+        ),
+        (
             "routing.frontend_latency_ms",
             before.routing.frontend_latency_ms,
             after.routing.frontend_latency_ms,
@@ -73,7 +85,7 @@ fn factors(before: &Config, after: &Config) -> String {
         ),
     ];
     rows.iter()
-        .map(|(field, a, b, unit)| format!("  {field:<27} {a:>9.4} -> {b:.4}{unit}\n"))
+        .map(|(field, a, b, unit)| format!("  {field:<31} {a:>9.4} -> {b:.4}{unit}\n"))
         .collect()
 }
 

@@ -122,8 +122,8 @@ enum Command {
     /// Find the serving layouts that carry the most traffic per GPU within latency
     /// targets, for a GPU budget (`pdsim plan merge` combines `--shard` slices).
     Plan(plan::PlanArgs),
-    /// Fit a config's prefill and decode efficiency and per-step overhead to a deployment's
-    /// measured per-request latencies (or a benchmark's summary of one run); prints the
+    /// Fit a config's prefill and decode efficiency, step overheads (per step and per
+    /// sequence) and frontend latency to a deployment's measured per-request latencies (or a benchmark's summary of one run); prints the
     /// fitted config (usable by `pdsim run`) and the error before and after on standard
     /// error. docs/FIT.md says how to export them.
     Fit {

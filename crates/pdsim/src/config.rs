@@ -418,6 +418,12 @@ pub struct EngineConfig {
     pub gpu_memory_utilization: f64,
     /// Fixed CPU/launch overhead added to every step, in milliseconds.
     pub step_overhead_ms: f64,
+    /// CPU time added to a step per sequence in its batch (decoders and prompt chunks), in
+    /// milliseconds: the engine's per-sequence scheduling, input preparation, sampling and
+    /// detokenization, which grow with the batch (vLLM V0 runs them between steps, in
+    /// Python). Default 0: every step costs `step_overhead_ms` whatever its batch.
+    #[serde(skip_serializing_if = "is_zero_ms")]
+    pub step_overhead_per_seq_ms: f64,
     /// Speed of prompt (prefill) work relative to the calibrated step-time model, a plain
     /// multiplier: a step's kernel time for its prefill tokens is divided by it (0.8: 25%
     /// slower than modelled; 1: as modelled). `pdsim fit` fits it to measured latencies.
@@ -534,6 +540,7 @@ impl Default for EngineConfig {
             kv_cache_blocks: None,
             gpu_memory_utilization: 0.9,
             step_overhead_ms: 0.3,
+            step_overhead_per_seq_ms: 0.0,
             prefill_efficiency: 1.0,
             decode_efficiency: 1.0,
             prefix_caching: true,
@@ -548,6 +555,11 @@ impl Default for EngineConfig {
 /// do not set it read and print as before).
 fn is_one(x: &f64) -> bool {
     *x == 1.0
+}
+
+/// Whether a cost is the neutral 0 (left out of serialized configs, as [`is_one`]).
+fn is_zero_ms(x: &f64) -> bool {
+    *x == 0.0
 }
 
 named_enum! {
@@ -718,6 +730,35 @@ pub struct KvTransferConfig {
     /// What a finished prefill does when its decode instance cannot reserve KV blocks for
     /// the prompt: `wait` until it can (vLLM, Dynamo), or `drop` the request.
     pub reservation: ReservationPolicy,
+    /// When the decode instance takes in a prompt's KV: `beside-steps` (the transfer runs
+    /// beside its steps and the request joins the batch once it has arrived, as vLLM V1's
+    /// connectors and SGLang do) or `in-step` (the decode instance receives it inside the
+    /// step that admits the request, the running decodes waiting, as vLLM V0's KV connectors
+    /// do in their model runner).
+    #[serde(skip_serializing_if = "KvReceive::is_beside_steps")]
+    pub receive: KvReceive,
+}
+
+named_enum! {
+    /// When a decode instance takes in a disaggregated prompt's KV.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum KvReceive {
+        /// The transfer runs beside the decode instance's steps; the request joins the batch
+        /// once its KV has arrived.
+        #[default]
+        BesideSteps = "beside-steps",
+        /// The decode instance receives the KV inside the step that admits the request
+        /// (`base_latency_ms` + bytes per rank / bandwidth added to that step): every
+        /// request decoding there waits through it.
+        InStep = "in-step",
+    }
+}
+
+impl KvReceive {
+    /// Whether it is the default, `beside-steps` (left out of printed configs).
+    pub fn is_beside_steps(&self) -> bool {
+        *self == Self::BesideSteps
+    }
 }
 
 named_enum! {
@@ -741,6 +782,7 @@ impl Default for KvTransferConfig {
             base_latency_ms: 0.05,
             contention: false,
             reservation: ReservationPolicy::Wait,
+            receive: KvReceive::BesideSteps,
         }
     }
 }

@@ -294,6 +294,17 @@ fn validate_engine(config: &Config) -> Result<()> {
         "engine.step_overhead_ms",
         || format!("must be at most 10000 ms, got {}", e.step_overhead_ms),
     )?;
+    check(
+        e.step_overhead_per_seq_ms.is_finite()
+            && (0.0..=100.0).contains(&e.step_overhead_per_seq_ms),
+        "engine.step_overhead_per_seq_ms",
+        || {
+            format!(
+                "must be in [0, 100] ms per sequence, got {}",
+                e.step_overhead_per_seq_ms
+            )
+        },
+    )?;
     for (value, field) in [
         (e.prefill_efficiency, "engine.prefill_efficiency"),
         (e.decode_efficiency, "engine.decode_efficiency"),

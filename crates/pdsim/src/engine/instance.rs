@@ -128,6 +128,9 @@ pub struct Instance {
     waiting: VecDeque<ReqId>,
     /// Disaggregated requests whose KV has arrived, waiting to join the decode batch.
     ready: VecDeque<ReqId>,
+    /// With `kv_transfer.receive: in-step`, the receive time of each of `ready`'s requests
+    /// (in the same order), which the step that admits it takes on top (empty otherwise).
+    ready_receive: VecDeque<Nanos>,
     prefilling: Vec<ReqId>,
     /// Running requests as (admission number, request), in admission order (the newest is
     /// preempted first). Requests that stop running are not searched for: their entries
@@ -169,6 +172,9 @@ pub struct Instance {
     /// and evicting never make room), so admission does not retry it every step.
     blocked_head: Option<(ReqId, u64)>,
     limits: BatchLimits,
+    /// `engine.step_overhead_per_seq_ms` in ns: CPU time a step costs per sequence in its
+    /// batch, on top of the cost model's fixed per-step overhead.
+    seq_overhead: Nanos,
 }
 
 impl Instance {
@@ -197,6 +203,7 @@ impl Instance {
             stats: InstanceStats::default(),
             waiting: VecDeque::new(),
             ready: VecDeque::new(),
+            ready_receive: VecDeque::new(),
             prefilling: Vec::new(),
             running: Vec::new(),
             running_count: 0,
@@ -215,7 +222,15 @@ impl Instance {
             stepping: false,
             blocked_head: None,
             limits,
+            seq_overhead: 0,
         }
+    }
+
+    /// The same instance with `ns` of CPU time per sequence in each step's batch
+    /// (`engine.step_overhead_per_seq_ms`).
+    pub fn with_seq_overhead(mut self, ns: Nanos) -> Self {
+        self.seq_overhead = ns;
+        self
     }
 
     /// Requests waiting for admission.
@@ -231,6 +246,13 @@ impl Instance {
     /// Adds a disaggregated request whose KV has arrived to the decode queue.
     pub fn enqueue_ready(&mut self, id: ReqId) {
         self.ready.push_back(id);
+    }
+
+    /// Adds a disaggregated request whose KV this instance receives in the step that
+    /// admits it, taking `receive` (`kv_transfer.receive: in-step`).
+    pub fn enqueue_receiving(&mut self, id: ReqId, receive: Nanos) {
+        self.ready.push_back(id);
+        self.ready_receive.push_back(receive);
     }
 
     /// Plans and starts the next step at `now` if idle and there is work; returns its
@@ -326,7 +348,9 @@ impl Instance {
         } else {
             self.stats.decode_tokens += decode_seqs;
         }
-        let duration = (self.cost.step_time(work) + proposer).saturating_add(step.load);
+        let batch = decode_seqs + step.chunks.len() as u64;
+        let duration = (self.cost.step_time(work) + proposer + batch * self.seq_overhead)
+            .saturating_add(step.load);
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += seqs;
@@ -374,7 +398,8 @@ impl Instance {
         self.step.decode = false;
         self.stats.work += 1 + self.step.chunks.len() as u64;
         let work = &self.step.work;
-        let duration = self.cost.step_time(work);
+        let duration =
+            self.cost.step_time(work) + self.step.chunks.len() as u64 * self.seq_overhead;
         self.stats.busy += duration;
         self.stats.steps += 1;
         self.stats.batch_seqs += self.step.chunks.len() as u64;
@@ -401,6 +426,10 @@ impl Instance {
             let Some(id) = self.ready.pop_front() else {
                 break;
             };
+            if let Some(receive) = self.ready_receive.pop_front() {
+                // The KV lands inside this step: its decoders wait through it.
+                self.step.load = self.step.load.saturating_add(receive);
+            }
             *budget -= 1;
             *seqs += 1;
             let r = &mut reqs[id];

@@ -10,7 +10,7 @@ pub mod transfer;
 
 use std::collections::VecDeque;
 
-use crate::config::{Config, ReservationPolicy};
+use crate::config::{Config, KvReceive, ReservationPolicy};
 use crate::error::Error;
 use crate::metrics::Collector;
 use crate::prefix::SharedPrefix;
@@ -163,6 +163,7 @@ impl<'a> Simulation<'a> {
                         )
                     }),
                 )
+                .with_seq_overhead(ms_to_ns(engine.step_overhead_per_seq_ms))
             })
             .collect();
         let n = instances.len();
@@ -566,7 +567,11 @@ impl<'a> Simulation<'a> {
         r.prompt_kv_bytes = (blocks + present) * bytes_per_block;
         r.skipped_blocks = present as u32;
         r.stage = Stage::Transferring;
-        if self.config.kv_transfer.contention {
+        if self.config.kv_transfer.receive == KvReceive::InStep {
+            // No transfer beside the steps: the decode instance receives the KV inside the
+            // step that admits the request (`transfer_done` hands it over at once).
+            self.queue.push(now, Event::TransferDone(id));
+        } else if self.config.kv_transfer.contention {
             self.queue
                 .push(now.saturating_add(self.link_base), Event::LinkJoin(id));
         } else {
@@ -590,7 +595,16 @@ impl<'a> Simulation<'a> {
         r.anonymous_blocks = 0;
         self.router.released(p as u32, r.input());
         self.timeline.transfer_in(d, now);
-        self.instances[d].enqueue_ready(id);
+        if self.config.kv_transfer.receive == KvReceive::InStep {
+            let moved = r.transfer_bytes(self.config.engine.block_size).0;
+            let per_rank = moved as f64 / f64::from(self.instances[p].tp);
+            let receive = self
+                .link_base
+                .saturating_add(transfer::solo_time(per_rank, self.link_bytes_per_ns));
+            self.instances[d].enqueue_receiving(id, receive);
+        } else {
+            self.instances[d].enqueue_ready(id);
+        }
         if !self.awaiting_room[p].is_empty() {
             self.retry_reservations(p);
         }

@@ -1,6 +1,6 @@
 //! Disaggregated serving: transfer time, router-side prefix index, drops.
 
-use pdsim::config::{Decider, HardwareSpec, ReservationPolicy};
+use pdsim::config::{Decider, HardwareSpec, KvReceive, ReservationPolicy};
 use pdsim::presets::{gpu, GIB};
 
 use crate::common::{ns, traced};
@@ -278,4 +278,32 @@ fn a_horizon_cuts_the_run_and_counts_what_is_in_flight() {
     // About 2 s x 200 req/s arrived (Poisson), none after the horizon.
     assert!((300..=500).contains(&s.injected), "{}", s.injected);
     assert!(report.requests.iter().all(|r| r.arrival_ms <= 2000.0));
+}
+
+#[test]
+fn a_kv_received_in_the_step_stalls_the_decodes_running_there() {
+    // 1 prefill + 1 decode instance, KV at 1 GB/s. A (100 tokens, 40 out) decodes; B's
+    // 1,000-token prompt arrives at 5 ms. Received beside the steps (vLLM V1), B's KV moves
+    // while A decodes on; received in the step that admits B (vLLM V0's connectors), A's
+    // decode waits through it: A ends later by B's receive time, about (a few microseconds
+    // of batch sizes aside), and its longest gap holds all of it.
+    let trace = [(0.0, 100, 40, None), (5.0, 1000, 2, None)];
+    let mut c = traced(1, 1, 0, Decider::Always, &trace);
+    c.kv_transfer.bandwidth_gb_per_s = 1.0;
+    let beside = pdsim::run(&c).unwrap();
+    c.kv_transfer.receive = KvReceive::InStep;
+    let in_step = pdsim::run(&c).unwrap();
+    // B's 63 blocks of 16 tokens x 131,072 bytes (Llama-3.1-8B, BF16) at 1 byte/ns, plus
+    // the 0.05 ms base latency.
+    let receive_b: u64 = 63 * 16 * 131_072 + 50_000;
+    let (a0, a1) = (&beside.requests[0], &in_step.requests[0]);
+    let later = ns(a1.e2e_ms.unwrap()) - ns(a0.e2e_ms.unwrap());
+    assert!(
+        later >= receive_b - 1_000_000 && later <= receive_b + 1_000_000,
+        "{later} ns against {receive_b} ns"
+    );
+    assert!(ns(in_step.summary.itl_ms.max) >= receive_b);
+    assert!(ns(beside.summary.itl_ms.max) < receive_b / 10);
+    // A's own KV: the same first token either way (the transfer before the step, or in it).
+    assert_eq!(a1.ttft_ms, a0.ttft_ms);
 }

@@ -117,3 +117,37 @@ fn prefill_first_serves_a_loaded_cluster_to_the_end() {
     let err = pdsim::run_json(r#"{"engine": {"scheduler": "prefill-last"}}"#).unwrap_err();
     assert!(err.to_string().contains("engine.scheduler"), "{err}");
 }
+
+#[test]
+fn a_cost_per_sequence_adds_to_each_step_per_sequence_in_its_batch() {
+    // The trace above, with 0.1 ms per sequence of a step's batch: a prompt chunk and a
+    // decoding sequence count one each, in mixed and prefill-only steps alike.
+    let trace = [(0.0, 100, 3, None), (1.0, 1000, 1, None)];
+    let per_seq = 100_000;
+    for (scheduler, steps_of_a, b_before_its_token) in [
+        // A's prefill (1), the mixed step of B's prompt and A's token (2), A's last (1).
+        (Scheduler::Mixed, [1, 2, 1].as_slice(), [1, 2].as_slice()),
+        // A's prefill, B's prefill-only step, A's two decode steps: one sequence each.
+        (Scheduler::PrefillFirst, &[1, 1, 1, 1], &[1, 1]),
+    ] {
+        let mut c = traced(0, 0, 1, Decider::Never, &trace);
+        c.engine.scheduler = scheduler;
+        let without = pdsim::run(&c).unwrap();
+        c.engine.step_overhead_per_seq_ms = 0.1;
+        let with = pdsim::run(&c).unwrap();
+        let seqs = |steps: &[u64]| steps.iter().sum::<u64>() * per_seq;
+        let (a0, a1) = (&without.requests[0], &with.requests[0]);
+        assert_eq!(
+            ns(a1.e2e_ms.unwrap()) - ns(a0.e2e_ms.unwrap()),
+            seqs(steps_of_a),
+            "{scheduler:?}"
+        );
+        let (b0, b1) = (&without.requests[1], &with.requests[1]);
+        assert_eq!(
+            ns(b1.ttft_ms.unwrap()) - ns(b0.ttft_ms.unwrap()),
+            seqs(b_before_its_token),
+            "{scheduler:?}"
+        );
+        assert_eq!(with.instances[0].steps, without.instances[0].steps);
+    }
+}

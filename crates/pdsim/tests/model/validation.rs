@@ -153,6 +153,21 @@ const BAD_CONFIGS: &[(&str, &str, &str)] = &[
         ">= 0",
     ),
     (
+        r#"{"engine": {"step_overhead_per_seq_ms": -0.1}}"#,
+        "engine.step_overhead_per_seq_ms",
+        "in [0, 100] ms per sequence, got -0.1",
+    ),
+    (
+        r#"{"engine": {"step_overhead_per_seq_ms": 250}}"#,
+        "engine.step_overhead_per_seq_ms",
+        "in [0, 100] ms per sequence, got 250",
+    ),
+    (
+        r#"{"kv_transfer": {"receive": "later"}}"#,
+        "kv_transfer.receive",
+        "unknown variant `later`",
+    ),
+    (
         r#"{"routing": {"policy": "random"}}"#,
         "routing.policy",
         "unknown variant `random`",
