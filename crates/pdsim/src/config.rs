@@ -741,7 +741,7 @@ pub struct KvTransferConfig {
 
 named_enum! {
     /// When a decode instance takes in a disaggregated prompt's KV.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
     pub enum KvReceive {
         /// The transfer runs beside the decode instance's steps; the request joins the batch
         /// once its KV has arrived.
