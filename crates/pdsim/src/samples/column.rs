@@ -3,8 +3,9 @@
 //! samples' memory is most of a run's, and on the machines pdsim runs on every fresh page
 //! costs a fault of a few microseconds, so the bytes kept are the time spent.
 
+use super::stat_from_ns;
 use crate::report::{nearest_rank, Stat};
-use crate::time::{ns_to_ms, Nanos};
+use crate::time::Nanos;
 
 /// Values in nanoseconds: those below 2^32 as `u32`, the rest as `u64`. Every wide value is
 /// above every narrow one, so the k-th smallest of all is the k-th narrow value or, past
@@ -76,14 +77,7 @@ impl Column {
             .map(|c| u128::from(c.iter().map(|&v| u64::from(v)).sum::<u64>()))
             .sum();
         let sum = narrow_sum + wide.iter().map(|&v| u128::from(v)).sum::<u128>();
-        Stat {
-            count: n as u64,
-            mean: sum as f64 / n as f64 / 1e6,
-            p50: ns_to_ms(p50),
-            p90: ns_to_ms(p90),
-            p99: ns_to_ms(p99),
-            max: ns_to_ms(max),
-        }
+        stat_from_ns(n as u64, sum, [p50, p90, p99], max)
     }
 }
 

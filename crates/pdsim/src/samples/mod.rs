@@ -34,9 +34,15 @@ pub fn stat(values: &mut [Nanos]) -> Stat {
     let p99 = nth_from(i90, i99);
     let max = values[i99..].iter().copied().max().unwrap_or(p99);
     let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+    stat_from_ns(n as u64, sum, [p50, p90, p99], max)
+}
+
+/// A [`Stat`] in milliseconds from `count` values in nanoseconds: their exact sum, their
+/// p50, p90 and p99, and their maximum. Every exact statistic is built here.
+fn stat_from_ns(count: u64, sum: u128, [p50, p90, p99]: [Nanos; 3], max: Nanos) -> Stat {
     Stat {
-        count: n as u64,
-        mean: sum as f64 / n as f64 / 1e6,
+        count,
+        mean: sum as f64 / count as f64 / 1e6,
         p50: ns_to_ms(p50),
         p90: ns_to_ms(p90),
         p99: ns_to_ms(p99),
@@ -154,14 +160,7 @@ impl TokenGaps {
                 }
             }
         });
-        Stat {
-            count: n,
-            mean: sum as f64 / n as f64 / 1e6,
-            p50: ns_to_ms(p50),
-            p90: ns_to_ms(p90),
-            p99: ns_to_ms(p99),
-            max: ns_to_ms(max),
-        }
+        stat_from_ns(n, sum, [p50, p90, p99], max)
     }
 }
 
