@@ -1210,6 +1210,27 @@ mod tests {
             .collect()
     }
 
+    /// The engine of the cost-per-sequence tests: 0.08 ms per sequence of a step's batch
+    /// besides a 0.5 ms fixed overhead.
+    const PER_SEQUENCE_TRUTH: Factors = Factors {
+        prefill_efficiency: 0.8,
+        decode_efficiency: 0.9,
+        step_overhead_ms: 0.5,
+        step_overhead_per_seq_ms: 0.08,
+        kv_bandwidth_gb_per_s: None,
+        frontend_latency_ms: 0.0,
+    };
+
+    /// Outputs long and varied enough that decode batches grow and shrink over a run.
+    fn batched_outputs(config: &mut Config) {
+        config.workload.output_tokens = LengthDist::Normal {
+            mean: 128.0,
+            std: 64.0,
+            min: Some(2),
+            max: Some(256),
+        };
+    }
+
     fn one_instance() -> Config {
         let mut c = Config::default();
         c.topology.unified = crate::config::PoolConfig {
@@ -1291,20 +1312,8 @@ mod tests {
         // The summary test's engine (0.08 ms per sequence besides a 0.5 ms fixed overhead),
         // seen through per-request records of a 4 requests/s run; predicted at 16 requests/s.
         let mut config = one_instance();
-        config.workload.output_tokens = LengthDist::Normal {
-            mean: 128.0,
-            std: 64.0,
-            min: Some(2),
-            max: Some(256),
-        };
-        let truth = Factors {
-            prefill_efficiency: 0.8,
-            decode_efficiency: 0.9,
-            step_overhead_ms: 0.5,
-            step_overhead_per_seq_ms: 0.08,
-            kv_bandwidth_gb_per_s: None,
-            frontend_latency_ms: 0.0,
-        };
+        batched_outputs(&mut config);
+        let truth = PER_SEQUENCE_TRUTH;
         let measured = planted(&config, &truth, 4.0, 1);
         let fitted = fit(&config, &measured).unwrap();
         let f = fitted.factors;
@@ -1379,20 +1388,8 @@ mod tests {
         let mut config = one_instance();
         config.workload.requests = Some(240);
         config.workload.arrival.rate_per_s = 4.0;
-        config.workload.output_tokens = LengthDist::Normal {
-            mean: 128.0,
-            std: 64.0,
-            min: Some(2),
-            max: Some(256),
-        };
-        let truth = Factors {
-            prefill_efficiency: 0.8,
-            decode_efficiency: 0.9,
-            step_overhead_ms: 0.5,
-            step_overhead_per_seq_ms: 0.08,
-            kv_bandwidth_gb_per_s: None,
-            frontend_latency_ms: 0.0,
-        };
+        batched_outputs(&mut config);
+        let truth = PER_SEQUENCE_TRUTH;
         let measured = planted_summary(&config, &truth);
         let fitted = fit_summary(&config, &measured).unwrap();
         let f = fitted.factors;
