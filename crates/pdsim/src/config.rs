@@ -61,7 +61,7 @@ impl Default for Config {
 }
 
 /// A catalog model id, a model's architecture, or a HuggingFace `config.json`.
-/// (`Deserialize`: [`untagged`].)
+/// (`Deserialize`: `config::untagged`.)
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ModelSpec {
@@ -79,7 +79,7 @@ impl Default for ModelSpec {
     }
 }
 
-/// A GPU preset id or custom GPU numbers. (`Deserialize`: [`untagged`].)
+/// A GPU preset id or custom GPU numbers. (`Deserialize`: `config::untagged`.)
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum HardwareSpec {
@@ -102,7 +102,7 @@ mod untagged {
     use serde::de::{Deserialize, Deserializer, Error};
     use serde_json::Value;
 
-    use super::{Acceptance, GpuParams, HardwareSpec, ModelParams, ModelSpec};
+    use crate::config::{Acceptance, GpuParams, HardwareSpec, ModelParams, ModelSpec};
 
     fn no_variant<E: Error>(name: &str) -> E {
         E::custom(format_args!(
@@ -580,7 +580,7 @@ named_enum! {
 }
 
 /// The chance a proposed token is accepted given that the ones before it were.
-/// (`Deserialize`: [`untagged`].)
+/// (`Deserialize`: `config::untagged`.)
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Acceptance {

@@ -3,9 +3,8 @@
 //! samples' memory is most of a run's, and on the machines pdsim runs on every fresh page
 //! costs a fault of a few microseconds, so the bytes kept are the time spent.
 
-use super::stat_from_ns;
 use crate::report::{nearest_rank, Stat};
-use crate::time::Nanos;
+use crate::time::{ns_to_ms, Nanos};
 
 /// Values in nanoseconds: those below 2^32 as `u32`, the rest as `u64`. Every wide value is
 /// above every narrow one, so the k-th smallest of all is the k-th narrow value or, past
@@ -78,6 +77,19 @@ impl Column {
             .sum();
         let sum = narrow_sum + wide.iter().map(|&v| u128::from(v)).sum::<u128>();
         stat_from_ns(n as u64, sum, [p50, p90, p99], max)
+    }
+}
+
+/// A [`Stat`] in milliseconds from `count` values in nanoseconds: their exact sum, their
+/// p50, p90 and p99, and their maximum. Every exact statistic is built here.
+pub(super) fn stat_from_ns(count: u64, sum: u128, [p50, p90, p99]: [Nanos; 3], max: Nanos) -> Stat {
+    Stat {
+        count,
+        mean: sum as f64 / count as f64 / 1e6,
+        p50: ns_to_ms(p50),
+        p90: ns_to_ms(p90),
+        p99: ns_to_ms(p99),
+        max: ns_to_ms(max),
     }
 }
 

@@ -2,9 +2,22 @@
 //! the requests at the TTFT percentiles: 24 bytes a request when its phases fit 32 bits
 //! (below 4.3 s each), the full 64-byte [`Completed`] otherwise.
 
-use super::{Column, Completed};
+use super::column::Column;
 use crate::report::{nearest_rank, PercentileBreakdowns, Phases, Stat};
 use crate::time::{ns_to_ms, Nanos};
+
+/// A completed request's TTFT and its phases.
+#[derive(Clone, Copy, Debug)]
+pub struct Completed {
+    /// Time to first token.
+    pub ttft: Nanos,
+    /// Arrival id: breaks ties between equal TTFTs.
+    pub id: u64,
+    /// The five phases (they add up to `ttft`).
+    pub phases: Phases<Nanos>,
+    /// Whether its prefill ran on a prefill instance.
+    pub disaggregated: bool,
+}
 
 /// Set in a narrow row's `id` when its prefill ran on a prefill instance.
 const DISAGGREGATED: u32 = 1 << 31;

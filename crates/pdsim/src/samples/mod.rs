@@ -5,7 +5,8 @@
 mod column;
 mod completed_rows;
 
-use column::Column;
+use column::{stat_from_ns, Column};
+pub use completed_rows::Completed;
 use completed_rows::CompletedRows;
 
 use crate::config::Percentiles;
@@ -35,19 +36,6 @@ pub fn stat(values: &mut [Nanos]) -> Stat {
     let max = values[i99..].iter().copied().max().unwrap_or(p99);
     let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
     stat_from_ns(n as u64, sum, [p50, p90, p99], max)
-}
-
-/// A [`Stat`] in milliseconds from `count` values in nanoseconds: their exact sum, their
-/// p50, p90 and p99, and their maximum. Every exact statistic is built here.
-fn stat_from_ns(count: u64, sum: u128, [p50, p90, p99]: [Nanos; 3], max: Nanos) -> Stat {
-    Stat {
-        count,
-        mean: sum as f64 / count as f64 / 1e6,
-        p50: ns_to_ms(p50),
-        p90: ns_to_ms(p90),
-        p99: ns_to_ms(p99),
-        max: ns_to_ms(max),
-    }
 }
 
 /// Bits of a packed token-gap entry that hold its weight (tokens); the rest hold the gap.
@@ -204,19 +192,6 @@ fn weighted_select(entries: &mut [u64], mut rank: u64) -> (usize, u64) {
         }
     }
     (lo.min(entries.len().saturating_sub(1)), before)
-}
-
-/// A completed request's TTFT and its phases.
-#[derive(Clone, Copy, Debug)]
-pub struct Completed {
-    /// Time to first token.
-    pub ttft: Nanos,
-    /// Arrival id: breaks ties between equal TTFTs.
-    pub id: u64,
-    /// The five phases (they add up to `ttft`).
-    pub phases: Phases<Nanos>,
-    /// Whether its prefill ran on a prefill instance.
-    pub disaggregated: bool,
 }
 
 /// The distributions a report shows.
