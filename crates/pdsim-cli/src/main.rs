@@ -4,6 +4,7 @@ mod bench;
 mod fit;
 mod io;
 mod plan;
+mod simulate;
 mod table;
 
 use std::process::ExitCode;
@@ -239,7 +240,7 @@ fn execute(command: Command) -> Result<String, String> {
                 }
                 config.workload.trace = Some(records);
             }
-            let report = pdsim::run(&config).map_err(|e| e.to_string())?;
+            let report = simulate::run(&config)?;
             if summary {
                 Ok(table::summary(&report))
             } else {

@@ -1,12 +1,30 @@
 //! The whole pipeline: a config validated, simulated and reported.
 
-use crate::{economics, engine, validate, Config, Error, Report};
+use crate::workload::ArrivalBatch;
+use crate::{economics, engine, validate, Config, Error, Report, Validated};
 
 /// Validates `config` and runs the simulation it describes.
 pub fn run(config: &Config) -> Result<Report, Error> {
     let validated = validate(config)?;
-    let outcome = engine::Simulation::new(&validated).run()?;
-    let mut report = outcome.report();
+    report(&validated, engine::Simulation::new(&validated))
+}
+
+/// Runs the simulation `validated` describes with its arrivals drawn ahead, by
+/// [`Arrivals::of`](crate::workload::Arrivals::of) of the same config: a caller with threads
+/// draws them on another core while this runs. The report is the same, byte for byte, as
+/// [`run`]'s; batches of another config, or out of order, fail the run (field `arrivals`).
+pub fn run_with_arrivals<'a>(
+    validated: &Validated<'a>,
+    batches: impl Iterator<Item = ArrivalBatch> + 'a,
+) -> Result<Report, Error> {
+    report(
+        validated,
+        engine::Simulation::with_arrivals(validated, batches),
+    )
+}
+
+fn report(validated: &Validated<'_>, simulation: engine::Simulation<'_>) -> Result<Report, Error> {
+    let mut report = simulation.run()?.report();
     economics::fill(&validated.resolved().pools, &mut report);
     Ok(report)
 }

@@ -17,7 +17,7 @@ use crate::prefix::SharedPrefix;
 use crate::report::Role;
 use crate::time::{ms_to_ns, s_to_ns, Nanos};
 use crate::validate::Validated;
-use crate::workload::Workload;
+use crate::workload::{AheadReader, ArrivalBatch, RequestSpec, Workload};
 use events::{Event, EventQueue};
 use instance::{BatchLimits, Instance, StepOutcome};
 use request::{DropReason, ReqId, Request, Stage};
@@ -87,10 +87,13 @@ pub struct Simulation<'a> {
     router: Router,
     queue: EventQueue,
     workload: Workload,
+    /// The workload's arrivals when they were drawn ahead (`Arrivals`); the workload draws
+    /// them otherwise.
+    ahead: Option<AheadReader<'a>>,
     /// The request of the pending `Arrival` event.
-    next_arrival: Option<crate::workload::RequestSpec>,
+    next_arrival: Option<RequestSpec>,
     /// Requests of pending `FollowUp` events, by slot, and the free slots.
-    follow_ups: Vec<crate::workload::RequestSpec>,
+    follow_ups: Vec<RequestSpec>,
     free_follow_ups: Vec<u32>,
     links: Vec<SharedLink>,
     link_bytes_per_ns: f64,
@@ -116,9 +119,33 @@ pub struct Simulation<'a> {
     cache_outputs: bool,
 }
 
+/// The next arrival: drawn ahead, or by the workload.
+fn draw_arrival(
+    workload: &mut Workload,
+    ahead: &mut Option<AheadReader<'_>>,
+) -> Option<RequestSpec> {
+    match ahead {
+        Some(reader) => reader.next_request(),
+        None => workload.next_request(),
+    }
+}
+
 impl<'a> Simulation<'a> {
     /// Builds the cluster of a validated config.
     pub fn new(validated: &Validated<'a>) -> Self {
+        Self::build(validated, None)
+    }
+
+    /// Builds the cluster of a validated config whose arrivals were drawn ahead, by
+    /// [`Arrivals`](crate::workload::Arrivals) of the same config.
+    pub fn with_arrivals(
+        validated: &Validated<'a>,
+        batches: impl Iterator<Item = ArrivalBatch> + 'a,
+    ) -> Self {
+        Self::build(validated, Some(AheadReader::new(validated, batches)))
+    }
+
+    fn build(validated: &Validated<'a>, mut ahead: Option<AheadReader<'a>>) -> Self {
         let (config, resolved) = (validated.config(), validated.resolved());
         let engine = &config.engine;
         let limits = BatchLimits {
@@ -168,12 +195,7 @@ impl<'a> Simulation<'a> {
             .collect();
         let n = instances.len();
         let mut queue = EventQueue::default();
-        let mut workload = Workload::new(
-            &config.workload,
-            config.seed,
-            config.limits.max_requests,
-            validated.prefix_tree().clone(),
-        );
+        let mut workload = Workload::of(validated);
         // Nested prefix groups: the pools and the router's indexes walk the same tree.
         let tree = workload.block_tree(engine.block_size);
         // Every prompt of generated sessions is a turn whose output the next turn continues
@@ -195,7 +217,7 @@ impl<'a> Simulation<'a> {
             .map(|i| i.kv.total().saturating_add(i.kv.tier_blocks()))
             .collect();
         let router = Router::new(config, &roles, &kv_blocks, &tree);
-        let next_arrival = workload.next_request();
+        let next_arrival = draw_arrival(&mut workload, &mut ahead);
         // Every request reaches the router this long after it arrives (the same for all,
         // so arrivals keep their order).
         let frontend = ms_to_ns(config.routing.frontend_latency_ms);
@@ -212,6 +234,7 @@ impl<'a> Simulation<'a> {
             router,
             queue,
             workload,
+            ahead,
             next_arrival,
             follow_ups: Vec::new(),
             free_follow_ups: Vec::new(),
@@ -277,7 +300,7 @@ impl<'a> Simulation<'a> {
             self.now = time;
             match event {
                 Event::Arrival => {
-                    let next = self.workload.next_request();
+                    let next = draw_arrival(&mut self.workload, &mut self.ahead);
                     if let Some(spec) = &next {
                         let at = spec.arrival.saturating_add(self.frontend);
                         self.queue.push(at.max(time), Event::Arrival);
@@ -326,6 +349,9 @@ impl<'a> Simulation<'a> {
             // Nothing left: the router's bookkeeping is back to zero.
             debug_assert!(self.router.is_idle());
         }
+        if let Some(e) = self.ahead.as_mut().and_then(AheadReader::error) {
+            return Err(e);
+        }
         // Whatever is still in the cluster at the end is in flight.
         let block_size = self.config.engine.block_size;
         for r in &self.requests {
@@ -358,7 +384,7 @@ impl<'a> Simulation<'a> {
     }
 
     /// Routes a new request: decode instance, decider, then (maybe) a prefill instance.
-    fn arrive(&mut self, spec: crate::workload::RequestSpec) {
+    fn arrive(&mut self, spec: RequestSpec) {
         let prefix = SharedPrefix::of(&spec.prompt, self.config.engine.block_size);
         let instances = &self.instances;
         let placement = self.router.place(prefix, spec.prompt.len, |p| {

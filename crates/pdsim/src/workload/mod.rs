@@ -2,9 +2,13 @@
 //! (so memory does not grow with the number of requests, `generate.rs`) or replayed from a
 //! trace (`trace.rs`, which also reads the trace formats).
 
+mod ahead;
 mod generate;
 mod spec;
 mod trace;
+
+pub(crate) use ahead::AheadReader;
+pub use ahead::ArrivalBatch;
 
 /// Who a prompt's tokens belong to (it lives with the prefix caches that key blocks by it).
 pub use crate::prefix::Prompt;
@@ -202,6 +206,23 @@ impl Workload {
         }
     }
 
+    /// The requests of `validated`'s workload.
+    pub(crate) fn of(validated: &crate::Validated<'_>) -> Self {
+        let config = validated.config();
+        Self::new(
+            &config.workload,
+            config.seed,
+            config.limits.max_requests,
+            validated.prefix_tree().clone(),
+        )
+    }
+
+    /// Whether every request comes from the arrival process alone, drawn from the seed:
+    /// nothing follows a finished request and no trace is replayed (see [`Arrivals`]).
+    pub(crate) fn draws_independently(&self) -> bool {
+        matches!(self.source, Source::Generated(_)) && !self.follow_ups
+    }
+
     /// Where the prompts' nested prefix groups branch, in blocks of `block_size` tokens (for
     /// the caches).
     pub fn block_tree(&self, block_size: u32) -> std::sync::Arc<BlockTree> {
@@ -345,6 +366,39 @@ impl Workload {
     }
 }
 
+/// The requests of a generated open-loop workload, in arrival order, drawn in batches
+/// ([`Arrivals::of`]); [`run_with_arrivals`](crate::run_with_arrivals) simulates them. `Send`:
+/// a caller may draw them on another thread while the simulation runs.
+#[derive(Debug)]
+pub struct Arrivals {
+    workload: Workload,
+    key: u64,
+}
+
+impl Arrivals {
+    /// The arrivals of `validated`'s workload, or `None` when they cannot be drawn ahead:
+    /// a trace (already in memory), sessions or a closed loop (whose requests follow
+    /// finished ones, so they depend on the simulation).
+    pub fn of(validated: &crate::Validated<'_>) -> Option<Self> {
+        let workload = Workload::of(validated);
+        workload.draws_independently().then(|| Self {
+            workload,
+            key: ahead::key_of(validated),
+        })
+    }
+}
+
+impl Iterator for Arrivals {
+    type Item = ArrivalBatch;
+
+    fn next(&mut self) -> Option<ArrivalBatch> {
+        let specs: Vec<RequestSpec> = std::iter::from_fn(|| self.workload.next_request())
+            .take(ahead::BATCH_REQUESTS)
+            .collect();
+        (!specs.is_empty()).then(|| ArrivalBatch::new(self.key, specs))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,5 +447,74 @@ mod tests {
         // Arrivals at 0, 100, ..., 1000 ms: the one exactly at the horizon still arrives.
         assert_eq!(reqs.len(), 11);
         assert_eq!(reqs[3].arrival, 300_000_000);
+    }
+}
+
+#[cfg(test)]
+mod drawn_ahead {
+    use super::*;
+    use crate::Config;
+
+    fn drawn_by_the_workload(config: &Config) -> Vec<RequestSpec> {
+        let validated = crate::validate(config).unwrap_or_else(|e| panic!("{e}"));
+        let mut w = Workload::of(&validated);
+        std::iter::from_fn(|| w.next_request()).collect()
+    }
+
+    #[test]
+    fn batches_hold_the_workloads_own_draws_in_order() {
+        let mut config = Config::default();
+        config.workload.requests = Some(2_500);
+        let validated = crate::validate(&config).unwrap_or_else(|e| panic!("{e}"));
+        let batches: Vec<ArrivalBatch> = Arrivals::of(&validated).expect("open loop").collect();
+        // 1024 + 1024 + 452.
+        assert_eq!(
+            batches.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            [1024, 1024, 452]
+        );
+        let mut reader = AheadReader::new(&validated, batches.into_iter());
+        let read: Vec<RequestSpec> = std::iter::from_fn(|| reader.next_request()).collect();
+        assert!(reader.error().is_none());
+        assert_eq!(read, drawn_by_the_workload(&config));
+    }
+
+    #[test]
+    fn follow_ups_and_traces_are_not_drawn_ahead() {
+        let mut closed = Config::default();
+        closed.workload.closed_loop = Some(crate::config::ClosedLoopConfig {
+            users: 4,
+            think_time_ms: 10.0,
+        });
+        let validated = crate::validate(&closed).unwrap_or_else(|e| panic!("{e}"));
+        assert!(Arrivals::of(&validated).is_none());
+    }
+
+    #[test]
+    fn batches_of_another_config_or_out_of_order_are_refused_by_name() {
+        let config = Config::default();
+        let mut other = config.clone();
+        other.seed += 1;
+        let validated = crate::validate(&config).unwrap_or_else(|e| panic!("{e}"));
+        let validated_other = crate::validate(&other).unwrap_or_else(|e| panic!("{e}"));
+        let foreign = Arrivals::of(&validated_other).expect("open loop");
+        let mut reader = AheadReader::new(&validated, foreign);
+        assert!(reader.next_request().is_none());
+        let e = reader.error().expect("refused");
+        assert_eq!(e.field(), "arrivals");
+        assert!(e.to_string().contains("another config"), "{e}");
+
+        let mut config = Config::default();
+        config.workload.requests = Some(3_000);
+        let validated = crate::validate(&config).unwrap_or_else(|e| panic!("{e}"));
+        let mut batches: Vec<ArrivalBatch> = Arrivals::of(&validated).expect("open loop").collect();
+        batches.swap(0, 1);
+        let mut reader = AheadReader::new(&validated, batches.into_iter());
+        assert!(reader.next_request().is_none());
+        let e = reader.error().expect("refused");
+        assert!(
+            e.to_string()
+                .contains("request 1024 where request 0 was due"),
+            "{e}"
+        );
     }
 }
