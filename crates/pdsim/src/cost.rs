@@ -282,13 +282,28 @@ fn gemm_rates(gpu: &GpuParams, e: &Efficiency, dtype: Dtype) -> (f64, f64, f64, 
     (peak, compute, read, latency_us * 1e-6)
 }
 
-/// All-reduce bus efficiency among `gpus` GPUs (links slow down past 2 and 4 GPUs on
-/// GPUs without an all-to-all switch).
-fn bus_efficiency(e: &Efficiency, gpus: u32) -> f64 {
-    match gpus {
+/// Fastest GPU-to-GPU link that is PCIe, not NVLink or Infinity Fabric, in GB/s per
+/// direction (PCIe 5.0 x16).
+const PCIE_MAX_GB_PER_S: f64 = 64.0;
+
+/// GPUs of one CPU socket in a PCIe server (8-GPU PCIe servers put four under each socket).
+const PCIE_GPUS_PER_SOCKET: u32 = 4;
+
+/// All-reduce bus efficiency among `gpus` GPUs of kind `gpu` (links slow down past 2 and 4
+/// GPUs on GPUs without an all-to-all switch). On PCIe GPUs a ring past one socket's GPUs
+/// crosses to the other socket, where GPUs do not reach each other's memory directly: the
+/// collective library stages the bytes through host memory, so each byte crosses PCIe
+/// twice and the ring moves half the bytes per second of the fitted factor.
+fn bus_efficiency(e: &Efficiency, gpu: &GpuParams, gpus: u32) -> f64 {
+    let share = match gpus {
         0..=2 => e.all_reduce_2,
         3..=4 => e.all_reduce_4,
         _ => e.all_reduce_8,
+    };
+    if gpu.interconnect_gb_per_s <= PCIE_MAX_GB_PER_S && gpus > PCIE_GPUS_PER_SOCKET {
+        share / 2.0
+    } else {
+        share
     }
 }
 
@@ -522,7 +537,8 @@ impl CostModel {
         let (all_reduce_fixed_s, all_reduce_s_per_row) = if tp_u > 1 && dense_layers > 0.0 {
             (
                 2.0 * dense_layers * e.all_reduce_latency_us * 1e-6,
-                2.0 * dense_layers * ring(tp_u) * hidden * 2.0 / (link * bus_efficiency(&e, tp_u)),
+                2.0 * dense_layers * ring(tp_u) * hidden * 2.0
+                    / (link * bus_efficiency(&e, gpu, tp_u)),
             )
         } else {
             (0.0, 0.0)
@@ -540,7 +556,7 @@ impl CostModel {
                 2.0 * moe_layers * latency_us * 1e-6,
                 2.0 * moe_layers * hidden * 2.0 * (n - 1.0)
                     / n
-                    / (link * bus_efficiency(&e, dispatch_gpus) * e_dispatch),
+                    / (link * bus_efficiency(&e, gpu, dispatch_gpus) * e_dispatch),
             )
         } else {
             (0.0, 0.0)
