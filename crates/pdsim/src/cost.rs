@@ -1076,6 +1076,35 @@ mod tests {
     }
 
     #[test]
+    fn a_pcie_ring_past_one_socket_moves_half_the_bytes_per_second() {
+        let m = model("llama-3.1-70b").unwrap();
+        let work = prefill(2048);
+        // The all-reduce time per ring byte (2 (tp-1)/tp of the rows' bytes) from 4 to 8
+        // GPUs, with the same bus efficiency at both.
+        let per_ring_byte = |g: &GpuParams, tp: u32| {
+            let t = CostModel::new(&m, g, tp, 1, 0.0)
+                .parts(&work)
+                .parts
+                .all_reduce;
+            let ring = 2.0 * f64::from(tp - 1) / f64::from(tp);
+            t / ring
+        };
+        let flat = |mut g: GpuParams| {
+            let mut e = g.efficiency();
+            e.all_reduce_8 = e.all_reduce_4;
+            e.all_reduce_latency_us = 0.0;
+            g.efficiency = Some(Box::new(e));
+            g
+        };
+        let pcie = flat(gpu("l40s").unwrap());
+        let ratio = per_ring_byte(&pcie, 8) / per_ring_byte(&pcie, 4);
+        assert!((ratio - 2.0).abs() < 1e-9, "{ratio}");
+        let nvlink = flat(gpu("h100-sxm").unwrap());
+        let ratio = per_ring_byte(&nvlink, 8) / per_ring_byte(&nvlink, 4);
+        assert!((ratio - 1.0).abs() < 1e-9, "{ratio}");
+    }
+
+    #[test]
     fn expert_parallel_spreads_whole_experts_and_adds_dispatch() {
         let ds = model("deepseek-v3").unwrap();
         let h200 = gpu("h200").unwrap();
