@@ -6,12 +6,12 @@
 //
 // The configs are every named example (except the 100,000-request bench) and COUNT
 // generated ones (default 100) from a seeded generator, so the set is the same every run, and
-// every tenth of those again with KV offload tiers.
+// three tenths of those again: with KV offload tiers, a frontend latency, step costs.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { generated, withFrontend, withKvTiers } from "./configs.mjs";
+import { generated, withFrontend, withKvTiers, withStepCosts } from "./configs.mjs";
 
 const [pkgDir, pdsimBin, countArg] = process.argv.slice(2);
 const count = Number(countArg ?? 100);
@@ -27,6 +27,9 @@ for (let i = 0; i < count; i++) configs.push({ name: `generated #${i}`, config: 
 for (let i = 0; i < count; i += 10) configs.push({ name: `generated #${i} with KV tiers`, config: withKvTiers(generated(i), i) });
 // A frontend latency before the router, on another tenth.
 for (let i = 5; i < count; i += 10) configs.push({ name: `generated #${i} with a frontend latency`, config: withFrontend(generated(i), i) });
+// A CPU cost per sequence of a step, and (every other one) the KV received inside the decode
+// instance's steps, on a third tenth.
+for (let i = 2; i < count; i += 10) configs.push({ name: `generated #${i} with step costs`, config: withStepCosts(generated(i), i) });
 
 let same = 0;
 let differ = 0;

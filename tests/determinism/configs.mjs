@@ -73,3 +73,15 @@ export function withKvTiers(config, i) {
 export function withFrontend(config, i) {
   return { ...config, routing: { ...config.routing, frontend_latency_ms: 0.37 + 13 * (i % 5) } };
 }
+
+// `config` with step costs outside the kernels: a CPU time per sequence of each step's batch
+// (`engine.step_overhead_per_seq_ms`, odd fractions of a ms, so its conversion to nanoseconds
+// times a batch is checked too) and, for every other ten of i, the decode instances receiving
+// the KV inside their steps (`kv_transfer.receive: "in-step"`; else the default, beside them).
+export function withStepCosts(config, i) {
+  return {
+    ...config,
+    engine: { ...config.engine, step_overhead_per_seq_ms: 0.013 + 0.031 * (i % 7) },
+    kv_transfer: { ...config.kv_transfer, receive: Math.floor(i / 10) % 2 === 0 ? "in-step" : "beside-steps" },
+  };
+}

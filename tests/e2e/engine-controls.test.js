@@ -4,26 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 
-import { TIMEOUT, closeAll, errorsOf, openApp, shot } from './helpers.js';
+import { afterRun, cardValue, closeAll, errorsOf, linkConfig, openApp, shot } from './helpers.js';
 
 after(closeAll);
-
-/** The duration a card shows, in ms (cards show ms or s, with thousands separators). */
-async function cardValue(page, id) {
-  const text = await page.innerText(`#${id}`);
-  const value = parseFloat(text.replaceAll(',', ''));
-  return /\bms\b/.test(text) ? value : /\bs\b/.test(text) ? value * 1000 : value;
-}
-
-/** Runs `edit` and waits until the page shows the result of a newer run. */
-async function afterRun(page, edit) {
-  const run = Number(await page.getAttribute('#app', 'data-run'));
-  await edit();
-  await page.waitForFunction(
-    (n) => Number(document.querySelector('#app').dataset.run) > n
-      && document.querySelector('#app').dataset.busy === 'false',
-    run, { timeout: TIMEOUT });
-}
 
 test('prefill-first gives first tokens sooner and changes the gaps between output tokens', async () => {
   const page = await openApp();
@@ -41,9 +24,7 @@ test('prefill-first gives first tokens sooner and changes the gaps between outpu
   // a request decodes in fewer, emptier steps while prompts no longer share them).
   assert.notEqual(first.itl, mixed.itl, `p90 gap: prefill-first ${first.itl} ms, mixed ${mixed.itl} ms`);
   // The setting is part of the page's link (written a moment after the run).
-  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).has('c'), null, { timeout: TIMEOUT });
-  const c = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get('c');
-  assert.equal(JSON.parse(Buffer.from(c, 'base64url').toString('utf8')).engine.scheduler, 'prefill-first');
+  assert.equal((await linkConfig(page)).engine.scheduler, 'prefill-first');
   await shot(page, 'scheduler-prefill-first');
   assert.deepEqual(errorsOf(page), []);
 });

@@ -122,6 +122,33 @@ export async function openApp(
   return page;
 }
 
+/** The duration a card shows, in ms (cards show ms or s, with thousands separators). */
+export async function cardValue(page, id) {
+  const text = await page.innerText(`#${id}`);
+  const value = parseFloat(text.replaceAll(',', ''));
+  return /\bms\b/.test(text) ? value : /\bs\b/.test(text) ? value * 1000 : value;
+}
+
+/** Runs `edit` and waits until the page shows the result of a newer run. */
+export async function afterRun(page, edit) {
+  const run = Number(await page.getAttribute('#app', 'data-run'));
+  await edit();
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('#app').dataset.run) > n
+      && document.querySelector('#app').dataset.busy === 'false',
+    run, { timeout: TIMEOUT });
+}
+
+/**
+ * The config in the page's link (`#...&c=<base64url JSON>`), once the page has written one:
+ * only the fields that differ from the default.
+ */
+export async function linkConfig(page) {
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).has('c'), null, { timeout: TIMEOUT });
+  const c = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get('c');
+  return JSON.parse(Buffer.from(c, 'base64url').toString('utf8'));
+}
+
 /** Errors the page reported so far (console errors, exceptions, failed requests). */
 export function errorsOf(page) {
   return errorsByPage.get(page) ?? [];

@@ -4,16 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 
-import { TIMEOUT, closeAll, errorsOf, openApp, shot } from './helpers.js';
+import { TIMEOUT, cardValue, closeAll, errorsOf, openApp, shot } from './helpers.js';
 
 after(closeAll);
-
-/** The duration a card shows, in ms (cards show ms or s, with thousands separators). */
-async function cardValue(page, id) {
-  const text = await page.innerText(`#${id}`);
-  const value = parseFloat(text.replaceAll(",", ""));
-  return /\bms\b/.test(text) ? value : /\bs\b/.test(text) ? value * 1000 : value;
-}
 
 test('turning on EAGLE speculation shortens requests and reports tokens per verify step', async () => {
   const page = await openApp();

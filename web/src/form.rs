@@ -139,6 +139,12 @@ pub enum Field {
     MaxSeqs,
     /// `engine.gpu_memory_utilization`
     GpuMemory,
+    /// `engine.step_overhead_ms`
+    StepOverhead,
+    /// `engine.step_overhead_per_seq_ms`
+    SeqOverhead,
+    /// `routing.frontend_latency_ms`
+    FrontendLatency,
     /// `disaggregation.max_prefill_queue`
     MaxPrefillQueue,
     /// `engine.speculative.tokens` (only while speculative decoding is on)
@@ -286,6 +292,9 @@ impl Field {
             Self::ChunkTokens => "engine.max_num_batched_tokens".into(),
             Self::MaxSeqs => "engine.max_num_seqs".into(),
             Self::GpuMemory => "engine.gpu_memory_utilization".into(),
+            Self::StepOverhead => "engine.step_overhead_ms".into(),
+            Self::SeqOverhead => "engine.step_overhead_per_seq_ms".into(),
+            Self::FrontendLatency => "routing.frontend_latency_ms".into(),
             Self::MaxPrefillQueue => "disaggregation.max_prefill_queue".into(),
             Self::SpecTokens => "engine.speculative.tokens".into(),
             Self::SpecAcceptance => "engine.speculative.acceptance".into(),
@@ -316,6 +325,9 @@ impl Field {
             Self::ChunkTokens => config.engine.max_num_batched_tokens.to_string(),
             Self::MaxSeqs => config.engine.max_num_seqs.to_string(),
             Self::GpuMemory => config.engine.gpu_memory_utilization.to_string(),
+            Self::StepOverhead => config.engine.step_overhead_ms.to_string(),
+            Self::SeqOverhead => config.engine.step_overhead_per_seq_ms.to_string(),
+            Self::FrontendLatency => config.routing.frontend_latency_ms.to_string(),
             Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue.to_string(),
             Self::SpecTokens => opt_text(config.engine.speculative.as_ref().map(|s| s.tokens)),
             Self::KvCapacity => opt_text(config.engine.kv_offload.first().map(|t| t.capacity_gb)),
@@ -440,6 +452,11 @@ impl Field {
             Self::GpuMemory => {
                 config.engine.gpu_memory_utilization = real("shares of GPU memory (0 to 1]")?;
             }
+            Self::StepOverhead => config.engine.step_overhead_ms = real("ms")?,
+            Self::SeqOverhead => {
+                config.engine.step_overhead_per_seq_ms = real("ms per sequence")?;
+            }
+            Self::FrontendLatency => config.routing.frontend_latency_ms = real("ms")?,
             Self::MaxPrefillQueue => config.disaggregation.max_prefill_queue = whole("requests")?,
             Self::SpecTokens | Self::SpecAcceptance => {
                 let Some(spec) = config.engine.speculative.as_mut() else {
@@ -664,6 +681,9 @@ mod tests {
             Field::ChunkTokens,
             Field::MaxSeqs,
             Field::GpuMemory,
+            Field::StepOverhead,
+            Field::SeqOverhead,
+            Field::FrontendLatency,
             Field::MaxPrefillQueue,
         ]);
         if config.engine.speculative.is_some() {

@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use pdsim::config::{
-    ArrivalProcess, Decider, HardwareSpec, KvTier, ModelSpec, ReservationPolicy, RoutingPolicy,
-    Scheduler, TraceRecord,
+    ArrivalProcess, Decider, HardwareSpec, KvReceive, KvTier, ModelSpec, ReservationPolicy,
+    RoutingPolicy, Scheduler, TraceRecord,
 };
 use pdsim::report::Role;
 use pdsim::SweepRow;
@@ -479,6 +479,8 @@ pub enum Action {
     SetContention(bool),
     /// What a finished prefill does when its decode instance has no KV room: wait or drop.
     SetReservation(ReservationPolicy),
+    /// When a decode instance takes in a transferred prompt's KV: beside its steps or in one.
+    SetReceive(KvReceive),
     /// Speculative decoding's proposer, or off (`None`).
     SetSpeculation(Option<pdsim::config::SpecMethod>),
     /// How each instance composes a step: mixed or prefill-first.
@@ -589,6 +591,7 @@ impl Reducible for State {
             }
             Action::SetContention(on) => config.kv_transfer.contention = on,
             Action::SetReservation(policy) => config.kv_transfer.reservation = policy,
+            Action::SetReceive(receive) => config.kv_transfer.receive = receive,
             Action::SetSpeculation(method) => {
                 crate::form::set_speculation(&mut config, method);
                 settings.forget(&[Field::SpecTokens, Field::SpecAcceptance]);
@@ -765,6 +768,56 @@ mod tests {
         let err = state.error().cloned().unwrap_or_else(|| panic!("no error"));
         assert_eq!(err.field, "topology");
         assert!(err.message.contains("topology.decode.instances"));
+    }
+
+    /// The step overheads, the frontend latency and the KV receive mode: their controls edit
+    /// the config, a share link carrying them loads into the same boxes and select, and an
+    /// out-of-range value is refused by pdsim's validation, naming the field.
+    #[test]
+    fn overheads_frontend_latency_and_kv_receive_edit_and_round_trip() {
+        let mut state = State::default();
+        for (field, text) in [
+            (Field::StepOverhead, "0.45"),
+            (Field::SeqOverhead, "0.077"),
+            (Field::FrontendLatency, "12.5"),
+        ] {
+            state = reduce(state, Action::Text(field, text.into()));
+        }
+        let state = reduce(state, Action::SetReceive(KvReceive::InStep));
+        let config = &state.settings.config;
+        assert_eq!(config.engine.step_overhead_ms, 0.45);
+        assert_eq!(config.engine.step_overhead_per_seq_ms, 0.077);
+        assert_eq!(config.routing.frontend_latency_ms, 12.5);
+        assert_eq!(config.kv_transfer.receive, KvReceive::InStep);
+        assert!(state.error().is_none() && state.runnable());
+
+        let c = crate::url::encode_config(config).unwrap_or_default();
+        let (loaded, note, _) = crate::url::read(&format!("#v=1&c={c}"));
+        assert_eq!(note, None);
+        assert_eq!(&loaded, config);
+        let shown = State::new(loaded);
+        assert_eq!(shown.settings.text(Field::SeqOverhead), "0.077");
+        assert_eq!(shown.settings.text(Field::FrontendLatency), "12.5");
+        assert_eq!(shown.settings.text(Field::StepOverhead), "0.45");
+        assert_eq!(shown.settings.config.kv_transfer.receive.id(), "in-step");
+
+        let back = reduce(shown, Action::SetReceive(KvReceive::BesideSteps));
+        assert_eq!(
+            crate::url::encode_config(&back.settings.config)
+                .map(|c| pdsim::base64url_decode(&c).unwrap_or_default())
+                .map(|json| String::from_utf8_lossy(&json).contains("receive")),
+            Some(false),
+            "the default receive mode is left out of the link"
+        );
+        for (field, text, path) in [
+            (Field::SeqOverhead, "150", "engine.step_overhead_per_seq_ms"),
+            (Field::FrontendLatency, "-1", "routing.frontend_latency_ms"),
+        ] {
+            let bad = reduce(back.clone(), Action::Text(field, text.into()));
+            let err = bad.error().cloned().unwrap_or_else(|| panic!("no error"));
+            assert_eq!(err.field, path);
+            assert!(!bad.runnable());
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The "Disaggregation & routing" section: the decider, its threshold and the routing policies.
+//! The "Disaggregation & routing" section: the decider, its threshold, the routing policies
+//! and the front end's latency before a request is routed.
 
 use pdsim::config::{Decider, RoutingPolicy};
 use yew::prelude::*;
@@ -102,6 +103,9 @@ pub(super) fn group(state: &AppState) -> Html {
                     "How disaggregated prompts are spread over the prefill instances",
                     prefill_policies, config.routing.prefill_policy.map_or("same", RoutingPolicy::id),
                     on_select(|v| Some(Action::SetPrefillPolicy(RoutingPolicy::from_id(&v))))) }
+                { NumberBox { id: "frontend-latency".into(), label: "Frontend latency".into(), unit: "ms",
+                    title: "routing.frontend_latency_ms: time every request spends before the router places it (API server, tokenizer, proxy). It adds the same to each time to first token and end-to-end latency, nothing to the time per output token; 0 (default) shows the engines alone; at most 60,000 ms".into(),
+                    field: Field::FrontendLatency, min: "0", max: Some("60000"), step: "any" }.view(state) }
             </fieldset>
     }
 }

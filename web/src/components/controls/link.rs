@@ -1,7 +1,8 @@
-//! The "KV-cache link" section: a link preset, its bandwidth and latency, contention and what
-//! a finished prefill does when its decode instance has no KV room.
+//! The "KV-cache link" section: a link preset, its bandwidth and latency, contention, what
+//! a finished prefill does when its decode instance has no KV room, and whether that
+//! instance keeps decoding while the KV arrives.
 
-use pdsim::config::ReservationPolicy;
+use pdsim::config::{KvReceive, ReservationPolicy};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -24,6 +25,19 @@ pub(super) fn group(state: &AppState) -> Html {
                 state.dispatch(Action::SetContention(input.checked()));
             }
         })
+    };
+
+    let receive_help = match config.kv_transfer.receive {
+        KvReceive::BesideSteps => {
+            "beside-steps: the prompt's KV cache (the attention keys and values its prefill \
+             computed, which every later token reads) arrives while the decode instance goes on \
+             with its steps; the request joins the batch once it is there (vLLM V1, SGLang)."
+        }
+        KvReceive::InStep => {
+            "in-step: the decode instance takes in the KV cache inside the step that admits the \
+             request, and every request decoding there waits meanwhile: a slow link then slows \
+             the output tokens too (vLLM V0). Only disaggregated requests transfer KV."
+        }
     };
 
     html! {
@@ -55,6 +69,15 @@ pub(super) fn group(state: &AppState) -> Html {
                     }.to_owned())).collect(),
                     config.kv_transfer.reservation.id(),
                     on_select(|v| ReservationPolicy::from_id(&v).map(Action::SetReservation))) }
+                { select("kv-receive", "While the KV arrives",
+                    "kv_transfer.receive: whether a decode instance keeps decoding while a prompt's KV cache arrives (beside-steps) or waits for it inside a step (in-step)",
+                    KvReceive::ALL.iter().map(|r| (r.id().to_owned(), match r {
+                        KvReceive::BesideSteps => "decoding goes on (beside-steps)",
+                        KvReceive::InStep => "decoding waits (in-step)",
+                    }.to_owned())).collect(),
+                    config.kv_transfer.receive.id(),
+                    on_select(|v| KvReceive::from_id(&v).map(Action::SetReceive))) }
+                <p class="help" id="kv-receive-help">{ receive_help }</p>
             </fieldset>
     }
 }

@@ -1,5 +1,6 @@
 //! The "Topology" section: the pools (a diagram, instances and TP of each), the same-GPU
-//! layouts, and the engine of every instance (batch limits, memory, scheduler, KV offload).
+//! layouts, and the engine of every instance (batch limits, memory, CPU overheads of a step,
+//! scheduler, KV offload).
 
 use pdsim::config::{Config, Decider, KvTier, Scheduler};
 use pdsim::report::Role;
@@ -204,6 +205,14 @@ pub(super) fn group(state: &AppState) -> Html {
                     { NumberBox { id: "gpu-memory".into(), label: "GPU memory".into(), unit: "share, 0–1",
                         title: "engine.gpu_memory_utilization: share of each GPU's memory the engine may use for weights and KV cache; the rest of that share after the weights is KV cache".into(),
                         field: Field::GpuMemory, min: "0.05", max: Some("1"), step: "0.01" }.view(state) }
+                </div>
+                <div class="pair" role="group" aria-label="CPU time of every step">
+                    { NumberBox { id: "step-overhead".into(), label: "Step overhead".into(), unit: "ms",
+                        title: "engine.step_overhead_ms: CPU and kernel-launch time added to every step (one pass of the model over its batch), whatever the batch holds".into(),
+                        field: Field::StepOverhead, min: "0", max: Some("10000"), step: "any" }.view(state) }
+                    { NumberBox { id: "seq-overhead".into(), label: "Overhead per sequence".into(), unit: "ms",
+                        title: "engine.step_overhead_per_seq_ms: CPU time a step adds for each request in its batch (scheduling, sampling, turning tokens into text), so a full batch steps slower than a small one. 0 (default): a step costs the same whatever its batch; vLLM V0, which does this work in Python between steps, fitted at 0.077 ms on an H100 (docs/ACCURACY.md). 0 to 100 ms".into(),
+                        field: Field::SeqOverhead, min: "0", max: Some("100"), step: "any" }.view(state) }
                 </div>
                 { engine_choices(state) }
             </fieldset>
