@@ -7,6 +7,7 @@
 //! cargo run --release -p pdsim --example calibrate -- --holdout-table # each model held out
 //! cargo run --release -p pdsim --example calibrate -- --holdout NAME [--show NAME SYSTEM]
 //! cargo run --release -p pdsim --example calibrate -- --holdout NAME --factors
+//! cargo run --release -p pdsim --example calibrate -- --expert-overhead
 //! ```
 //!
 //! `--write` replaces the block between `BEGIN FITTED` and `END FITTED` in
@@ -43,6 +44,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{}",
             reference::holdout_markdown(&reference::holdout(&reference))
         );
+        return Ok(());
+    }
+    // `--expert-overhead`: how far the reference's expert kernels are from their datasheet
+    // roofline, by GPU, model and layout (no factors involved).
+    if args.iter().any(|a| a == "--expert-overhead") {
+        print_expert_overhead(&reference);
         return Ok(());
     }
     // `--holdout MODEL`: fit without MODEL's rows, then show the agreement on all rows: how
@@ -136,6 +143,59 @@ fn print_factors(gpus: &BTreeMap<String, pdsim::presets::GpuParams>) {
             print!(" {:>9.4}", gpu.efficiency().values()[i]);
         }
         println!();
+    }
+}
+
+/// Per GPU, model and layout, each prefill's expert time less its weights' read at the
+/// datasheet HBM rate, over its expert FLOPs at the datasheet BF16 peak (per GPU; uniform
+/// routing's expected touched experts), by routed tokens per expert: the slowdown the
+/// expert kernels' compute shows if reading and computing do not overlap. Large values at
+/// few tokens per expert are the tiles' padding; the value at many is the kernels'
+/// inverse large-GEMM efficiency, which depends on the expert's shape and format.
+fn print_expert_overhead(reference: &Reference) {
+    let mut lines: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+    for i in reference.counted() {
+        let (row, model) = (&reference.rows[i], &reference.models[i]);
+        let (Some(moe), Some(gpu)) = (&model.moe, pdsim::presets::gpu(row.gpu_id())) else {
+            continue;
+        };
+        if row.kind != "prefill" {
+            continue;
+        }
+        // As the cost model splits them: whole experts over `ep` GPUs, or each expert
+        // sliced over `tp`.
+        let (tp, ep) = row.parallelism();
+        let (split, slices) = if ep > 1 {
+            (f64::from(ep), 1.0)
+        } else {
+            (1.0, f64::from(tp))
+        };
+        let per_gpu = model.layer_weights().expert / slices;
+        let (experts, k) = (f64::from(moe.experts), f64::from(moe.experts_per_token));
+        let tokens = row.work().prefill_tokens as f64;
+        let layers = f64::from(model.moe_layers());
+        let touched = experts / split * (1.0 - libm::pow(1.0 - k / experts, tokens));
+        let hbm = gpu.hbm_tb_per_s * 1e12;
+        let peak = gpu
+            .peak_flops(pdsim::arch::Dtype::Bf16)
+            .unwrap_or(gpu.tflops * 1e12);
+        let read_ms = layers * touched * per_gpu * model.expert_dtype().bytes() / hbm * 1e3;
+        let compute_ms = layers * 2.0 * tokens * k / split * per_gpu / peak * 1e3;
+        let moe_ms = row.parts_ms.get("moe").copied().unwrap_or(0.0);
+        let key = (
+            row.gpu_id().to_string(),
+            row.model_name().to_string(),
+            row.layout.clone(),
+        );
+        lines.entry(key).or_default().push(format!(
+            "{:.0}:{:.2}",
+            tokens * k / experts,
+            (moe_ms - read_ms) / compute_ms
+        ));
+    }
+    println!("gpu model layout | tokens per expert:(expert ms - read ms) / compute ms");
+    for ((gpu, model, layout), values) in lines {
+        println!("{gpu} {model} {layout} | {}", values.join(" "));
     }
 }
 
