@@ -23,8 +23,8 @@ const median = (xs) => {
 // against the target either way.
 const TARGET_MS = 50;
 const LIMIT_MS = 250;
-// The dist/ budget: wasm + JS + CSS + HTML, gzip -9, in bytes (500 KB; see scripts/bundle-size.sh).
-// The target is 500 KB; the limit is 510 KB until the page is cut back (scripts/bundle-size.sh).
+// The dist/ budget: wasm + JS + CSS + HTML, gzip -9, in bytes. The target is 500 KB; the limit
+// is 515 KB until the page is cut back (scripts/bundle-size.sh).
 const BUDGET_BYTES = 515_000;
 
 test(`edit-to-updated-charts latency: median of 10 discrete edits (target ${TARGET_MS} ms, fails above ${LIMIT_MS} ms)`, async (t) => {
@@ -104,7 +104,7 @@ test(`edit-to-updated-charts latency: median of 10 discrete edits (target ${TARG
   await page.close();
 });
 
-test(`dist/ sizes, raw and gzip (at most ${BUDGET_BYTES} bytes = 510 KB gzip in total)`, (t) => {
+test(`dist/ sizes, raw and gzip (at most ${BUDGET_BYTES} bytes = 515 KB gzip in total)`, (t) => {
   let raw = 0;
   let gz = 0;
   const rows = [];
