@@ -1176,6 +1176,9 @@ fn fit_summary_searching(
 }
 
 #[cfg(test)]
+mod robustness;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
