@@ -278,9 +278,8 @@ fn report(cases: &[Case]) -> Vec<Outcome> {
             continue;
         }
         let n = of_kind.len();
-        let count = |p: &dyn Fn(&Case, &Outcome) -> bool| {
-            of_kind.iter().filter(|(c, o)| p(c, o)).count()
-        };
+        let count =
+            |p: &dyn Fn(&Case, &Outcome) -> bool| of_kind.iter().filter(|(c, o)| p(c, o)).count();
         let within = |i: usize| count(&|_, o: &Outcome| o.predicted[i].abs() <= 0.05);
         println!(
             "{kind:?}: {n} cases; within 5%: TTFT p50 {}, TTFT p90 {}, TPOT p50 {}, all three {}; \
