@@ -15,8 +15,9 @@ use super::spec::RequestSpec;
 /// cache.
 pub(super) const BATCH_REQUESTS: usize = 1024;
 
-/// Requests drawn ahead, in order. Only [`Arrivals`](super::Arrivals) makes them, so a simulation takes them
-/// as its own draws: it checks only that they belong to its config and come in order.
+/// Requests drawn ahead, in order. Only [`Arrivals`](super::Arrivals) makes them, so a
+/// simulation takes them as its own draws: it checks only that they belong to its config
+/// and come in order.
 #[derive(Debug)]
 pub struct ArrivalBatch {
     key: u64,
