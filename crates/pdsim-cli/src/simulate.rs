@@ -16,7 +16,7 @@ const BATCHES_IN_FLIGHT: usize = 16;
 pub fn run(config: &Config) -> Result<Report, String> {
     let validated = pdsim::validate(config).map_err(|e| e.to_string())?;
     let Some(arrivals) = Arrivals::of(&validated) else {
-        return pdsim::run(config).map_err(|e| e.to_string());
+        return pdsim::run_validated(&validated).map_err(|e| e.to_string());
     };
     std::thread::scope(|scope| {
         let (sender, receiver) = mpsc::sync_channel(BATCHES_IN_FLIGHT);

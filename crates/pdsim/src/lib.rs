@@ -47,8 +47,9 @@
 //!
 //! ## The API
 //! - Run: [`run`] (a [`Config`] to a [`Report`]), [`run_json`] (JSON text to JSON text),
-//!   [`run_with_arrivals`] (the same report, with the arrivals drawn ahead on another
-//!   thread: [`workload::Arrivals`]),
+//!   [`run_validated`] (a config [`validate()`] already checked), [`run_with_arrivals`]
+//!   (the same report, with the arrivals drawn ahead on another thread:
+//!   [`workload::Arrivals`]),
 //!   [`validate()`] (check a config, naming the field, and resolve its catalog ids), and
 //!   [`Error`].
 //! - Describe: [`config`] (the scenario, shared by CLI, playground, URL state and JS API,
@@ -114,7 +115,7 @@ pub use share_link::{
     base64url_decode, base64url_encode, config_of_share_url, config_of_share_value, share_url,
     share_value, ShareError, SHARE_VERSION,
 };
-pub use simulate::{run, run_json, run_with_arrivals};
+pub use simulate::{run, run_json, run_validated, run_with_arrivals};
 // For the playground too: its lists share the one instance of the sort (wasm size).
 pub use sorting::sort_by as stable_sort_by;
 pub use step_time::{hf_model_of_file, step_time, PartsMs, Step, StepTime, StepTimeQuery};

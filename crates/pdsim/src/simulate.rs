@@ -5,8 +5,13 @@ use crate::{economics, engine, validate, Config, Error, Report, Validated};
 
 /// Validates `config` and runs the simulation it describes.
 pub fn run(config: &Config) -> Result<Report, Error> {
-    let validated = validate(config)?;
-    report(&validated, engine::Simulation::new(&validated))
+    run_validated(&validate(config)?)
+}
+
+/// Runs the simulation of an already validated config: [`run`] without checking it again
+/// (a trace's records are checked once).
+pub fn run_validated(validated: &Validated<'_>) -> Result<Report, Error> {
+    report(validated, engine::Simulation::new(validated))
 }
 
 /// Runs the simulation `validated` describes with its arrivals drawn ahead, by
