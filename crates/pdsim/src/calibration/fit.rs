@@ -457,6 +457,15 @@ fn scan_golden(
     })
 }
 
+/// [`scan_golden`] over the logarithm of `(lo, hi)`, with the alternation's points and
+/// steps.
+fn scan_log(
+    (lo, hi): (f64, f64),
+    f: &mut impl FnMut(f64) -> Result<f64, Error>,
+) -> Result<(f64, f64), Error> {
+    scan_golden(libm::log(lo), libm::log(hi), SCAN_POINTS, SCAN_STEPS, f)
+}
+
 /// What a fit found.
 #[derive(Clone, Debug)]
 pub struct Fitted {
@@ -929,14 +938,7 @@ fn profile_search(
                         }
                         Ok(total)
                     };
-                    let (lo, hi) = PER_SEQ_RANGE_MS;
-                    scan_golden(
-                        libm::log(lo),
-                        libm::log(hi),
-                        SCAN_POINTS,
-                        SCAN_STEPS,
-                        &mut consider,
-                    )?;
+                    scan_log(PER_SEQ_RANGE_MS, &mut consider)?;
                 }
                 PerSeqStage::Overhead => {
                     let mut consider = |o: f64| -> Result<f64, Error> {
@@ -961,14 +963,7 @@ fn profile_search(
                         }
                         Ok(total)
                     };
-                    let (lo, hi) = PER_SEQ_OVERHEAD_RANGE_MS;
-                    scan_golden(
-                        libm::log(lo),
-                        libm::log(hi),
-                        SCAN_POINTS,
-                        SCAN_STEPS,
-                        &mut consider,
-                    )?;
+                    scan_log(PER_SEQ_OVERHEAD_RANGE_MS, &mut consider)?;
                 }
             }
         }
@@ -1292,38 +1287,8 @@ mod robustness;
 
 #[cfg(test)]
 mod tests {
+    use super::robustness::{planted, planted_summary};
     use super::*;
-
-    /// Measured records made by pdsim itself: `requests` generated at `rate_per_s` (seed
-    /// `seed`), replayed on `config` with the planted `factors`.
-    fn planted(config: &Config, factors: &Factors, rate_per_s: f64, seed: u64) -> Vec<Measured> {
-        let mut generated = config.clone();
-        generated.workload.arrival.rate_per_s = rate_per_s;
-        generated.workload.requests = Some(240);
-        generated.seed = seed;
-        let records: Vec<Measured> = crate::run(&generated)
-            .unwrap()
-            .requests
-            .iter()
-            .map(|r| Measured {
-                record: TraceRecord::new(r.arrival_ms, r.input_tokens, r.output_tokens),
-                ttft_ms: 1.0,
-                tpot_ms: None,
-            })
-            .collect();
-        let mut truth = replay(config, &records);
-        factors.apply(&mut truth);
-        let report = crate::run(&truth).unwrap();
-        report
-            .requests
-            .iter()
-            .map(|r| Measured {
-                record: records[r.id as usize].record.clone(),
-                ttft_ms: r.ttft_ms.unwrap(),
-                tpot_ms: r.tpot_ms,
-            })
-            .collect()
-    }
 
     /// The engine of the cost-per-sequence tests: 0.08 ms per sequence of a step's batch
     /// besides a 0.5 ms fixed overhead.
@@ -1440,18 +1405,6 @@ mod tests {
         let after = error(&replay(&fitted.config, &unseen), &unseen).unwrap();
         assert!(after.tpot_p50.abs() < 0.08, "{after:?} {f:?}");
         assert!(after.ttft_p50.abs() < 0.08, "{after:?} {f:?}");
-    }
-
-    /// The summary a benchmark would print for `config` run with the planted `factors`.
-    fn planted_summary(config: &Config, factors: &Factors) -> MeasuredSummary {
-        let mut truth = config.clone();
-        factors.apply(&mut truth);
-        let report = crate::run(&summary_run(&truth)).unwrap();
-        let pairs: Vec<(&str, f64)> = Statistic::ALL
-            .iter()
-            .map(|s| (s.name(), s.of(&report.summary)))
-            .collect();
-        MeasuredSummary::new(&pairs).unwrap()
     }
 
     #[test]
